@@ -1,0 +1,3 @@
+from thermoquake.cli.main import cli
+
+cli()

@@ -1,0 +1,1 @@
+"""The ``thermoquake`` command line (click)."""

@@ -1,0 +1,64 @@
+"""Entry point of the ``thermoquake`` command.
+
+Sub-commands live in their own modules and are imported only when invoked
+(``LAZY_COMMANDS``), so ``thermoquake crop`` never imports TensorFlow and
+``thermoquake --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from thermoquake import __version__
+from thermoquake.errors import ThermoquakeError
+
+# name -> (module, attribute, one-line help shown by ``thermoquake --help``)
+LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "crop": ("thermoquake.cli.crop_cmd", "crop", "Crop an epicentre image (GeoTIFF, deg C) from MODIS LST tiles."),
+    "tiles": ("thermoquake.cli.tiles_cmd", "tiles", "List the MODIS tiles an epicentre box needs."),
+    "info": ("thermoquake.cli.info_cmd", "info", "Describe MODIS LST tiles: product, date, grid, valid pixels."),
+    "synth": ("thermoquake.cli.synth_cmd", "synth", "Write synthetic data (HDF4-EOS tiles) for tests and demos."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports each sub-command's module on first use and
+    turns :class:`ThermoquakeError` into a one-line message and exit code 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module_name, attr, _ = LAZY_COMMANDS[cmd_name]
+            return getattr(importlib.import_module(module_name), attr)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, LAZY_COMMANDS[name][2]) for name in sorted(LAZY_COMMANDS)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ThermoquakeError as err:
+            raise click.ClickException(str(err)) from None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="thermoquake")
+def cli() -> None:
+    """thermoquake: thermal precursors of earthquakes in MODIS night-time LST.
+
+    Each command has --help. Errors print one line naming the file and the
+    problem and exit with status 1.
+    """
+
+
+def main() -> None:  # pragma: no cover - thin wrapper for ``python -m``
+    sys.exit(cli())

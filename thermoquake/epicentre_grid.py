@@ -1,0 +1,107 @@
+"""The epicentre image grid: ``size`` x ``size`` pixels of 1 km on the MODIS sphere, centred on a point.
+
+Pixel height ``dlat = (1000 / R) * 180 / pi`` degrees, pixel width
+``dlon = dlat / cos(lat)`` degrees, R = 6371007.181 m. The epicentre is the
+corner shared by the four central pixels. Other tools and tests depend on this
+contract exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from affine import Affine
+
+from thermoquake.errors import BadRequestError
+from thermoquake.modis.sinusoidal import SPHERE_RADIUS_M, tiles_containing
+
+PIXEL_KM = 1.0
+DLAT_DEG = math.degrees(PIXEL_KM * 1000.0 / SPHERE_RADIUS_M)
+"""Pixel height in degrees of latitude (0.0089932 deg)."""
+
+
+@dataclass(frozen=True)
+class EpicentreGrid:
+    """Geographic (EPSG:4326) grid of an epicentre image.
+
+    Attributes:
+        lat: latitude of the centre, degrees north (-90..90).
+        lon: longitude of the centre, degrees east (-180..180).
+        size: image width and height in pixels (1 km each).
+    """
+
+    lat: float
+    lon: float
+    size: int = 256
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.size, int) and self.size >= 2 and self.size % 2 == 0):
+            raise BadRequestError(f"size must be an even number of pixels >= 2, got {self.size!r}")
+        if not math.isfinite(self.lat) or not -90.0 <= self.lat <= 90.0:
+            raise BadRequestError(f"latitude {self.lat} is outside -90..90 degrees")
+        if not math.isfinite(self.lon) or not -180.0 <= self.lon <= 180.0:
+            raise BadRequestError(f"longitude {self.lon} is outside -180..180 degrees")
+        half = self.size / 2 * DLAT_DEG
+        if abs(self.lat) + half >= 90.0:
+            raise BadRequestError(
+                f"a {self.size} km box centred at latitude {self.lat} reaches past the pole"
+            )
+
+    @property
+    def dlat(self) -> float:
+        """Pixel height, degrees."""
+        return DLAT_DEG
+
+    @property
+    def dlon(self) -> float:
+        """Pixel width, degrees (``dlat / cos(lat)``)."""
+        return DLAT_DEG / math.cos(math.radians(self.lat))
+
+    @property
+    def west(self) -> float:
+        """Longitude of the west edge, degrees (may be < -180 across the antimeridian)."""
+        return self.lon - self.size / 2 * self.dlon
+
+    @property
+    def north(self) -> float:
+        """Latitude of the north edge, degrees."""
+        return self.lat + self.size / 2 * self.dlat
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """``(west, south, east, north)`` in degrees."""
+        return (
+            self.west,
+            self.north - self.size * self.dlat,
+            self.west + self.size * self.dlon,
+            self.north,
+        )
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(rows, cols)`` of the image."""
+        return self.size, self.size
+
+    @property
+    def transform(self) -> Affine:
+        """Affine transform from pixel corners to lon/lat degrees."""
+        return Affine(self.dlon, 0.0, self.west, 0.0, -self.dlat, self.north)
+
+    @property
+    def crosses_antimeridian(self) -> bool:
+        west, _, east, _ = self.bounds
+        return west < -180.0 or east > 180.0
+
+    def pixel_centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """Longitudes and latitudes (degrees) of the pixel centres, each of shape ``(size, size)``."""
+        idx = np.arange(self.size, dtype=np.float64) + 0.5
+        lons = self.west + idx * self.dlon
+        lats = self.north - idx * self.dlat
+        return np.meshgrid(lons, lats)
+
+    def tiles(self) -> list[tuple[int, int]]:
+        """MODIS ``(h, v)`` tiles holding at least one pixel centre of the image, sorted."""
+        lon, lat = self.pixel_centres()
+        return tiles_containing(lon, lat)
