@@ -15,7 +15,7 @@ import numpy as np
 from affine import Affine
 
 from thermoquake.errors import BadRequestError
-from thermoquake.modis.sinusoidal import SPHERE_RADIUS_M, tiles_containing
+from thermoquake.modis.sinusoidal import SPHERE_RADIUS_M, lonlat_to_xy, tiles_containing_xy
 
 PIXEL_KM = 1.0
 DLAT_DEG = math.degrees(PIXEL_KM * 1000.0 / SPHERE_RADIUS_M)
@@ -94,14 +94,21 @@ class EpicentreGrid:
         west, _, east, _ = self.bounds
         return west < -180.0 or east > 180.0
 
+    def centre_axes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Longitudes of the column centres and latitudes of the row centres (degrees), each ``(size,)``."""
+        idx = np.arange(self.size, dtype=np.float64) + 0.5
+        return self.west + idx * self.dlon, self.north - idx * self.dlat
+
     def pixel_centres(self) -> tuple[np.ndarray, np.ndarray]:
         """Longitudes and latitudes (degrees) of the pixel centres, each of shape ``(size, size)``."""
-        idx = np.arange(self.size, dtype=np.float64) + 0.5
-        lons = self.west + idx * self.dlon
-        lats = self.north - idx * self.dlat
-        return np.meshgrid(lons, lats)
+        return np.meshgrid(*self.centre_axes())
+
+    def sinusoidal_centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """MODIS sinusoidal x, y (metres) of the pixel centres, each ``(size, size)``."""
+        lons, lats = self.centre_axes()
+        x_row, y_col = lonlat_to_xy(lons[None, :], lats[:, None])
+        return x_row, np.broadcast_to(y_col, x_row.shape)
 
     def tiles(self) -> list[tuple[int, int]]:
         """MODIS ``(h, v)`` tiles holding at least one pixel centre of the image, sorted."""
-        lon, lat = self.pixel_centres()
-        return tiles_containing(lon, lat)
+        return tiles_containing_xy(*self.sinusoidal_centres())

@@ -73,9 +73,14 @@ def tile_index(x: np.ndarray | float, y: np.ndarray | float) -> tuple[np.ndarray
 def tiles_containing(lon: np.ndarray, lat: np.ndarray) -> list[tuple[int, int]]:
     """Sorted unique ``(h, v)`` tiles that contain any of the given points (degrees)."""
     x, y = lonlat_to_xy(lon, lat)
-    h, v = tile_index(x.ravel(), y.ravel())
-    pairs = np.unique(np.stack([h, v], axis=1), axis=0)
-    return [(int(a), int(b)) for a, b in pairs]
+    return tiles_containing_xy(x, y)
+
+
+def tiles_containing_xy(x: np.ndarray, y: np.ndarray) -> list[tuple[int, int]]:
+    """Sorted unique ``(h, v)`` tiles that contain any of the given sinusoidal points (m)."""
+    h, v = tile_index(np.ravel(x), np.ravel(y))
+    codes = np.unique(h * N_TILES_V + v)
+    return [(int(c // N_TILES_V), int(c % N_TILES_V)) for c in codes]
 
 
 def tile_bounds(h: int, v: int) -> tuple[float, float, float, float]:

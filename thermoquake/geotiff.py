@@ -1,0 +1,64 @@
+"""Write epicentre images as GeoTIFF (the epicentre image contract), atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import rasterio
+
+from thermoquake import __version__
+from thermoquake.atomic import atomic_path
+from thermoquake.crop import GEOGRAPHIC_CRS, EpicentreImage
+
+
+def image_tags(image: EpicentreImage) -> dict[str, str]:
+    """The GeoTIFF tags recorded with an epicentre image (all strings)."""
+    return {
+        "product": image.product,
+        "layer": image.layer,
+        "date": image.date.isoformat(),
+        "qc_policy": image.qc_policy,
+        "source_files": ",".join(image.sources),
+        "missing_tiles": ",".join(image.missing_tiles),
+        "epicentre_lat": repr(image.grid.lat),
+        "epicentre_lon": repr(image.grid.lon),
+        "size_px": str(image.grid.size),
+        "pixel_km": "1",
+        "units": "degC",
+        "synthetic": "true" if image.synthetic else "false",
+        "software": f"thermoquake {__version__}",
+    }
+
+
+def write_epicentre_geotiff(path: str | os.PathLike[str], image: EpicentreImage,
+                            extra_tags: dict[str, str] | None = None) -> Path:
+    """Write ``image`` as a one-band float32 GeoTIFF (deg C, nodata NaN, EPSG:4326), atomically.
+
+    Returns the final path. A killed write leaves no file under ``path``.
+    """
+    path = Path(path)
+    tags = image_tags(image) | (extra_tags or {})
+    profile = {
+        "driver": "GTiff",
+        "width": image.grid.size,
+        "height": image.grid.size,
+        "count": 1,
+        "dtype": "float32",
+        "crs": GEOGRAPHIC_CRS,
+        "transform": image.grid.transform,
+        "nodata": np.nan,
+        "compress": "deflate",
+        "predictor": 3,
+        "tiled": True,
+        "blockxsize": 256 if image.grid.size % 256 == 0 else 16 * max(1, image.grid.size // 16 // 16),
+        "blockysize": 256 if image.grid.size % 256 == 0 else 16 * max(1, image.grid.size // 16 // 16),
+    }
+    with atomic_path(path) as tmp:
+        with rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(image.celsius.astype(np.float32, copy=False), 1)
+            dst.update_tags(**tags)
+            dst.set_band_description(1, f"{image.layer} (deg C)")
+            dst.set_band_unit(1, "degC")
+    return path
