@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +111,7 @@ class LstTileFile:
             raise BadTileError(f"cannot be opened as HDF4 (truncated or corrupt?): {err}", path) from None
         try:
             self.grid = self._check_grid(read_global_text(self._sd, "StructMetadata.0"))
+            self._check_core_metadata(read_global_text(self._sd, "CoreMetadata.0"))
             marker = read_global_text(self._sd, SYNTHETIC_ATTRIBUTE) or ""
             self.synthetic = marker.strip().lower() == "true"
             self._valid_range = self._check_layers()
@@ -155,6 +157,19 @@ class LstTileFile:
             )
         return grid
 
+    def _check_core_metadata(self, text: str | None) -> None:
+        """Where the ECS inventory metadata names a product or start date, it must match the name."""
+        if not text:
+            return
+        claims = {"SHORTNAME": self.granule.product, "RANGEBEGINNINGDATE": self.granule.date.isoformat()}
+        for key, expected in claims.items():
+            m = re.search(rf"OBJECT\s*=\s*{key}\b.*?VALUE\s*=\s*\"?([^\"\n]*)", text, re.S)
+            if m and m.group(1).strip() != expected:
+                raise BadTileError(
+                    f"its CoreMetadata {key} is {m.group(1).strip()}, but the file name says {expected}",
+                    self.path,
+                )
+
     def _check_layers(self) -> tuple[int, int]:
         datasets = self._sd.datasets()
         for name in (self.layer, self.qc_layer):
@@ -192,7 +207,7 @@ class LstTileFile:
         try:
             dn = self._sd.select(self.layer)[r0:r1, c0:c1]
             qc = self._sd.select(self.qc_layer)[r0:r1, c0:c1]
-        except HDF4Error as err:
+        except (HDF4Error, ValueError) as err:  # pyhdf raises ValueError("SDreaddata failure")
             raise BadTileError(f"cannot read {self.layer}/{self.qc_layer} (truncated or corrupt?): {err}",
                                self.path) from None
         celsius = decode_lst(np.asarray(dn, dtype=np.uint16), np.asarray(qc, dtype=np.uint8),
