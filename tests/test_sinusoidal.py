@@ -84,3 +84,13 @@ def test_epicentre_is_the_corner_shared_by_the_four_central_pixels():
     assert lon == pytest.approx(103.4, abs=1e-12) and lat == pytest.approx(31.0, abs=1e-12)
     assert grid.dlat == pytest.approx(1000 / 6371007.181 * 180 / np.pi, rel=1e-15)
     assert grid.dlon == pytest.approx(grid.dlat / np.cos(np.radians(31.0)), rel=1e-15)
+
+
+@pytest.mark.parametrize("lat, lon, size", [(31.0, 103.4, 256), (-17.0, 179.8, 64), (0.0, 0.0, 256),
+                                            (39.99, -89.9, 300), (55.0, 10.0, 2000), (-45.0, -70.0, 1500)])
+def test_tile_probe_finds_exactly_the_tiles_of_all_pixel_centres(lat, lon, size):
+    grid = EpicentreGrid(lat, lon, size=size)
+    lons, lats = grid.pixel_centres()
+    x, y = lonlat_to_xy(lons, lats)
+    h, v = tile_index(x.ravel(), y.ravel())
+    assert grid.tiles() == sorted(set(zip(h.tolist(), v.tolist())))

@@ -1,9 +1,11 @@
 """Epicentre images: mosaic the tiles a box needs and reproject them to the epicentre grid.
 
-Each given tile is read only where the box needs it (a window of the tile),
-then warped with rasterio (nearest neighbour, exact transformer) into one
-shared EPSG:4326 destination, so several tiles of one date form a mosaic.
-Pixels that no given tile covers stay NaN.
+Each given tile is read only where the box needs it (a window of the tile);
+the windows are placed on the global sinusoidal pixel grid (a mosaic), and the
+mosaic is warped once with rasterio (nearest neighbour, exact transformer) to
+the EPSG:4326 epicentre grid. A box across the antimeridian has two mosaics,
+one each side, warped into the same image. Pixels that no given tile covers
+stay NaN.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from affine import Affine
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from rasterio.warp import reproject
@@ -22,8 +25,10 @@ from rasterio.windows import Window
 
 from thermoquake.epicentre_grid import EpicentreGrid
 from thermoquake.errors import BadRequestError
-from thermoquake.modis.reader import LstArray, LstTileFile
-from thermoquake.modis.sinusoidal import sinusoidal_crs, tile_name, tiles_containing_xy
+from thermoquake.modis.reader import LstTileFile
+from thermoquake.modis.sinusoidal import (
+    GRID_NORTH_M, GRID_WEST_M, TILE_SIZE_M, sinusoidal_crs, tile_name,
+)
 
 GEOGRAPHIC_CRS = CRS.from_epsg(4326)
 WINDOW_MARGIN_PX = 2
@@ -74,13 +79,64 @@ def source_window(tile: LstTileFile, x: np.ndarray, y: np.ndarray) -> Window | N
     return Window(c0, r0, c1 - c0, r1 - r0)
 
 
-def warp_into(part: LstArray, grid: EpicentreGrid, destination: np.ndarray) -> None:
-    """Nearest-neighbour warp of ``part`` into ``destination`` (float32 (size, size)), keeping
-    pixels already filled by other tiles."""
+def global_transform(pixels_per_tile: int) -> Affine:
+    """Transform of the whole-globe pixel grid that every tile of a product is a window of."""
+    size = TILE_SIZE_M / pixels_per_tile
+    return Affine(size, 0.0, GRID_WEST_M, 0.0, -size, GRID_NORTH_M)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A tile window placed on the global pixel grid: rows/cols are global pixel offsets."""
+
+    tile: LstTileFile
+    window: Window
+
+    @property
+    def row0(self) -> int:
+        return self.tile.granule.v * self.tile.grid.ydim + int(self.window.row_off)
+
+    @property
+    def col0(self) -> int:
+        return self.tile.granule.h * self.tile.grid.xdim + int(self.window.col_off)
+
+
+def _groups(pieces: list[_Piece]) -> list[list[_Piece]]:
+    """Split pieces into groups of neighbours; a box across the antimeridian gives two groups
+    (its pieces sit at both ends of the global grid), any other box one."""
+    pieces = sorted(pieces, key=lambda p: p.col0)
+    groups = [[pieces[0]]]
+    for prev, cur in zip(pieces, pieces[1:]):
+        gap = cur.col0 - (prev.col0 + int(prev.window.width))
+        if gap > cur.tile.grid.xdim:
+            groups.append([])
+        groups[-1].append(cur)
+    return groups
+
+
+def mosaic(pieces: list[_Piece], qc_policy: str) -> tuple[np.ndarray, Affine]:
+    """Read each piece into one NaN-initialised array on the global grid (deg C, float32)
+    and return it with its sinusoidal transform."""
+    row0 = min(p.row0 for p in pieces)
+    col0 = min(p.col0 for p in pieces)
+    rows = max(p.row0 + int(p.window.height) for p in pieces) - row0
+    cols = max(p.col0 + int(p.window.width) for p in pieces) - col0
+    values = np.full((rows, cols), np.nan, dtype=np.float32)
+    for p in pieces:
+        part = p.tile.read(qc_policy, p.window)
+        r, c = p.row0 - row0, p.col0 - col0
+        values[r:r + part.celsius.shape[0], c:c + part.celsius.shape[1]] = part.celsius
+    pixels = pieces[0].tile.grid.xdim
+    return values, global_transform(pixels) @ Affine.translation(col0, row0)
+
+
+def warp_into(values: np.ndarray, transform: Affine, grid: EpicentreGrid, destination: np.ndarray) -> None:
+    """Nearest-neighbour warp of a sinusoidal array (deg C) into ``destination`` (float32
+    (size, size), EPSG:4326), keeping pixels already filled."""
     reproject(
-        source=part.celsius,
+        source=values,
         destination=destination,
-        src_transform=part.transform,
+        src_transform=transform,
         src_crs=sinusoidal_crs(),
         src_nodata=np.nan,
         dst_transform=grid.transform,
@@ -102,32 +158,33 @@ def crop_epicentre(
 ) -> EpicentreImage:
     """Crop a ``size`` x ``size`` km image centred on (lat, lon) degrees from MODIS LST tiles.
 
-    All tiles must be of one product and date. Raises :class:`BadRequestError`
-    if they are mixed, or if none of them covers any pixel of the box.
+    The tiles (one product, one date) are mosaicked on the global sinusoidal
+    pixel grid, reading only the windows the box needs, then warped once.
+    Raises :class:`BadRequestError` if the tiles are mixed, or if none of them
+    covers any pixel of the box.
     """
     grid = EpicentreGrid(lat=lat, lon=lon, size=size)
     if not paths:
         raise BadRequestError("no tile given")
-    tiles = [LstTileFile(p, layer) for p in paths]
+    tiles: list[LstTileFile] = []
     try:
+        for p in paths:
+            tiles.append(LstTileFile(p, layer))
         _check_same_granule_kind(tiles)
-        destination = np.full(grid.shape, np.nan, dtype=np.float32)
         x, y = grid.sinusoidal_centres()
-        used: list[LstTileFile] = []
-        for tile in tiles:
-            window = source_window(tile, x, y)
-            if window is None:
-                continue
-            warp_into(tile.read(qc_policy, window), grid, destination)
-            used.append(tile)
-        needed = {tile_name(h, v) for h, v in tiles_containing_xy(x, y)}
+        pieces = [_Piece(t, w) for t in tiles if (w := source_window(t, x, y)) is not None]
+        needed = {tile_name(h, v) for h, v in grid.tiles()}
         given = {t.granule.tile for t in tiles}
-        if not used:
+        if not pieces:
             raise BadRequestError(
                 f"none of the given tiles ({', '.join(sorted(given))}) covers the {size} km box "
                 f"centred at {lat:.4f} N {lon:.4f} E, which needs {', '.join(sorted(needed))}",
                 tiles[0].path if len(tiles) == 1 else None,
             )
+        destination = np.full(grid.shape, np.nan, dtype=np.float32)
+        for group in _groups(pieces):
+            warp_into(*mosaic(group, qc_policy), grid, destination)
+        used = [p.tile for p in pieces]
         first = tiles[0].granule
         return EpicentreImage(
             celsius=destination,

@@ -18,6 +18,7 @@ from thermoquake.errors import BadRequestError
 from thermoquake.modis.sinusoidal import SPHERE_RADIUS_M, lonlat_to_xy, tiles_containing_xy
 
 PIXEL_KM = 1.0
+TILE_PROBE_STRIDE = 16
 DLAT_DEG = math.degrees(PIXEL_KM * 1000.0 / SPHERE_RADIUS_M)
 """Pixel height in degrees of latitude (0.0089932 deg)."""
 
@@ -110,5 +111,13 @@ class EpicentreGrid:
         return x_row, np.broadcast_to(y_col, x_row.shape)
 
     def tiles(self) -> list[tuple[int, int]]:
-        """MODIS ``(h, v)`` tiles holding at least one pixel centre of the image, sorted."""
-        return tiles_containing_xy(*self.sinusoidal_centres())
+        """MODIS ``(h, v)`` tiles holding at least one pixel centre of the image, sorted.
+
+        Tests the outer ring of pixel centres and an interior lattice every
+        ``TILE_PROBE_STRIDE`` pixels: a tile (1112 km square) holding an interior
+        pixel but no ring pixel would lie wholly inside the box, and the lattice finds it.
+        """
+        x, y = self.sinusoidal_centres()
+        s = TILE_PROBE_STRIDE
+        probes = (x[0], x[-1], x[:, 0], x[:, -1], x[::s, ::s].ravel()), (y[0], y[-1], y[:, 0], y[:, -1], y[::s, ::s].ravel())
+        return tiles_containing_xy(np.concatenate(probes[0]), np.concatenate(probes[1]))

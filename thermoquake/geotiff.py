@@ -50,7 +50,7 @@ def write_epicentre_geotiff(path: str | os.PathLike[str], image: EpicentreImage,
         "transform": image.grid.transform,
         "nodata": np.nan,
         "compress": "deflate",
-        "predictor": 3,
+        "zlevel": 1,  # fast; level 6 + predictor costs 4 ms more per image for ~no gain on noisy LST
         "tiled": True,
         "blockxsize": 256 if image.grid.size % 256 == 0 else 16 * max(1, image.grid.size // 16 // 16),
         "blockysize": 256 if image.grid.size % 256 == 0 else 16 * max(1, image.grid.size // 16 // 16),

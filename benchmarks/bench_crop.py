@@ -1,0 +1,76 @@
+"""Time per epicentre crop on a real tile against the floor: a bare pyhdf read of the two layers.
+
+Run: ``make bench`` (or ``.venv/bin/python benchmarks/bench_crop.py [--repeat N]``).
+Both are measured in the same run, on the same file, interleaved; the report is
+the median of N repeats and the ratio crop / floor (target <= 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from pyhdf.SD import SD, SDC
+
+from thermoquake.crop import crop_epicentre
+from thermoquake.geotiff import write_epicentre_geotiff
+
+HERE = Path(__file__).resolve().parent
+TILE = HERE.parent / "tests" / "data" / "modis" / "MOD11A1.A2019305.h14v09.006.2019306084028.hdf"
+CENTRE = (-6.88, -37.14)  # a 256 km box inside the tile
+
+
+def bare_read(path: Path) -> None:
+    """The floor: open the file and read LST_Night_1km and QC_Night in full with pyhdf."""
+    sd = SD(str(path), SDC.READ)
+    sd.select("LST_Night_1km")[:]
+    sd.select("QC_Night")[:]
+    sd.end()
+
+
+def crop_only(path: Path) -> None:
+    crop_epicentre([path], *CENTRE, size=256)
+
+
+def crop_and_write(path: Path, out: Path) -> None:
+    write_epicentre_geotiff(out, crop_epicentre([path], *CENTRE, size=256))
+
+
+def timed(fn, *args) -> float:
+    t0 = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--json", dest="json_out", type=Path, help="also write the figures as JSON")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "crop.tif"
+        for _ in range(3):  # warm the page cache and imports
+            bare_read(TILE), crop_only(TILE), crop_and_write(TILE, out)
+        floor, crop, crop_write = [], [], []
+        for _ in range(args.repeat):
+            floor.append(timed(bare_read, TILE))
+            crop.append(timed(crop_only, TILE))
+            crop_write.append(timed(crop_and_write, TILE, out))
+    f, c, cw = (statistics.median(v) * 1000 for v in (floor, crop, crop_write))
+    figures = {"tile": TILE.name, "repeat": args.repeat, "floor_ms": round(f, 2), "crop_ms": round(c, 2),
+               "crop_write_ms": round(cw, 2), "crop_over_floor": round(c / f, 2),
+               "crop_write_over_floor": round(cw / f, 2)}
+    print(f"tile: {TILE.name}, 256 x 256 km box, median of {args.repeat}")
+    print(f"  floor (pyhdf read of LST_Night_1km + QC_Night): {f:7.2f} ms")
+    print(f"  crop (read + QC + mosaic + warp):               {c:7.2f} ms   {c / f:5.2f} x floor")
+    print(f"  crop + GeoTIFF write:                           {cw:7.2f} ms   {cw / f:5.2f} x floor")
+    if args.json_out:
+        args.json_out.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
