@@ -25,7 +25,7 @@ from rasterio.windows import Window
 
 from thermoquake.epicentre_grid import EpicentreGrid
 from thermoquake.errors import BadRequestError
-from thermoquake.modis.reader import LstTileFile
+from thermoquake.modis.reader import LstArray, LstTileFile
 from thermoquake.modis.sinusoidal import (
     GRID_NORTH_M, GRID_WEST_M, TILE_SIZE_M, sinusoidal_crs, tile_name,
 )
@@ -63,19 +63,20 @@ class EpicentreImage:
         return float(np.isfinite(self.celsius).mean())
 
 
-def source_window(tile: LstTileFile, x: np.ndarray, y: np.ndarray) -> Window | None:
-    """The part of ``tile`` holding the sinusoidal points ``x, y`` (m, the box's pixel centres),
-    with a small margin; None if it holds none of them."""
-    inv = ~tile.transform
+def source_window(transform: Affine, shape: tuple[int, int], x: np.ndarray, y: np.ndarray) -> Window | None:
+    """The part of a raster (``transform`` in sinusoidal metres, ``shape`` (rows, cols)) that holds
+    the sinusoidal points ``x, y`` (m, the box's pixel centres), with a small margin; None if none."""
+    inv = ~transform
     col = inv.a * x + inv.b * y + inv.c
     row = inv.d * x + inv.e * y + inv.f
-    inside = (col >= 0) & (col < tile.grid.xdim) & (row >= 0) & (row < tile.grid.ydim)
+    rows, cols = shape
+    inside = (col >= 0) & (col < cols) & (row >= 0) & (row < rows)
     if not inside.any():
         return None
     c0 = max(int(np.floor(col[inside].min())) - WINDOW_MARGIN_PX, 0)
-    c1 = min(int(np.floor(col[inside].max())) + 1 + WINDOW_MARGIN_PX, tile.grid.xdim)
+    c1 = min(int(np.floor(col[inside].max())) + 1 + WINDOW_MARGIN_PX, cols)
     r0 = max(int(np.floor(row[inside].min())) - WINDOW_MARGIN_PX, 0)
-    r1 = min(int(np.floor(row[inside].max())) + 1 + WINDOW_MARGIN_PX, tile.grid.ydim)
+    r1 = min(int(np.floor(row[inside].max())) + 1 + WINDOW_MARGIN_PX, rows)
     return Window(c0, r0, c1 - c0, r1 - r0)
 
 
@@ -87,18 +88,21 @@ def global_transform(pixels_per_tile: int) -> Affine:
 
 @dataclass(frozen=True)
 class _Piece:
-    """A tile window placed on the global pixel grid: rows/cols are global pixel offsets."""
+    """Pixels of one tile placed on the global pixel grid (``row0``, ``col0``: global offsets)."""
 
-    tile: LstTileFile
-    window: Window
+    values: np.ndarray
+    row0: int
+    col0: int
+    pixels_per_tile: int
 
-    @property
-    def row0(self) -> int:
-        return self.tile.granule.v * self.tile.grid.ydim + int(self.window.row_off)
 
-    @property
-    def col0(self) -> int:
-        return self.tile.granule.h * self.tile.grid.xdim + int(self.window.col_off)
+def _piece(array: LstArray, window: Window, pixels_per_tile: int) -> _Piece:
+    r0, c0 = int(window.row_off), int(window.col_off)
+    values = array.celsius[r0:r0 + int(window.height), c0:c0 + int(window.width)]
+    return _Piece(values,
+                  array.granule.v * pixels_per_tile + int(array.window.row_off) + r0,
+                  array.granule.h * pixels_per_tile + int(array.window.col_off) + c0,
+                  pixels_per_tile)
 
 
 def _groups(pieces: list[_Piece]) -> list[list[_Piece]]:
@@ -107,27 +111,24 @@ def _groups(pieces: list[_Piece]) -> list[list[_Piece]]:
     pieces = sorted(pieces, key=lambda p: p.col0)
     groups = [[pieces[0]]]
     for prev, cur in zip(pieces, pieces[1:]):
-        gap = cur.col0 - (prev.col0 + int(prev.window.width))
-        if gap > cur.tile.grid.xdim:
+        if cur.col0 - (prev.col0 + prev.values.shape[1]) > cur.pixels_per_tile:
             groups.append([])
         groups[-1].append(cur)
     return groups
 
 
-def mosaic(pieces: list[_Piece], qc_policy: str) -> tuple[np.ndarray, Affine]:
-    """Read each piece into one NaN-initialised array on the global grid (deg C, float32)
-    and return it with its sinusoidal transform."""
+def mosaic(pieces: list[_Piece]) -> tuple[np.ndarray, Affine]:
+    """Place pieces in one NaN-initialised float32 array (deg C) on the global grid; return it
+    with its sinusoidal transform."""
     row0 = min(p.row0 for p in pieces)
     col0 = min(p.col0 for p in pieces)
-    rows = max(p.row0 + int(p.window.height) for p in pieces) - row0
-    cols = max(p.col0 + int(p.window.width) for p in pieces) - col0
+    rows = max(p.row0 + p.values.shape[0] for p in pieces) - row0
+    cols = max(p.col0 + p.values.shape[1] for p in pieces) - col0
     values = np.full((rows, cols), np.nan, dtype=np.float32)
     for p in pieces:
-        part = p.tile.read(qc_policy, p.window)
         r, c = p.row0 - row0, p.col0 - col0
-        values[r:r + part.celsius.shape[0], c:c + part.celsius.shape[1]] = part.celsius
-    pixels = pieces[0].tile.grid.xdim
-    return values, global_transform(pixels) @ Affine.translation(col0, row0)
+        values[r:r + p.values.shape[0], c:c + p.values.shape[1]] = p.values
+    return values, global_transform(pieces[0].pixels_per_tile) @ Affine.translation(col0, row0)
 
 
 def warp_into(values: np.ndarray, transform: Affine, grid: EpicentreGrid, destination: np.ndarray) -> None:
@@ -148,6 +149,40 @@ def warp_into(values: np.ndarray, transform: Affine, grid: EpicentreGrid, destin
     )
 
 
+def crop_from_arrays(arrays: Sequence[LstArray], grid: EpicentreGrid,
+                     pixels_per_tile: int = 1200) -> EpicentreImage:
+    """Crop the epicentre image ``grid`` from LST already read (whole tiles or windows of them).
+
+    For batches: read each tile once (:func:`thermoquake.modis.reader.read_lst_tile`) and
+    crop every box that needs it. ``arrays`` must share product, date, layer and QC policy
+    (:func:`crop_epicentre` checks that for files). Raises :class:`BadRequestError` if none
+    of them covers a pixel of the box.
+    """
+    x, y = grid.sinusoidal_centres()
+    hits = [(a, w) for a in arrays if (w := source_window(a.transform, a.celsius.shape, x, y)) is not None]
+    pieces = [_piece(a, w, pixels_per_tile) for a, w in hits]
+    given = [a.granule.tile for a in arrays]
+    if not pieces:
+        raise _no_cover_error(grid, given, arrays[0].source if len(arrays) == 1 else None)
+    destination = np.full(grid.shape, np.nan, dtype=np.float32)
+    for group in _groups(pieces):
+        warp_into(*mosaic(group), grid, destination)
+    used = [a for a, _ in hits]
+    needed = {tile_name(h, v) for h, v in grid.tiles()}
+    first = arrays[0]
+    return EpicentreImage(
+        celsius=destination,
+        grid=grid,
+        product=first.granule.product,
+        layer=first.layer,
+        qc_policy=first.qc_policy,
+        date=first.granule.date,
+        sources=tuple(sorted(a.source.name for a in used)),
+        missing_tiles=tuple(sorted(needed - set(given))),
+        synthetic=any(a.synthetic for a in used),
+    )
+
+
 def crop_epicentre(
     paths: Sequence[str | os.PathLike[str]],
     lat: float,
@@ -158,10 +193,10 @@ def crop_epicentre(
 ) -> EpicentreImage:
     """Crop a ``size`` x ``size`` km image centred on (lat, lon) degrees from MODIS LST tiles.
 
-    The tiles (one product, one date) are mosaicked on the global sinusoidal
-    pixel grid, reading only the windows the box needs, then warped once.
-    Raises :class:`BadRequestError` if the tiles are mixed, or if none of them
-    covers any pixel of the box.
+    The tiles (one product, one date) are read only where the box needs them,
+    mosaicked on the global sinusoidal pixel grid, and warped once. Raises
+    :class:`BadRequestError` if the tiles are mixed, or if none of them covers
+    any pixel of the box.
     """
     grid = EpicentreGrid(lat=lat, lon=lon, size=size)
     if not paths:
@@ -172,34 +207,26 @@ def crop_epicentre(
             tiles.append(LstTileFile(p, layer))
         _check_same_granule_kind(tiles)
         x, y = grid.sinusoidal_centres()
-        pieces = [_Piece(t, w) for t in tiles if (w := source_window(t, x, y)) is not None]
-        needed = {tile_name(h, v) for h, v in grid.tiles()}
-        given = {t.granule.tile for t in tiles}
-        if not pieces:
-            raise BadRequestError(
-                f"none of the given tiles ({', '.join(sorted(given))}) covers the {size} km box "
-                f"centred at {lat:.4f} N {lon:.4f} E, which needs {', '.join(sorted(needed))}",
-                tiles[0].path if len(tiles) == 1 else None,
-            )
-        destination = np.full(grid.shape, np.nan, dtype=np.float32)
-        for group in _groups(pieces):
-            warp_into(*mosaic(group, qc_policy), grid, destination)
-        used = [p.tile for p in pieces]
-        first = tiles[0].granule
-        return EpicentreImage(
-            celsius=destination,
-            grid=grid,
-            product=first.product,
-            layer=layer,
-            qc_policy=qc_policy,
-            date=first.date,
-            sources=tuple(sorted(t.path.name for t in used)),
-            missing_tiles=tuple(sorted(needed - given)),
-            synthetic=any(t.synthetic for t in used),
-        )
+        arrays = []
+        for t in tiles:
+            window = source_window(t.transform, (t.grid.ydim, t.grid.xdim), x, y)
+            if window is not None:
+                arrays.append(t.read(qc_policy, window))
+        if not arrays:
+            raise _no_cover_error(grid, [t.granule.tile for t in tiles], tiles[0].path if len(tiles) == 1 else None)
+        return crop_from_arrays(arrays, grid, tiles[0].grid.xdim)
     finally:
         for tile in tiles:
             tile.close()
+
+
+def _no_cover_error(grid: EpicentreGrid, given: Sequence[str], source: object) -> BadRequestError:
+    needed = sorted(tile_name(h, v) for h, v in grid.tiles())
+    return BadRequestError(
+        f"none of the given tiles ({', '.join(sorted(set(given)))}) covers the {grid.size} km box "
+        f"centred at {grid.lat:.4f} N {grid.lon:.4f} E, which needs {', '.join(needed)}",
+        source,
+    )
 
 
 def _check_same_granule_kind(tiles: Sequence[LstTileFile]) -> None:
