@@ -1,0 +1,379 @@
+"""`thermoquake controls`: matched and random no-earthquake samples, clear of the catalogue."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from thermoquake.catalog import Region, read_catalog
+from thermoquake.cli.main import cli
+from thermoquake.controls import (
+    ControlSettings,
+    Exclusion,
+    Period,
+    QuakeIndex,
+    matched_controls,
+    same_calendar_time,
+)
+from thermoquake.errors import BadRequestError
+
+REPO = Path(__file__).resolve().parents[1]
+CATALOG = REPO / "data_manifests" / "catalog" / "china_m5_2003_2020.csv"
+EVENTS = REPO / "data_manifests" / "events_study.csv"
+BOX = "73,25,112,45"
+UTC = dt.timezone.utc
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def parse(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def km(lat1, lon1, lat2, lon2) -> float:
+    """Haversine on a 6371 km sphere, written out independently of the code under test."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+def violations(
+    controls: list[dict[str, str]],
+    catalog_rows: list[dict[str, str]],
+    radius_km=200.0,
+    days=30.0,
+    min_mag=5.0,
+) -> list[tuple[str, str]]:
+    """Every (control, catalogue event) pair closer than the exclusion in both space and time."""
+    bad = []
+    quakes = [
+        (r["event_id"], parse(r["time_utc"]), float(r["latitude"]), float(r["longitude"]))
+        for r in catalog_rows
+        if float(r["magnitude"]) >= min_mag
+    ]
+    for c in controls:
+        t, lat, lon = parse(c["time"]), float(c["latitude"]), float(c["longitude"])
+        for eid, qt, qlat, qlon in quakes:
+            if (
+                abs((qt - t).total_seconds()) <= days * 86400
+                and km(lat, lon, qlat, qlon) <= radius_km
+            ):
+                bad.append((c["control_id"], eid))
+    return bad
+
+
+@pytest.fixture(scope="module")
+def catalog_rows() -> list[dict[str, str]]:
+    return rows(CATALOG)
+
+
+@pytest.fixture(scope="module")
+def matched(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("controls") / "matched.csv"
+    result = run(
+        "controls",
+        "--events",
+        str(EVENTS),
+        "--catalog",
+        str(CATALOG),
+        "--mode",
+        "matched",
+        "--n",
+        "300",
+        "--exclusion-km",
+        "200",
+        "--exclusion-days",
+        "30",
+        "--seed",
+        "7",
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_matched_controls_never_fall_within_exclusion_of_any_catalogue_event(matched, catalog_rows):
+    controls = rows(matched)
+    assert len(controls) == 300
+    assert violations(controls, catalog_rows) == []
+
+
+def test_matched_controls_are_the_event_site_and_calendar_day_in_another_year(matched):
+    events = {r["event_id"]: r for r in rows(EVENTS)}
+    seen = set()
+    for c in rows(matched):
+        e = events[c["matched_event_id"]]
+        assert (c["latitude"], c["longitude"]) == (e["latitude"], e["longitude"])
+        ct, et = parse(c["time"]), parse(e["time"])
+        assert (ct.month, ct.day, ct.time()) == (et.month, et.day, et.time())
+        assert ct.year != et.year and 2003 <= ct.year <= 2020
+        assert c["mode"] == "matched" and c["control_id"] == f"matched:{e['event_id']}:{ct.year}"
+        seen.add(c["control_id"])
+    assert len(seen) == 300
+
+
+def test_matched_controls_are_spread_over_the_events(matched):
+    per_event: dict[str, int] = {}
+    for c in rows(matched):
+        per_event[c["matched_event_id"]] = per_event.get(c["matched_event_id"], 0) + 1
+    # 300 controls over 167 events, round-robin: every event gets 1 or 2
+    assert len(per_event) == 167 and set(per_event.values()) == {1, 2}
+
+
+def test_checking_only_the_study_events_would_let_catalogue_earthquakes_through(
+    tmp_path, catalog_rows
+):
+    """The property above is not vacuous: the study list alone lets quakes in."""
+    out = tmp_path / "weak.csv"
+    result = run(
+        "controls",
+        "--events",
+        str(EVENTS),
+        "--catalog",
+        str(EVENTS),
+        "--n",
+        "300",
+        "--seed",
+        "7",
+        "--catalog-years",
+        "2003-2020",
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    assert violations(rows(out), catalog_rows), (
+        "expected controls that only the whole catalogue rules out"
+    )
+
+
+def test_lushan_site_has_no_control_in_2008_because_of_wenchuan():
+    events = read_catalog(EVENTS).events
+    lushan = [e for e in events if e.event_id == "iscgem:607304721"]
+    quakes = QuakeIndex(read_catalog(CATALOG).events, 5.0)
+    settings = ControlSettings(
+        Exclusion(200, 30), Period(dt.date(2003, 1, 1), dt.date(2020, 12, 31))
+    )
+    available = matched_controls(lushan, quakes, settings, range(2003, 2021), 1, seed=0).available
+    result = matched_controls(lushan, quakes, settings, range(2003, 2021), available, seed=0)
+    years = sorted(c.time.year for c in result.controls)
+    assert len(years) == len(set(years)) == available >= 10
+    # 2008-04-20 is 22 days before Wenchuan, 85 km away; 2013 is Lushan's own year
+    assert 2008 not in years and 2013 not in years
+    blockers = quakes.conflicts(
+        30.237, 102.981, same_calendar_time(lushan[0].time, 2008), settings.exclusion
+    )
+    assert "iscgem:13228121" in {q.event_id for q in blockers}
+
+
+def test_same_seed_gives_the_same_file_and_another_seed_another(tmp_path):
+    outs = []
+    for name, seed in (("a", "3"), ("b", "3"), ("c", "4")):
+        out = tmp_path / f"{name}.csv"
+        assert (
+            run(
+                "controls",
+                "--events",
+                str(EVENTS),
+                "--catalog",
+                str(CATALOG),
+                "--seed",
+                seed,
+                "--out",
+                str(out),
+            ).exit_code
+            == 0
+        )
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    assert outs[0] != outs[2]
+
+
+def test_random_controls_lie_in_region_and_period_and_are_clear(tmp_path, catalog_rows):
+    out = tmp_path / "random.csv"
+    result = run(
+        "controls",
+        "--events",
+        str(EVENTS),
+        "--catalog",
+        str(CATALOG),
+        "--mode",
+        "random",
+        "--region",
+        "90,28,105,38",
+        "--start",
+        "2006-01-01",
+        "--end",
+        "2016-12-31",
+        "--n",
+        "200",
+        "--seed",
+        "11",
+        "--out",
+        str(out),
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["controls"] == 200
+    controls = rows(out)
+    assert len(controls) == 200
+    for c in controls:
+        assert 28 <= float(c["latitude"]) <= 38 and 90 <= float(c["longitude"]) <= 105
+        assert (
+            dt.datetime(2006, 1, 1, tzinfo=UTC)
+            <= parse(c["time"])
+            < dt.datetime(2017, 1, 1, tzinfo=UTC)
+        )
+        assert c["mode"] == "random" and c["matched_event_id"] == ""
+    assert violations(controls, catalog_rows) == []
+    # uniform in area: the northern and southern halves of the box get similar shares
+    north = sum(float(c["latitude"]) > 33 for c in controls)
+    assert 70 < north < 130
+
+
+def test_random_mode_is_deterministic_for_a_seed(tmp_path):
+    args = [
+        "controls",
+        "--events",
+        str(EVENTS),
+        "--catalog",
+        str(CATALOG),
+        "--mode",
+        "random",
+        "--region",
+        BOX,
+        "--n",
+        "20",
+        "--seed",
+        "5",
+    ]
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert run(*args, "--out", str(a)).exit_code == 0 and run(*args, "--out", str(b)).exit_code == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_catalog_region_keeps_every_exclusion_disc_inside_the_catalogue_box(tmp_path):
+    out = tmp_path / "c.csv"
+    result = run(
+        "controls",
+        "--events",
+        str(EVENTS),
+        "--catalog",
+        str(CATALOG),
+        "--catalog-region",
+        BOX,
+        "--seed",
+        "1",
+        "--out",
+        str(out),
+        "--json",
+    )
+    summary = json.loads(result.stdout)
+    box = Region.parse(BOX)
+    for c in rows(out):
+        assert box.contains_disc(float(c["latitude"]), float(c["longitude"]), 200.0)
+    # e.g. iscgem:13392265 (2008-08-21, 25.09 N 97.84 E) is 10 km from the box's southern edge
+    assert "iscgem:13392265" in summary["events_without_control"]
+    assert "iscgem:13392265" not in {c["matched_event_id"] for c in rows(out)}
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (
+            ["--exclusion-km", "2000", "--exclusion-days", "300"],
+            "no matched control exists for any of the 167 events",
+        ),
+        (["--n", "100000"], "matched controls exist, 100000 were asked for"),
+        (["--exclusion-km", "30000"], "reaches every place on Earth"),
+        (["--exclusion-km", "0"], "exclusion radius must be > 0 km"),
+        (
+            [
+                "--mode",
+                "random",
+                "--region",
+                "103,30.5,104,31.5",
+                "--start",
+                "2008-05-12",
+                "--end",
+                "2008-05-31",
+                "--n",
+                "5",
+            ],
+            "found only 0 of 5 random controls",
+        ),
+    ],
+)
+def test_impossible_exclusion_settings_fail_with_one_line_and_write_nothing(
+    tmp_path, args, fragment
+):
+    out = tmp_path / "controls.csv"
+    result = run(
+        "controls", "--events", str(EVENTS), "--catalog", str(CATALOG), *args, "--out", str(out)
+    )
+    assert result.exit_code == 1, result.output
+    message = result.stderr.strip()
+    assert "\n" not in message and message.startswith("Error: ") and fragment in message, message
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--mode", "random"], "--mode random needs --region"),
+        (["--region", BOX], "apply to --mode random only"),
+        (
+            ["--mode", "random", "--region", BOX, "--years", "2003-2010"],
+            "--years applies to --mode matched",
+        ),
+        (["--years", "2010-2003"], "increasing pair of years"),
+    ],
+)
+def test_inconsistent_options_are_usage_errors(tmp_path, args, fragment):
+    out = tmp_path / "controls.csv"
+    result = run(
+        "controls", "--events", str(EVENTS), "--catalog", str(CATALOG), *args, "--out", str(out)
+    )
+    assert result.exit_code == 2 and fragment in result.stderr
+    assert not out.exists()
+
+
+def test_bad_events_file_is_reported_by_line(tmp_path):
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n"
+        "x,2010-01-01T00:00:00Z,30,100,10,5.5,Mw\nx,2011-01-01T00:00:00Z,31,100,10,5.5,Mw\n"
+    )
+    out = tmp_path / "controls.csv"
+    result = run("controls", "--events", str(events), "--catalog", str(CATALOG), "--out", str(out))
+    assert result.exit_code == 1 and "line 3: duplicate event_id 'x'" in result.stderr
+    assert not out.exists()
+
+
+def test_29_february_becomes_28_february_in_common_years():
+    t = dt.datetime(2008, 2, 29, 13, 5, tzinfo=UTC)
+    assert same_calendar_time(t, 2009) == dt.datetime(2009, 2, 28, 13, 5, tzinfo=UTC)
+    assert same_calendar_time(t, 2012) == dt.datetime(2012, 2, 29, 13, 5, tzinfo=UTC)
+
+
+def test_exclusion_must_be_possible():
+    with pytest.raises(BadRequestError):
+        Exclusion(radius_km=25000, days=1)
+    with pytest.raises(BadRequestError):
+        Exclusion(radius_km=100, days=-1)

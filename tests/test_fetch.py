@@ -1,0 +1,370 @@
+"""`thermoquake fetch` against a local Data-Pool-like server with an Earthdata-Login redirect."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _datapool import PASSWORD, TOKEN, USERNAME, DataPool
+from click.testing import CliRunner
+
+from thermoquake.cli.main import cli
+from thermoquake.fetch.auth import AuthError, Credentials, find_credentials
+from thermoquake.fetch.http import EarthdataSession
+from thermoquake.fetch.listing import granule_files, pick_granule
+from thermoquake.fetch.verify import verify_hdf4
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_TILE = REPO / "tests" / "data" / "modis" / "MYD11A1.A2002185.h09v06.006.2015146150958.hdf"
+DIR = "/MOLA/MYD11A1.006/2002.07.04/"
+SMALL_NAME = "MYD11A1.A2002185.h10v06.006.2015146150959.hdf"
+OTHER_DIR = "/MOLA/MYD11A1.006/2002.07.05/"
+OTHER_NAME = "MYD11A1.A2002186.h09v06.006.2015146151000.hdf"
+
+
+@pytest.fixture(scope="module")
+def small_hdf(tmp_path_factory) -> bytes:
+    """A tiny valid HDF4 file (one 4 x 4 uint16 SDS), made with pyhdf."""
+    from pyhdf.SD import SD, SDC
+
+    path = tmp_path_factory.mktemp("hdf") / "small.hdf"
+    sd = SD(str(path), SDC.WRITE | SDC.CREATE)
+    sds = sd.create("LST_Night_1km", SDC.UINT16, (4, 4))
+    sds[:] = np.arange(16, dtype=np.uint16).reshape(4, 4) + 14000
+    sds.endaccess()
+    sd.end()
+    return path.read_bytes()
+
+
+@pytest.fixture
+def pool(small_hdf):
+    server = DataPool(
+        {
+            DIR + REAL_TILE.name: REAL_TILE.read_bytes(),
+            DIR + SMALL_NAME: small_hdf,
+            OTHER_DIR + OTHER_NAME: small_hdf,
+        }
+    ).start()
+    yield server
+    server.stop()
+
+
+def write_manifest(path: Path, base: str, *entries: tuple[str, str]) -> Path:
+    """entries: (date, tile) of MYD11A1 collection 006."""
+    lines = ["product,collection,date,tile,directory,role"]
+    for date, tile in entries:
+        lines.append(
+            f"MYD11A1,006,{date},{tile},{base}/MOLA/MYD11A1.006/{date.replace('-', '.')}/,target"
+        )
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def manifest(tmp_path, pool) -> Path:
+    return write_manifest(
+        tmp_path / "granules.csv", pool.url, ("2002-07-04", "h09v06"), ("2002-07-04", "h10v06")
+    )
+
+
+def env_for(pool: DataPool, tmp_path: Path, **creds: str | None) -> dict[str, str | None]:
+    """Environment for one run: the test auth host, no stray credentials from the real home."""
+    env = {
+        "EARTHDATA_HOST": "localhost",
+        "NETRC": str(tmp_path / "no-netrc"),
+        "HOME": str(tmp_path),
+        "EARTHDATA_USERNAME": None,
+        "EARTHDATA_PASSWORD": None,
+        "EARTHDATA_TOKEN": None,
+        "THERMOQUAKE_DATAPOOL_URL": None,
+    }
+    env.update(creds)
+    return env
+
+
+def fetch(manifest: Path, dest: Path, env: dict, *extra: str):
+    args = [
+        "fetch",
+        "--manifest",
+        str(manifest),
+        "--dest",
+        str(dest),
+        "--backoff",
+        "0.01",
+        "--timeout",
+        "10",
+        *extra,
+    ]
+    return CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+
+
+def names_in(dest: Path) -> list[str]:
+    return sorted(p.name for p in dest.iterdir()) if dest.exists() else []
+
+
+BASIC = {"EARTHDATA_USERNAME": USERNAME, "EARTHDATA_PASSWORD": PASSWORD}
+
+
+def test_downloads_through_the_earthdata_login_redirect(tmp_path, pool, manifest, small_hdf):
+    dest = tmp_path / "modis"
+    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["downloaded"], summary["present"], summary["failed"]) == (2, 0, 0)
+    assert names_in(dest) == [REAL_TILE.name, SMALL_NAME]
+    assert (dest / REAL_TILE.name).read_bytes() == REAL_TILE.read_bytes()
+    assert (dest / SMALL_NAME).read_bytes() == small_hdf
+    # the password went to the login host only, never to the data host
+    assert all("Authorization" not in r.headers for r in pool.requests("data"))
+    basic = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
+    assert any(r.headers.get("Authorization") == basic for r in pool.requests("auth"))
+    # one listing for the shared directory
+    assert len(pool.requests("data", DIR)) >= 1 and sum(r.path == DIR for r in pool.log) == 1
+
+
+def test_netrc_credentials_are_used(tmp_path, pool, manifest):
+    netrc = tmp_path / "netrc"
+    netrc.write_text(
+        f"machine localhost login {USERNAME} password {PASSWORD.replace(' ', chr(92) + ' ')}\n"
+    )
+    netrc.chmod(0o600)
+    result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, NETRC=str(netrc)))
+    assert result.exit_code == 0, result.output
+    assert names_in(tmp_path / "modis") == [REAL_TILE.name, SMALL_NAME]
+
+
+def test_bearer_token_goes_straight_to_the_data_pool(tmp_path, pool, manifest):
+    result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, EARTHDATA_TOKEN=TOKEN))
+    assert result.exit_code == 0, result.output
+    assert pool.requests("auth") == []
+    assert any(
+        r.headers.get("Authorization") == f"Bearer {TOKEN}" for r in pool.requests("data", ".hdf")
+    )
+
+
+def test_without_credentials_the_401_is_explained_and_nothing_is_written(tmp_path, pool, manifest):
+    dest = tmp_path / "modis"
+    result = fetch(manifest, dest, env_for(pool, tmp_path))
+    assert result.exit_code == 1
+    message = result.stderr.strip().splitlines()[-1]
+    assert message.startswith("Error: ") and "HTTP 401" in message and "~/.netrc" in message
+    assert "EARTHDATA_TOKEN" in message
+    assert names_in(dest) == []
+
+
+def test_a_wrong_password_is_refused_and_the_run_stops(tmp_path, pool, manifest):
+    dest = tmp_path / "modis"
+    env = env_for(pool, tmp_path, EARTHDATA_USERNAME=USERNAME, EARTHDATA_PASSWORD="hunter2-bad")
+    result = fetch(manifest, dest, env, "--workers", "1")
+    assert result.exit_code == 1
+    assert (
+        "were refused" in result.stderr and "EARTHDATA_USERNAME/EARTHDATA_PASSWORD" in result.stderr
+    )
+    assert "hunter2" not in result.stderr  # the secret itself is never printed
+    assert len(pool.requests("auth")) == 1  # the second granule is not attempted
+    assert names_in(dest) == []
+
+
+def test_a_connection_dropped_mid_file_is_resumed_with_range(tmp_path, pool, manifest):
+    path = DIR + REAL_TILE.name
+    pool.drop_once.add(path)
+    dest = tmp_path / "modis"
+    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC))
+    assert result.exit_code == 0, result.output
+    half = len(REAL_TILE.read_bytes()) // 2
+    ranges = [r.headers["Range"] for r in pool.requests("data", path) if "Range" in r.headers]
+    # resumed from what had arrived (whole 64 KiB reads of the first half), not from zero
+    assert len(ranges) == 1 and 0 < int(ranges[0].removeprefix("bytes=").rstrip("-")) <= half
+    assert (dest / REAL_TILE.name).read_bytes() == REAL_TILE.read_bytes()
+    assert names_in(dest) == [REAL_TILE.name, SMALL_NAME]  # no partial file left
+
+
+def test_a_partial_file_from_an_earlier_run_is_resumed(tmp_path, pool, manifest):
+    dest = tmp_path / "modis"
+    dest.mkdir()
+    data = REAL_TILE.read_bytes()
+    (dest / f".{REAL_TILE.name}.tmp-partial").write_bytes(data[:300_000])
+    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC), "--json")
+    assert result.exit_code == 0, result.output
+    assert "bytes=300000-" in [
+        r.headers.get("Range") for r in pool.requests("data", REAL_TILE.name)
+    ]
+    assert json.loads(result.stdout)["bytes_received"] == len(data) - 300_000 + len(
+        pool.files[DIR + SMALL_NAME]
+    )
+    assert (dest / REAL_TILE.name).read_bytes() == data
+    assert names_in(dest) == [REAL_TILE.name, SMALL_NAME]
+
+
+def test_complete_files_are_skipped_without_touching_the_network(tmp_path, pool, manifest):
+    dest = tmp_path / "modis"
+    assert fetch(manifest, dest, env_for(pool, tmp_path, **BASIC)).exit_code == 0
+    before = len(pool.log)
+    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC), "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["present"] == 2
+    assert len(pool.log) == before
+
+
+@pytest.mark.parametrize(
+    "corrupt, reason",
+    [
+        (lambda d: b"\x00" * len(d), "no HDF4 signature"),
+        (lambda d: d[:4] + bytes(len(d) - 4), "pyhdf cannot open it"),
+    ],
+)
+def test_a_corrupt_file_is_rejected_and_never_gets_its_final_name(
+    tmp_path, pool, manifest, corrupt, reason
+):
+    path = DIR + REAL_TILE.name
+    pool.files[path] = corrupt(pool.files[path])
+    dest = tmp_path / "modis"
+    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC))
+    assert result.exit_code == 1
+    assert reason in result.stderr and "1 of 2 granules not fetched" in result.stderr
+    assert names_in(dest) == [SMALL_NAME]  # the good one is kept, no partial file remains
+
+
+def test_an_html_login_page_instead_of_the_file_is_rejected(tmp_path, pool, manifest):
+    pool.html.add(DIR + SMALL_NAME)
+    dest = tmp_path / "modis"
+    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC))
+    assert result.exit_code == 1 and "HTML page instead of the HDF file" in result.stderr
+    assert names_in(dest) == [REAL_TILE.name]
+
+
+def test_server_errors_are_retried_with_back_off(tmp_path, pool, manifest):
+    pool.fail_times[DIR + SMALL_NAME] = 2
+    result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, **BASIC), "--retries", "2")
+    assert result.exit_code == 0, result.output
+    assert len(pool.requests("data", SMALL_NAME)) >= 3
+
+
+def test_retries_give_up_with_a_clear_message(tmp_path, pool, manifest):
+    pool.fail_times[DIR + SMALL_NAME] = 5
+    result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, **BASIC), "--retries", "1")
+    assert result.exit_code == 1
+    assert "gave up after 2 attempts: HTTP 503" in result.stderr
+    assert names_in(tmp_path / "modis") == [REAL_TILE.name]
+
+
+def test_a_granule_missing_from_the_listing_fails_the_run_after_the_others(tmp_path, pool):
+    manifest = write_manifest(
+        tmp_path / "g.csv",
+        pool.url,
+        ("2002-07-04", "h09v06"),
+        ("2002-07-04", "h11v06"),
+        ("2002-07-06", "h09v06"),
+    )
+    dest = tmp_path / "modis"
+    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC), "--json")
+    assert result.exit_code == 1
+    summary = json.loads(result.stdout)
+    assert (summary["downloaded"], summary["missing"]) == (1, 2)
+    messages = " | ".join(p["message"] for p in summary["problems"])
+    assert "no MYD11A1.A2002185.h11v06.006.*.hdf in the listing" in messages
+    assert "HTTP 404" in messages  # no directory at all for 2002-07-06
+    assert names_in(dest) == [REAL_TILE.name]
+
+
+def test_base_url_option_redirects_the_manifest_to_another_server(tmp_path, pool):
+    manifest = write_manifest(
+        tmp_path / "g.csv", "https://e4ftl01.cr.usgs.gov", ("2002-07-05", "h09v06")
+    )
+    result = fetch(
+        manifest, tmp_path / "modis", env_for(pool, tmp_path, **BASIC), "--base-url", pool.url
+    )
+    assert result.exit_code == 0, result.output
+    assert names_in(tmp_path / "modis") == [OTHER_NAME]
+
+
+def test_dry_run_lists_what_would_be_fetched_without_network(tmp_path, pool, manifest):
+    result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path), "--dry-run")
+    assert result.exit_code == 0
+    assert f"{pool.url}{DIR}MYD11A1.A2002185.h09v06.006.*.hdf" in result.stdout
+    assert "0 of 2 granules present" in result.stderr
+    assert pool.log == [] and not (tmp_path / "modis").exists()
+
+
+def test_progress_bar_counts_files(tmp_path, pool, manifest):
+    result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, **BASIC), "--progress")
+    assert result.exit_code == 0
+    assert "2/2" in result.stderr and "file" in result.stderr
+
+
+def test_bad_manifest_rows_are_reported_by_line(tmp_path, pool):
+    manifest = tmp_path / "g.csv"
+    manifest.write_text(
+        "product,collection,date,tile,directory,role\n"
+        f"MYD11A1,006,2002-07-04,h09v06,{pool.url}{DIR},target\n"
+        f"MYD11A1,6,2002-07-32,h09v06,{pool.url}{DIR},target\n"
+    )
+    result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, **BASIC))
+    assert result.exit_code == 1 and "line 3: collection '6' is not three digits" in result.stderr
+    assert pool.log == []
+
+
+def test_credentials_stay_with_the_hosts_they_belong_to():
+    basic = EarthdataSession(
+        Credentials("test", username="u", password="p"),
+        "urs.earthdata.nasa.gov",
+        ["e4ftl01.cr.usgs.gov"],
+    )
+    assert basic.authorization_for("https://urs.earthdata.nasa.gov/oauth/authorize").startswith(
+        "Basic "
+    )
+    assert (
+        basic.authorization_for("http://urs.earthdata.nasa.gov/oauth/authorize") is None
+    )  # not over http
+    assert basic.authorization_for("https://e4ftl01.cr.usgs.gov/MOLA/") is None
+    assert basic.authorization_for("https://example.com/x") is None
+    token = EarthdataSession(
+        Credentials("test", token="t"), "urs.earthdata.nasa.gov", ["e4ftl01.cr.usgs.gov"]
+    )
+    assert token.authorization_for("https://e4ftl01.cr.usgs.gov/MOLA/x.hdf") == "Bearer t"
+    assert token.authorization_for("https://bucket.s3.amazonaws.com/x.hdf") is None
+    assert token.authorization_for("http://e4ftl01.cr.usgs.gov/MOLA/x.hdf") is None
+
+
+def test_credentials_are_found_in_order_and_half_set_ones_are_refused(tmp_path):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine urs.earthdata.nasa.gov login bob password pw\n")
+    assert find_credentials("urs.earthdata.nasa.gov", {"NETRC": str(netrc)}).username == "bob"
+    env = {"NETRC": str(netrc), "EARTHDATA_USERNAME": "eve", "EARTHDATA_PASSWORD": "x"}
+    assert find_credentials("urs.earthdata.nasa.gov", env).username == "eve"
+    assert find_credentials("urs.earthdata.nasa.gov", {**env, "EARTHDATA_TOKEN": "t"}).token == "t"
+    assert find_credentials("other.host", {"NETRC": str(netrc)}) is None
+    with pytest.raises(AuthError, match="set both"):
+        find_credentials("urs.earthdata.nasa.gov", {"EARTHDATA_USERNAME": "eve"})
+    assert "pw" not in repr(find_credentials("urs.earthdata.nasa.gov", {"NETRC": str(netrc)}))
+
+
+def test_listing_parser_keeps_hdf_granules_and_picks_the_latest_production():
+    html = """<a href="../">Parent</a>
+    <a href="MYD11A1.A2008133.h26v05.061.2021070000001.hdf">x</a>
+    <a href="MYD11A1.A2008133.h26v05.061.2021070000001.hdf.xml">x</a>
+    <a href="BROWSE.MYD11A1.A2008133.h26v05.061.2021070000001.1.jpg">x</a>
+    <a href="/MOLA/MYD11A1.061/2008.05.12/MYD11A1.A2008133.h26v05.061.2022010000000.hdf">x</a>
+    <a href="MYD11A1.A2008133.h26v06.061.2021070000002.hdf">x</a>"""
+    names = granule_files(html)
+    assert [n.filename for n in names] == [
+        "MYD11A1.A2008133.h26v05.061.2021070000001.hdf",
+        "MYD11A1.A2008133.h26v05.061.2022010000000.hdf",
+        "MYD11A1.A2008133.h26v06.061.2021070000002.hdf",
+    ]
+    import datetime as dt
+
+    best = pick_granule(names, "MYD11A1", "061", "h26v05", dt.date(2008, 5, 12))
+    assert best.production == "2022010000000"
+    assert pick_granule(names, "MYD11A1", "061", "h27v05", dt.date(2008, 5, 12)) is None
+
+
+def test_verify_accepts_the_real_tile_and_rejects_a_truncated_copy(tmp_path):
+    assert verify_hdf4(REAL_TILE) is None
+    assert "size" in verify_hdf4(REAL_TILE, expected_size=REAL_TILE.stat().st_size + 1)
+    cut = tmp_path / "cut.hdf"
+    cut.write_bytes(REAL_TILE.read_bytes()[:1000])
+    assert verify_hdf4(cut) is not None

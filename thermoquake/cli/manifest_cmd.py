@@ -1,0 +1,173 @@
+"""``thermoquake manifest``: the MODIS granules (product, collection, date, tile) a study needs."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from thermoquake.atomic import write_text_atomic
+from thermoquake.cli.options import (
+    base_url_option,
+    dry_run_option,
+    json_option,
+    out_csv_option,
+    year_range_option,
+)
+
+
+@click.command()
+@click.option(
+    "--events",
+    "events_path",
+    type=click.Path(exists=True, dir_okay=False),
+    required=True,
+    help="Study events (CSV from `thermoquake catalog select`).",
+)
+@click.option(
+    "--controls",
+    "controls_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Controls (CSV from `thermoquake controls`).",
+)
+@click.option(
+    "--days-before",
+    type=click.IntRange(min=0),
+    default=9,
+    show_default=True,
+    help="UTC days before each sample's date whose images are needed.",
+)
+@click.option(
+    "--sample-day/--no-sample-day",
+    default=False,
+    show_default=True,
+    help="Also list each sample's own UTC date (its night image may follow the earthquake; "
+    "`thermoquake preprocess` uses days 1..N before).",
+)
+@year_range_option(
+    "--reference-years",
+    help="Years of the RST reference: the same calendar days in "
+    "each of these years [default: 2003-2016].",
+)
+@click.option(
+    "--reference-window-days",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Widen each reference calendar day by this many days either side.",
+)
+@click.option(
+    "--product",
+    type=click.Choice(["MYD11A1", "MOD11A1"]),
+    default="MYD11A1",
+    show_default=True,
+    help="MODIS product (Aqua MYD, Terra MOD; never mix them in one reference).",
+)
+@click.option(
+    "--collection", default="061", show_default=True, help="MODIS collection (three digits)."
+)
+@click.option(
+    "--size",
+    "size_km",
+    type=int,
+    default=256,
+    show_default=True,
+    help="Epicentre box width and height, km.",
+)
+@base_url_option(help="Root of the LP DAAC Data Pool [default: https://e4ftl01.cr.usgs.gov].")
+@click.option(
+    "--granule-mb",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=None,
+    help="Mean size of one granule for the estimate, MB [default: 3, rough].",
+)
+@out_csv_option
+@dry_run_option
+@json_option
+def manifest(
+    events_path,
+    controls_path,
+    days_before,
+    sample_day,
+    reference_years,
+    reference_window_days,
+    product,
+    collection,
+    size_km,
+    base_url,
+    granule_mb,
+    out,
+    dry_run,
+    as_json,
+) -> None:
+    """List every granule the events (and controls) need, de-duplicated, as CSV.
+
+    Target days: the --days-before UTC days before each sample's UTC date
+    (and that date with --sample-day). Reference days: the same calendar
+    days in each --reference-years year, for the RST mean and standard
+    deviation. Tiles: those holding any
+    pixel of the sample's box. Columns: product, collection, date, tile,
+    directory (LP DAAC Data Pool URL of the date), role
+    (target / reference / target+reference).
+    """
+    from thermoquake.catalog import read_catalog
+    from thermoquake.controls import read_controls
+    from thermoquake.granules import (
+        DEFAULT_BASE_URL,
+        ESTIMATED_GRANULE_MB,
+        ManifestSettings,
+        Sample,
+        build_manifest,
+        manifest_to_csv,
+    )
+
+    settings = ManifestSettings(
+        product=product,
+        collection=collection,
+        days_before=days_before,
+        include_sample_day=sample_day,
+        reference_years=reference_years or range(2003, 2017),
+        reference_window_days=reference_window_days,
+        size_km=size_km,
+        base_url=base_url or DEFAULT_BASE_URL,
+    )
+    events = read_catalog(events_path, "thermoquake").events
+    samples = [Sample(e.event_id, e.time, e.latitude, e.longitude) for e in events]
+    n_controls = 0
+    if controls_path:
+        controls = read_controls(controls_path)
+        n_controls = len(controls)
+        samples += [Sample(c.control_id, c.time, c.latitude, c.longitude) for c in controls]
+    rows = build_manifest(samples, settings)
+    mb = granule_mb or ESTIMATED_GRANULE_MB
+    roles = {
+        r: sum(1 for row in rows if row.role == r)
+        for r in ("target", "reference", "target+reference")
+    }
+    summary = {
+        "events": len(events),
+        "controls": n_controls,
+        "product": product,
+        "collection": collection,
+        "granules": len(rows),
+        "by_role": roles,
+        "dates": len({r.date for r in rows}),
+        "tiles": sorted({r.tile for r in rows}),
+        "estimated_gb": round(len(rows) * mb / 1000.0, 2),
+        "granule_mb_assumed": mb,
+        "out": None if dry_run else out,
+    }
+    if not dry_run:
+        write_text_atomic(out, manifest_to_csv(rows))
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        verb = "would write" if dry_run else "->"
+        n_target = roles["target"] + roles["target+reference"]
+        n_reference = roles["reference"] + roles["target+reference"]
+        click.echo(
+            f"{len(rows)} granules of {product}.{collection} ({n_target} target, {n_reference} "
+            f"reference; {summary['dates']} dates, {len(summary['tiles'])} tiles), about "
+            f"{summary['estimated_gb']:g} GB at {mb:g} MB each {verb} {out}"
+        )

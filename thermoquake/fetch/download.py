@@ -1,0 +1,406 @@
+"""Download the granules of a manifest: list, resume, retry, verify, rename.
+
+For each manifest row:
+
+1. a verified file with the granule's name prefix already in ``dest`` -> ``present`` (no network);
+2. the date's Data Pool directory listing (fetched once per directory) gives
+   the file name (production time is not known in advance); not listed -> ``missing``;
+3. the file is streamed into ``.<name>.tmp-partial`` in ``dest``; a partial
+   file left by an earlier try or run is resumed with an HTTP ``Range``
+   request; connection errors, truncated bodies, HTTP 429 and 5xx are
+   retried with exponential back-off;
+4. the partial file is checked (size from the HTTP headers, HDF4 signature,
+   pyhdf opens it) and only then renamed to its final name. A file that
+   fails the check is deleted (and downloaded once more from scratch if it
+   had been resumed).
+
+HTTP 401/403 stops the whole run: the credentials are missing or refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+from thermoquake.atomic import TEMP_MARKER
+from thermoquake.fetch.auth import AuthError, Credentials
+from thermoquake.fetch.http import EarthdataSession
+from thermoquake.fetch.listing import granule_files, pick_granule
+from thermoquake.fetch.verify import verify_hdf4
+from thermoquake.granules import GranuleRow, datapool_directory
+from thermoquake.modis.naming import is_granule_name, parse_granule_name
+
+STATUSES = ("downloaded", "present", "missing", "failed", "pending")
+"""``pending`` only comes from :func:`plan` (a dry run): not present, would be downloaded."""
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How to fetch.
+
+    Attributes:
+        dest: folder the granules go to (flat; created if needed).
+        workers: parallel downloads.
+        retries: further attempts after a transient failure (per file and per listing).
+        backoff_s: wait before the first retry, s; doubles each retry up to ``max_backoff_s``.
+        max_backoff_s: longest wait between attempts, s.
+        timeout_s: connect and read timeout, s.
+        chunk_bytes: read size while streaming.
+        base_url: if set, rebuild each row's directory from this Data Pool root
+            instead of using the manifest's ``directory``.
+    """
+
+    dest: Path
+    workers: int = 4
+    retries: int = 5
+    backoff_s: float = 2.0
+    max_backoff_s: float = 60.0
+    timeout_s: float = 60.0
+    chunk_bytes: int = 1 << 16
+    base_url: str | None = None
+
+    def directory(self, row: GranuleRow) -> str:
+        if self.base_url:
+            return datapool_directory(self.base_url, row.product, row.collection, row.date)
+        return row.directory
+
+    def wait(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based)."""
+        delay = min(self.backoff_s * 2 ** (attempt - 1), self.max_backoff_s)
+        if retry_after is not None:
+            delay = min(max(delay, retry_after), self.max_backoff_s)
+        return delay
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one granule.
+
+    Attributes:
+        row: the manifest row.
+        status: one of :data:`STATUSES`.
+        path: the final file (downloaded or present), else None.
+        received: bytes received in this run.
+        message: why it is missing or failed ("" otherwise).
+    """
+
+    row: GranuleRow
+    status: str
+    path: Path | None = None
+    received: int = 0
+    message: str = ""
+
+
+class _Transient(Exception):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class _NotFound(Exception):
+    pass
+
+
+class _Failed(Exception):
+    pass
+
+
+def partial_path(final: Path) -> Path:
+    """Where ``final`` is assembled: ``.<name>.tmp-partial`` beside it (directory scans skip it)."""
+    return final.with_name(f".{final.name}{TEMP_MARKER}partial")
+
+
+def local_granule(dest: Path, row: GranuleRow) -> Path | None:
+    """The file in ``dest`` for ``row`` (latest production if several), or None."""
+    if not dest.is_dir():
+        return None
+    found = [p for p in dest.glob(f"{row.name_prefix}*.hdf") if is_granule_name(p.name)]
+    if not found:
+        return None
+    return max(found, key=lambda p: parse_granule_name(p.name).production)
+
+
+def plan(rows: list[GranuleRow], dest: Path) -> list[Outcome]:
+    """Dry run, no network: ``present`` (a verified local file), ``failed`` (a local file that
+    is not valid HDF4) or ``pending`` (would be downloaded) for each row."""
+    out = []
+    for row in rows:
+        path = local_granule(dest, row)
+        if path is not None and verify_hdf4(path) is None:
+            out.append(Outcome(row, "present", path))
+        elif path is not None:
+            out.append(Outcome(row, "failed", path, message=f"{path.name} is not valid HDF4"))
+        else:
+            out.append(Outcome(row, "pending"))
+    return out
+
+
+class _Listings:
+    """Directory listings, fetched once per directory (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._results: dict[str, object] = {}
+
+    def get(self, url: str, load: Callable[[], list]) -> list:
+        with self._lock:
+            lock = self._locks.setdefault(url, threading.Lock())
+        with lock:
+            if url not in self._results:
+                try:
+                    self._results[url] = load()
+                except (_NotFound, _Failed) as err:
+                    self._results[url] = err
+            result = self._results[url]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+
+class Fetcher:
+    """Downloads manifest rows into ``settings.dest`` (see the module docstring)."""
+
+    def __init__(
+        self,
+        settings: FetchSettings,
+        credentials: Credentials | None,
+        auth_host: str,
+        on_bytes: Callable[[int], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.credentials = credentials
+        self.auth_host = auth_host
+        self.on_bytes = on_bytes or (lambda n: None)
+        self.sleep = sleep
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+        self._listings = _Listings()
+        self._data_hosts: set[str] = set()
+        self.stop = threading.Event()
+        self.stop_reason = ""
+
+    # ------------------------------------------------------------------ public
+
+    def run(
+        self, rows: list[GranuleRow], on_done: Callable[[Outcome], None] | None = None
+    ) -> list[Outcome]:
+        """Fetch every row; outcomes in manifest order. Stops early on an authentication error."""
+        self.settings.dest.mkdir(parents=True, exist_ok=True)
+        self._data_hosts = {urlsplit(self.settings.directory(r)).hostname or "" for r in rows}
+        done = on_done or (lambda o: None)
+
+        def task(row: GranuleRow) -> Outcome:
+            outcome = self.fetch_one(row)
+            done(outcome)
+            return outcome
+
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, self.settings.workers)) as pool:
+                return list(pool.map(task, rows))
+        finally:
+            for session in self._sessions:
+                session.close()
+
+    def fetch_one(self, row: GranuleRow) -> Outcome:
+        """Fetch one granule; never raises for per-file problems."""
+        existing = local_granule(self.settings.dest, row)
+        if existing is not None:
+            reason = verify_hdf4(existing)
+            if reason is None:
+                return Outcome(row, "present", existing)
+            return Outcome(
+                row,
+                "failed",
+                existing,
+                message=f"{existing} exists but is not usable ({reason}); delete it to fetch again",
+            )
+        if self.stop.is_set():
+            return Outcome(row, "failed", message=f"not attempted: {self.stop_reason}")
+        directory = self.settings.directory(row)
+        received = [0]
+        try:
+            names = self._listings.get(
+                directory, lambda: self._retrying(lambda: self._listing(directory))
+            )
+            name = pick_granule(names, row.product, row.collection, row.tile, row.date)
+            if name is None:
+                return Outcome(
+                    row,
+                    "missing",
+                    message=f"no {row.name_prefix}*.hdf in the listing of {directory}",
+                )
+            final = self.settings.dest / name.filename
+            self._download(directory + name.filename, final, received)
+            return Outcome(row, "downloaded", final, received[0])
+        except _NotFound as err:
+            return Outcome(row, "missing", received=received[0], message=str(err))
+        except _Failed as err:
+            return Outcome(row, "failed", received=received[0], message=str(err))
+        except AuthError as err:
+            if not self.stop.is_set():
+                self.stop_reason = str(err)
+                self.stop.set()
+            return Outcome(row, "failed", received=received[0], message=str(err))
+
+    # ----------------------------------------------------------------- helpers
+
+    def _session(self) -> EarthdataSession:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = EarthdataSession(self.credentials, self.auth_host, self._data_hosts)
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
+
+    def _retrying(self, attempt_once: Callable[[], object]):
+        attempt = 0
+        while True:
+            try:
+                return attempt_once()
+            except _Transient as err:
+                attempt += 1
+                if attempt > self.settings.retries:
+                    raise _Failed(f"gave up after {attempt} attempts: {err}") from None
+                self.sleep(self.settings.wait(attempt, err.retry_after))
+
+    def _check_status(self, response: requests.Response, url: str) -> None:
+        status = response.status_code
+        if status in (401, 403):
+            if self.credentials is None:
+                hint = (
+                    "no Earthdata Login credentials were found: put 'machine "
+                    f"{self.auth_host} login USER password PASS' in ~/.netrc, or set "
+                    "EARTHDATA_USERNAME and EARTHDATA_PASSWORD, or EARTHDATA_TOKEN"
+                )
+            else:
+                hint = (
+                    f"the credentials from {self.credentials.source} were refused "
+                    "(wrong, expired, or the LP DAAC application is not authorised in your "
+                    "Earthdata profile)"
+                )
+            raise AuthError(f"HTTP {status} from {urlsplit(response.url).hostname}: {hint}", url)
+        if status == 404:
+            raise _NotFound(f"HTTP 404: {url} does not exist")
+        if status == 429 or status >= 500:
+            raise _Transient(f"HTTP {status} from {url}", _retry_after(response))
+        if status not in (200, 206):
+            raise _Failed(f"HTTP {status} from {url}")
+
+    def _listing(self, url: str) -> list:
+        try:
+            response = self._session().get(url, timeout=self.settings.timeout_s)
+        except (requests.ConnectionError, requests.Timeout) as err:
+            raise _Transient(f"{type(err).__name__} listing {url}") from None
+        except requests.RequestException as err:
+            raise _Failed(f"cannot list {url}: {err}") from None
+        with response:
+            self._check_status(response, url)
+            return granule_files(response.text)
+
+    def _download(self, url: str, final: Path, received: list[int]) -> None:
+        part = partial_path(final)
+        fresh_retry_used = False
+        while True:
+            resumed = [False]
+            total = self._retrying(functools.partial(self._get_into, url, part, received, resumed))
+            reason = verify_hdf4(part, total)
+            if reason is None:
+                break
+            part.unlink()
+            if resumed[0] and not fresh_retry_used:
+                fresh_retry_used = True
+                continue
+            raise _Failed(f"{final.name} was rejected after download: {reason}")
+        with open(part, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(part, final)
+
+    def _get_into(
+        self, url: str, part: Path, received: list[int], resumed: list[bool]
+    ) -> int | None:
+        """One GET into ``part`` (resuming it); returns the expected full size (None if unknown)."""
+        offset = part.stat().st_size if part.exists() else 0
+        headers = {"Accept-Encoding": "identity"}  # byte counts must be those of the file
+        if offset:
+            headers["Range"] = f"bytes={offset}-"
+        try:
+            with self._session().get(
+                url, headers=headers, stream=True, timeout=self.settings.timeout_s
+            ) as resp:
+                if resp.status_code == 416:
+                    part.unlink(missing_ok=True)
+                    raise _Transient(
+                        f"the server refused to resume at byte {offset}; starting over"
+                    )
+                self._check_status(resp, url)
+                if "text/html" in resp.headers.get("Content-Type", "").lower():
+                    raise _Failed(
+                        f"{url} returned an HTML page instead of the HDF file "
+                        "(an Earthdata login or error page?)"
+                    )
+                if resp.status_code == 206:
+                    match = _CONTENT_RANGE.fullmatch(resp.headers.get("Content-Range", "").strip())
+                    if match is None or int(match[1]) != offset:
+                        part.unlink(missing_ok=True)
+                        raise _Transient(
+                            f"unexpected Content-Range {resp.headers.get('Content-Range')!r}"
+                        )
+                    total = None if match[3] == "*" else int(match[3])
+                    mode = "ab"
+                    resumed[0] = resumed[0] or offset > 0
+                else:
+                    length = resp.headers.get("Content-Length")
+                    total = int(length) if length and length.isdigit() else None
+                    mode = "wb"
+                with open(part, mode) as fh:
+                    for chunk in resp.iter_content(chunk_size=self.settings.chunk_bytes):
+                        fh.write(chunk)
+                        received[0] += len(chunk)
+                        self.on_bytes(len(chunk))
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as err:
+            have = part.stat().st_size if part.exists() else 0
+            raise _Transient(f"{type(err).__name__} after {have} bytes of {url}") from None
+        except requests.RequestException as err:
+            raise _Failed(f"cannot download {url}: {err}") from None
+        size = part.stat().st_size
+        if total is not None and size < total:
+            raise _Transient(f"connection closed at {size} of {total} bytes of {url}")
+        return total
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    return float(value) if value.isdigit() else None
+
+
+def fetch_granules(
+    rows: list[GranuleRow],
+    settings: FetchSettings,
+    credentials: Credentials | None,
+    auth_host: str,
+    *,
+    on_bytes: Callable[[int], None] | None = None,
+    on_done: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Fetch ``rows`` (see the module docstring); one :class:`Outcome` per row, in order."""
+    return Fetcher(settings, credentials, auth_host, on_bytes).run(rows, on_done)

@@ -1,0 +1,293 @@
+"""Granule manifests: which MODIS tiles on which days a set of events and controls needs.
+
+For each sample (event or control) at UTC time ``t`` with epicentre box of
+``size`` km, the *target days* are the ``days_before`` UTC days before
+``t``'s date (days 1..N before, as ``thermoquake preprocess`` plans them), plus that
+date itself if ``include_sample_day``.
+The *reference days* (for the RST mean and standard deviation) are the same
+calendar days (``± reference_window_days``) in each reference year; a
+29 February has no counterpart in other years and is skipped there.
+The tiles are the MODIS sinusoidal tiles holding any pixel of the sample's
+box (:meth:`thermoquake.epicentre_grid.EpicentreGrid.tiles`).
+
+Each manifest row is one (product, collection, date, tile), de-duplicated,
+with the LP DAAC Data Pool directory of its date:
+``<base>/<MOLA|MOLT|MOTA>/<PRODUCT>.<COLLECTION>/YYYY.MM.DD/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from thermoquake.catalog.schema import CatalogError, RowProblem, summarize_problems
+from thermoquake.epicentre_grid import EpicentreGrid
+from thermoquake.errors import BadRequestError
+from thermoquake.modis.sinusoidal import N_TILES_H, N_TILES_V, tile_name
+
+DEFAULT_BASE_URL = "https://e4ftl01.cr.usgs.gov"
+"""LP DAAC Data Pool."""
+
+BASE_URL_ENV = "THERMOQUAKE_DATAPOOL_URL"
+"""Environment variable overriding :data:`DEFAULT_BASE_URL` (tests point it at 127.0.0.1)."""
+
+PLATFORM_FOLDERS = {"MOD": "MOLT", "MYD": "MOLA", "MCD": "MOTA"}
+"""Data Pool folder by product prefix (Terra, Aqua, combined)."""
+
+PRODUCT_START = {"MOD11A1": dt.date(2000, 2, 24), "MYD11A1": dt.date(2002, 7, 4)}
+"""First day each product exists, UTC."""
+
+ESTIMATED_GRANULE_MB = 3.0
+"""Rough mean size of one daily 1 km LST tile (HDF4, compressed), MB (10^6 bytes).
+Real tiles range from well under 1 MB (mostly ocean or cloud) to several MB."""
+
+MANIFEST_COLUMNS: tuple[str, ...] = ("product", "collection", "date", "tile", "directory", "role")
+ROLES = ("target", "reference", "target+reference")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A place and time needing images: a study event or a control.
+
+    Attributes:
+        sample_id: event_id or control_id.
+        time: UTC.
+        latitude: degrees north.
+        longitude: degrees east.
+    """
+
+    sample_id: str
+    time: dt.datetime
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, order=True)
+class GranuleRow:
+    """One granule to fetch. ``tile`` is ``hHHvVV``; ``directory`` ends with ``/``."""
+
+    date: dt.date
+    tile: str
+    product: str
+    collection: str
+    directory: str
+    role: str
+
+    @property
+    def hv(self) -> tuple[int, int]:
+        return int(self.tile[1:3]), int(self.tile[4:6])
+
+    @property
+    def name_prefix(self) -> str:
+        """Start of the granule's file name, e.g. ``MYD11A1.A2008133.h26v05.061.``."""
+        doy = self.date.timetuple().tm_yday
+        return f"{self.product}.A{self.date.year:04d}{doy:03d}.{self.tile}.{self.collection}."
+
+
+def datapool_directory(base_url: str, product: str, collection: str, date: dt.date) -> str:
+    """Data Pool directory URL of ``product.collection`` on ``date`` (ends with ``/``)."""
+    folder = PLATFORM_FOLDERS.get(product[:3])
+    if folder is None:
+        raise BadRequestError(f"product {product!r} is not a MODIS MOD/MYD/MCD product")
+    return f"{base_url.rstrip('/')}/{folder}/{product}.{collection}/{date:%Y.%m.%d}/"
+
+
+@dataclass(frozen=True)
+class ManifestSettings:
+    """How samples turn into granules.
+
+    Attributes:
+        product: MODIS short name, e.g. ``MYD11A1``.
+        collection: three digits, e.g. ``061``.
+        days_before: number of UTC days before each sample's date (>= 0).
+        include_sample_day: also list the sample's own UTC date.
+        reference_years: years of the RST reference (inclusive range).
+        reference_window_days: reference days reach this many days either side
+            of each target calendar day (0: the same calendar days only).
+        size_km: epicentre box width and height, km (1 km pixels).
+        base_url: Data Pool root.
+    """
+
+    product: str = "MYD11A1"
+    collection: str = "061"
+    days_before: int = 9
+    include_sample_day: bool = False
+    reference_years: range = range(2003, 2017)
+    reference_window_days: int = 0
+    size_km: int = 256
+    base_url: str = DEFAULT_BASE_URL
+
+    def __post_init__(self) -> None:
+        if self.product[:3] not in PLATFORM_FOLDERS:
+            raise BadRequestError(f"product {self.product!r} is not a MODIS MOD/MYD/MCD product")
+        if not (len(self.collection) == 3 and self.collection.isdigit()):
+            raise BadRequestError(
+                f"collection must be three digits (e.g. 061), got {self.collection!r}"
+            )
+        if self.days_before < 0:
+            raise BadRequestError(f"--days-before must be >= 0, got {self.days_before}")
+        if self.days_before == 0 and not self.include_sample_day:
+            raise BadRequestError(
+                "no target days: --days-before is 0 and the sample day is excluded"
+            )
+        if self.reference_window_days < 0:
+            raise BadRequestError(
+                f"--reference-window-days must be >= 0, got {self.reference_window_days}"
+            )
+
+
+def target_dates(sample: Sample, settings: ManifestSettings) -> list[dt.date]:
+    """The UTC dates whose images a sample needs, oldest first."""
+    day = sample.time.astimezone(dt.timezone.utc).date()
+    last = 0 if settings.include_sample_day else 1
+    return [day - dt.timedelta(days=k) for k in range(settings.days_before, last - 1, -1)]
+
+
+def reference_dates(targets: Iterable[dt.date], settings: ManifestSettings) -> set[dt.date]:
+    """The same calendar days (± the window) in every reference year."""
+    out: set[dt.date] = set()
+    for day in targets:
+        for year in settings.reference_years:
+            try:
+                centre = day.replace(year=year)
+            except ValueError:  # 29 February in a common year
+                continue
+            for k in range(-settings.reference_window_days, settings.reference_window_days + 1):
+                out.add(centre + dt.timedelta(days=k))
+    return out
+
+
+def build_manifest(samples: list[Sample], settings: ManifestSettings) -> list[GranuleRow]:
+    """De-duplicated granules for ``samples``, sorted by date then tile.
+
+    Raises:
+        BadRequestError: no samples, a box that cannot be built, or a date before the product.
+    """
+    if not samples:
+        raise BadRequestError("no samples: the events (and controls) files are empty")
+    roles: dict[tuple[dt.date, tuple[int, int]], set[str]] = {}
+    for sample in samples:
+        try:
+            tiles = EpicentreGrid(sample.latitude, sample.longitude, settings.size_km).tiles()
+        except BadRequestError as err:
+            raise BadRequestError(f"sample {sample.sample_id}: {err.problem}") from None
+        targets = target_dates(sample, settings)
+        for day in targets:
+            for hv in tiles:
+                roles.setdefault((day, hv), set()).add("target")
+        for day in reference_dates(targets, settings):
+            for hv in tiles:
+                roles.setdefault((day, hv), set()).add("reference")
+    first = PRODUCT_START.get(settings.product)
+    earliest = min(day for day, _ in roles)
+    if first is not None and earliest < first:
+        raise BadRequestError(
+            f"{settings.product} starts on {first}, but {earliest} is needed "
+            "(check the sample dates and --reference-years)"
+        )
+    rows = []
+    for (day, (h, v)), r in roles.items():
+        role = "target+reference" if len(r) == 2 else next(iter(r))
+        rows.append(
+            GranuleRow(
+                day,
+                tile_name(h, v),
+                settings.product,
+                settings.collection,
+                datapool_directory(settings.base_url, settings.product, settings.collection, day),
+                role,
+            )
+        )
+    return sorted(rows)
+
+
+def manifest_to_csv(rows: list[GranuleRow]) -> str:
+    """CSV text with :data:`MANIFEST_COLUMNS`."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    for r in rows:
+        writer.writerow([r.product, r.collection, r.date.isoformat(), r.tile, r.directory, r.role])
+    return buf.getvalue()
+
+
+def read_manifest(path: str | os.PathLike[str]) -> list[GranuleRow]:
+    """Read a manifest written by :func:`manifest_to_csv`; bad rows raise, naming the lines."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as err:
+        raise CatalogError(f"cannot read the manifest: {err.strerror or err}", path) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(reader, [])]
+    missing = [c for c in MANIFEST_COLUMNS if c not in header]
+    if missing:
+        raise CatalogError(f"not a granule manifest: missing column(s) {', '.join(missing)}", path)
+    col = {name: header.index(name) for name in header}
+    rows, problems, seen = [], [], {}
+    for fields in reader:
+        line = reader.line_num
+        if not any(f.strip() for f in fields):
+            continue
+        if len(fields) != len(header):
+            problems.append(
+                RowProblem(line, f"has {len(fields)} fields, the header has {len(header)}")
+            )
+            continue
+        get = {name: fields[i].strip() for name, i in col.items()}
+        try:
+            row = _parse_row(get)
+        except ValueError as err:
+            problems.append(RowProblem(line, str(err)))
+            continue
+        key = (row.product, row.collection, row.date, row.tile)
+        if key in seen:
+            problems.append(RowProblem(line, f"duplicate granule (first at line {seen[key]})"))
+            continue
+        seen[key] = line
+        rows.append(row)
+    if problems:
+        raise CatalogError(summarize_problems(problems), path)
+    if not rows:
+        raise CatalogError("the manifest lists no granules", path)
+    return rows
+
+
+def _parse_row(get: dict[str, str]) -> GranuleRow:
+    product, collection, tile = get["product"], get["collection"], get["tile"]
+    if product[:3] not in PLATFORM_FOLDERS or not product[3:].isalnum():
+        raise ValueError(f"product {product!r} is not a MODIS MOD/MYD/MCD product")
+    if not (len(collection) == 3 and collection.isdigit()):
+        raise ValueError(f"collection {collection!r} is not three digits")
+    try:
+        day = dt.date.fromisoformat(get["date"])
+    except ValueError:
+        raise ValueError(f"date {get['date']!r} is not YYYY-MM-DD") from None
+    ok = (
+        len(tile) == 6
+        and tile[0] == "h"
+        and tile[3] == "v"
+        and tile[1:3].isdigit()
+        and tile[4:].isdigit()
+    )
+    if not ok or not (int(tile[1:3]) < N_TILES_H and int(tile[4:]) < N_TILES_V):
+        raise ValueError(f"tile {tile!r} is not hHHvVV within the 36 x 18 grid")
+    directory = get["directory"]
+    if not directory.startswith(("http://", "https://")):
+        raise ValueError(f"directory {directory!r} is not an http(s) URL")
+    role = get["role"]
+    if role not in ROLES:
+        raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    return GranuleRow(
+        day,
+        tile,
+        product,
+        collection,
+        directory if directory.endswith("/") else directory + "/",
+        role,
+    )
