@@ -1,0 +1,111 @@
+"""``thermoquake preprocess``: every target and RST-reference epicentre image of an events
+list, from a directory of MODIS tiles, on dask.distributed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from thermoquake.cli.options import parse_year_range, json_option, layer_option, qc_policy_option
+
+
+@click.command()
+@click.option("--events", "events_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Events CSV (thermoquake catalog select): event_id, time, latitude, longitude, ...")
+@click.option("--hdf-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory searched recursively for MODIS tiles (by file name).")
+@click.option("--out", "workdir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Workdir (created; re-running resumes it).")
+@click.option("--days-before", type=click.IntRange(min=1), default=9, show_default=True,
+              help="Target images for the N days before each event (day 1 = the day before).")
+@click.option("--reference-years", callback=parse_year_range, default="2003-2016", show_default=True,
+              metavar="YYYY-YYYY", help="Years of the RST reference (the event's own year is left out).")
+@click.option("--product", type=click.Choice(["MYD11A1", "MOD11A1"]), default="MYD11A1", show_default=True)
+@layer_option
+@qc_policy_option
+@click.option("--size", type=int, default=256, show_default=True, help="Image width and height in 1 km pixels.")
+@click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
+              help="Processes of the local dask cluster; 0 runs in this process (debugging).")
+@click.option("--scheduler", default=None, metavar="ADDR",
+              help="Use the existing dask.distributed cluster at ADDR instead of a local one.")
+@click.option("--dry-run", is_flag=True, help="Check the inputs and print the plan; write nothing.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@json_option
+def preprocess(events_path: Path, hdf_dir: Path, workdir: Path, days_before: int, reference_years: range,
+               product: str, layer: str, qc_policy: str, size: int, workers: int, scheduler: str | None,
+               dry_run: bool, progress: bool | None, as_json: bool) -> None:
+    """Crop the target and reference epicentre images of every event in EVENTS into WORKDIR.
+
+    For each event: one image per day for the DAYS_BEFORE days before its (UTC) date, and
+    the same calendar days of every reference year (29 February is skipped in non-leap
+    years). Tiles are mosaicked as `thermoquake crop` does. WORKDIR gets workdir.json,
+    images/<site>/<target|reference>/<date>.tif, manifest.csv and failures.csv (bad files,
+    images no tile covers); the batch goes on past bad files. Re-running skips finished
+    images; a killed run re-run ends with the same outputs. A bad events file or a workdir
+    made with other parameters stops the run before anything is written.
+    """
+    from tqdm import tqdm
+
+    from thermoquake.batch.events import read_events
+    from thermoquake.batch.hdf_index import scan_hdf_dir
+    from thermoquake.batch.plan import TARGET, plan_images
+    from thermoquake.batch.run import execute, make_jobs
+    from thermoquake.batch.tables import write_tables
+    from thermoquake.batch.workdir import check_workdir, prepare_workdir
+    from thermoquake.epicentre_grid import EpicentreGrid
+    from thermoquake.errors import BadRequestError
+
+    try:
+        EpicentreGrid(0.0, 0.0, size)
+    except BadRequestError as err:
+        raise click.BadParameter(err.problem, param_hint="--size") from None
+    parameters = {"product": product, "layer": layer, "qc_policy": qc_policy, "size": size,
+                  "days_before": days_before,
+                  "reference_years": [reference_years.start, reference_years.stop - 1]}
+    events = read_events(events_path)
+    tasks = plan_images(events, days_before, reference_years, size, events_path)
+    check_workdir(workdir, parameters)
+    index = scan_hdf_dir(hdf_dir, product)
+    for note in index.notes:
+        click.echo(f"note: {note}", err=True)
+    workdir = workdir.resolve()
+    done = sum((workdir / t.relpath).exists() for t in tasks)
+    summary = {"events": len(events), "images": len(tasks),
+               "targets": sum(t.role == TARGET for t in tasks),
+               "references": sum(t.role != TARGET for t in tasks), "already_done": done}
+    if dry_run:
+        summary["dates"] = len({t.date for t in tasks})
+        _report(summary, as_json, "would make")
+        return
+    prepare_workdir(workdir, parameters)
+    jobs, failures = make_jobs(tasks, index, workdir, layer, qc_policy)
+    show = sys.stderr.isatty() if progress is None else progress
+    records, bad = {}, 0
+    with tqdm(total=len(tasks), initial=done + len(failures), unit="image", disable=not show) as bar:
+        def on_done(result):
+            bar.update(result.images)
+        results = execute(jobs, workers=workers, scheduler=scheduler, on_done=on_done)
+    for result in results:
+        records.update(result.records)
+        failures.update(result.failures)
+        bad += len(result.bad_files)
+    written, failed = write_tables(workdir, tasks, records, failures)
+    summary |= {"written_now": len(records), "manifest_rows": written, "failure_rows": failed,
+                "workdir": str(workdir)}
+    _report(summary, as_json, "planned")
+
+
+def _report(summary: dict, as_json: bool, verb: str) -> None:
+    if as_json:
+        click.echo(json.dumps(summary, sort_keys=True))
+        return
+    line = (f"{verb} {summary['images']} images ({summary['targets']} target, "
+            f"{summary['references']} reference) for {summary['events']} events; "
+            f"{summary['already_done']} already done")
+    if "manifest_rows" in summary:
+        line += (f"; {summary['written_now']} written now; manifest {summary['manifest_rows']} "
+                 f"images, {summary['failure_rows']} failures in {summary['workdir']}")
+    click.echo(line)
