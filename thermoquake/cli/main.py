@@ -17,9 +17,14 @@ from thermoquake.errors import ThermoquakeError
 
 # name -> (module, attribute, one-line help shown by ``thermoquake --help``)
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "catalog": ("thermoquake.cli.catalog_cmd", "catalog", "Read earthquake catalogues and select study events."),
+    "controls": ("thermoquake.cli.controls_cmd", "controls", "Choose no-earthquake samples clear of the catalogue."),
+    "fetch": ("thermoquake.cli.fetch_cmd", "fetch", "Download the granules of a manifest from the LP DAAC Data Pool."),
+    "manifest": ("thermoquake.cli.manifest_cmd", "manifest", "List the MODIS granules events and controls need."),
     "crop": ("thermoquake.cli.crop_cmd", "crop", "Crop an epicentre image (GeoTIFF, deg C) from MODIS LST tiles."),
     "tiles": ("thermoquake.cli.tiles_cmd", "tiles", "List the MODIS tiles an epicentre box needs."),
     "info": ("thermoquake.cli.info_cmd", "info", "Describe MODIS LST tiles: product, date, grid, valid pixels."),
+    "preprocess": ("thermoquake.cli.preprocess_cmd", "preprocess", "Crop every target and reference image of an events list (dask)."),
     "synth": ("thermoquake.cli.synth_cmd", "synth", "Write synthetic data (HDF4-EOS tiles) for tests and demos."),
 }
 

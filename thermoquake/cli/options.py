@@ -25,3 +25,110 @@ qc_policy_option = click.option(
     "all: every produced value.",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+
+
+# --- catalogue, controls, manifest and fetch (issue 6) -------------------------------------------
+
+
+def _parse_region(ctx: click.Context, param: click.Parameter, value: str | None):
+    """Click callback: ``LON_MIN,LAT_MIN,LON_MAX,LAT_MAX`` -> a ``Region`` (or None)."""
+    if value is None:
+        return None
+    from thermoquake.catalog.region import Region
+    from thermoquake.errors import ThermoquakeError
+
+    try:
+        return Region.parse(value)
+    except ThermoquakeError as err:
+        raise click.BadParameter(err.problem) from None
+
+
+def parse_year_range(ctx: click.Context, param: click.Parameter, value: str | None):
+    """Click callback: ``YYYY-YYYY`` (or one year) -> ``range`` of years, inclusive."""
+    if value is None:
+        return None
+    first, sep, last = value.partition("-")
+    try:
+        start, stop = int(first), int(last if sep else first)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not YYYY-YYYY") from None
+    if not (1900 <= start <= stop <= 2100):
+        raise click.BadParameter(f"{value!r} is not an increasing pair of years 1900..2100")
+    return range(start, stop + 1)
+
+
+def region_option(
+    name: str = "--region",
+    help: str = "Box LON_MIN,LAT_MIN,LON_MAX,LAT_MAX in degrees (edges included).",
+):
+    """An option taking a lon/lat box (value: a ``Region`` or None)."""
+    return click.option(
+        name,
+        callback=_parse_region,
+        metavar="LON_MIN,LAT_MIN,LON_MAX,LAT_MAX",
+        default=None,
+        help=help,
+    )
+
+
+def year_range_option(name: str, help: str):
+    """An option taking ``YYYY-YYYY`` (value: a ``range`` of years, inclusive, or None)."""
+    return click.option(
+        name, callback=parse_year_range, metavar="YYYY-YYYY", default=None, help=help
+    )
+
+
+catalog_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "thermoquake", "comcat", "iscgem", "quakeml"]),
+    default="auto",
+    show_default=True,
+    help="Catalogue format; auto recognises it from the header.",
+)
+min_mag_option = click.option(
+    "--min-mag",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="Smallest magnitude that counts (inclusive).",
+)
+seed_option = click.option(
+    "--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same output)."
+)
+out_csv_option = click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True),
+    required=True,
+    help="Output CSV; written atomically (never left half-written).",
+)
+dry_run_option = click.option(
+    "--dry-run", is_flag=True, help="Report what would be done; write or download nothing."
+)
+skip_bad_rows_option = click.option(
+    "--skip-bad-rows",
+    is_flag=True,
+    help="Drop unusable or duplicate rows (listed on stderr) instead of stopping.",
+)
+
+
+def base_url_option(help: str):
+    """``--base-url`` (env ``THERMOQUAKE_DATAPOOL_URL``): root of the LP DAAC Data Pool."""
+    return click.option(
+        "--base-url", envvar="THERMOQUAKE_DATAPOOL_URL", show_envvar=True, default=None, help=help
+    )
+
+
+# Restored after an accidental overwrite (issue-6 helper): used by `thermoquake synth`.
+product_option = click.option(
+    "--product",
+    default="MYD11A1",
+    show_default=True,
+    help="MODIS daily LST product: MYD11A1 (Aqua) or MOD11A1 (Terra).",
+)
+collection_option = click.option(
+    "--collection",
+    default="061",
+    show_default=True,
+    help="MODIS collection, three digits (e.g. 006, 061).",
+)
