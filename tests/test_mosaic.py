@@ -89,3 +89,21 @@ def test_box_across_the_antimeridian_gets_a_correct_full_image(tmp_path_factory,
     assert np.array_equal(np.isnan(image.celsius[clear]), np.isnan(want[clear]))
     np.testing.assert_allclose(image.celsius[clear & np.isfinite(want)], want[clear & np.isfinite(want)], atol=2e-5)
     assert image.grid.bounds[2] > 180.0
+
+
+def test_fast_source_window_equals_testing_every_pixel_centre():
+    from thermoquake.crop import _dense_source_window, source_window
+    from thermoquake.modis.sinusoidal import tile_transform
+
+    rng = np.random.default_rng(3)
+    checked = 0
+    for _ in range(300):
+        lat, lon = rng.uniform(-70, 70), rng.uniform(-179, 179)
+        grid = EpicentreGrid(float(lat), float(lon), int(rng.choice([16, 64, 256])))
+        for h, v in grid.tiles():
+            t = tile_transform(h, v)
+            fast = source_window(t, (1200, 1200), grid)
+            dense = _dense_source_window(~t, (1200, 1200), *grid.sinusoidal_centres())
+            assert fast == dense, (lat, lon, h, v)
+            checked += dense is not None
+    assert checked > 300

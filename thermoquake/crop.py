@@ -27,7 +27,7 @@ from thermoquake.epicentre_grid import EpicentreGrid
 from thermoquake.errors import BadRequestError
 from thermoquake.modis.reader import LstArray, LstTileFile
 from thermoquake.modis.sinusoidal import (
-    GRID_NORTH_M, GRID_WEST_M, TILE_SIZE_M, sinusoidal_crs, tile_name,
+    GRID_NORTH_M, GRID_WEST_M, SPHERE_RADIUS_M, TILE_SIZE_M, sinusoidal_crs, tile_name, wrap_longitude,
 )
 
 GEOGRAPHIC_CRS = CRS.from_epsg(4326)
@@ -63,20 +63,50 @@ class EpicentreImage:
         return float(np.isfinite(self.celsius).mean())
 
 
-def source_window(transform: Affine, shape: tuple[int, int], x: np.ndarray, y: np.ndarray) -> Window | None:
-    """The part of a raster (``transform`` in sinusoidal metres, ``shape`` (rows, cols)) that holds
-    the sinusoidal points ``x, y`` (m, the box's pixel centres), with a small margin; None if none."""
+def source_window(transform: Affine, shape: tuple[int, int], grid: EpicentreGrid) -> Window | None:
+    """The part of a north-up sinusoidal raster (``transform`` in metres, ``shape`` (rows, cols))
+    that holds the pixel centres of ``grid``, with a small margin; None if it holds none.
+
+    The grid is separable (one latitude per row, one longitude per column) and x grows with
+    longitude along a row, so each row's in-raster columns are found by binary search rather
+    than by testing all size x size centres. Across the antimeridian (longitudes not
+    monotonic once wrapped) every centre is tested.
+    """
     inv = ~transform
+    lons, lats = grid.centre_axes()
+    lam = np.radians(wrap_longitude(lons))
+    if inv.b != 0 or inv.d != 0 or inv.a <= 0 or np.any(np.diff(lam) <= 0):
+        return _dense_source_window(inv, shape, *grid.sinusoidal_centres())
+    n_rows, n_cols = shape
+    row = inv.e * (SPHERE_RADIUS_M * np.radians(lats)) + inv.f
+    in_rows = (row >= 0) & (row < n_rows)
+    k = inv.a * SPHERE_RADIUS_M * np.cos(np.radians(lats[in_rows]))   # col = k * lam + inv.c
+    first = np.searchsorted(lam, -inv.c / k, side="left")
+    end = np.searchsorted(lam, (n_cols - inv.c) / k, side="left")
+    hit = end > first
+    if not hit.any():
+        return None
+    col_min = (k[hit] * lam[first[hit]] + inv.c).min()
+    col_max = (k[hit] * lam[end[hit] - 1] + inv.c).max()
+    rows_hit = row[in_rows][hit]
+    return _window_with_margin(col_min, col_max, rows_hit.min(), rows_hit.max(), shape)
+
+
+def _dense_source_window(inv: Affine, shape: tuple[int, int], x: np.ndarray, y: np.ndarray) -> Window | None:
     col = inv.a * x + inv.b * y + inv.c
     row = inv.d * x + inv.e * y + inv.f
-    rows, cols = shape
-    inside = (col >= 0) & (col < cols) & (row >= 0) & (row < rows)
+    inside = (col >= 0) & (col < shape[1]) & (row >= 0) & (row < shape[0])
     if not inside.any():
         return None
-    c0 = max(int(np.floor(col[inside].min())) - WINDOW_MARGIN_PX, 0)
-    c1 = min(int(np.floor(col[inside].max())) + 1 + WINDOW_MARGIN_PX, cols)
-    r0 = max(int(np.floor(row[inside].min())) - WINDOW_MARGIN_PX, 0)
-    r1 = min(int(np.floor(row[inside].max())) + 1 + WINDOW_MARGIN_PX, rows)
+    return _window_with_margin(col[inside].min(), col[inside].max(), row[inside].min(), row[inside].max(), shape)
+
+
+def _window_with_margin(col_min: float, col_max: float, row_min: float, row_max: float,
+                        shape: tuple[int, int]) -> Window:
+    c0 = max(int(np.floor(col_min)) - WINDOW_MARGIN_PX, 0)
+    c1 = min(int(np.floor(col_max)) + 1 + WINDOW_MARGIN_PX, shape[1])
+    r0 = max(int(np.floor(row_min)) - WINDOW_MARGIN_PX, 0)
+    r1 = min(int(np.floor(row_max)) + 1 + WINDOW_MARGIN_PX, shape[0])
     return Window(c0, r0, c1 - c0, r1 - r0)
 
 
@@ -162,8 +192,7 @@ def crop_from_arrays(arrays: Sequence[LstArray], grid: EpicentreGrid,
     (:func:`crop_epicentre` checks that for files). Raises :class:`BadRequestError` if none
     of them covers a pixel of the box.
     """
-    x, y = grid.sinusoidal_centres()
-    hits = [(a, w) for a in arrays if (w := source_window(a.transform, a.celsius.shape, x, y)) is not None]
+    hits = [(a, w) for a in arrays if (w := source_window(a.transform, a.celsius.shape, grid)) is not None]
     pieces = [_piece(a, w, pixels_per_tile) for a, w in hits]
     given = [a.granule.tile for a in arrays]
     if not pieces:
@@ -210,10 +239,9 @@ def crop_epicentre(
         for p in paths:
             tiles.append(LstTileFile(p, layer))
         _check_same_granule_kind(tiles)
-        x, y = grid.sinusoidal_centres()
         arrays = []
         for t in tiles:
-            window = source_window(t.transform, (t.grid.ydim, t.grid.xdim), x, y)
+            window = source_window(t.transform, (t.grid.ydim, t.grid.xdim), grid)
             if window is not None:
                 arrays.append(t.read(qc_policy, window))
         if not arrays:
