@@ -272,3 +272,13 @@ def test_killed_batch_resumes_to_identical_outputs(tmp_path, hdf_dir, events_csv
                        capture_output=True, timeout=300)
         assert _all_bytes(out) == reference, f"killed after {k} images"
         assert not list(out.rglob(".*.tmp-*"))
+
+
+def test_controls_file_is_accepted_as_events(tmp_path):
+    from thermoquake.batch.events import read_events
+
+    controls = tmp_path / "controls.csv"
+    controls.write_text("control_id,time,latitude,longitude,mode,matched_event_id\n"
+                        "matched:iscgem:1:2005,2005-05-12T06:28:00Z,30.98,103.40,matched,iscgem:1\n")
+    (event,) = read_events(controls)
+    assert event.event_id == "matched:iscgem:1:2005" and event.date.isoformat() == "2005-05-12"

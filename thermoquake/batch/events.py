@@ -1,7 +1,8 @@
 """Read and validate the events CSV (as written by ``thermoquake catalog select``).
 
-Columns used: ``event_id``, ``time`` (UTC ISO 8601), ``latitude``, ``longitude``; the others
-(depth_km, magnitude, magnitude_type) must be present but are not used. Any problem raises
+Columns used: an id (``event_id``, or ``control_id`` in a controls file written by
+``thermoquake controls``), ``time`` (UTC ISO 8601), ``latitude``, ``longitude``; other
+columns (depth_km, magnitude, ...) are ignored. Any problem raises
 :class:`ThermoquakeError` naming the file and the row number (the header is row 1).
 """
 
@@ -16,8 +17,8 @@ from pathlib import Path
 
 from thermoquake.errors import ThermoquakeError
 
-REQUIRED_COLUMNS = ("event_id", "time", "latitude", "longitude", "depth_km", "magnitude",
-                    "magnitude_type")
+ID_COLUMNS = ("event_id", "control_id")
+REQUIRED_COLUMNS = ("time", "latitude", "longitude")
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,11 @@ def read_events(path: str | os.PathLike[str]) -> list[Event]:
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise ThermoquakeError("events file is empty (expected a header row)", path)
     header = [cell.strip() for cell in rows[0]]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    id_column = next((c for c in ID_COLUMNS if c in header), None)
+    missing = ([] if id_column else ["event_id (or control_id)"]) + [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise ThermoquakeError(f"row 1: missing column(s) {', '.join(missing)}", path)
-    col = {name: header.index(name) for name in REQUIRED_COLUMNS}
+    col = {name: header.index(name) for name in REQUIRED_COLUMNS} | {"event_id": header.index(id_column)}
     events: list[Event] = []
     seen: dict[str, int] = {}
     for number, cells in enumerate(rows[1:], start=2):
