@@ -37,6 +37,7 @@ from thermoquake.catalog.schema import (
     CatalogError,
     Event,
     RowProblem,
+    data_rows,
     format_number,
     format_time,
     parse_number,
@@ -350,15 +351,7 @@ def read_controls(path: str | os.PathLike[str]) -> list[Control]:
         raise CatalogError(f"not a controls file: missing column(s) {', '.join(missing)}", path)
     col = {name: header.index(name) for name in header}
     controls, problems, seen = [], [], {}
-    for fields in reader:
-        line = reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            problems.append(
-                RowProblem(line, f"has {len(fields)} fields, the header has {len(header)}")
-            )
-            continue
+    for line, fields in data_rows(reader, len(header), problems):
         cid = fields[col["control_id"]].strip()
         if not cid:
             problems.append(RowProblem(line, "control_id is missing"))

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from thermoquake.catalog.schema import CatalogError, RowProblem, summarize_problems
+from thermoquake.catalog.schema import CatalogError, RowProblem, data_rows, summarize_problems
 from thermoquake.epicentre_grid import EpicentreGrid
 from thermoquake.errors import BadRequestError
 from thermoquake.modis.sinusoidal import N_TILES_H, N_TILES_V, tile_name
@@ -230,15 +230,7 @@ def read_manifest(path: str | os.PathLike[str]) -> list[GranuleRow]:
         raise CatalogError(f"not a granule manifest: missing column(s) {', '.join(missing)}", path)
     col = {name: header.index(name) for name in header}
     rows, problems, seen = [], [], {}
-    for fields in reader:
-        line = reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            problems.append(
-                RowProblem(line, f"has {len(fields)} fields, the header has {len(header)}")
-            )
-            continue
+    for line, fields in data_rows(reader, len(header), problems):
         get = {name: fields[i].strip() for name, i in col.items()}
         try:
             row = _parse_row(get)

@@ -34,6 +34,7 @@ from thermoquake.catalog.schema import (
     CatalogError,
     Event,
     RowProblem,
+    data_rows,
     make_event,
 )
 
@@ -198,15 +199,7 @@ def _read_thermoquake(text: str, source: Path) -> _Rows:
     _check_columns(set(header), _THERMOQUAKE_REQUIRED | {time_col}, "thermoquake", source)
     idx = {name: header.index(name) for name in _THERMOQUAKE_REQUIRED | {time_col}}
     events, problems = [], []
-    for fields in reader:
-        line = reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            problems.append(
-                RowProblem(line, f"has {len(fields)} fields, the header has {len(header)}")
-            )
-            continue
+    for line, fields in data_rows(reader, len(header), problems):
         try:
             event = make_event(
                 fields[idx["event_id"]],
@@ -234,15 +227,7 @@ def _read_comcat(text: str, source: Path) -> _Rows:
     _check_columns(set(lower), _COMCAT_REQUIRED, "USGS ComCat", source)
     idx = {name: lower.index(name) for name in _COMCAT_REQUIRED | ({"type"} & set(lower))}
     events, problems, skipped = [], [], Counter()
-    for fields in reader:
-        line = reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            problems.append(
-                RowProblem(line, f"has {len(fields)} fields, the header has {len(header)}")
-            )
-            continue
+    for line, fields in data_rows(reader, len(header), problems):
         if "type" in idx:
             kind = fields[idx["type"]].strip()
             if kind != "earthquake":

@@ -190,3 +190,19 @@ def events_to_csv(events: list[Event]) -> str:
     for event in events:
         writer.writerow(event_row(event))
     return buf.getvalue()
+
+
+def data_rows(reader, width: int, problems: list[RowProblem]):
+    """Yield ``(line, fields)`` for each non-blank row of a ``csv.reader`` after its header.
+
+    A row whose field count differs from ``width`` (the header's) is recorded in
+    ``problems`` with its line number and skipped.
+    """
+    for fields in reader:
+        line = reader.line_num
+        if not any(f.strip() for f in fields):
+            continue
+        if len(fields) != width:
+            problems.append(RowProblem(line, f"has {len(fields)} fields, the header has {width}"))
+            continue
+        yield line, fields
