@@ -66,7 +66,6 @@ def test_crop_json_reports_sources_missing_tiles_and_valid_fraction(tmp_path):
 
 
 def test_outputs_get_ordinary_file_permissions(tmp_path):
-    import os
     import stat
 
     from thermoquake.atomic import write_text_atomic
