@@ -1,0 +1,93 @@
+"""Metrics come from one confusion matrix, intervals resample events, baselines are right."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from thermoquake.evaluation.metrics import (
+    Confusion, baselines, evaluate, molchan_points, point_metrics, roc_auc, window_alarms,
+)
+
+
+def test_accuracy_lies_between_recall_and_specificity_always():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        y = rng.random(50) < rng.uniform(0.1, 0.9)
+        p = rng.random(50)
+        m = point_metrics(y, p)
+        if np.isfinite(m["recall"]) and np.isfinite(m["specificity"]):
+            lo, hi = sorted((m["recall"], m["specificity"]))
+            assert lo - 1e-12 <= m["accuracy"] <= hi + 1e-12
+
+
+def test_hand_counted_confusion_gives_the_textbook_figures():
+    y = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0], bool)
+    pred = np.array([1, 1, 1, 0, 1, 0, 0, 0, 0, 0], float)
+    c = Confusion.of(y, pred >= 0.5)
+    assert (c.tp, c.fn, c.fp, c.tn) == (3, 1, 1, 5)
+    m = point_metrics(y, pred)
+    assert m["accuracy"] == pytest.approx(0.8)
+    assert m["recall"] == pytest.approx(0.75) and m["specificity"] == pytest.approx(5 / 6)
+    assert m["mcc"] == pytest.approx((3 * 5 - 1 * 1) / np.sqrt(4 * 4 * 6 * 6))
+    assert m["probability_gain"] == pytest.approx((3 / 4) / 0.4)
+
+
+def test_roc_auc_matches_pairwise_counting_with_ties():
+    rng = np.random.default_rng(1)
+    y = rng.random(40) < 0.4
+    s = rng.integers(0, 5, 40).astype(float)          # many ties
+    pos, neg = s[y], s[~y]
+    pairs = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    assert roc_auc(y, s) == pytest.approx(pairs / (len(pos) * len(neg)))
+
+
+def test_majority_baseline_is_what_the_paper_headline_must_beat():
+    y = np.array([1] * 75 + [0] * 25, bool)            # the paper's 3:1
+    b = baselines(y)
+    assert b["majority"]["accuracy"] == pytest.approx(0.75)
+    assert b["majority"]["balanced_accuracy"] == pytest.approx(0.5)
+    assert b["chance"]["balanced_accuracy"] == 0.5 and b["chance"]["roc_auc"] == 0.5
+
+
+def test_bootstrap_interval_is_over_events_not_days():
+    # 10 events x 8 days: days within an event are identical, so resampling days would give a
+    # far narrower interval than resampling events.
+    rng = np.random.default_rng(2)
+    groups = [f"e{i}" for i in range(20) for _ in range(8)]
+    y = np.array([i < 10 for i in range(20) for _ in range(8)])
+    per_event = rng.random(20)
+    p = np.array([per_event[i] for i in range(20) for _ in range(8)])
+    out = evaluate(y, p, groups, n_boot=400, seed=0)
+    lo, hi = out["metrics"]["balanced_accuracy"]["ci_low"], out["metrics"]["balanced_accuracy"]["ci_high"]
+    assert hi - lo > 0.25
+    assert out["counts"] == {"days": 160, "positive_days": 80, "negative_days": 80, "events": 10, "controls": 10}
+
+
+def test_null_scores_give_an_interval_containing_one_half():
+    rng = np.random.default_rng(3)
+    groups = [f"g{i}" for i in range(60) for _ in range(4)]
+    y = np.array([i < 30 for i in range(60) for _ in range(4)])
+    out = evaluate(y, rng.random(len(y)), groups, n_boot=500)
+    m = out["metrics"]["balanced_accuracy"]
+    assert m["ci_low"] < 0.5 < m["ci_high"]
+
+
+def test_group_with_both_labels_is_refused():
+    with pytest.raises(ValueError, match="both labels"):
+        evaluate(np.array([1, 0], bool), np.array([0.2, 0.3]), ["a", "a"], n_boot=10)
+
+
+def test_window_alarm_rules():
+    p = np.array([0.1, 0.9, 0.2, 0.3, 0.4, 0.45])
+    g = ["a", "a", "a", "b", "b", "b"]
+    assert window_alarms(p, g, "any") == {"a": True, "b": False}
+    assert window_alarms(p, g, "mean") == {"a": False, "b": False}
+
+
+def test_molchan_runs_from_no_alarm_to_all_alarm_and_perfect_forecast_hugs_the_axes():
+    score = np.array([0.9, 0.8, 0.2, 0.1])
+    label = np.array([1, 1, 0, 0], bool)
+    pts = molchan_points(score, label)
+    assert pts[0] == (0.0, 1.0) and pts[-1] == (1.0, 0.0)
+    assert (0.5, 0.0) in pts

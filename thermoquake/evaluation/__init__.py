@@ -1,0 +1,1 @@
+"""Honest evaluation: metrics from one confusion matrix, intervals over events, baselines."""

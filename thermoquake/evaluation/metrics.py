@@ -1,0 +1,203 @@
+"""Classification metrics for "an M>=5 earthquake within N days" (issue 9).
+
+Every figure comes from one confusion matrix (so accuracy always lies between
+recall and specificity), and every figure has a 95 % bootstrap interval over
+*events* (the unit of independence), never over days. Baselines sit beside
+each metric: the majority-class answer and chance.
+
+Conventions: label 1 = an earthquake follows (positive), 0 = control.
+``prob`` is the model's probability of 1 (0..1). Arrays are 1-D, one entry per
+classified image (day), with ``groups`` naming the event or control each day
+belongs to.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+METRIC_NAMES = ("accuracy", "recall", "specificity", "balanced_accuracy", "mcc", "roc_auc", "brier",
+                "probability_gain")
+"""``recall`` is the paper's A1 (earthquake days right), ``specificity`` its A2."""
+
+
+@dataclass(frozen=True)
+class Confusion:
+    tp: int
+    fp: int
+    tn: int
+    fn: int
+
+    @classmethod
+    def of(cls, y_true: np.ndarray, y_pred: np.ndarray) -> Confusion:
+        t, p = np.asarray(y_true, bool), np.asarray(y_pred, bool)
+        return cls(int((t & p).sum()), int((~t & p).sum()), int((~t & ~p).sum()), int((t & ~p).sum()))
+
+    @property
+    def n(self) -> int:
+        return self.tp + self.fp + self.tn + self.fn
+
+    def as_dict(self) -> dict[str, int]:
+        return {"tp": self.tp, "fp": self.fp, "tn": self.tn, "fn": self.fn}
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else float("nan")
+
+
+def threshold_metrics(c: Confusion) -> dict[str, float]:
+    """Accuracy, recall (A1), specificity (A2), balanced accuracy, MCC and probability gain
+    (precision / base rate) of one confusion matrix; NaN where undefined."""
+    recall = _ratio(c.tp, c.tp + c.fn)
+    specificity = _ratio(c.tn, c.tn + c.fp)
+    den = math.sqrt((c.tp + c.fp) * (c.tp + c.fn) * (c.tn + c.fp) * (c.tn + c.fn))
+    mcc = (c.tp * c.tn - c.fp * c.fn) / den if den else 0.0
+    base_rate = _ratio(c.tp + c.fn, c.n)
+    precision = _ratio(c.tp, c.tp + c.fp)
+    return {
+        "accuracy": _ratio(c.tp + c.tn, c.n),
+        "recall": recall,
+        "specificity": specificity,
+        "balanced_accuracy": (recall + specificity) / 2,
+        "mcc": mcc,
+        "probability_gain": _ratio(precision, base_rate),
+    }
+
+
+def roc_auc(y_true: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney, ties count one half); NaN with one class only."""
+    y = np.asarray(y_true, bool)
+    s = np.asarray(score, float)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    order = np.argsort(s, kind="mergesort")
+    ranks = np.empty(len(s))
+    sorted_s = s[order]
+    # average ranks over ties
+    _, first, counts = np.unique(sorted_s, return_index=True, return_counts=True)
+    avg = first + (counts - 1) / 2.0 + 1.0
+    ranks[order] = np.repeat(avg, counts)
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def brier(y_true: np.ndarray, prob: np.ndarray) -> float:
+    """Mean squared difference between probability and outcome (0 best)."""
+    return float(np.mean((np.asarray(prob, float) - np.asarray(y_true, float)) ** 2))
+
+
+def point_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float = 0.5) -> dict[str, float]:
+    """All :data:`METRIC_NAMES` for one set of days."""
+    y = np.asarray(y_true, bool)
+    p = np.asarray(prob, float)
+    out = threshold_metrics(Confusion.of(y, p >= threshold))
+    out["roc_auc"] = roc_auc(y, p)
+    out["brier"] = brier(y, p)
+    return {k: out[k] for k in METRIC_NAMES}
+
+
+def bootstrap_over_groups(y_true: np.ndarray, prob: np.ndarray, groups: Sequence[str],
+                          threshold: float = 0.5, n_boot: int = 1000, seed: int = 0,
+                          level: float = 0.95) -> dict[str, tuple[float, float]]:
+    """Percentile intervals of every metric, resampling whole events/controls with replacement.
+
+    Resamples are drawn separately among positive and negative groups, so every
+    resample keeps the study's numbers of events and controls.
+    """
+    y = np.asarray(y_true, bool)
+    p = np.asarray(prob, float)
+    g = np.asarray(groups)
+    names, inverse = np.unique(g, return_inverse=True)
+    members = [np.flatnonzero(inverse == i) for i in range(len(names))]
+    label = np.array([y[m[0]] for m in members])
+    if any(len(np.unique(y[m])) > 1 for m in members):
+        raise ValueError("a group holds days of both labels; groups must be events or controls")
+    pos, neg = np.flatnonzero(label), np.flatnonzero(~label)
+    rng = np.random.default_rng(seed)
+    samples = {k: [] for k in METRIC_NAMES}
+    for _ in range(n_boot):
+        chosen = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))]) if len(pos) and len(neg) \
+            else rng.choice(np.arange(len(names)), len(names))
+        idx = np.concatenate([members[i] for i in chosen])
+        for k, v in point_metrics(y[idx], p[idx], threshold).items():
+            samples[k].append(v)
+    alpha = (1 - level) / 2
+    out = {}
+    for k, vals in samples.items():
+        arr = np.asarray(vals, float)
+        arr = arr[np.isfinite(arr)]
+        out[k] = (float(np.quantile(arr, alpha)), float(np.quantile(arr, 1 - alpha))) if arr.size \
+            else (float("nan"), float("nan"))
+    return out
+
+
+def baselines(y_true: np.ndarray) -> dict[str, dict[str, float]]:
+    """What answering without looking scores: always the majority class, and chance
+    (a coin with the base rate, in expectation)."""
+    y = np.asarray(y_true, bool)
+    base_rate = float(y.mean())
+    majority = np.full(len(y), base_rate >= 0.5)
+    maj = point_metrics(y, majority.astype(float))
+    chance = {"accuracy": base_rate ** 2 + (1 - base_rate) ** 2, "recall": base_rate,
+              "specificity": 1 - base_rate, "balanced_accuracy": 0.5, "mcc": 0.0, "roc_auc": 0.5,
+              "brier": base_rate * (1 - base_rate), "probability_gain": 1.0}
+    return {"majority": maj, "chance": chance}
+
+
+def evaluate(y_true: np.ndarray, prob: np.ndarray, groups: Sequence[str], threshold: float = 0.5,
+             n_boot: int = 1000, seed: int = 0) -> dict:
+    """The one metrics schema: each metric with value and 95 % interval over events, the
+    baselines, the confusion matrix and the counts."""
+    y = np.asarray(y_true, bool)
+    p = np.asarray(prob, float)
+    if y.shape != p.shape or y.ndim != 1 or len(groups) != len(y):
+        raise ValueError("y_true, prob and groups must be 1-D and of one length")
+    values = point_metrics(y, p, threshold)
+    intervals = bootstrap_over_groups(y, p, groups, threshold, n_boot, seed)
+    g = np.asarray(groups)
+    return {
+        "metrics": {k: {"value": values[k], "ci_low": intervals[k][0], "ci_high": intervals[k][1]}
+                    for k in METRIC_NAMES},
+        "baselines": baselines(y),
+        "confusion": Confusion.of(y, p >= threshold).as_dict(),
+        "counts": {"days": int(len(y)), "positive_days": int(y.sum()), "negative_days": int((~y).sum()),
+                   "events": int(len(np.unique(g[y]))), "controls": int(len(np.unique(g[~y])))},
+        "threshold": threshold,
+        "bootstrap": {"n": n_boot, "seed": seed, "unit": "event or control"},
+    }
+
+
+def window_alarms(prob: np.ndarray, groups: Sequence[str], rule: str = "any",
+                  threshold: float = 0.5) -> dict[str, bool]:
+    """Window-level alarm per event/control: ``any`` day >= threshold (the paper's rule), or
+    the ``mean`` daily probability >= threshold."""
+    p = np.asarray(prob, float)
+    g = np.asarray(groups)
+    out = {}
+    for name in np.unique(g):
+        days = p[g == name]
+        if rule == "any":
+            out[str(name)] = bool((days >= threshold).any())
+        elif rule == "mean":
+            out[str(name)] = bool(days.mean() >= threshold)
+        else:
+            raise ValueError(f"unknown alarm rule {rule!r}; use 'any' or 'mean'")
+    return out
+
+
+def molchan_points(window_score: np.ndarray, window_label: np.ndarray) -> list[tuple[float, float]]:
+    """Molchan error diagram: (fraction of windows alarmed, fraction of earthquake windows missed)
+    for every threshold on the window scores, from (0, 1) to (1, 0). A random forecast lies on
+    the diagonal; below it is skill."""
+    s = np.asarray(window_score, float)
+    y = np.asarray(window_label, bool)
+    if y.sum() == 0:
+        raise ValueError("no earthquake window: the Molchan diagram is undefined")
+    points = [(0.0, 1.0)]
+    for t in np.unique(s)[::-1]:
+        alarm = s >= t
+        points.append((float(alarm.mean()), float(1 - (alarm & y).sum() / y.sum())))
+    return points
