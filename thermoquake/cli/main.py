@@ -26,6 +26,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "info": ("thermoquake.cli.info_cmd", "info", "Describe MODIS LST tiles: product, date, grid, valid pixels."),
     "preprocess": ("thermoquake.cli.preprocess_cmd", "preprocess", "Crop every target and reference image of an events list (dask)."),
     "synth": ("thermoquake.cli.synth_cmd", "synth", "Write synthetic data (HDF4-EOS tiles) for tests and demos."),
+    "rst": ("thermoquake.cli.rst_cmd", "rst", "RETIRA (RST) maps and the anomalies table of a preprocess workdir."),
 }
 
 

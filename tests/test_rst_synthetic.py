@@ -1,0 +1,151 @@
+"""RETIRA end to end on synthetic MODIS tiles, and ``thermoquake rst`` on a workdir (issue 7).
+
+Reference: the same calendar day in 8 other years; target: that day with and without a 4 K
+warm anomaly (Gaussian, e-folding radius 15 km) at the epicentre. 64 km images keep it fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from click.testing import CliRunner
+
+from thermoquake.cli.main import cli
+from thermoquake.crop import crop_epicentre
+from thermoquake.geotiff import write_epicentre_geotiff
+from thermoquake.rst import null_exceedance, retira_result
+from thermoquake.rst.anomalies import summarize_anomalies
+
+LAT, LON, SIZE = 35.0, 103.0, 64
+DAY = dt.date(2010, 7, 10)
+REFERENCE_YEARS = range(2002, 2010)
+RADIUS_KM, AMPLITUDE_K = 15.0, 4.0
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    """Cropped EpicentreImages: {"reference": [8 years], "with": target, "without": target}."""
+    from thermoquake.synth import SynthConfig, SyntheticAnomaly, write_synthetic_tile
+
+    root = tmp_path_factory.mktemp("rst_tiles")
+    config = SynthConfig(seed=3, cloud_fraction=0.2, swath_gaps=False)
+    anomaly = SyntheticAnomaly(LAT, LON, AMPLITUDE_K, RADIUS_KM, 3, DAY + dt.timedelta(days=2))
+
+    def crop(name, date, anomalies=()):
+        folder = root / name
+        folder.mkdir()
+        tile = write_synthetic_tile(folder, "MYD11A1", 26, 5, date, config=config, anomalies=anomalies)
+        return crop_epicentre([tile], LAT, LON, SIZE)
+
+    return {"reference": [crop(str(y), DAY.replace(year=y)) for y in REFERENCE_YEARS],
+            "with": crop("with", DAY, [anomaly]), "without": crop("without", DAY)}
+
+
+def _retira(images, which):
+    target = images[which]
+    result = retira_result(target.celsius, np.stack([im.celsius for im in images["reference"]]), min_count=5)
+    return result, summarize_anomalies(result.r, target.grid.transform, (LAT, LON), threshold=2.0)
+
+
+def test_injected_anomaly_is_found_at_the_epicentre_with_about_its_area(images):
+    result, s = _retira(images, "with")
+    assert s.centroid_distance_km < 3.0
+    disc_km2 = math.pi * RADIUS_KM**2
+    assert 0.3 * disc_km2 < s.anomalous_area_km2 < 2.0 * disc_km2
+    assert s.max_r > 5
+    assert 0 < result.clear_sky_fraction <= 1 and result.n_reference == len(REFERENCE_YEARS)
+
+
+def test_without_anomaly_the_exceedance_is_near_the_noise_expectation(images):
+    """Weather is spatially correlated, so pixels are not independent: the tolerance is a
+    factor (0.3x to 2x of the finite-reference expectation), not a binomial interval."""
+    result, s = _retira(images, "without")
+    valid = np.isfinite(result.r)
+    expected = float(null_exceedance(2.0, result.count[valid]).mean())
+    assert 0.3 * expected < s.anomalous_fraction < 2.0 * expected
+    _, with_anomaly = _retira(images, "with")
+    assert with_anomaly.anomalous_area_km2 > 3 * s.anomalous_area_km2
+
+
+def _workdir(tmp_path: Path, images) -> Path:
+    """A workdir in the preprocess layout, written directly (one site, one target day)."""
+    rows = ["event_id,site,date,role,days_before,valid_fraction,source_files,missing_tiles,path"]
+    def add(image, role):
+        rel = f"images/E1/{role}/{image.date.isoformat()}.tif"
+        write_epicentre_geotiff(tmp_path / rel, image)
+        rows.append(f"E1,E1,{image.date.isoformat()},{role},2,0.9,,,{rel}")
+    add(images["with"], "target")
+    for image in images["reference"]:
+        add(image, "reference")
+    (tmp_path / "manifest.csv").write_text("\n".join(rows) + "\n")
+    return tmp_path
+
+
+def test_rst_command_writes_retira_geotiffs_and_the_anomalies_table(tmp_path, images):
+    workdir = _workdir(tmp_path, images)
+    result = CliRunner().invoke(cli, ["rst", "--workdir", str(workdir), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["retira_written"] == 1
+    rpath = workdir / "images/E1/target/2010-07-10.retira.tif"
+    with rasterio.open(rpath) as src, rasterio.open(workdir / "images/E1/target/2010-07-10.tif") as tgt:
+        assert src.transform == tgt.transform and src.dtypes[0] == "float32" and math.isnan(src.nodata)
+        tags, r = src.tags(), src.read(1)
+    assert tags["rst_reference_years"] == ",".join(map(str, REFERENCE_YEARS))
+    assert tags["synthetic"] == "true" and tags["rst_min_count"] == "5"
+    expected, _ = _retira(images, "with")
+    np.testing.assert_allclose(r, expected.r.astype(np.float32), equal_nan=True)
+    with open(workdir / "anomalies.csv", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert row["site"] == "E1" and row["n_reference"] == "8" and row["days_before"] == "2"
+    assert float(row["centroid_distance_km"]) < 3.0
+    assert float(row["anomalous_area_km2"]) > 100
+
+
+def test_rst_threshold_and_reference_window_options(tmp_path, images):
+    workdir = _workdir(tmp_path, images)
+    result = CliRunner().invoke(cli, ["rst", "--workdir", str(workdir), "--threshold", "4",
+                                      "--exclude-years", "2002,2003", "--min-count", "3"])
+    assert result.exit_code == 0, result.output
+    with open(workdir / "anomalies.csv", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert row["threshold"] == "4.0" and row["n_reference"] == "6"
+    assert row["reference_years"] == "2004;2005;2006;2007;2008;2009"
+
+
+def test_rst_on_a_directory_without_manifest_is_a_one_line_error(tmp_path):
+    result = CliRunner().invoke(cli, ["rst", "--workdir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "not a thermoquake preprocess workdir" in result.output and len(result.output.splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_rst_runs_on_a_workdir_made_by_preprocess(tmp_path):
+    from thermoquake.synth import SynthConfig, write_synthetic_tile
+
+    event = dt.date(2008, 5, 12)
+    hdf = tmp_path / "hdf"
+    hdf.mkdir()
+    for year in (2005, 2006, 2007, 2008):
+        write_synthetic_tile(hdf, "MYD11A1", 26, 5, dt.date(year, 5, 11),
+                             config=SynthConfig(seed=7, cloud_fraction=0.2, swath_gaps=False))
+    events = tmp_path / "events.csv"
+    events.write_text("event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n"
+                      f"E1,{event.isoformat()}T06:28:00Z,35.0,103.0,10.0,6.5,mw\n")
+    out = tmp_path / "wd"
+    result = CliRunner().invoke(cli, ["preprocess", "--events", str(events), "--hdf-dir", str(hdf),
+                                      "--out", str(out), "--days-before", "1", "--reference-years",
+                                      "2005-2008", "--size", "32", "--workers", "0", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["rst", "--workdir", str(out), "--min-count", "3"])
+    assert result.exit_code == 0, result.output
+    with open(out / "anomalies.csv", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert row["date"] == "2008-05-11" and row["n_reference"] == "3"
+    assert (out / "images/E1/target/2008-05-11.retira.tif").is_file()

@@ -1,0 +1,59 @@
+"""``thermoquake rst``: RETIRA maps and the anomalies table of a preprocess workdir."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from thermoquake.cli.options import json_option
+from thermoquake.rst.retira import DEFAULT_MIN_COUNT
+
+
+def _parse_years(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, ...]:
+    try:
+        return tuple(sorted({int(y) for y in value.split(",") if y.strip()}))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a comma-separated list of years") from None
+
+
+@click.group(invoke_without_command=True)
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
+              help="Workdir written by thermoquake preprocess.")
+@click.option("--threshold", type=float, default=2.0, show_default=True,
+              help="R threshold of an anomaly (the paper: 2; the RST literature: 3 to 4).")
+@click.option("--min-count", type=click.IntRange(min=1), default=DEFAULT_MIN_COUNT, show_default=True,
+              help="Fewest clear reference samples for a pixel to get an R value.")
+@click.option("--reference", "mode", type=click.Choice(["same-day", "month"]), default="same-day",
+              show_default=True, help="Reference period: the same calendar day (+- --window-days) or month.")
+@click.option("--window-days", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Half-width in days of the same-day reference window.")
+@click.option("--exclude-years", callback=_parse_years, default="", metavar="YYYY[,YYYY...]",
+              help="Years never used as reference (e.g. the test years).")
+@json_option
+@click.pass_context
+def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: int, mode: str,
+        window_days: int, exclude_years: tuple[int, ...], as_json: bool) -> None:
+    """Write an R (RETIRA) GeoTIFF beside every target image of WORKDIR and WORKDIR/anomalies.csv.
+
+    R = (dT - mu) / sigma per pixel, dT = T minus the image's mean over clear pixels, mu and
+    sigma (ddof=0) from the same site's reference images of other years. Pixels with fewer
+    than --min-count clear reference samples, or sigma = 0, get no value (NaN).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if workdir is None:
+        raise click.UsageError("--workdir is required")
+    from thermoquake.rst.run import run_rst
+
+    summary = run_rst(workdir, threshold=threshold, min_count=min_count, mode=mode,
+                      window_days=window_days, exclude_years=exclude_years)
+    data = {"targets": summary.targets, "retira_written": summary.written,
+            "targets_with_anomaly": summary.with_anomaly, "threshold": threshold,
+            "anomalies_csv": str(summary.anomalies_csv)}
+    if as_json:
+        click.echo(json.dumps(data, sort_keys=True))
+    else:
+        click.echo(f"{summary.written} R images written for {summary.targets} targets; "
+                   f"{summary.with_anomaly} with R >= {threshold:g} pixels; table {summary.anomalies_csv}")

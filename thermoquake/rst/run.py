@@ -1,0 +1,176 @@
+"""``thermoquake rst`` over a preprocess workdir: an R GeoTIFF beside every target image and
+``WORKDIR/anomalies.csv``.
+
+For each target image (``manifest.csv`` role ``target``) the reference is the same site's
+reference images chosen by :func:`thermoquake.rst.reference.select_reference_dates` (same
+calendar day +- ``window_days``, or the same month; never the target's year nor
+``exclude_years``). The reference images are read one at a time into a
+:class:`~thermoquake.rst.retira.ReferenceStats` (memory independent of their number).
+
+Outputs (atomic):
+
+* ``images/<site>/target/<date>.retira.tif``: float32 R (dimensionless), same grid, nodata
+  NaN; tags of the source image plus ``units=1``, ``layer=RETIRA``, ``rst_reference_dates``,
+  ``rst_reference_years``, ``rst_min_count``, ``rst_reference_mode``, ``rst_window_days``,
+  ``clear_sky_fraction`` (``synthetic`` is kept from the source).
+* ``anomalies.csv``: one row per target image, columns :data:`ANOMALY_COLUMNS`; empty
+  fields are "no value" (e.g. no centroid without anomalous pixels).
+  ``expected_null_fraction`` is the R >= threshold fraction pure noise would give with each
+  pixel's reference count (:func:`~thermoquake.rst.retira.null_exceedance`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio
+
+from thermoquake.atomic import atomic_path, write_text_atomic
+from thermoquake.errors import ThermoquakeError
+from thermoquake.rst.anomalies import summarize_anomalies
+from thermoquake.rst.reference import select_reference_dates
+from thermoquake.rst.retira import DEFAULT_MIN_COUNT, ReferenceStats, null_exceedance, retira_result
+
+MANIFEST_FILE = "manifest.csv"
+ANOMALIES_FILE = "anomalies.csv"
+RETIRA_SUFFIX = ".retira.tif"
+ANOMALY_COLUMNS = ("event_id", "site", "date", "days_before", "threshold", "n_reference",
+                   "reference_years", "clear_sky_fraction", "valid_fraction", "anomalous_area_km2",
+                   "anomalous_fraction", "expected_null_fraction", "max_r", "centroid_lat",
+                   "centroid_lon", "centroid_distance_km", "synthetic", "retira_path")
+
+
+@dataclass(frozen=True)
+class _Image:
+    event_id: str
+    site: str
+    date: dt.date
+    role: str
+    days_before: str
+    path: Path
+    relpath: str
+
+
+@dataclass(frozen=True)
+class RstRunSummary:
+    targets: int
+    written: int
+    with_anomaly: int
+    anomalies_csv: Path
+
+
+def retira_path(target: Path) -> Path:
+    """``.../<date>.tif`` -> ``.../<date>.retira.tif``."""
+    return target.with_name(target.name.removesuffix(".tif") + RETIRA_SUFFIX)
+
+
+def read_manifest(workdir: Path) -> list[_Image]:
+    """The image rows of ``WORKDIR/manifest.csv`` (a one-line error if it is missing or malformed)."""
+    path = workdir / MANIFEST_FILE
+    if not path.is_file():
+        raise ThermoquakeError(f"no {MANIFEST_FILE}: not a thermoquake preprocess workdir "
+                               "(run thermoquake preprocess first)", workdir)
+    images = []
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"event_id", "site", "date", "role", "days_before", "path"} - set(reader.fieldnames or ())
+        if missing:
+            raise ThermoquakeError(f"columns {sorted(missing)} are missing", path)
+        for n, row in enumerate(reader, start=2):
+            try:
+                date = dt.date.fromisoformat(row["date"])
+            except ValueError:
+                raise ThermoquakeError(f"row {n}: date {row['date']!r} is not YYYY-MM-DD", path) from None
+            images.append(_Image(row["event_id"], row["site"], date, row["role"], row["days_before"],
+                                 workdir / row["path"], row["path"]))
+    return images
+
+
+def _read(path: Path) -> tuple[np.ndarray, dict, dict]:
+    try:
+        with rasterio.open(path) as src:
+            return src.read(1).astype(np.float64), src.profile, src.tags()
+    except rasterio.errors.RasterioIOError as err:
+        raise ThermoquakeError(f"cannot read the image: {err}", path) from None
+
+
+def _reference_stats(target_profile: dict, refs: Iterable[_Image], source: Path) -> ReferenceStats:
+    stats = ReferenceStats((target_profile["height"], target_profile["width"]))
+    for ref in refs:
+        values, profile, _ = _read(ref.path)
+        if (profile["height"], profile["width"]) != stats.shape or profile["transform"] != target_profile["transform"]:
+            raise ThermoquakeError(f"reference image {ref.relpath} is not on the grid of the target", source)
+        stats.add(values)
+    return stats
+
+
+def _write_retira(path: Path, r: np.ndarray, profile: dict, tags: dict[str, str]) -> None:
+    profile = dict(profile) | {"dtype": "float32", "nodata": np.nan, "count": 1}
+    with atomic_path(path) as tmp:
+        with rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(r.astype(np.float32), 1)
+            dst.update_tags(**tags)
+            dst.set_band_description(1, "RETIRA (dimensionless)")
+
+
+def _fmt(value: float, digits: int = 6) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+
+
+def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_COUNT, mode: str = "same-day",
+            window_days: int = 0, exclude_years: Iterable[int] = ()) -> RstRunSummary:
+    """Write the R GeoTIFFs and ``anomalies.csv`` of ``workdir`` (see the module doc)."""
+    workdir = Path(workdir)
+    images = read_manifest(workdir)
+    exclude = sorted(set(exclude_years))
+    references: dict[str, list[_Image]] = {}
+    for im in images:
+        if im.role == "reference":
+            references.setdefault(im.site, []).append(im)
+    rows, written, hot = [], 0, 0
+    targets = [im for im in images if im.role == "target"]
+    for target in targets:
+        values, profile, tags = _read(target.path)
+        try:
+            epicentre = (float(tags["epicentre_lat"]), float(tags["epicentre_lon"]))
+        except (KeyError, ValueError):
+            raise ThermoquakeError("has no epicentre_lat/epicentre_lon tags: not an epicentre image",
+                                   target.path) from None
+        candidates = references.get(target.site, [])
+        dates = set(select_reference_dates(target.date, [c.date for c in candidates], mode, window_days, exclude))
+        chosen = sorted((c for c in candidates if c.date in dates), key=lambda c: c.date)
+        stats = _reference_stats(profile, chosen, target.path)
+        result = retira_result(values, stats, min_count=min_count)
+        years = sorted({c.date.year for c in chosen})
+        out = retira_path(target.path)
+        _write_retira(out, result.r, profile, tags | {
+            "layer": "RETIRA", "units": "1",
+            "rst_reference_dates": ",".join(c.date.isoformat() for c in chosen),
+            "rst_reference_years": ",".join(map(str, years)),
+            "rst_min_count": str(min_count), "rst_reference_mode": mode,
+            "rst_window_days": str(window_days), "rst_excluded_years": ",".join(map(str, exclude)),
+            "clear_sky_fraction": repr(result.clear_sky_fraction)})
+        written += 1
+        s = summarize_anomalies(result.r, profile["transform"], epicentre, threshold)
+        hot += s.anomalous_pixels > 0
+        valid = np.isfinite(result.r)
+        expected = float(null_exceedance(threshold, result.count[valid]).mean()) if valid.any() else math.nan
+        rows.append([target.event_id, target.site, target.date.isoformat(), target.days_before,
+                     repr(float(threshold)), str(len(chosen)), ";".join(map(str, years)),
+                     _fmt(result.clear_sky_fraction), _fmt(s.valid_fraction), _fmt(s.anomalous_area_km2, 1),
+                     _fmt(s.anomalous_fraction), _fmt(expected), _fmt(s.max_r, 4), _fmt(s.centroid_lat),
+                     _fmt(s.centroid_lon), _fmt(s.centroid_distance_km, 3), tags.get("synthetic", ""),
+                     out.relative_to(workdir).as_posix()])
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(ANOMALY_COLUMNS)
+    writer.writerows(rows)
+    write_text_atomic(workdir / ANOMALIES_FILE, buf.getvalue())
+    return RstRunSummary(len(targets), written, hot, workdir / ANOMALIES_FILE)
