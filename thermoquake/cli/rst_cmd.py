@@ -57,3 +57,51 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
     else:
         click.echo(f"{summary.written} R images written for {summary.targets} targets; "
                    f"{summary.with_anomaly} with R >= {threshold:g} pixels; table {summary.anomalies_csv}")
+
+
+@rst.command("validate")
+@click.option("--real", "real", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The real epicentre image (GeoTIFF, deg C) of the site and day.")
+@click.option("--reference", "reference", multiple=True, required=True, metavar="DIR_OR_GLOB",
+              help="The site's real reference images (same calendar period, other years); repeatable.")
+@click.option("--set", "sets", multiple=True, required=True, metavar="LABEL=DIR_OR_GLOB",
+              help="A named set of generated GeoTIFFs, e.g. dcgan=gen/dcgan; repeatable.")
+@click.option("--threshold", type=float, default=2.0, show_default=True, help="R threshold of an anomaly.")
+@click.option("--min-count", type=click.IntRange(min=1), default=DEFAULT_MIN_COUNT, show_default=True,
+              help="Fewest clear reference samples for a pixel to get an R value.")
+@click.option("--max-eq6-ratio", type=float, default=1.25, show_default=True,
+              help="Largest Eq. 6 / real spread.")
+@click.option("--min-iou", type=float, default=0.3, show_default=True, help="Smallest IoU of R masks.")
+@click.option("--max-centroid-km", type=float, default=15.0, show_default=True,
+              help="Largest distance between anomaly centroids, km.")
+@click.option("--max-mean-diff", type=float, default=2.0, show_default=True, help="Largest |mean diff|, K.")
+@click.option("--max-std-diff", type=float, default=1.0, show_default=True, help="Largest |std diff|, K.")
+@click.option("--max-hist-distance", type=float, default=2.0, show_default=True,
+              help="Largest Wasserstein-1 histogram distance, K.")
+@click.option("--max-spectrum-distance", type=float, default=0.5, show_default=True,
+              help="Largest RMS log10 radial power difference, decades.")
+@json_option
+def validate(real: Path, reference: tuple[str, ...], sets: tuple[str, ...], threshold: float, min_count: int,
+             max_eq6_ratio: float, min_iou: float, max_centroid_km: float, max_mean_diff: float,
+             max_std_diff: float, max_hist_distance: float, max_spectrum_distance: float,
+             as_json: bool) -> None:
+    """Gate sets of generated images against the REAL image of their day and its RST reference.
+
+    Prints one row per generated image (Eq. 6 in grey levels and over the real spread, IoU
+    and centroid distance of the R >= --threshold masks, mean/std differences, histogram and
+    spectrum distances, verdict), the mean of each set (the paper's Table 1: DCGAN vs
+    improved DCGAN), and every rejection reason. No downloaded model is used.
+    """
+    from thermoquake.rst.gate import GateThresholds
+    from thermoquake.rst.validate import format_table, parse_set, rows_as_json, validate_sets
+
+    thresholds = GateThresholds(
+        max_eq6_ratio=max_eq6_ratio, min_iou=min_iou, max_centroid_km=max_centroid_km,
+        max_abs_mean_diff_k=max_mean_diff, max_abs_std_diff_k=max_std_diff,
+        max_histogram_distance_k=max_hist_distance, max_spectrum_distance=max_spectrum_distance,
+        r_threshold=threshold, min_count=min_count)
+    rows = validate_sets(real, reference, [parse_set(s) for s in sets], thresholds)
+    if as_json:
+        click.echo(json.dumps(rows_as_json(rows), sort_keys=True))
+    else:
+        click.echo(format_table(rows))
