@@ -149,3 +149,35 @@ def test_rst_runs_on_a_workdir_made_by_preprocess(tmp_path):
         (row,) = list(csv.DictReader(fh))
     assert row["date"] == "2008-05-11" and row["n_reference"] == "3"
     assert (out / "images/E1/target/2008-05-11.retira.tif").is_file()
+
+
+def test_rst_leaves_reference_dates_near_catalogue_quakes_out(tmp_path, images):
+    workdir = _workdir(tmp_path, images)
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text(
+        "event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n"
+        f"near,2004-07-25T03:00:00Z,{LAT + 0.5},{LON},10,5.6,Mw\n"       # 56 km, 15 days after 07-10
+        f"far,2005-07-10T03:00:00Z,{LAT + 9.0},{LON},10,6.5,Mw\n"        # 1000 km away
+        f"small,2006-07-10T03:00:00Z,{LAT},{LON},10,4.2,Mw\n")           # below --exclusion-min-mag
+    result = CliRunner().invoke(cli, ["rst", "--workdir", str(workdir), "--catalog", str(catalog)])
+    assert result.exit_code == 0, result.output
+    with open(workdir / "anomalies.csv", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert row["n_reference"] == "7" and "2004" not in row["reference_years"].split(";")
+
+
+def test_rst_writes_significant_sequences_of_consecutive_anomalous_days(tmp_path, images):
+    workdir = _workdir(tmp_path, images)
+    second = DAY + dt.timedelta(days=1)
+    rel = f"images/E1/target/{second.isoformat()}.tif"
+    write_epicentre_geotiff(workdir / rel, images["with"])        # the same warm image, a day later
+    with open(workdir / "manifest.csv", "a") as fh:
+        fh.write(f"E1,E1,{second.isoformat()},target,1,0.9,,,{rel}\n")
+    result = CliRunner().invoke(cli, ["rst", "--workdir", str(workdir), "--window-days", "1"])
+    assert result.exit_code == 0, result.output
+    with open(workdir / "sequences.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    near = [r for r in rows if float(r["min_distance_km"]) < 5]
+    assert len(near) == 1
+    assert (near[0]["start"], near[0]["end"], near[0]["days"]) == (DAY.isoformat(), second.isoformat(), "2")
+    assert near[0]["synthetic"] == "true" and float(near[0]["max_area_km2"]) >= 150

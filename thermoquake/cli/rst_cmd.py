@@ -31,11 +31,28 @@ def _parse_years(ctx: click.Context, param: click.Parameter, value: str) -> tupl
               help="Half-width in days of the same-day reference window.")
 @click.option("--exclude-years", callback=_parse_years, default="", metavar="YYYY[,YYYY...]",
               help="Years never used as reference (e.g. the test years).")
+@click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path),
+              help="Earthquake catalogue: leave reference dates near its quakes out of each reference.")
+@click.option("--exclusion-km", type=click.FloatRange(min=0), default=200.0, show_default=True,
+              help="With --catalog: radius around the site, km.")
+@click.option("--exclusion-days", type=click.IntRange(min=0), default=30, show_default=True,
+              help="With --catalog: days before and after each such quake.")
+@click.option("--exclusion-min-mag", type=float, default=5.0, show_default=True,
+              help="With --catalog: smallest magnitude that excludes.")
+@click.option("--min-days", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Significant sequence: fewest consecutive days.")
+@click.option("--max-distance-km", type=click.FloatRange(min=0), default=50.0, show_default=True,
+              help="Significant sequence: largest centroid distance between consecutive days, km.")
+@click.option("--min-area-km2", type=click.FloatRange(min=0), default=150.0, show_default=True,
+              help="Significant sequence: smallest anomalous region, km^2.")
 @json_option
 @click.pass_context
 def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: int, mode: str,
-        window_days: int, exclude_years: tuple[int, ...], as_json: bool) -> None:
-    """Write an R (RETIRA) GeoTIFF beside every target image of WORKDIR and WORKDIR/anomalies.csv.
+        window_days: int, exclude_years: tuple[int, ...], catalog: Path | None, exclusion_km: float,
+        exclusion_days: int, exclusion_min_mag: float, min_days: int, max_distance_km: float,
+        min_area_km2: float, as_json: bool) -> None:
+    """Write an R (RETIRA) GeoTIFF beside every target image of WORKDIR, WORKDIR/anomalies.csv
+    and WORKDIR/sequences.csv (significant sequences of anomalies).
 
     R = (dT - mu) / sigma per pixel, dT = T minus the image's mean over clear pixels, mu and
     sigma (ddof=0) from the same site's reference images of other years. Pixels with fewer
@@ -46,9 +63,19 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
     if workdir is None:
         raise click.UsageError("--workdir is required")
     from thermoquake.rst.run import run_rst
+    from thermoquake.rst.sequences import Quake, SequenceRules
 
+    quakes = []
+    if catalog is not None:
+        from thermoquake.catalog.readers import read_catalog
+
+        quakes = [Quake(e.time.date(), e.latitude, e.longitude, e.magnitude)
+                  for e in read_catalog(catalog).events if e.magnitude >= exclusion_min_mag]
+    rules = SequenceRules(min_days=min_days, max_distance_km=max_distance_km, min_area_km2=min_area_km2,
+                          threshold=threshold)
     summary = run_rst(workdir, threshold=threshold, min_count=min_count, mode=mode,
-                      window_days=window_days, exclude_years=exclude_years)
+                      window_days=window_days, exclude_years=exclude_years, quakes=quakes,
+                      exclusion_km=exclusion_km, exclusion_days=exclusion_days, sequence_rules=rules)
     data = {"targets": summary.targets, "retira_written": summary.written,
             "targets_with_anomaly": summary.with_anomaly, "threshold": threshold,
             "anomalies_csv": str(summary.anomalies_csv)}

@@ -17,6 +17,12 @@ Outputs (atomic):
   fields are "no value" (e.g. no centroid without anomalous pixels).
   ``expected_null_fraction`` is the R >= threshold fraction pure noise would give with each
   pixel's reference count (:func:`~thermoquake.rst.retira.null_exceedance`).
+* ``sequences.csv``: the significant sequences of anomalies of each site
+  (:mod:`thermoquake.rst.sequences`), one row each, columns :data:`SEQUENCE_COLUMNS`.
+
+With ``quakes`` (a catalogue), reference dates within ``exclusion_days`` of an earthquake
+within ``exclusion_km`` of the site are left out, so a reference never holds another
+quake's own precursor window.
 """
 
 from __future__ import annotations
@@ -35,7 +41,9 @@ import rasterio
 from thermoquake.atomic import atomic_path, write_text_atomic
 from thermoquake.errors import ThermoquakeError
 from thermoquake.rst.anomalies import summarize_anomalies
+from thermoquake.catalog.geodesy import haversine_km
 from thermoquake.rst.reference import select_reference_dates
+from thermoquake.rst.sequences import Quake, SequenceRules, daily_anomalies, significant_sequences
 from thermoquake.rst.retira import DEFAULT_MIN_COUNT, ReferenceStats, null_exceedance, retira_result
 
 MANIFEST_FILE = "manifest.csv"
@@ -45,6 +53,11 @@ ANOMALY_COLUMNS = ("event_id", "site", "date", "days_before", "threshold", "n_re
                    "reference_years", "clear_sky_fraction", "valid_fraction", "anomalous_area_km2",
                    "anomalous_fraction", "expected_null_fraction", "max_r", "centroid_lat",
                    "centroid_lon", "centroid_distance_km", "synthetic", "retira_path")
+
+
+SEQUENCES_FILE = "sequences.csv"
+SEQUENCE_COLUMNS = ("event_id", "site", "start", "end", "days", "regions", "max_area_km2", "max_r",
+                    "first_lat", "first_lon", "min_distance_km", "synthetic")
 
 
 @dataclass(frozen=True)
@@ -124,10 +137,26 @@ def _fmt(value: float, digits: int = 6) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
 
 
+def excluded_periods(site: tuple[float, float], quakes: Iterable[Quake], exclusion_km: float,
+                     exclusion_days: int) -> list[tuple[dt.date, dt.date]]:
+    """Date ranges (inclusive) to keep out of a site's reference: +- ``exclusion_days`` around
+    every quake within ``exclusion_km`` km of the site (lat, lon degrees)."""
+    span = dt.timedelta(days=exclusion_days)
+    return [(q.date - span, q.date + span) for q in quakes
+            if float(haversine_km(site[0], site[1], q.lat, q.lon)) <= exclusion_km]
+
+
 def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_COUNT, mode: str = "same-day",
-            window_days: int = 0, exclude_years: Iterable[int] = ()) -> RstRunSummary:
-    """Write the R GeoTIFFs and ``anomalies.csv`` of ``workdir`` (see the module doc)."""
+            window_days: int = 0, exclude_years: Iterable[int] = (), quakes: Iterable[Quake] = (),
+            exclusion_km: float = 200.0, exclusion_days: int = 30,
+            sequence_rules: SequenceRules | None = None) -> RstRunSummary:
+    """Write the R GeoTIFFs, ``anomalies.csv`` and ``sequences.csv`` of ``workdir`` (see the
+    module doc). ``sequence_rules`` default to :class:`SequenceRules` at ``threshold``."""
     workdir = Path(workdir)
+    quakes = list(quakes)
+    rules = sequence_rules or SequenceRules(threshold=threshold)
+    daily: dict[str, list] = {}
+    site_info: dict[str, tuple[str, tuple[float, float], str]] = {}
     images = read_manifest(workdir)
     exclude = sorted(set(exclude_years))
     references: dict[str, list[_Image]] = {}
@@ -144,7 +173,9 @@ def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_
             raise ThermoquakeError("has no epicentre_lat/epicentre_lon tags: not an epicentre image",
                                    target.path) from None
         candidates = references.get(target.site, [])
-        dates = set(select_reference_dates(target.date, [c.date for c in candidates], mode, window_days, exclude))
+        periods = excluded_periods(epicentre, quakes, exclusion_km, exclusion_days)
+        dates = set(select_reference_dates(target.date, [c.date for c in candidates], mode, window_days, exclude,
+                                           periods))
         chosen = sorted((c for c in candidates if c.date in dates), key=lambda c: c.date)
         stats = _reference_stats(profile, chosen, target.path)
         result = retira_result(values, stats, min_count=min_count)
@@ -159,6 +190,8 @@ def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_
             "clear_sky_fraction": repr(result.clear_sky_fraction)})
         written += 1
         s = summarize_anomalies(result.r, profile["transform"], epicentre, threshold)
+        daily.setdefault(target.site, []).extend(daily_anomalies(result.r, profile["transform"], target.date, rules))
+        site_info[target.site] = (target.event_id, epicentre, tags.get("synthetic", ""))
         hot += s.anomalous_pixels > 0
         valid = np.isfinite(result.r)
         expected = float(null_exceedance(threshold, result.count[valid]).mean()) if valid.any() else math.nan
@@ -173,4 +206,20 @@ def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_
     writer.writerow(ANOMALY_COLUMNS)
     writer.writerows(rows)
     write_text_atomic(workdir / ANOMALIES_FILE, buf.getvalue())
+    _write_sequences(workdir / SEQUENCES_FILE, daily, site_info, rules)
     return RstRunSummary(len(targets), written, hot, workdir / ANOMALIES_FILE)
+
+
+def _write_sequences(path: Path, daily: dict[str, list], site_info: dict, rules: SequenceRules) -> None:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(SEQUENCE_COLUMNS)
+    for site in sorted(daily):
+        event_id, (lat, lon), synthetic = site_info[site]
+        for seq in significant_sequences(daily[site], rules):
+            m = seq.members
+            dist = min(float(haversine_km(lat, lon, a.lat, a.lon)) for a in m)
+            writer.writerow([event_id, site, seq.start.isoformat(), seq.end.isoformat(), seq.days, len(m),
+                             _fmt(max(a.area_km2 for a in m), 1), _fmt(max(a.max_r for a in m), 4),
+                             _fmt(m[0].lat), _fmt(m[0].lon), _fmt(dist, 3), synthetic])
+    write_text_atomic(path, buf.getvalue())
