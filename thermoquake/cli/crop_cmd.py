@@ -23,9 +23,12 @@ from thermoquake.geotiff import write_epicentre_geotiff
 @size_option
 @layer_option
 @qc_policy_option
+@click.option("--engine", type=click.Choice(["direct", "gdal"]), default="direct", show_default=True,
+              help="Nearest-neighbour resampling: closed-form sinusoidal mapping (direct) or "
+              "rasterio/GDAL's warper (gdal); both give the same image, direct is faster.")
 @json_option
 def crop(tiles: tuple[Path, ...], lat: float, lon: float, out: Path, size: int, layer: str,
-         qc_policy: str, as_json: bool) -> None:
+         qc_policy: str, engine: str, as_json: bool) -> None:
     """Crop a SIZE x SIZE km epicentre image centred on LAT, LON from MODIS LST TILES.
 
     TILES are MYD11A1/MOD11A1 HDF4-EOS files of one product and date; several
@@ -34,7 +37,7 @@ def crop(tiles: tuple[Path, ...], lat: float, lon: float, out: Path, size: int, 
     epicentre at the image centre; masked (cloudy, low-quality) pixels are NaN.
     Pixels that no given tile covers are NaN and the missing tiles are named.
     """
-    image = crop_epicentre(tiles, lat=lat, lon=lon, size=size, layer=layer, qc_policy=qc_policy)
+    image = crop_epicentre(tiles, lat=lat, lon=lon, size=size, layer=layer, qc_policy=qc_policy, engine=engine)
     write_epicentre_geotiff(out, image)
     summary = {
         "out": str(out),
