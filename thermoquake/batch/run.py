@@ -24,6 +24,12 @@ from thermoquake.modis.products import LST_PRODUCTS
 from thermoquake.modis.reader import read_lst_tile
 
 
+WORKER_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024)}
+"""distributed's nanny sets MALLOC_TRIM_THRESHOLD_, which also pins glibc's mmap threshold
+low, so every tile-sized array was mmapped and page-faulted afresh (a job ran ~30 % slower
+in a worker than in-process, benchmarks/bench_batch.py). A 32 MiB threshold undoes that."""
+
+
 @dataclass(frozen=True)
 class DateJob:
     """The images of one date still to make, and the tile files of that date they need."""
@@ -123,7 +129,7 @@ def execute(jobs: Sequence[DateJob], workers: int = 2, scheduler: str | None = N
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=50)
+                               dashboard_address=None, silence_logs=50, env=WORKER_ENV)
         client = Client(cluster)
     else:
         try:

@@ -33,6 +33,11 @@ def lst_error_class(qc: np.ndarray) -> np.ndarray:
     return (np.asarray(qc, dtype=np.uint8) >> 6) & 0b11
 
 
+def qc_keep_table(policy: str = DEFAULT_QC_POLICY) -> np.ndarray:
+    """Boolean table of 256 entries: ``qc_keep_table(policy)[qc]`` is :func:`qc_keep_mask`."""
+    return _KEEP_TABLES[policy] if policy in _KEEP_TABLES else qc_keep_mask(np.arange(256, dtype=np.uint8), policy)
+
+
 def qc_keep_mask(qc: np.ndarray, policy: str = DEFAULT_QC_POLICY) -> np.ndarray:
     """Boolean mask of pixels a QC policy keeps (same shape as ``qc``).
 
@@ -48,3 +53,6 @@ def qc_keep_mask(qc: np.ndarray, policy: str = DEFAULT_QC_POLICY) -> np.ndarray:
     if policy == "all":
         return qa <= QA_OTHER
     raise ValueError(f"unknown QC policy {policy!r}; choose one of {', '.join(QC_POLICIES)}")
+
+
+_KEEP_TABLES = {p: qc_keep_mask(np.arange(256, dtype=np.uint8), p) for p in QC_POLICIES}

@@ -8,6 +8,7 @@ pixels are never 0 deg C.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -24,7 +25,7 @@ from thermoquake.errors import BadTileError
 from thermoquake.modis.hdf_attrs import read_global_text
 from thermoquake.modis.naming import GranuleName, parse_granule_name
 from thermoquake.modis.products import DEFAULT_LAYER, KELVIN_AT_0C, LAYERS, LST_PRODUCTS, LstProduct
-from thermoquake.modis.qc import DEFAULT_QC_POLICY, QC_POLICIES, qc_keep_mask
+from thermoquake.modis.qc import DEFAULT_QC_POLICY, QC_POLICIES, qc_keep_table
 from thermoquake.modis.sinusoidal import SPHERE_RADIUS_M, tile_bounds
 from thermoquake.modis.structmeta import GridInfo, StructMetadataError, parse_struct_metadata
 
@@ -65,18 +66,27 @@ class LstArray:
 
 def decode_lst(dn: np.ndarray, qc: np.ndarray, qc_policy: str, product: LstProduct,
                valid_range: tuple[int, int] = (7500, 65535)) -> np.ndarray:
-    """Digital numbers + QC bytes -> deg C (float32, same shape), NaN where masked.
+    """Digital numbers (uint16) + QC bytes (uint8) -> deg C (float32, same shape), NaN where masked.
 
     Masked: fill value, DN outside ``valid_range``, or QC rejected by ``qc_policy``.
-    ``deg C = DN * scale - 273.15`` (scale 0.02 K per DN for MxD11A1).
+    ``deg C = DN * scale - 273.15`` (scale 0.02 K per DN for MxD11A1). Implemented with two
+    lookup tables (65 536 DN values, 256 QC bytes), which is several times faster than
+    the arithmetic on 1.44 million pixels.
     """
-    keep = qc_keep_mask(qc, qc_policy)
-    keep &= dn != product.fill_dn
-    keep &= (dn >= valid_range[0]) & (dn <= valid_range[1])
-    kelvin = dn.astype(np.float32) * np.float32(product.scale_k)
-    celsius = kelvin - np.float32(KELVIN_AT_0C)
-    celsius[~keep] = np.nan
+    celsius = _celsius_table(product.scale_k, product.fill_dn, valid_range)[dn]
+    celsius[~qc_keep_table(qc_policy)[qc]] = np.nan
     return celsius
+
+
+@functools.lru_cache(maxsize=8)
+def _celsius_table(scale_k: float, fill_dn: int, valid_range: tuple[int, int]) -> np.ndarray:
+    dn = np.arange(65536, dtype=np.float32)
+    table = dn * np.float32(scale_k) - np.float32(KELVIN_AT_0C)
+    bad = (np.arange(65536) < valid_range[0]) | (np.arange(65536) > valid_range[1])
+    bad[fill_dn] = True
+    table[bad] = np.nan
+    table.setflags(write=False)
+    return table
 
 
 class LstTileFile:
