@@ -9,6 +9,7 @@ import click
 
 from thermoquake.atomic import write_text_atomic
 from thermoquake.cli.options import (
+    study_events_option,
     catalog_format_option,
     json_option,
     min_mag_option,
@@ -23,13 +24,7 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.command()
-@click.option(
-    "--events",
-    "events_path",
-    type=click.Path(exists=True, dir_okay=False),
-    required=True,
-    help="Study events (CSV from `thermoquake catalog select`).",
-)
+@study_events_option
 @click.option(
     "--catalog",
     "catalog_path",

@@ -8,6 +8,7 @@ import click
 
 from thermoquake.atomic import write_text_atomic
 from thermoquake.cli.options import (
+    study_events_option,
     base_url_option,
     dry_run_option,
     json_option,
@@ -17,13 +18,7 @@ from thermoquake.cli.options import (
 
 
 @click.command()
-@click.option(
-    "--events",
-    "events_path",
-    type=click.Path(exists=True, dir_okay=False),
-    required=True,
-    help="Study events (CSV from `thermoquake catalog select`).",
-)
+@study_events_option
 @click.option(
     "--controls",
     "controls_path",

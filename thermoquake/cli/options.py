@@ -132,3 +132,11 @@ collection_option = click.option(
     show_default=True,
     help="MODIS collection, three digits (e.g. 006, 061).",
 )
+
+study_events_option = click.option(
+    "--events",
+    "events_path",
+    type=click.Path(exists=True, dir_okay=False),
+    required=True,
+    help="Study events (CSV from `thermoquake catalog select`).",
+)
