@@ -38,6 +38,7 @@ from thermoquake.catalog.schema import (
     Event,
     RowProblem,
     data_rows,
+    open_csv_table,
     format_number,
     format_time,
     parse_number,
@@ -340,16 +341,7 @@ def controls_to_csv(controls: list[Control]) -> str:
 def read_controls(path: str | os.PathLike[str]) -> list[Control]:
     """Read a controls CSV written by :func:`controls_to_csv` (bad rows raise, naming the lines)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as err:
-        raise CatalogError(f"cannot read the controls file: {err.strerror or err}", path) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
-    missing = [c for c in ("control_id", "time", "latitude", "longitude") if c not in header]
-    if missing:
-        raise CatalogError(f"not a controls file: missing column(s) {', '.join(missing)}", path)
-    col = {name: header.index(name) for name in header}
+    reader, header, col = open_csv_table(path, ("control_id", "time", "latitude", "longitude"), "controls file")
     controls, problems, seen = [], [], {}
     for line, fields in data_rows(reader, len(header), problems):
         cid = fields[col["control_id"]].strip()

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from thermoquake.catalog.schema import CatalogError, RowProblem, data_rows, summarize_problems
+from thermoquake.catalog.schema import CatalogError, RowProblem, data_rows, open_csv_table, summarize_problems
 from thermoquake.epicentre_grid import EpicentreGrid
 from thermoquake.errors import BadRequestError
 from thermoquake.modis.sinusoidal import N_TILES_H, N_TILES_V, tile_name
@@ -219,16 +219,7 @@ def manifest_to_csv(rows: list[GranuleRow]) -> str:
 def read_manifest(path: str | os.PathLike[str]) -> list[GranuleRow]:
     """Read a manifest written by :func:`manifest_to_csv`; bad rows raise, naming the lines."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as err:
-        raise CatalogError(f"cannot read the manifest: {err.strerror or err}", path) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
-    missing = [c for c in MANIFEST_COLUMNS if c not in header]
-    if missing:
-        raise CatalogError(f"not a granule manifest: missing column(s) {', '.join(missing)}", path)
-    col = {name: header.index(name) for name in header}
+    reader, header, col = open_csv_table(path, MANIFEST_COLUMNS, "granule manifest")
     rows, problems, seen = [], [], {}
     for line, fields in data_rows(reader, len(header), problems):
         get = {name: fields[i].strip() for name, i in col.items()}

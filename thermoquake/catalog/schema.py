@@ -15,6 +15,7 @@ import io
 import math
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from thermoquake.errors import ThermoquakeError
 
@@ -206,3 +207,21 @@ def data_rows(reader, width: int, problems: list[RowProblem]):
             problems.append(RowProblem(line, f"has {len(fields)} fields, the header has {width}"))
             continue
         yield line, fields
+
+
+def open_csv_table(path, required, what: str):
+    """Open a UTF-8 CSV written by this package: ``(reader, header, column index by name)``.
+
+    ``required`` columns must all be in the header; ``what`` names the kind of file in the
+    errors (e.g. ``"controls file"``). Raises :class:`CatalogError` naming ``path``.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as err:
+        raise CatalogError(f"cannot read the {what}: {err.strerror or err}", path) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(reader, [])]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise CatalogError(f"not a {what}: missing column(s) {', '.join(missing)}", path)
+    return reader, header, {name: header.index(name) for name in header}
