@@ -15,6 +15,8 @@ from thermoquake.cli.options import parse_year_range, json_option, layer_option,
 @click.command()
 @click.option("--events", "events_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Events CSV (thermoquake catalog select): event_id, time, latitude, longitude, ...")
+@click.option("--controls", "controls_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Controls CSV (thermoquake controls), cropped into the same workdir with label 0.")
 @click.option("--hdf-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory searched recursively for MODIS tiles (by file name).")
 @click.option("--out", "workdir", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -34,7 +36,8 @@ from thermoquake.cli.options import parse_year_range, json_option, layer_option,
 @click.option("--dry-run", is_flag=True, help="Check the inputs and print the plan; write nothing.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @json_option
-def preprocess(events_path: Path, hdf_dir: Path, workdir: Path, days_before: int, reference_years: range,
+def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, workdir: Path, days_before: int,
+               reference_years: range,
                product: str, layer: str, qc_policy: str, size: int, workers: int, scheduler: str | None,
                dry_run: bool, progress: bool | None, as_json: bool) -> None:
     """Crop the target and reference epicentre images of every event in EVENTS into WORKDIR.
@@ -46,6 +49,9 @@ def preprocess(events_path: Path, hdf_dir: Path, workdir: Path, days_before: int
     images no tile covers); the batch goes on past bad files. Re-running skips finished
     images; a killed run re-run ends with the same outputs. A bad events file or a workdir
     made with other parameters stops the run before anything is written.
+
+    With --controls, the controls are cropped too and WORKDIR/samples.csv labels every site
+    (1 event, 0 control) and groups each matched control with its event, for the classifier.
     """
     from tqdm import tqdm
 
@@ -53,6 +59,7 @@ def preprocess(events_path: Path, hdf_dir: Path, workdir: Path, days_before: int
     from thermoquake.batch.hdf_index import scan_hdf_dir
     from thermoquake.batch.plan import TARGET, plan_images
     from thermoquake.batch.run import execute, make_jobs
+    from thermoquake.batch.samples import build_samples, write_samples
     from thermoquake.batch.tables import write_tables
     from thermoquake.batch.workdir import check_workdir, prepare_workdir
     from thermoquake.epicentre_grid import EpicentreGrid
@@ -66,14 +73,18 @@ def preprocess(events_path: Path, hdf_dir: Path, workdir: Path, days_before: int
                   "days_before": days_before,
                   "reference_years": [reference_years.start, reference_years.stop - 1]}
     events = read_events(events_path)
+    controls = read_events(controls_path) if controls_path is not None else []
+    samples = build_samples(events, events_path, controls, controls_path)
     tasks = plan_images(events, days_before, reference_years, size, events_path)
+    tasks += plan_images(controls, days_before, reference_years, size, controls_path)
+    _check_distinct_sites(tasks, controls_path)
     check_workdir(workdir, parameters)
     index = scan_hdf_dir(hdf_dir, product)
     for note in index.notes:
         click.echo(f"note: {note}", err=True)
     workdir = workdir.resolve()
     done = sum((workdir / t.relpath).exists() for t in tasks)
-    summary = {"events": len(events), "images": len(tasks),
+    summary = {"events": len(events), "controls": len(controls), "images": len(tasks),
                "targets": sum(t.role == TARGET for t in tasks),
                "references": sum(t.role != TARGET for t in tasks), "already_done": done}
     if dry_run:
@@ -81,6 +92,7 @@ def preprocess(events_path: Path, hdf_dir: Path, workdir: Path, days_before: int
         _report(summary, as_json, "would make")
         return
     prepare_workdir(workdir, parameters)
+    write_samples(workdir, samples)
     jobs, failures = make_jobs(tasks, index, workdir, layer, qc_policy)
     show = sys.stderr.isatty() if progress is None else progress
     records, bad = {}, 0
@@ -98,12 +110,23 @@ def preprocess(events_path: Path, hdf_dir: Path, workdir: Path, days_before: int
     _report(summary, as_json, "planned")
 
 
+def _check_distinct_sites(tasks, source) -> None:
+    from thermoquake.errors import ThermoquakeError
+
+    owner: dict[str, str] = {}
+    for t in tasks:
+        if owner.setdefault(t.site, t.event_id) != t.event_id:
+            raise ThermoquakeError(f"ids {owner[t.site]!r} and {t.event_id!r} give the same directory name "
+                                   f"{t.site!r}", source)
+
+
 def _report(summary: dict, as_json: bool, verb: str) -> None:
     if as_json:
         click.echo(json.dumps(summary, sort_keys=True))
         return
     line = (f"{verb} {summary['images']} images ({summary['targets']} target, "
-            f"{summary['references']} reference) for {summary['events']} events; "
+            f"{summary['references']} reference) for {summary['events']} events"
+            + (f" and {summary['controls']} controls" if summary["controls"] else "") + "; "
             f"{summary['already_done']} already done")
     if "manifest_rows" in summary:
         line += (f"; {summary['written_now']} written now; manifest {summary['manifest_rows']} "

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from thermoquake.cli.options import (
+    parse_year_range,
     collection_option,
     dry_run_option,
     json_option,
@@ -273,3 +274,66 @@ def parse_fraction(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise BadRequestError(f"--cloud-fraction {value} is outside 0..1")
     return value
+
+
+@synth.command("study")
+@click.option("--events", "events_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Events CSV (thermoquake catalog select); each gets an anomaly.")
+@click.option("--controls", "controls_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Controls CSV (thermoquake controls); no anomaly.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the tiles (give it to preprocess --hdf-dir).")
+@click.option("--days-before", type=click.IntRange(min=1), default=9, show_default=True,
+              help="Target days before each event, as preprocess will use.")
+@click.option("--reference-years", callback=parse_year_range, default="2003-2016", show_default=True,
+              metavar="YYYY-YYYY", help="RST reference years, as preprocess will use.")
+@size_option
+@product_option
+@collection_option
+@seed_option
+@click.option("--cloud-fraction", default="0.3", show_default=True, help="Expected cloudy fraction, 0..1.")
+@click.option("--anomaly-k", type=float, default=3.0, show_default=True,
+              help="Warming injected at each event's epicentre, K (0: a null study, no anomaly).")
+@click.option("--radius-km", type=click.FloatRange(min=0, min_open=True), default=40.0, show_default=True,
+              help="E-folding radius of the anomaly, km.")
+@click.option("--onset-days", type=click.IntRange(min=1), default=None,
+              help="Days before the event the anomaly is present [default: --days-before].")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@dry_run_option
+@json_option
+def study(events_path: Path, controls_path: Path | None, out_dir: Path, days_before: int,
+          reference_years: range, size: int, product: str, collection: str, seed: int, cloud_fraction: str,
+          anomaly_k: float, radius_km: float, onset_days: int | None, progress: bool | None,
+          dry_run: bool, as_json: bool) -> None:
+    """Write the SYNTHETIC tiles a study needs: every tile and date that `thermoquake
+    preprocess --events EVENTS --controls CONTROLS` with the same --days-before,
+    --reference-years and --size will read, with an --anomaly-k warm anomaly before each
+    event (controls get none). Only the tile/date pairs the boxes need are written; complete
+    tiles are skipped, so an interrupted run resumes. Writes synth_study.json.
+    """
+    import sys
+
+    from tqdm import tqdm
+
+    from thermoquake.batch.events import read_events
+    from thermoquake.synth import SynthConfig
+    from thermoquake.synth.study import write_study
+
+    events = read_events(events_path)
+    controls = read_events(controls_path) if controls_path is not None else []
+    config = SynthConfig(seed=seed, cloud_fraction=parse_fraction(cloud_fraction))
+    show = sys.stderr.isatty() if progress is None else progress
+    with tqdm(unit="tile", disable=not show or dry_run, desc="synthetic tiles") as bar:
+        manifest = write_study(out_dir, product, events, controls, days_before, reference_years, size,
+                               config, anomaly_k, radius_km, onset_days, collection, dry_run,
+                               progress=lambda _: bar.update(1))
+    summary = {k: manifest[k] for k in ("files", "already_complete", "written_now", "tiles", "anomaly_k")}
+    summary |= {"synthetic": True, "dry_run": dry_run, "out": str(out_dir), "events": len(events),
+                "controls": len(controls)}
+    if as_json:
+        click.echo(json.dumps(summary, sort_keys=True))
+    else:
+        verb = "would write" if dry_run else "wrote"
+        click.echo(f"{verb} {summary['files'] - summary['already_complete']} SYNTHETIC tiles "
+                   f"({summary['already_complete']} already complete) for {len(events)} events and "
+                   f"{len(controls)} controls in {out_dir}")
