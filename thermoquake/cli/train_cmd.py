@@ -1,0 +1,158 @@
+"""``thermoquake train``, ``evaluate`` and ``predict``: the classifier per forecast window."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from thermoquake.cli.options import json_option
+from thermoquake.training.config import AUGMENTATIONS, MODEL_KINDS, SPLITS
+
+WINDOW_CHOICES = click.Choice(["3", "5", "7", "9"])
+
+
+def _channels(ctx, param, value: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in value.split(",") if c.strip())
+
+
+def train_options(f):
+    """The options of a training run, shared by ``train`` and ``experiment synthetic``."""
+    options = [
+        click.option("--window", type=WINDOW_CHOICES, required=True, help="Forecast window N, days (N-1 images)."),
+        click.option("--model", "model_kind", type=click.Choice(MODEL_KINDS), default="drsn", show_default=True),
+        click.option("--augment", type=click.Choice(AUGMENTATIONS), default="none", show_default=True,
+                     help="Fitted and applied inside each training fold only."),
+        click.option("--folds", type=click.IntRange(min=2), default=4, show_default=True,
+                     help="K folds grouped by event (a matched control stays with its event)."),
+        click.option("--split", type=click.Choice(SPLITS), default="grouped", show_default=True),
+        click.option("--test-from", type=int, default=None, metavar="YEAR",
+                     help="chronological: events of YEAR and later are the test set."),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--channels", callback=_channels, default="lst,mask", show_default=True,
+                     help="Model inputs: lst,mask[,retira]."),
+        click.option("--width", type=click.FloatRange(min=0, min_open=True), default=0.25, show_default=True,
+                     help="Network channel multiplier (1.0 = full size; small for CPUs)."),
+        click.option("--epochs", type=click.IntRange(min=1), default=20, show_default=True),
+        click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True),
+        click.option("--learning-rate", type=float, default=1e-3, show_default=True),
+        click.option("--gan-steps", type=click.IntRange(min=1), default=200, show_default=True,
+                     help="--augment gan: training steps of each per-class GAN."),
+        click.option("--catalog", "catalog_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+                     help="Catalogue for the clustering baseline (alarm after a recent nearby quake)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
+                batch_size, learning_rate, gan_steps, final_model: bool = True):
+    from thermoquake.training.config import TrainConfig
+
+    return TrainConfig(window=int(window), model=model_kind, augment=augment, folds=folds, split=split,
+                       test_from=test_from, seed=seed, channels=channels, width=width, epochs=epochs,
+                       batch_size=batch_size, learning_rate=learning_rate, gan_steps=gan_steps,
+                       final_model=final_model)
+
+
+def load_quakes(catalog_path: Path | None):
+    if catalog_path is None:
+        return None
+    from thermoquake.catalog import read_catalog
+
+    return read_catalog(catalog_path).events
+
+
+@click.command()
+@click.option("--workdir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A preprocess workdir with events and controls (preprocess --controls), after rst.")
+@train_options
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Run directory [default: models/w<N>-<model>-<augment>-s<seed>].")
+@click.option("--no-final-model", is_flag=True, help="Skip refitting on all days (no model.keras).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@json_option
+def train(workdir: Path, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
+          batch_size, learning_rate, gan_steps, catalog_path, out_dir, no_final_model, progress, as_json) -> None:
+    """Train and cross-validate one classifier for one forecast window.
+
+    The images of the N-1 days before each event are positives, the same days of each
+    control negatives. Folds are grouped by event; normalisation, augmentation and the
+    network are fitted on each training fold only, and the out-of-fold predictions are
+    scored with intervals over events, beside the majority/chance baselines and the
+    non-deep baselines (logistic regression on RETIRA features, RST rule, climatology,
+    clustering with --catalog). Writes config.json, predictions.csv, metrics.json and the
+    refitted model.keras. Re-running resumes finished folds.
+    """
+    from tqdm import tqdm
+
+    from thermoquake.training.run import train_window
+
+    config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
+                         batch_size, learning_rate, gan_steps, not no_final_model)
+    out_dir = out_dir or Path("models") / config.run_name
+    show = sys.stderr.isatty() if progress is None else progress
+    n = 1 if split == "chronological" else folds
+    with tqdm(total=n, unit="fold", disable=not show, desc=config.run_name) as bar:
+        result = train_window(workdir, config, out_dir, load_quakes(catalog_path),
+                              on_fold=lambda k, reused: bar.update(1))
+    print_metrics(result.metrics, out_dir, as_json)
+
+
+def print_metrics(doc: dict, out_dir: Path, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"run": str(out_dir), "metrics": doc}, sort_keys=True))
+        return
+    from thermoquake.evaluation.table import format_metrics
+
+    click.echo(format_metrics(doc))
+    click.echo(f"run: {out_dir}")
+
+
+@click.command()
+@click.option("--run", "run_dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A run directory written by thermoquake train.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Probability at or above which a day is an alarm.")
+@click.option("--bootstrap", "n_boot", type=click.IntRange(min=10), default=1000, show_default=True,
+              help="Bootstrap resamples of events for the intervals.")
+@click.option("--alarms-csv", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the daily alarms as a gridded alarm-forecast CSV (see README).")
+@json_option
+def evaluate(run_dir: Path, threshold: float, n_boot: int, alarms_csv: Path | None, as_json: bool) -> None:
+    """Score a run's out-of-fold predictions again (another threshold or bootstrap size) and
+    print the metrics with their intervals and baselines. No TensorFlow needed."""
+    from thermoquake.evaluation.rescore import alarm_forecast_csv, rescore_run
+
+    doc = rescore_run(run_dir, threshold, n_boot)
+    if alarms_csv is not None:
+        from thermoquake.atomic import write_text_atomic
+
+        write_text_atomic(alarms_csv, alarm_forecast_csv(run_dir, threshold))
+    print_metrics(doc, run_dir, as_json)
+
+
+@click.command()
+@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A run directory with model.keras (thermoquake train).")
+@click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True)
+@json_option
+def predict(model_dir: Path, images: tuple[Path, ...], threshold: float, as_json: bool) -> None:
+    """Per-day probabilities that an earthquake follows, for epicentre IMAGES (GeoTIFF, deg C)
+    of one site, and the window alarm (any day >= --threshold). A model with a RETIRA
+    channel reads <date>.retira.tif beside each image."""
+    from thermoquake.training.predict import predict_images
+
+    result = predict_images(model_dir, list(images), threshold)
+    if as_json:
+        click.echo(json.dumps(result, sort_keys=True))
+        return
+    for row in result["days"]:
+        click.echo(f"{row['image']}\t{row['prob']:.4f}\t{'ALARM' if row['alarm'] else '-'}")
+    tag = " (SYNTHETIC images)" if result["synthetic"] else ""
+    click.echo(f"window alarm: {'yes' if result['window_alarm'] else 'no'} "
+               f"(max {result['max_prob']:.4f}, threshold {threshold:g}){tag}")

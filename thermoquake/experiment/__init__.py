@@ -1,0 +1,1 @@
+"""End-to-end experiments: the synthetic benchmark and the paper's tables."""

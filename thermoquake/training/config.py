@@ -1,0 +1,64 @@
+"""The configuration of one training run (``thermoquake train``), saved as config.json."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from thermoquake.errors import ThermoquakeError
+
+MODEL_KINDS = ("drsn", "resnet", "cnn")
+AUGMENTATIONS = ("none", "classic", "gan")
+SPLITS = ("grouped", "chronological")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a run's results (a re-run with the same config resumes it).
+
+    ``width`` scales the network's channels (1.0 = full size); ``epochs``, ``batch_size``,
+    ``learning_rate`` are Adam's; ``classic_copies`` augmented copies per training image;
+    ``gan_steps``/``gan_width``/``gan_copies`` the per-fold, per-class GAN; ``test_from`` the
+    first test year of a chronological split.
+    """
+
+    window: int
+    model: str = "drsn"
+    augment: str = "none"
+    folds: int = 4
+    split: str = "grouped"
+    test_from: int | None = None
+    seed: int = 0
+    channels: tuple[str, ...] = ("lst", "mask")
+    width: float = 0.25
+    epochs: int = 20
+    batch_size: int = 16
+    learning_rate: float = 1e-3
+    classic_copies: int = 2
+    gan_steps: int = 200
+    gan_width: float = 0.125
+    gan_copies: int = 2
+    final_model: bool = True
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.model not in MODEL_KINDS:
+            raise ThermoquakeError(f"model {self.model!r} is not one of {', '.join(MODEL_KINDS)}")
+        if self.augment not in AUGMENTATIONS:
+            raise ThermoquakeError(f"augment {self.augment!r} is not one of {', '.join(AUGMENTATIONS)}")
+        if self.split not in SPLITS:
+            raise ThermoquakeError(f"split {self.split!r} is not one of {', '.join(SPLITS)}")
+        if self.split == "chronological" and self.test_from is None:
+            raise ThermoquakeError("a chronological split needs --test-from YEAR")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["channels"] = list(self.channels)
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+    @property
+    def run_name(self) -> str:
+        return f"w{self.window}-{self.model}-{self.augment}-s{self.seed}"

@@ -1,0 +1,62 @@
+"""Fit one classifier on arrays (backend-agnostic: ``keras.Model.fit``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from thermoquake.atomic import TEMP_MARKER
+
+
+def class_weights(y: np.ndarray) -> dict[int, float]:
+    """Weights n / (2·n_class) so both classes count alike (events outnumber controls 3:1 in
+    the paper's design)."""
+    y = np.asarray(y, int)
+    n = len(y)
+    return {c: (n / (2.0 * max(int((y == c).sum()), 1))) for c in (0, 1)}
+
+
+def fit_classifier(kind: str, x: np.ndarray, y: np.ndarray, *, width: float, epochs: int, batch_size: int,
+                   learning_rate: float, seed: int, verbose: int = 0):
+    """A freshly built ``kind`` model (thermoquake.drsn) fitted on x (n, H, W, C) float32 and
+    y (n,) in {0, 1} with Adam and binary cross-entropy, balanced class weights; returns the
+    model. Same seed, same data -> same weights on one backend and machine."""
+    import keras
+
+    from thermoquake.drsn import build_classifier
+
+    keras.utils.set_random_seed(seed)
+    model = build_classifier(kind, x.shape[1:], width=width, seed=seed)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
+    model.fit(x, np.asarray(y, np.float32).reshape(-1, 1), epochs=epochs, batch_size=batch_size,
+              shuffle=True, class_weight=class_weights(y), verbose=verbose)
+    return model
+
+
+def predict_probability(model, x: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """P(earthquake follows) per image, (n,) float64."""
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), float).reshape(-1)
+
+
+def save_model_atomic(model, final: Path) -> Path:
+    """Save a Keras model as ``final`` (.keras) via a temporary sibling and a rename."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.stem}{TEMP_MARKER}{os.getpid()}.keras")
+    try:
+        model.save(tmp)
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return final
+
+
+def load_model_safe(path: Path):
+    """A saved classifier, loaded with Keras safe mode on (thermoquake's layers registered)."""
+    import keras
+
+    import thermoquake.drsn  # noqa: F401  (registers the custom layers)
+
+    return keras.models.load_model(path, safe_mode=True)

@@ -1,0 +1,45 @@
+"""``thermoquake predict``: a trained run's model on new epicentre images."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import rasterio
+
+from thermoquake.dataset.arrays import Normaliser, read_band
+from thermoquake.errors import ThermoquakeError
+from thermoquake.rst.run import retira_path
+
+
+def predict_images(model_dir: Path, images: Sequence[Path], threshold: float = 0.5) -> dict:
+    """Probabilities per image (°C GeoTIFFs of one size) and the any-day window alarm."""
+    from thermoquake.training.fit import load_model_safe, predict_probability
+
+    model_dir = Path(model_dir)
+    model_path, norm_path = model_dir / "model.keras", model_dir / "normalisation.json"
+    if not model_path.is_file() or not norm_path.is_file():
+        raise ThermoquakeError("has no model.keras/normalisation.json (train without --no-final-model)", model_dir)
+    normaliser = Normaliser.from_json(norm_path.read_text(encoding="utf-8"), norm_path)
+    model = load_model_safe(model_path)
+    expected = tuple(model.input_shape[1:3])
+    arrays, synthetic = [], False
+    for path in images:
+        image = read_band(path)
+        if expected[0] is not None and image.shape != expected:
+            raise ThermoquakeError(f"image is {image.shape[0]}x{image.shape[1]}, the model takes "
+                                   f"{expected[0]}x{expected[1]}", path)
+        r = None
+        if "retira" in normaliser.channels:
+            rp = retira_path(Path(path))
+            if not rp.is_file():
+                raise ThermoquakeError(f"the model needs the RETIRA map {rp.name} (thermoquake rst)", path)
+            r = read_band(rp)
+        with rasterio.open(path) as src:
+            synthetic |= src.tags().get("synthetic", "").lower() == "true"
+        arrays.append(normaliser.encode(image, r))
+    prob = predict_probability(model, np.stack(arrays))
+    days = [{"image": str(p), "prob": float(q), "alarm": bool(q >= threshold)} for p, q in zip(images, prob)]
+    return {"days": days, "max_prob": float(prob.max()), "window_alarm": bool((prob >= threshold).any()),
+            "threshold": threshold, "synthetic": synthetic, "model": str(model_dir)}

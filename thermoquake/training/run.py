@@ -1,0 +1,275 @@
+"""One training run: cross-validated fits of one model on one window, the baselines on the
+same folds, and the run directory.
+
+Protocol (each fold): the normaliser, the augmentation (classic copies, or one GAN per class
+trained on the fold's training images of that class) and the network are fitted on the
+training days only; the test days are only predicted. Baselines (logistic regression on
+RETIRA summary features, the RST threshold rule, climatology, and with a catalogue the
+clustering rule) are fitted and scored on the same folds. All out-of-fold predictions are
+evaluated together (:func:`thermoquake.evaluation.metrics.evaluate`): daily, and per window
+with the any-day and mean-probability rules.
+
+Run directory (all files atomic)::
+
+    config.json        TrainConfig + workdir, versions, synthetic flag, fold composition
+    predictions.csv    sample_id, group, label, site, date, days_before, fold, prob, and
+                       one column per baseline
+    metrics.json       schema thermoquake-metrics/1 (see :func:`metrics_document`)
+    folds/fold<k>.json a finished fold (a killed run re-run skips it)
+    model.keras, normalisation.json   the model refitted on all days (for ``predict``)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import platform
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from thermoquake import __version__
+from thermoquake.atomic import write_text_atomic
+from thermoquake.dataset.arrays import Normaliser, check_channels, encode_all, load_days
+from thermoquake.dataset.augment import classic_copies
+from thermoquake.dataset.splits import Fold, chronological_fold, grouped_folds
+from thermoquake.dataset.windows import WindowDay, check_both_classes, window_days
+from thermoquake.errors import ThermoquakeError
+from thermoquake.evaluation.document import metrics_document
+from thermoquake.training.config import TrainConfig
+from thermoquake.training.fit import fit_classifier, predict_probability, save_model_atomic
+
+PREDICTION_COLUMNS = ("sample_id", "group", "label", "site", "date", "days_before", "fold", "prob")
+BASELINES = ("logistic_rst", "rst_rule", "climatology", "clustering")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    out_dir: Path
+    metrics: dict
+    folds_reused: int
+
+
+def _is_synthetic(days: Sequence[WindowDay]) -> bool:
+    import rasterio
+
+    with rasterio.open(days[0].path) as src:
+        return src.tags().get("synthetic", "").lower() == "true"
+
+
+def make_folds(days: Sequence[WindowDay], config: TrainConfig) -> list[Fold]:
+    if config.split == "chronological":
+        return chronological_fold(days, int(config.test_from))
+    return grouped_folds(days, config.folds, config.seed)
+
+
+def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.ndarray,
+             normaliser: Normaliser, retira: np.ndarray | None, fold_dir: Path, seed: int
+             ) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Training arrays with the fold's augmentation appended, and a note of what was added."""
+    if config.augment == "none":
+        return x, y, {"added": 0}
+    if config.augment == "classic":
+        ax, ay = classic_copies(x, y, config.classic_copies, seed=seed,
+                                mask_channel=list(normaliser.channels).index("mask")
+                                if "mask" in normaliser.channels else None)
+        return np.concatenate([x, ax]), np.concatenate([y, ay]), {"added": int(len(ay))}
+    if "retira" in normaliser.channels:
+        raise ThermoquakeError("--augment gan generates LST images only; use channels lst,mask")
+    from thermoquake.gan import generate, train_gan
+
+    xs, ys, note = [x], [y], {"added": 0, "per_class": {}}
+    for label in (0, 1):
+        real = images_c[y == label]
+        if len(real) < 2:
+            continue
+        model_dir = fold_dir / f"gan_class{label}"
+        train_gan(real, model_dir, width=config.gan_width, fusion=True, steps=config.gan_steps,
+                  batch_size=min(16, len(real)), seed=seed + label, checkpoint_every=max(config.gan_steps, 1))
+        fake = generate(model_dir, config.gan_copies * len(real), seed=seed + 100 + label)
+        keep = _plausible(fake, real)
+        fake = fake[keep]
+        note["per_class"][str(label)] = {"generated": int(len(keep)), "accepted": int(keep.sum())}
+        if len(fake):
+            xs.append(encode_all(normaliser, fake, None))
+            ys.append(np.full(len(fake), label, y.dtype))
+            note["added"] += int(len(fake))
+    return np.concatenate(xs), np.concatenate(ys), note
+
+
+def _plausible(fake_c: np.ndarray, real_c: np.ndarray) -> np.ndarray:
+    """The RST gate's model-free checks (mean, std, Wasserstein-1, power spectrum; its limits)
+    of each generated (H, W) °C image against the real training image of the class closest in
+    mean; True = accepted. (The site-specific checks of the gate — Eq. 6, R >= 2 masks — need
+    one site's reference and run in ``thermoquake augment generate``.)"""
+    from thermoquake.rst.gate import GateThresholds, distribution_checks
+
+    t = GateThresholds()
+    real_means = np.array([np.nanmean(r) if np.isfinite(r).any() else np.inf for r in real_c])
+    keep = np.zeros(len(fake_c), bool)
+    for i, f in enumerate(fake_c):
+        if not np.isfinite(f).any():
+            continue
+        d = distribution_checks(f, real_c[int(np.argmin(np.abs(real_means - np.nanmean(f))))])
+        keep[i] = bool(abs(d.mean_diff_k) <= t.max_abs_mean_diff_k and abs(d.std_diff_k) <= t.max_abs_std_diff_k
+                       and d.histogram_distance_k <= t.max_histogram_distance_k
+                       and d.spectrum_distance <= t.max_spectrum_distance)
+    return keep
+
+
+def _baselines(days: Sequence[WindowDay], train: np.ndarray, test: np.ndarray, quakes) -> dict[str, np.ndarray]:
+    from thermoquake.evaluation import baselines as B
+
+    y = np.array([d.label for d in days])
+    out: dict[str, np.ndarray] = {"climatology": B.climatology(y[train], len(test))}
+    rows = [d.anomaly for d in days]
+    if all(rows[i] for i in np.concatenate([train, test])):
+        features = B.feature_matrix(rows)
+        out["logistic_rst"] = B.logistic_rst(features[train], y[train], features[test])
+        out["rst_rule"] = B.rst_threshold_rule([rows[i] for i in test])
+    if quakes is not None:
+        out["clustering"] = B.clustering_rule([(days[i].date, days[i].latitude, days[i].longitude) for i in test],
+                                              quakes)
+    return {k: np.asarray(v, float) for k, v in out.items()}
+
+
+def _fold_file(out_dir: Path, k: int) -> Path:
+    return out_dir / "folds" / f"fold{k}.json"
+
+
+def run_fold(config: TrainConfig, days: Sequence[WindowDay], images_c: np.ndarray, retira: np.ndarray | None,
+             fold: Fold, out_dir: Path, quakes) -> dict:
+    """Fit and predict one fold; return (and save atomically) its record."""
+    y = np.array([d.label for d in days])
+    normaliser = Normaliser.fit(images_c[fold.train], config.channels)
+    x_train = encode_all(normaliser, images_c[fold.train], None if retira is None else retira[fold.train])
+    x_test = encode_all(normaliser, images_c[fold.test], None if retira is None else retira[fold.test])
+    seed = config.seed * 1000 + fold.index
+    x_fit, y_fit, aug = _augment(config, x_train, y[fold.train], images_c[fold.train], normaliser,
+                                 None if retira is None else retira[fold.train], out_dir / "folds" / f"fold{fold.index}",
+                                 seed)
+    model = fit_classifier(config.model, x_fit, y_fit, width=config.width, epochs=config.epochs,
+                           batch_size=config.batch_size, learning_rate=config.learning_rate, seed=seed)
+    prob = predict_probability(model, x_test)
+    record = {"fold": fold.describe(days), "test": fold.test.tolist(), "prob": prob.tolist(),
+              "augmentation": aug, "scale_k": normaliser.scale_k,
+              "baselines": {k: v.tolist() for k, v in _baselines(days, fold.train, fold.test, quakes).items()}}
+    write_text_atomic(_fold_file(out_dir, fold.index), json.dumps(record) + "\n")
+    return record
+
+
+def _fold_record(out_dir: Path, fold: Fold) -> dict | None:
+    path = _fold_file(out_dir, fold.index)
+    if not path.is_file():
+        return None
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return record if record.get("test") == fold.test.tolist() else None
+
+
+def check_run_dir(out_dir: Path, config_text: str) -> None:
+    """Refuse a run directory made with another configuration (its folds would not match)."""
+    path = out_dir / "config.json"
+    if path.is_file():
+        old = json.loads(path.read_text(encoding="utf-8")).get("train")
+        if old != json.loads(config_text):
+            raise ThermoquakeError("was made with another configuration: use a new --out or the same options",
+                                   path)
+
+
+def train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes=None,
+                 on_fold: Callable[[int, bool], None] | None = None) -> RunResult:
+    """Run the protocol (module doc) for ``config`` on ``workdir``; write ``out_dir``."""
+    workdir, out_dir = Path(workdir), Path(out_dir)
+    check_channels(config.channels)
+    days = window_days(workdir, config.window, require_retira="retira" in config.channels)
+    check_both_classes(days, workdir)
+    if config.split == "chronological" and "retira" in config.channels:
+        _check_reference_years(days, int(config.test_from))
+    images_c, retira = load_days(days, "retira" in config.channels)
+    folds = make_folds(days, config)
+    check_run_dir(out_dir, config.to_json())
+    synthetic = _is_synthetic(days)
+    header = {"train": config.to_dict(), "workdir": str(workdir.resolve()), "synthetic": synthetic,
+              "versions": versions(), "folds": [f.describe(days) for f in folds]}
+    write_text_atomic(out_dir / "config.json", json.dumps(header, indent=2, sort_keys=True) + "\n")
+    records, reused = [], 0
+    for fold in folds:
+        record = _fold_record(out_dir, fold)
+        reused += record is not None
+        if record is None:
+            record = run_fold(config, days, images_c, retira, fold, out_dir, quakes)
+        records.append(record)
+        if on_fold is not None:
+            on_fold(fold.index, record is not None)
+    prob = np.full(len(days), np.nan)
+    fold_of = np.full(len(days), -1)
+    base = {k: np.full(len(days), np.nan) for k in BASELINES}
+    for r in records:
+        idx = np.asarray(r["test"], int)
+        prob[idx] = r["prob"]
+        fold_of[idx] = r["fold"]["fold"]
+        for k, v in r["baselines"].items():
+            base[k][idx] = v
+    t = fold_of >= 0
+    tested = [d for d, keep in zip(days, t) if keep]
+    meta = {"synthetic": synthetic, "window": config.window, "model": config.model, "augment": config.augment,
+            "split": config.split, "seed": config.seed, "threshold": 0.5}
+    doc = metrics_document([d.sample_id for d in tested], np.array([d.label for d in tested]),
+                           [d.group for d in tested], prob[t],
+                           {k: v[t] for k, v in base.items() if np.isfinite(v[t]).all()}, meta, seed=config.seed)
+    doc["folds"] = [r["fold"] for r in records]
+    doc["augmentation"] = [r["augmentation"] for r in records]
+    write_text_atomic(out_dir / "predictions.csv", predictions_text(days, prob, fold_of, base))
+    write_text_atomic(out_dir / "metrics.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    if config.final_model:
+        fit_final_model(config, days, images_c, retira, out_dir)
+    return RunResult(out_dir, doc, reused)
+
+
+def fit_final_model(config: TrainConfig, days, images_c, retira, out_dir: Path) -> None:
+    """The model refitted on every day of the window (no augmentation), for ``predict``."""
+    y = np.array([d.label for d in days])
+    normaliser = Normaliser.fit(images_c, config.channels)
+    x = encode_all(normaliser, images_c, retira)
+    model = fit_classifier(config.model, x, y, width=config.width, epochs=config.epochs,
+                           batch_size=config.batch_size, learning_rate=config.learning_rate, seed=config.seed)
+    save_model_atomic(model, out_dir / "model.keras")
+    write_text_atomic(out_dir / "normalisation.json", normaliser.to_json())
+
+
+def _check_reference_years(days: Sequence[WindowDay], test_from: int) -> None:
+    """A chronological split must not see test years through the RST reference."""
+    import rasterio
+
+    for d in days:
+        with rasterio.open(d.retira_path) as src:
+            years = [int(y) for y in src.tags().get("rst_reference_years", "").split(",") if y]
+        late = [y for y in years if y >= test_from]
+        if late:
+            raise ThermoquakeError(f"its RST reference uses test years {late}: run thermoquake rst "
+                                   f"--exclude-years {test_from}-... first", d.retira_path)
+
+
+def predictions_text(days: Sequence[WindowDay], prob: np.ndarray, fold_of: np.ndarray,
+                     base: dict[str, np.ndarray]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    names = [k for k in BASELINES if np.isfinite(base[k]).any()]
+    writer.writerow(list(PREDICTION_COLUMNS) + [f"baseline_{k}" for k in names])
+    for i, d in enumerate(days):
+        if fold_of[i] < 0:
+            continue
+        writer.writerow([d.sample_id, d.group, d.label, d.site, d.date.isoformat(), d.days_before, int(fold_of[i]),
+                         f"{prob[i]:.6f}"] + [f"{base[k][i]:.6f}" for k in names])
+    return buf.getvalue()
+
+
+def versions() -> dict[str, str]:
+    import keras
+    import sklearn
+
+    return {"thermoquake": __version__, "python": platform.python_version(), "numpy": np.__version__,
+            "keras": keras.__version__, "keras_backend": keras.backend.backend(), "scikit-learn": sklearn.__version__}
