@@ -26,3 +26,33 @@ def real_lst_tile(request) -> Path:
 @pytest.fixture
 def other_product_tile() -> Path:
     return OTHER_PRODUCT_TILE
+
+
+# --- a tiny SYNTHETIC study: 2 events, 2 matched controls, 1 random control, 16 km boxes ---------
+
+EVENTS = "event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n" \
+         "E1,2009-05-10T01:00:00Z,35.0,103.0,10,5.5,Mw\nE2,2010-06-20T01:00:00Z,35.3,103.4,10,5.5,Mw\n"
+CONTROLS = "control_id,time,latitude,longitude,mode,matched_event_id\n" \
+           "C1,2008-05-10T01:00:00Z,35.0,103.0,matched,E1\nC2,2009-06-20T01:00:00Z,35.3,103.4,matched,E2\n" \
+           "R1,2009-08-01T00:00:00Z,35.1,103.2,random,\n"
+
+
+@pytest.fixture(scope="session")
+def tiny_study(tmp_path_factory) -> Path:
+    """events.csv, controls.csv, hdf/ (SYNTHETIC tiles, +3 K before events) and work/ (a
+    preprocess workdir with samples.csv; 2 target days, reference years 2008-2010)."""
+    from click.testing import CliRunner
+
+    from thermoquake.cli.main import cli
+
+    root = tmp_path_factory.mktemp("study")
+    (root / "events.csv").write_text(EVENTS)
+    (root / "controls.csv").write_text(CONTROLS)
+    common = ["--days-before", "2", "--reference-years", "2008-2010", "--size", "16", "--no-progress"]
+    for args in (["synth", "study", "--events", str(root / "events.csv"), "--controls", str(root / "controls.csv"),
+                  "--out", str(root / "hdf"), "--anomaly-k", "3", "--cloud-fraction", "0.1", *common],
+                 ["preprocess", "--events", str(root / "events.csv"), "--controls", str(root / "controls.csv"),
+                  "--hdf-dir", str(root / "hdf"), "--out", str(root / "work"), "--workers", "0", *common]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+    return root

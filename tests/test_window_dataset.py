@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from conftest import CONTROLS, EVENTS
+
 from thermoquake.batch.samples import read_samples
 from thermoquake.cli.main import cli
 from thermoquake.dataset.arrays import Normaliser, anomaly_field
@@ -19,54 +21,30 @@ from thermoquake.dataset.splits import chronological_fold, grouped_folds
 from thermoquake.dataset.windows import WindowDay, window_days
 from thermoquake.errors import ThermoquakeError
 
-EVENTS = "event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n" \
-         "E1,2009-05-10T01:00:00Z,35.0,103.0,10,5.5,Mw\nE2,2010-06-20T01:00:00Z,35.3,103.4,10,5.5,Mw\n"
-CONTROLS = "control_id,time,latitude,longitude,mode,matched_event_id\n" \
-           "C1,2008-05-10T01:00:00Z,35.0,103.0,matched,E1\nC2,2009-06-20T01:00:00Z,35.3,103.4,matched,E2\n" \
-           "R1,2009-08-01T00:00:00Z,35.1,103.2,random,\n"
-
-
-@pytest.fixture(scope="module")
-def study(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("study")
-    (root / "events.csv").write_text(EVENTS)
-    (root / "controls.csv").write_text(CONTROLS)
-    common = ["--days-before", "2", "--reference-years", "2008-2010", "--size", "16", "--no-progress"]
-    r = CliRunner().invoke(cli, ["synth", "study", "--events", str(root / "events.csv"), "--controls",
-                                 str(root / "controls.csv"), "--out", str(root / "hdf"), "--anomaly-k", "3",
-                                 "--cloud-fraction", "0.1", *common])
-    assert r.exit_code == 0, r.output
-    r = CliRunner().invoke(cli, ["preprocess", "--events", str(root / "events.csv"), "--controls",
-                                 str(root / "controls.csv"), "--hdf-dir", str(root / "hdf"), "--out",
-                                 str(root / "work"), "--workers", "0", *common])
-    assert r.exit_code == 0, r.output
-    return root
-
-
-def test_synth_study_writes_only_the_tile_dates_the_boxes_need(study):
-    tiles = sorted(p.name for p in (study / "hdf").glob("*.hdf"))
+def test_synth_study_writes_only_the_tile_dates_the_boxes_need(tiny_study):
+    tiles = sorted(p.name for p in (tiny_study / "hdf").glob("*.hdf"))
     # 5 sites x 2 days x 3 years, but events and matched controls share sites and days:
     # E1/C1 and E2/C2 (other calendar days) and R1: 3 calendar windows x 2 days x 3 years, one tile
     assert len(tiles) == 18
     assert all(".h26v05." in t for t in tiles)
 
 
-def test_preprocess_with_controls_labels_and_groups_every_site(study):
-    samples = {s.sample_id: s for s in read_samples(study / "work")}
+def test_preprocess_with_controls_labels_and_groups_every_site(tiny_study):
+    samples = {s.sample_id: s for s in read_samples(tiny_study / "work")}
     assert {k: s.label for k, s in samples.items()} == {"E1": 1, "E2": 1, "C1": 0, "C2": 0, "R1": 0}
     assert samples["C1"].group == "E1" and samples["C2"].group == "E2"   # matched: with its event
     assert samples["R1"].group == "R1"                                   # random: its own group
 
 
-def test_window_days_take_n_minus_one_days_with_labels(study):
-    days = window_days(study / "work", 3)
+def test_window_days_take_n_minus_one_days_with_labels(tiny_study):
+    days = window_days(tiny_study / "work", 3)
     assert len(days) == 5 * 2
     assert {d.days_before for d in days} == {1, 2}
     assert sum(d.label for d in days) == 4
     with pytest.raises(ThermoquakeError, match="needs 4 days"):
-        window_days(study / "work", 5)
+        window_days(tiny_study / "work", 5)
     with pytest.raises(ThermoquakeError, match="run thermoquake rst"):
-        window_days(study / "work", 3, require_retira=True)
+        window_days(tiny_study / "work", 3, require_retira=True)
 
 
 def test_an_id_in_both_events_and_controls_is_refused(tmp_path):

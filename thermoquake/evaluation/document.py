@@ -38,9 +38,10 @@ def metrics_document(sample_ids: Sequence[str], labels: np.ndarray, groups: Sequ
                      baselines: dict[str, np.ndarray], meta: dict, threshold: float = 0.5,
                      n_boot: int = 1000, seed: int = 0) -> dict:
     """The metrics.json document (module doc); ``meta`` (window, model, synthetic, ...) is
-    copied in first."""
+    copied in first. Bootstrap intervals resample whole events and controls (``sample_ids``);
+    ``groups`` (an event with its matched controls) are the split units."""
     y = np.asarray(labels, bool)
-    groups = list(groups)
+    groups = list(sample_ids)
     doc = {"schema": METRICS_SCHEMA, **meta,
            "daily": M.evaluate(y, prob, groups, threshold, n_boot, seed)}
     for rule in ("any", "mean"):

@@ -173,8 +173,9 @@ def check_run_dir(out_dir: Path, config_text: str) -> None:
     """Refuse a run directory made with another configuration (its folds would not match)."""
     path = out_dir / "config.json"
     if path.is_file():
-        old = json.loads(path.read_text(encoding="utf-8")).get("train")
-        if old != json.loads(config_text):
+        old = json.loads(path.read_text(encoding="utf-8")).get("train") or {}
+        new = json.loads(config_text)
+        if {k: v for k, v in old.items() if k != "final_model"} != {k: v for k, v in new.items() if k != "final_model"}:
             raise ThermoquakeError("was made with another configuration: use a new --out or the same options",
                                    path)
 
@@ -263,7 +264,7 @@ def predictions_text(days: Sequence[WindowDay], prob: np.ndarray, fold_of: np.nd
         if fold_of[i] < 0:
             continue
         writer.writerow([d.sample_id, d.group, d.label, d.site, d.date.isoformat(), d.days_before, int(fold_of[i]),
-                         f"{prob[i]:.6f}"] + [f"{base[k][i]:.6f}" for k in names])
+                         repr(float(prob[i]))] + [repr(float(base[k][i])) for k in names])
     return buf.getvalue()
 
 

@@ -1,0 +1,129 @@
+"""thermoquake train / evaluate / predict on a tiny SYNTHETIC study (issue 9)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from thermoquake.cli.main import cli
+
+pytestmark = [pytest.mark.ml, pytest.mark.slow]
+
+CATALOG = Path(__file__).parents[1] / "data_manifests" / "catalog" / "china_m5_2003_2020.csv"
+FAST = ["--window", "3", "--folds", "2", "--epochs", "2", "--width", "0.125", "--batch-size", "8",
+        "--no-progress"]
+
+
+def _run(*args: str):
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def workdir(tiny_study, tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("train") / "work"
+    shutil.copytree(tiny_study / "work", work)
+    _run("rst", "--workdir", str(work), "--min-count", "1")
+    return work
+
+
+@pytest.fixture(scope="module")
+def run_dir(workdir, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "w3"
+    _run("train", "--workdir", str(workdir), *FAST, "--catalog", str(CATALOG), "--out", str(out))
+    return out
+
+
+def test_train_writes_config_predictions_metrics_and_model(run_dir):
+    for name in ("config.json", "predictions.csv", "metrics.json", "model.keras", "normalisation.json"):
+        assert (run_dir / name).is_file(), name
+    doc = json.loads((run_dir / "metrics.json").read_text())
+    assert doc["schema"] == "thermoquake-metrics/1" and doc["synthetic"] is True
+    daily = doc["daily"]
+    assert daily["counts"] == {"days": 10, "positive_days": 4, "negative_days": 6, "events": 2, "controls": 3}
+    c = daily["confusion"]
+    assert c["tp"] + c["fn"] == 4 and c["tn"] + c["fp"] == 6
+    m = daily["metrics"]["accuracy"]
+    assert m["ci_low"] <= m["value"] <= m["ci_high"]
+    assert doc["window_any"]["counts"]["days"] == 5                 # one score per sample
+    assert doc["molchan"][0] == [0.0, 1.0] and doc["molchan"][-1] == [1.0, 0.0]
+    assert set(doc["baselines_models"]) == {"logistic_rst", "rst_rule", "climatology", "clustering"}
+    with open(run_dir / "predictions.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 10 and all(0 <= float(r["prob"]) <= 1 for r in rows)
+    folds = {r["group"]: {x["fold"] for x in rows if x["group"] == r["group"]} for r in rows}
+    assert all(len(f) == 1 for f in folds.values())             # a group is tested in one fold
+
+
+def test_evaluate_rescoring_reproduces_the_training_metrics(run_dir):
+    out = json.loads(_run("evaluate", "--run", str(run_dir), "--json").output)["metrics"]
+    saved = json.loads((run_dir / "metrics.json").read_text())
+    for key in ("daily", "window_any", "window_mean", "molchan", "baselines_models"):
+        assert out[key] == saved[key], key
+
+
+def test_evaluate_exports_daily_alarms_for_csep(run_dir, tmp_path):
+    path = tmp_path / "alarms.csv"
+    _run("evaluate", "--run", str(run_dir), "--alarms-csv", str(path), "--threshold", "0.0")
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 10 and {r["alarm"] for r in rows} == {"1"}
+    assert float(rows[0]["lon_max"]) - float(rows[0]["lon_min"]) == pytest.approx(1.0)
+
+
+def test_predict_gives_a_probability_per_day_and_the_window_alarm(run_dir, workdir):
+    images = sorted((workdir / "images" / "E1" / "target").glob("????-??-??.tif"))
+    out = json.loads(_run("predict", "--model", str(run_dir), *map(str, images), "--json").output)
+    assert len(out["days"]) == 2 and out["synthetic"] is True
+    assert out["window_alarm"] == any(d["prob"] >= 0.5 for d in out["days"])
+
+
+def test_a_rerun_reuses_finished_folds_and_other_options_are_refused(run_dir, workdir):
+    before = (run_dir / "metrics.json").read_text()
+    _run("train", "--workdir", str(workdir), *FAST, "--catalog", str(CATALOG), "--out", str(run_dir),
+         "--no-final-model")
+    assert (run_dir / "metrics.json").read_text() == before
+    result = CliRunner().invoke(cli, ["train", "--workdir", str(workdir), *FAST, "--seed", "3",
+                                      "--out", str(run_dir)])
+    assert result.exit_code == 1 and "another configuration" in result.output
+
+
+def test_augmentation_never_sees_a_test_image(workdir, tmp_path, monkeypatch):
+    import thermoquake.training.run as run
+
+    seen: list[np.ndarray] = []
+    real = run.classic_copies
+
+    def spy(x, y, *a, **kw):
+        seen.append(x.copy())
+        return real(x, y, *a, **kw)
+
+    monkeypatch.setattr(run, "classic_copies", spy)
+    out = tmp_path / "aug"
+    _run("train", "--workdir", str(workdir), *FAST, "--augment", "classic", "--out", str(out), "--no-final-model")
+    assert len(seen) == 2
+    with open(out / "predictions.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    from thermoquake.dataset.arrays import anomaly_field, read_band
+
+    def same_image(delta: np.ndarray, lst: np.ndarray) -> bool:
+        return bool(np.corrcoef(np.nan_to_num(delta).ravel(), lst.ravel())[0, 1] > 0.9999)
+
+    for fold, x in enumerate(seen):
+        assert len(x) == sum(int(r["fold"]) != fold for r in rows)
+        for r in rows:
+            delta = anomaly_field(read_band(workdir / "images" / r["site"] / "target" / f"{r['date']}.tif"))
+            found = any(same_image(delta, t[..., 0]) for t in x)
+            assert found == (int(r["fold"]) != fold), (fold, r["site"], r["date"])
+
+
+def test_train_without_controls_says_so(tiny_study, tmp_path):
+    r = CliRunner().invoke(cli, ["train", "--workdir", str(tiny_study / "work"), "--window", "5", "--no-progress"])
+    assert r.exit_code == 1 and "needs 4 days" in r.output
