@@ -121,7 +121,13 @@ def restore_checkpoint(path: Path, generator: keras.Model, discriminator: keras.
     _copy_weights(generator, path / "generator.keras")
     _copy_weights(discriminator, path / "discriminator.keras")
     with np.load(path / "optimizers.npz") as arrays:
-        for prefix, opt in (("g", g_optimizer), ("d", d_optimizer)):
+        for prefix, opt, model in (("g", g_optimizer, generator), ("d", d_optimizer, discriminator)):
+            if not opt.built:
+                opt.build(model.trainable_variables)
+            saved = sum(1 for k in arrays.files if k.startswith(f"{prefix}_"))
+            if saved != len(opt.variables):
+                raise ThermoquakeError(f"holds {saved} {prefix} optimizer variables, the model needs "
+                                       f"{len(opt.variables)}", path / "optimizers.npz")
             for i, var in enumerate(opt.variables):
                 key = f"{prefix}_{i}"
                 if key not in arrays or arrays[key].shape != tuple(var.shape):

@@ -41,8 +41,9 @@ class GanStep:
                  jit_compile: bool = False) -> None:
         self.g, self.d = generator, discriminator
         self.g_opt, self.d_opt = g_optimizer, d_optimizer
-        self.g_opt.build(self.g.trainable_variables)
-        self.d_opt.build(self.d.trainable_variables)
+        for opt, model in ((self.g_opt, self.g), (self.d_opt, self.d)):
+            if not opt.built:
+                opt.build(model.trainable_variables)
         self.backend = keras.backend.backend()
         if self.backend == "tensorflow":
             self._fn = self._tf_function(jit_compile)
