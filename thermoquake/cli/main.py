@@ -27,6 +27,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "preprocess": ("thermoquake.cli.preprocess_cmd", "preprocess", "Crop every target and reference image of an events list (dask)."),
     "synth": ("thermoquake.cli.synth_cmd", "synth", "Write synthetic data (HDF4-EOS tiles) for tests and demos."),
     "rst": ("thermoquake.cli.rst_cmd", "rst", "RETIRA (RST) maps and the anomalies table of a preprocess workdir."),
+    "augment": ("thermoquake.cli.augment_cmd", "augment", "Train the improved DCGAN and generate gated GeoTIFFs."),
 }
 
 
