@@ -167,3 +167,19 @@ def test_generate_without_a_model_is_one_line(workdir, tmp_path):
     assert result.exit_code == 1
     assert result.output.strip().startswith("Error: ") and "not a thermoquake GAN model directory" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_gan_package_and_augment_help_do_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import thermoquake.gan, thermoquake.gan.workdir_io, thermoquake.gan.normalise\n"
+            "from click.testing import CliRunner\n"
+            "from thermoquake.cli.main import cli\n"
+            "r = CliRunner().invoke(cli, ['augment', 'train', '--help'])\n"
+            "assert r.exit_code == 0, r.output\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'jax')))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
