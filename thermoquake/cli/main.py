@@ -31,6 +31,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "evaluate": ("thermoquake.cli.train_cmd", "evaluate", "Score a training run again: metrics, intervals, baselines."),
     "predict": ("thermoquake.cli.train_cmd", "predict", "Per-day earthquake probabilities of epicentre images."),
     "experiment": ("thermoquake.cli.experiment_cmd", "experiment", "Synthetic benchmarks end to end; the paper's tables."),
+    "augment": ("thermoquake.cli.augment_cmd", "augment", "Train the improved DCGAN and generate gated GeoTIFFs."),
 }
 
 

@@ -1,0 +1,112 @@
+"""``thermoquake augment train`` / ``augment generate``: thin wrappers over
+:func:`thermoquake.gan.train_gan` and :func:`thermoquake.gan.generate` plus file handling.
+TensorFlow / Keras are imported only inside the commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def augment() -> None:
+    """Improved DCGAN augmentation: train on a workdir's images, generate gated GeoTIFFs."""
+
+
+@augment.command()
+@click.option("--workdir", type=click.Path(path_type=Path), required=True,
+              help="A thermoquake preprocess workdir (manifest.csv, images/).")
+@click.option("--images", "selection", default=None,
+              help="Which target images: a text file of workdir-relative paths, or a glob of them "
+                   "(e.g. 'images/ev1/target/*'). Default: all target images.")
+@click.option("--model-dir", type=click.Path(path_type=Path), default=None,
+              help="Where the model goes. Default: WORKDIR/gan/<improved|plain>-w<WIDTH>-s<SEED>.")
+@click.option("--width", type=float, default=1.0, show_default=True,
+              help="Channel multiplier; 1.0 = the paper's model (GPU), 0.125 trains on a CPU.")
+@click.option("--no-fusion", is_flag=True, help="The plain DCGAN baseline (no feature-fusion layer).")
+@click.option("--steps", type=click.IntRange(min=1), default=1000, show_default=True, help="Training steps.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--checkpoint-every", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Steps between checkpoints and sample grids (a killed run resumes from the last).")
+@click.option("--dry-run", is_flag=True, help="List the selected images and the model directory only.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="tqdm progress bar.")
+def train(workdir: Path, selection: str | None, model_dir: Path | None, width: float, no_fusion: bool,
+          steps: int, batch_size: int, seed: int, checkpoint_every: int, dry_run: bool, as_json: bool,
+          progress: bool) -> None:
+    """Train the (improved) DCGAN on target images of a preprocess workdir.
+
+    Standard GAN objective, Adam (2e-4, beta1 0.5), seeded; checkpoints every N steps, sample
+    grids (samples/*.png), losses.csv and TensorBoard scalars in the model directory. Re-run
+    the same command to resume a killed run.
+    """
+    from thermoquake.gan.workdir_io import load_images, select_training_images
+
+    paths = select_training_images(workdir, selection)
+    fusion = not no_fusion
+    if model_dir is None:
+        model_dir = workdir / "gan" / f"{'improved' if fusion else 'plain'}-w{width:g}-s{seed}"
+    summary = {"model_dir": str(model_dir), "images": len(paths), "width": width, "fusion": fusion,
+               "steps": steps, "batch_size": batch_size, "seed": seed}
+    if dry_run:
+        summary["dry_run"] = True
+        summary["paths"] = [str(p) for p in paths]
+        click.echo(json.dumps(summary, indent=2) if as_json else
+                   f"would train on {len(paths)} image(s) into {model_dir}\n" + "\n".join(map(str, paths)))
+        return
+    images, synthetic = load_images(paths)
+    from thermoquake.gan import train_gan
+
+    train_gan(images, model_dir, width=width, fusion=fusion, steps=steps, batch_size=batch_size, seed=seed,
+              checkpoint_every=checkpoint_every, progress=progress and not as_json, synthetic=synthetic,
+              sources=[str(p.relative_to(workdir)) for p in paths])
+    summary["synthetic"] = synthetic
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        click.echo(f"trained {'improved' if fusion else 'plain'} DCGAN on {len(paths)} image(s)"
+                   f"{' (SYNTHETIC)' if synthetic else ''}: {model_dir}")
+
+
+@augment.command()
+@click.option("--model", "model_dir", type=click.Path(path_type=Path), required=True,
+              help="A model directory written by augment train.")
+@click.option("--n", type=click.IntRange(min=1), required=True, help="Images to generate.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output directory.")
+@click.option("--like", type=click.Path(path_type=Path), required=True,
+              help="The real image (GeoTIFF) of the site and day to imitate: grid, tags, and the gate's real day.")
+@click.option("--reference", multiple=True,
+              help="The site's real RST reference (directory, glob or file; repeatable). Default: the "
+                   "same calendar day's images in ../reference/ beside a workdir --like.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Noise seed (same seed, same images).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="tqdm progress bar.")
+def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[str, ...], seed: int,
+             as_json: bool, progress: bool) -> None:
+    """Generate N images, gate them (RST + distribution checks) and write GeoTIFFs.
+
+    Accepted: OUT/gan_*.tif; rejected: OUT/rejected/ (never train on these). OUT/gate.csv has
+    one row per image (accepted, reasons, the gate's figures); OUT/generated.json the summary.
+    """
+    from thermoquake.gan.generation import training_info
+    from thermoquake.gan.workdir_io import read_like, reference_stack, resolve_reference, write_generated
+
+    info = training_info(model_dir)
+    real = read_like(like)
+    stack = reference_stack(resolve_reference(like, reference), real.celsius.shape)
+    from thermoquake.gan import generate as generate_images
+
+    images = generate_images(model_dir, n, seed)
+    fusion = info.get("parameters", {}).get("fusion", True)
+    summary = write_generated(out, images, real, stack, model_dir=model_dir, seed=seed,
+                              synthetic=bool(info.get("synthetic")),
+                              architecture="improved-dcgan" if fusion else "dcgan",
+                              progress=progress and not as_json)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        click.echo(f"{summary['accepted']} of {n} generated image(s) accepted, {summary['rejected']} rejected "
+                   f"(reasons in {out / 'gate.csv'}){' - SYNTHETIC' if summary['synthetic'] else ''}")
