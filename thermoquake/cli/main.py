@@ -27,6 +27,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "preprocess": ("thermoquake.cli.preprocess_cmd", "preprocess", "Crop every target and reference image of an events list (dask)."),
     "synth": ("thermoquake.cli.synth_cmd", "synth", "Write synthetic data (HDF4-EOS tiles) for tests and demos."),
     "rst": ("thermoquake.cli.rst_cmd", "rst", "RETIRA (RST) maps and the anomalies table of a preprocess workdir."),
+    "report": ("thermoquake.cli.report_cmd", "report", "HTML/PDF report: anomaly maps, run metrics, generated images."),
+    "run": ("thermoquake.cli.run_cmd", "run", "Run a pipeline file (pipelines/*.toml), skipping unchanged stages."),
 }
 
 
