@@ -298,3 +298,21 @@ def test_synth_preprocess_rst_report_chain_runs_then_skips_and_rst_change_reruns
                                      "report": "skipped"}
     path.write_text(TINY_CHAIN.replace("min-count = 3", "min-count = 2"))
     assert _statuses(_run(path)) == {"synth": "skipped", "preprocess": "skipped", "rst": "ran", "report": "ran"}
+
+
+def test_run_and_report_modules_do_not_import_tensorflow(tmp_path):
+    import subprocess
+    import sys
+
+    path = _write(tmp_path)
+    code = ("import sys\n"
+            "from click.testing import CliRunner\n"
+            "from thermoquake.cli.main import cli\n"
+            "import thermoquake.report.build, thermoquake.report.figures_event, thermoquake.report.figures_run\n"
+            "import thermoquake.report.figures_augment\n"
+            f"r = CliRunner().invoke(cli, ['run', {str(path)!r}])\n"
+            "assert r.exit_code == 0, r.output\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'jax', 'torch')))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"

@@ -90,8 +90,10 @@ class PipelineState:
 
 
 def stage_key(argv: list[str], inputs: dict[str, dict]) -> str:
-    """What a stage's completeness depends on: its command line and its inputs' contents."""
-    text = json.dumps({"argv": argv, "inputs": {k: v["sha256"] for k, v in inputs.items()}}, sort_keys=True)
+    """What a stage's completeness depends on: its command line, its inputs' contents and the
+    thermoquake version (code changes within one version are not seen: use --force)."""
+    text = json.dumps({"argv": argv, "inputs": {k: v["sha256"] for k, v in inputs.items()},
+                       "thermoquake": __version__}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

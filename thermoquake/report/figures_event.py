@@ -67,13 +67,15 @@ def event_maps(sample: EventSample, threshold: float = 2.0) -> tuple[Figure, boo
             else:
                 r_im = ax.imshow(r_raster.values, cmap=style.retira_cmap(), vmin=-rmax, vmax=rmax,
                                  extent=r_raster.extent, interpolation="nearest")
-                if np.nanmax(np.where(np.isfinite(r_raster.values), r_raster.values, -np.inf)) >= threshold:
+                hot = np.isfinite(r_raster.values) & (r_raster.values >= threshold)
+                if hot.any():
                     west, east, south, north = r_raster.extent
                     h, w = r_raster.values.shape
                     xs = west + (np.arange(w) + 0.5) * (east - west) / w
                     ys = north - (np.arange(h) + 0.5) * (north - south) / h
-                    ax.contour(xs, ys, np.nan_to_num(r_raster.values, nan=-np.inf), levels=[threshold],
-                               colors=style.R_THRESHOLD_COLOUR, linewidths=0.9)
+                    # the outline of the R >= threshold pixels (no data counts as below)
+                    ax.contour(xs, ys, hot.astype(float), levels=[0.5], colors=style.R_THRESHOLD_COLOUR,
+                               linewidths=0.6)
                 _star(ax, r_raster)
                 area = day.anomaly.get("anomalous_area_km2", float(np.sum(r_raster.values >= threshold)))
                 ax.set_title(f"R (RETIRA); R ≥ {threshold:g}: {area:.0f} km²", fontsize=7)
