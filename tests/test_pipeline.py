@@ -220,6 +220,11 @@ def test_demo_pipeline_uses_real_catalogue_events_and_synthesises_the_days_prepr
         assert stage.options["anomaly"][0].endswith(date.isoformat())
     assert raw["pipeline"]["result"].endswith("index.html")
     assert [s.command[0] for s in pipeline.stages[len(synth):]] == ["preprocess", "rst", "report"]
+    out = Path(pytest.importorskip("tempfile").mkdtemp())
+    result = CliRunner().invoke(cli, ["run", str(demo), "--dry-run", "--out", str(out / "demo")])
+    assert result.exit_code == 0, result.output
+    assert result.output.count(": would run (no complete run yet)") == len(pipeline.stages)
+    assert not (out / "demo").exists()
 
 
 TINY_CHAIN = """
@@ -316,3 +321,24 @@ def test_run_and_report_modules_do_not_import_tensorflow(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_an_interrupted_stage_is_not_complete_and_the_rerun_resumes_there(tmp_path, monkeypatch):
+    import thermoquake.pipeline.runner as runner
+
+    path = _write(tmp_path)
+    real = runner.invoke
+
+    def interrupted(argv):
+        if argv[0] == "manifest":
+            raise KeyboardInterrupt
+        real(argv)
+
+    monkeypatch.setattr(runner, "invoke", interrupted)
+    result = CliRunner().invoke(cli, ["run", str(path)])
+    assert result.exit_code != 0
+    state = json.loads((tmp_path / "out" / ".thermoquake-pipeline" / "state.json").read_text())
+    assert set(state["stages"]) == {"select"}
+    assert json.loads((tmp_path / "out" / "run_record.json").read_text())["status"] == "failed"
+    monkeypatch.setattr(runner, "invoke", real)
+    assert _statuses(_run(path)) == {"select": "skipped", "manifest": "ran"}

@@ -239,14 +239,31 @@ window.addEventListener('load', () => {
 </script></body>"""
 
 
-@pytest.mark.parametrize("width", [1280, 900])
-def test_page_in_headless_chromium_loads_every_image_and_nothing_overflows(report, tmp_path, width):
+@pytest.fixture(scope="module")
+def linked_report(inputs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("linked") / "rep"
+    result = CliRunner().invoke(cli, ["report", "--workdir", str(inputs["workdir"]), "--run", str(inputs["run"]),
+                                      "--augment", str(inputs["augment"]), "--out", str(out), "--link",
+                                      "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_linked_report_references_its_figures_relative_to_the_page(linked_report):
+    html = (linked_report / "index.html").read_text()
+    sources = re.findall(r'<img src="([^"]+)"', html)
+    assert sorted(sources) == sorted(f"figures/{p.name}" for p in (linked_report / "figures").glob("*.png"))
+
+
+@pytest.mark.parametrize("mode,width", [("embedded", 1280), ("embedded", 900), ("linked", 900)])
+def test_page_in_headless_chromium_loads_every_image_and_nothing_overflows(report, linked_report, tmp_path,
+                                                                           mode, width):
     """Needs Debian's chromium (``make test`` installs it); a missing browser fails, never skips."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     assert browser, "chromium is not installed: run `make test` (it apt-get installs chromium) " \
                     "or `apt-get install chromium`"
-    out, _ = report
-    page = tmp_path / "check.html"
+    out = report[0] if mode == "embedded" else linked_report
+    page = out / f".check-{width}.html"            # beside index.html, so relative links resolve
     page.write_text((out / "index.html").read_text().replace("</body>", CHECK_SCRIPT))
     proc = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
                            f"--window-size={width},2000", "--virtual-time-budget=10000", "--dump-dom",
@@ -257,3 +274,34 @@ def test_page_in_headless_chromium_loads_every_image_and_nothing_overflows(repor
     result = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&"))
     assert result["images"] == len(list((out / "figures").glob("*.png"))) and result["broken"] == []
     assert result["scrollWidth"] <= result["clientWidth"] and result["overflowing"] == []
+    page.unlink()
+
+
+def test_samples_csv_names_controls_and_their_truth(inputs, tmp_path):
+    from thermoquake.report.figures_event import probability_series
+    from thermoquake.report.inputs import read_run, read_workdir
+
+    workdir = shutil.copytree(inputs["workdir"], tmp_path / "wd")
+    (workdir / "samples.csv").write_text("sample_id,site,label,kind,time,latitude,longitude,group,matched_event_id\n"
+                                         f"{EVENT_ID},{EVENT_ID},0,control,2011-05-12T00:00:00Z,35.0,103.0,g1,X\n")
+    (sample,) = read_workdir(workdir).samples
+    assert (sample.kind, sample.label, sample.time[:10]) == ("control", 0, "2011-05-12")
+    run = read_run(inputs["run"])
+    fig = probability_series(sample, [(run.name, run.predictions)], True)
+    assert "control: no earthquake" in fig.axes[0].get_title()
+    out = tmp_path / "rep"
+    result = CliRunner().invoke(cli, ["report", "--workdir", str(workdir), "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    assert f"<h2>Control {EVENT_ID} — 2011-05-12</h2>" in (out / "index.html").read_text()
+
+
+def test_event_section_has_the_rst_summary_of_each_day(report, inputs):
+    import csv
+
+    html = (report[0] / "index.html").read_text()
+    with open(inputs["workdir"] / "anomalies.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        cells = f"<td>{row['date']}</td><td>{row['days_before']}</td>"
+        assert cells in html
+        assert f"<td>{float(row['anomalous_area_km2']):.0f}</td>" in html

@@ -24,12 +24,15 @@ from thermoquake.cli.options import json_option
 @click.option("--threshold", type=float, default=None,
               help="R contour level (default: the threshold rst used, else 2).")
 @click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also write report.pdf.")
+@click.option("--embed/--link", "embed", default=True, show_default=True,
+              help="Embed the figures in index.html (one file is the report), or link OUT/figures/*.png "
+              "(smaller page for many events; keep the folder whole).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @json_option
 def report(workdir: Path, events: tuple[str, ...], runs: tuple[Path, ...], augments: tuple[Path, ...], out: Path,
-           threshold: float | None, pdf: bool, progress: bool | None, as_json: bool) -> None:
-    """Write OUT/index.html (self-contained: figures embedded, no network), OUT/report.pdf and
-    OUT/figures/*.png.
+           threshold: float | None, pdf: bool, embed: bool, progress: bool | None, as_json: bool) -> None:
+    """Write OUT/index.html (self-contained: figures embedded, no network; --link to link them
+    instead), OUT/report.pdf and OUT/figures/*.png.
 
     Per event: the night LST (deg C) and RETIRA map of each day before it, with R >= 2 contours,
     lat/lon axes, the epicentre star and cloud / no data in grey (never as cold); the anomalous
@@ -47,7 +50,7 @@ def report(workdir: Path, events: tuple[str, ...], runs: tuple[Path, ...], augme
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(desc="report", unit="figure", disable=not show, leave=False) as bar:
         summary = build_report(workdir, out, events, runs, augments, pdf=pdf, threshold=threshold,
-                               progress=lambda label: (bar.set_postfix_str(label), bar.update(1)))
+                               progress=lambda label: (bar.set_postfix_str(label), bar.update(1)), embed=embed)
     if as_json:
         click.echo(json.dumps(summary.as_dict(), sort_keys=True))
         return

@@ -82,7 +82,7 @@ class _Collector:
         self.paths.append(path)
         width, height = (int(round(v * DPI)) for v in fig.get_size_inches())
         self.page(fig)
-        return html.Figure(png, alt, caption, width, height)
+        return html.Figure(png, alt, caption, width, height, path.relative_to(self.out).as_posix())
 
     def finish(self) -> None:
         self._stack.close()
@@ -107,12 +107,13 @@ def _is_synthetic(samples, runs, augs) -> bool:
 
 def build_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Sequence[Path] = (),
                  augmentations: Sequence[Path] = (), pdf: bool = True, threshold: float | None = None,
-                 progress: Callable[[str], None] | None = None) -> ReportSummary:
+                 progress: Callable[[str], None] | None = None, embed: bool = True) -> ReportSummary:
     """Write ``out/index.html``, ``out/report.pdf`` (unless ``pdf`` is False) and
     ``out/figures/*.png`` for the events of ``workdir`` (all, or those named in ``events``, by
     event id or site), the classifier ``runs`` and the generation directories ``augmentations``.
     ``threshold`` is the R contour level (default: the one ``rst`` used, else 2).
-    ``progress`` is called with a short label after each figure."""
+    ``progress`` is called with a short label after each figure. ``embed`` puts the figures in
+    the page as base64 PNG; otherwise the page links ``figures/*.png`` (keep the folder whole)."""
     out = Path(out)
     wd = read_workdir(workdir)
     run_objs = [read_run(r) for r in runs]
@@ -141,7 +142,7 @@ def build_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Seq
         collector.abort(exc)
         raise
     collector.finish()
-    write_text_atomic(out / INDEX, html.page(title, synthetic, intro, sections))
+    write_text_atomic(out / INDEX, html.page(title, synthetic, intro, sections, embed))
     return ReportSummary(out, out / INDEX, out / PDF if pdf else None, list(collector.paths),
                          [s.event_id for s in samples], [str(r.path) for r in run_objs],
                          [str(a.path) for a in aug_objs], synthetic)
@@ -164,6 +165,8 @@ def _draw(collector: _Collector, wd, samples, run_objs, aug_objs, threshold, tic
             "contour. Grey: cloud or no data (never cold). Star: epicentre."))
         tick(f"{sample.event_id} maps")
         if wd.has_rst and any(d.anomaly for d in sample.days):
+            section.items.append(html.Table(*anomaly_table(sample), "RST summary per day (anomalies.csv): "
+                                            "compare the anomalous fraction with what noise alone gives."))
             section.items.append(collector.add(
                 figures_event.anomalous_area_series(sample, syn), f"{stem}_area",
                 f"anomalous area before {sample.event_id}",
@@ -216,3 +219,22 @@ def _draw(collector: _Collector, wd, samples, run_objs, aug_objs, threshold, tic
         tick(f"augmentation {aug.path.name}")
         sections.append(section)
     return sections
+
+
+def anomaly_table(sample) -> tuple[list[str], list[list[str]]]:
+    """One row per target day: clear sky, anomalous area and fraction against the noise-only
+    expectation, max R, centroid distance from the epicentre."""
+    def f(value, fmt):
+        return "–" if value is None or value != value else format(value, fmt)
+    header = ["date", "days before", "clear sky", "R ≥ threshold (km²)", "anomalous fraction",
+              "expected from noise", "max R", "centroid–epicentre (km)", "references"]
+    rows = []
+    for d in sample.days:
+        a = d.anomaly
+        if not a:
+            continue
+        rows.append([d.date.isoformat(), str(d.days_before), f(a.get("clear_sky_fraction"), ".0%"),
+                     f(a.get("anomalous_area_km2"), ".0f"), f(a.get("anomalous_fraction"), ".1%"),
+                     f(a.get("expected_null_fraction"), ".1%"), f(a.get("max_r"), ".2f"),
+                     f(a.get("centroid_distance_km"), ".0f"), f(a.get("n_reference"), ".0f")])
+    return header, rows

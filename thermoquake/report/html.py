@@ -1,5 +1,6 @@
-"""The report page: one self-contained HTML file (figures embedded as base64 PNG, no network,
-no script), laid out so that nothing is wider than the window."""
+"""The report page: one HTML file with no network and no script, laid out so that nothing is
+wider than the window. Figures are embedded as base64 PNG (the page alone is the report) or,
+for large reports, linked relative to the page (``figures/NAME.png`` inside the report folder)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ class Figure:
     caption: str
     width_px: int
     height_px: int
+    relpath: str = ""
+    """The PNG's path relative to the page (used when figures are linked, not embedded)."""
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,10 @@ class Section:
     level: int = 2
 
 
-def _item(item) -> str:
+def _item(item, embed: bool = True) -> str:
     if isinstance(item, Figure):
-        data = base64.b64encode(item.png).decode("ascii")
-        return (f'<figure><img src="data:image/png;base64,{data}" alt="{escape(item.alt)}" '
+        src = f"data:image/png;base64,{base64.b64encode(item.png).decode('ascii')}" if embed else item.relpath
+        return (f'<figure><img src="{escape(src)}" alt="{escape(item.alt)}" '
                 f'width="{item.width_px}" height="{item.height_px}">'
                 f"<figcaption>{escape(item.caption)}</figcaption></figure>")
     if isinstance(item, Table):
@@ -69,8 +72,8 @@ def _item(item) -> str:
     raise TypeError(f"cannot render {type(item).__name__}")
 
 
-def page(title: str, synthetic: bool, intro: list[str], sections: list[Section]) -> str:
-    """The whole HTML document as text."""
+def page(title: str, synthetic: bool, intro: list[str], sections: list[Section], embed: bool = True) -> str:
+    """The whole HTML document as text; ``embed`` puts the PNGs in the page, else links them."""
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{escape(('SYNTHETIC — ' if synthetic else '') + title)}</title>",
@@ -81,6 +84,6 @@ def page(title: str, synthetic: bool, intro: list[str], sections: list[Section])
     parts += [f'<p class="note">{escape(line)}</p>' for line in intro]
     for section in sections:
         parts.append(f"<h{section.level}>{escape(section.heading)}</h{section.level}>")
-        parts += [_item(item) for item in section.items]
+        parts += [_item(item, embed) for item in section.items]
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
