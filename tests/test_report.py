@@ -4,7 +4,6 @@ on a real preprocess + rst workdir made from synthetic tiles and fake run / GAN 
 from __future__ import annotations
 
 import base64
-import io
 import json
 import re
 import shutil

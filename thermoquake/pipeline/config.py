@@ -30,6 +30,7 @@ from the file's directory.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -82,8 +83,6 @@ def _path(text: str, names: dict[str, str], here: Path, where: str, source: Path
 
 def _normal(path: Path) -> Path:
     """Absolute, with ``..`` folded, without resolving symbolic links."""
-    import os
-
     return Path(os.path.normpath(path.absolute()))
 
 

@@ -218,7 +218,8 @@ def run_pipeline(pipeline: Pipeline, force: tuple[str, ...] = (), dry_run: bool 
         cache.save()
         save_record("running")
         echo(f"{label}: done in {outcome.seconds:.1f} s")
-    cache.save() if not dry_run else None
+    if not dry_run:
+        cache.save()
     save_record("dry-run" if dry_run else "complete")
     record["stages"] = [o.as_dict() for o in outcomes]
     return record
