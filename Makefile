@@ -6,10 +6,10 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 DEMO_DIR ?= demo-output
 
-.PHONY: help install demo test test-fast bench clean
+.PHONY: help install demo demo-wenchuan chromium test test-fast bench clean
 
 help:
-	@echo "make demo   - set up, then run the demo on bundled synthetic data"
+	@echo "make demo   - set up, then run pipelines/demo.toml (synthetic tiles -> preprocess -> rst -> report)"
 	@echo "make test   - set up, then run the whole test suite"
 	@echo "make bench  - set up, then run the benchmarks (figures for the README)"
 
@@ -22,9 +22,21 @@ $(STAMP): setup.cfg pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	DEMO_DIR=$(DEMO_DIR) $(BIN)/python pipelines/demo.py
+	$(BIN)/thermoquake run pipelines/demo.toml --out $(DEMO_DIR)
 
-test: $(STAMP)
+demo-wenchuan: $(STAMP)
+	DEMO_DIR=$(DEMO_DIR)/wenchuan $(BIN)/python pipelines/demo.py
+
+# The report test opens the page in headless Chromium: install Debian's package when missing
+# (the machines run as root; elsewhere sudo is used).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium (headless browser for tests/test_report.py)"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
@@ -34,4 +46,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_crop.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) bench-output .pytest_cache
+	rm -rf $(VENV) $(DEMO_DIR) paper-output bench-output .pytest_cache

@@ -32,6 +32,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "predict": ("thermoquake.cli.train_cmd", "predict", "Per-day earthquake probabilities of epicentre images."),
     "experiment": ("thermoquake.cli.experiment_cmd", "experiment", "Synthetic benchmarks end to end; the paper's tables."),
     "augment": ("thermoquake.cli.augment_cmd", "augment", "Train the improved DCGAN and generate gated GeoTIFFs."),
+    "report": ("thermoquake.cli.report_cmd", "report", "HTML/PDF report: anomaly maps, run metrics, generated images."),
+    "run": ("thermoquake.cli.run_cmd", "run", "Run a pipeline file (pipelines/*.toml), skipping unchanged stages."),
 }
 
 

@@ -1,0 +1,306 @@
+"""``thermoquake report`` (issue 10): the page, the PDF, the figures and their conventions,
+on a real preprocess + rst workdir made from synthetic tiles and fake run / GAN directories."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tests._report_inputs import EVENT_ID, make_augmentation, make_run, make_workdir
+from thermoquake.cli.main import cli
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report_inputs")
+    workdir = make_workdir(root)
+    return {"root": root, "workdir": workdir, "run": make_run(root), "augment": make_augmentation(root, workdir)}
+
+
+@pytest.fixture(scope="module")
+def report(inputs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "rep"
+    result = CliRunner().invoke(cli, ["report", "--workdir", str(inputs["workdir"]), "--run", str(inputs["run"]),
+                                      "--augment", str(inputs["augment"]), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    return out, json.loads(result.output)
+
+
+def test_report_writes_the_page_the_pdf_and_every_figure(report):
+    out, summary = report
+    html = (out / "index.html").read_text()
+    figures = sorted((out / "figures").glob("*.png"))
+    assert sorted(Path(p) for p in summary["figures"]) == figures
+    names = {p.stem for p in figures}
+    assert {f"event_{EVENT_ID}_maps", f"event_{EVENT_ID}_area", f"event_{EVENT_ID}_prob",
+            "run_w3-drsn-gan-s0_confusion", "run_w3-drsn-gan-s0_roc", "run_w3-drsn-gan-s0_molchan",
+            "augment_gen"} == names
+    embedded = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert sorted(base64.b64decode(e) for e in embedded) == sorted(p.read_bytes() for p in figures)
+    assert "http://" not in html and "https://" not in html and "<script" not in html
+    assert summary["synthetic"] is True and "SYNTHETIC DATA" in html
+    pdf = (out / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    assert pages == len(figures) + 1 + 2          # cover + the two metric tables
+    assert not [p for p in out.rglob("*") if ".tmp-" in p.name]
+
+
+def test_metrics_tables_show_the_values_intervals_and_baselines_of_metrics_json(report, inputs):
+    out, _ = report
+    html = (out / "index.html").read_text()
+    metrics = json.loads((inputs["run"] / "metrics.json").read_text())
+    for level in ("daily", "window_any", "window_mean"):
+        e = metrics[level]["metrics"]["balanced_accuracy"]
+        assert f"{e['value']:.3f} [{e['ci_low']:.3f}, {e['ci_high']:.3f}]" in html
+    mcc = metrics["baselines_models"]["rst_rule"]["metrics"]["mcc"]
+    assert f"{mcc['value']:.3f} [{mcc['ci_low']:.3f}, {mcc['ci_high']:.3f}]" in html
+    counts = metrics["daily"]["counts"]
+    assert f"{counts['days']} days ({counts['positive_days']} earthquake)" in html
+
+
+def _rendered(fig):
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(float) / 255
+
+
+def _pixel(fig, ax, lon, lat, rgb):
+    x, y = ax.transData.transform((lon, lat))
+    height = rgb.shape[0]
+    return rgb[int(round(height - y)), int(round(x))]
+
+
+def test_event_maps_draw_no_data_grey_on_lat_lon_axes_with_contours_and_the_star(inputs):
+    from matplotlib.colors import to_rgb
+
+    from thermoquake.report import style
+    from thermoquake.report.figures_event import event_maps
+    from thermoquake.report.inputs import read_raster, read_workdir
+
+    (sample,) = read_workdir(inputs["workdir"]).samples
+    fig, synthetic = event_maps(sample, threshold=2.0)
+    assert synthetic and fig._suptitle.get_text().startswith("SYNTHETIC")
+    rgb = _rendered(fig)
+    lst_axes = [ax for ax in fig.axes if ax.get_title().endswith(tuple(f"clear {k}%" for k in range(101)))]
+    assert len(lst_axes) == len(sample.days)
+    grey = np.array(to_rgb(style.NODATA_GREY))
+    checked_nan = checked_value = 0
+    for ax, day in zip(lst_axes, sample.days):
+        raster = read_raster(day.lst_path)
+        west, east, south, north = raster.extent
+        assert ax.images[0].get_extent() == pytest.approx([west, east, south, north])
+        assert ax.get_xlabel() in ("", "longitude (°E)") and "latitude" in fig.axes[0].get_ylabel()
+        h, w = raster.values.shape
+        for (i, j) in [tuple(ix) for ix in np.argwhere(~np.isfinite(raster.values))[:5]] + \
+                      [tuple(ix) for ix in np.argwhere(np.isfinite(raster.values))[:5]]:
+            lon = west + (j + 0.5) * (east - west) / w
+            lat = north - (i + 0.5) * (north - south) / h
+            colour = _pixel(fig, ax, lon, lat, rgb)
+            if np.isfinite(raster.values[i, j]):
+                assert np.abs(colour - grey).max() > 0.05     # a value is never drawn as no-data grey
+                checked_value += 1
+            else:
+                assert np.abs(colour - grey).max() < 0.02
+                checked_nan += 1
+        star = [line for line in ax.lines if line.get_marker() == "*"]
+        assert star and star[0].get_xdata()[0] == pytest.approx(float(raster.tags["epicentre_lon"]))
+    assert checked_nan > 0 and checked_value > 0
+    r_axes = [ax for ax in fig.axes if ax.get_title().startswith("R (RETIRA)")]
+    hot = [day for day in sample.days if day.anomaly.get("max_r", 0) >= 2]
+    assert hot and sum(bool(ax.collections) for ax in r_axes) == len(hot)     # one R = 2 contour per hot day
+    labels = [ax.get_ylabel() for ax in fig.axes]
+    assert "night LST (°C)" in labels and any(label.startswith("R (contour") for label in labels)
+
+
+def test_probability_figure_shows_the_window_alarm_of_any_day_over_one_half(inputs, tmp_path):
+    from thermoquake.report.figures_event import probability_series
+    from thermoquake.report.inputs import read_run, read_workdir
+
+    (sample,) = read_workdir(inputs["workdir"]).samples
+    run = read_run(inputs["run"])
+    fig = probability_series(sample, [(run.name, run.predictions)], True)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any(t.endswith("window ALARM") for t in legend)
+    quiet = shutil.copytree(inputs["run"], tmp_path / "quiet")
+    csv_text = (quiet / "predictions.csv").read_text().splitlines()
+    rows = [csv_text[0]] + [re.sub(r",[0-9.]+$", ",0.49", r) if r.startswith(f"{EVENT_ID},") else r
+                            for r in csv_text[1:]]
+    (quiet / "predictions.csv").write_text("\n".join(rows) + "\n")
+    run = read_run(quiet)
+    fig = probability_series(sample, [(run.name, run.predictions)], True)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any(t.endswith("window no alarm") for t in legend)
+
+
+def test_roc_curve_area_equals_the_auc_of_the_metrics_module(inputs):
+    from thermoquake.evaluation.metrics import roc_auc
+    from thermoquake.report.figures_run import roc_points
+    from thermoquake.report.inputs import read_run
+
+    p = read_run(inputs["run"]).predictions
+    fpr, tpr = roc_points(p.label, p.prob)
+    assert (fpr[0], tpr[0], fpr[-1], tpr[-1]) == (0, 0, 1, 1)
+    area = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
+    assert area == pytest.approx(roc_auc(p.label, p.prob))
+
+
+def test_augmentation_grid_titles_each_image_with_its_verdict(inputs):
+    from thermoquake.report.figures_augment import augmentation_grid
+    from thermoquake.report.inputs import read_augmentation
+
+    fig, shown = augmentation_grid(read_augmentation(inputs["augment"]))
+    titles = [ax.get_title() for ax in fig.axes if ax.images and ax.get_visible()]
+    assert shown == 5 and len(titles) == 5
+    assert sum("ACCEPTED" in t for t in titles) == 3
+    rejected = [t for t in titles if "REJECTED" in t]
+    assert len(rejected) == 2 and all("eq6_ratio 1.9 > 1.25" in t for t in rejected)
+    assert fig._suptitle.get_text().startswith("SYNTHETIC — GENERATED")
+
+
+def test_report_without_rst_or_runs_and_of_real_data_says_so_and_has_no_synthetic_label(inputs, tmp_path):
+    import rasterio
+
+    workdir = shutil.copytree(inputs["workdir"], tmp_path / "wd")
+    (workdir / "anomalies.csv").unlink()
+    for path in workdir.rglob("*.tif"):
+        if path.name.endswith(".retira.tif"):
+            path.unlink()
+        else:
+            with rasterio.open(path, "r+") as dst:
+                dst.update_tags(synthetic="false")
+    out = tmp_path / "rep"
+    result = CliRunner().invoke(cli, ["report", "--workdir", str(workdir), "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == f"report: {out / 'index.html'}"
+    html = (out / "index.html").read_text()
+    assert "SYNTHETIC" not in html and "run thermoquake rst" in html
+    assert not (out / "report.pdf").exists()
+    assert [p.name for p in (out / "figures").iterdir()] == [f"event_{EVENT_ID}_maps.png"]
+
+
+@pytest.mark.parametrize("case", ["unknown-event", "bad-schema", "missing-image", "not-a-workdir"])
+def test_bad_inputs_are_one_line_errors_naming_the_file(inputs, tmp_path, case):
+    args = ["report", "--workdir", str(inputs["workdir"]), "--out", str(tmp_path / "rep")]
+    if case == "unknown-event":
+        args += ["--event", "nope"]
+        named = inputs["workdir"] / "manifest.csv"
+    elif case == "bad-schema":
+        run = shutil.copytree(inputs["run"], tmp_path / "run")
+        metrics = json.loads((run / "metrics.json").read_text())
+        (run / "metrics.json").write_text(json.dumps(metrics | {"schema": "other/2"}))
+        args += ["--run", str(run)]
+        named = run / "metrics.json"
+    elif case == "missing-image":
+        gen = shutil.copytree(inputs["augment"], tmp_path / "gen")
+        (gen / "rejected" / "gen_004.tif").unlink()
+        args += ["--augment", str(gen)]
+        named = gen / "gate.csv"
+    else:
+        args[2] = str(tmp_path)
+        named = tmp_path
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert len(result.output.splitlines()) == 1 and result.output.startswith(f"Error: {named}: ")
+    assert not (tmp_path / "rep" / "index.html").exists()
+
+
+CHECK_SCRIPT = """<script>
+window.addEventListener('load', () => {
+  const width = document.documentElement.clientWidth;
+  const images = Array.from(document.images);
+  const result = {
+    images: images.length,
+    broken: images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt),
+    scrollWidth: document.documentElement.scrollWidth, clientWidth: width,
+    overflowing: Array.from(document.body.querySelectorAll('*'))
+      .filter(e => e.getBoundingClientRect().right > width + 0.5 || e.scrollWidth > e.clientWidth + 1 &&
+              getComputedStyle(e).overflowX !== 'visible')
+      .map(e => e.tagName + (e.className ? '.' + e.className : ''))};
+  const pre = document.createElement('pre');
+  pre.id = 'tq-check';
+  pre.style.whiteSpace = 'pre-wrap';
+  pre.textContent = JSON.stringify(result);
+  document.body.appendChild(pre);
+});
+</script></body>"""
+
+
+@pytest.fixture(scope="module")
+def linked_report(inputs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("linked") / "rep"
+    result = CliRunner().invoke(cli, ["report", "--workdir", str(inputs["workdir"]), "--run", str(inputs["run"]),
+                                      "--augment", str(inputs["augment"]), "--out", str(out), "--link",
+                                      "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_linked_report_references_its_figures_relative_to_the_page(linked_report):
+    html = (linked_report / "index.html").read_text()
+    sources = re.findall(r'<img src="([^"]+)"', html)
+    assert sorted(sources) == sorted(f"figures/{p.name}" for p in (linked_report / "figures").glob("*.png"))
+
+
+@pytest.mark.parametrize("mode,width", [("embedded", 1280), ("embedded", 900), ("linked", 900)])
+def test_page_in_headless_chromium_loads_every_image_and_nothing_overflows(report, linked_report, tmp_path,
+                                                                           mode, width):
+    """Needs Debian's chromium (``make test`` installs it); a missing browser fails, never skips."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert browser, "chromium is not installed: run `make test` (it apt-get installs chromium) " \
+                    "or `apt-get install chromium`"
+    out = report[0] if mode == "embedded" else linked_report
+    page = out / f".check-{width}.html"            # beside index.html, so relative links resolve
+    page.write_text((out / "index.html").read_text().replace("</body>", CHECK_SCRIPT))
+    proc = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                           f"--window-size={width},2000", "--virtual-time-budget=10000", "--dump-dom",
+                           page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    match = re.search(r'<pre id="tq-check"[^>]*>(.*?)</pre>', proc.stdout, re.S)
+    assert match, "the check script did not run: " + proc.stdout[-500:]
+    result = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    assert result["images"] == len(list((out / "figures").glob("*.png"))) and result["broken"] == []
+    assert result["scrollWidth"] <= result["clientWidth"] and result["overflowing"] == []
+    page.unlink()
+
+
+def test_samples_csv_names_controls_and_their_truth(inputs, tmp_path):
+    from thermoquake.report.figures_event import probability_series
+    from thermoquake.report.inputs import read_run, read_workdir
+
+    workdir = shutil.copytree(inputs["workdir"], tmp_path / "wd")
+    (workdir / "samples.csv").write_text("sample_id,site,label,kind,time,latitude,longitude,group,matched_event_id\n"
+                                         f"{EVENT_ID},{EVENT_ID},0,control,2011-05-12T00:00:00Z,35.0,103.0,g1,X\n")
+    (sample,) = read_workdir(workdir).samples
+    assert (sample.kind, sample.label, sample.time[:10]) == ("control", 0, "2011-05-12")
+    run = read_run(inputs["run"])
+    fig = probability_series(sample, [(run.name, run.predictions)], True)
+    assert "control: no earthquake" in fig.axes[0].get_title()
+    out = tmp_path / "rep"
+    result = CliRunner().invoke(cli, ["report", "--workdir", str(workdir), "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    assert f"<h2>Control {EVENT_ID} — 2011-05-12</h2>" in (out / "index.html").read_text()
+
+
+def test_event_section_has_the_rst_summary_of_each_day(report, inputs):
+    import csv
+
+    html = (report[0] / "index.html").read_text()
+    with open(inputs["workdir"] / "anomalies.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        cells = f"<td>{row['date']}</td><td>{row['days_before']}</td>"
+        assert cells in html
+        assert f"<td>{float(row['anomalous_area_km2']):.0f}</td>" in html

@@ -1,0 +1,62 @@
+"""``thermoquake report``: an HTML page (and a PDF) of anomaly maps, run metrics and generated images."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from thermoquake.cli.options import json_option
+
+
+@click.command()
+@click.option("--workdir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Workdir written by thermoquake preprocess (and rst).")
+@click.option("--event", "events", multiple=True, metavar="ID",
+              help="Report only this event or control (event id or site; repeatable). Default: all.")
+@click.option("--run", "runs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="A thermoquake train run directory (config.json, metrics.json, predictions.csv); repeatable.")
+@click.option("--augment", "augments", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="A thermoquake augment generate directory (gate.csv, *.tif, rejected/); repeatable.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for index.html, report.pdf and figures/*.png.")
+@click.option("--threshold", type=float, default=None,
+              help="R contour level (default: the threshold rst used, else 2).")
+@click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also write report.pdf.")
+@click.option("--embed/--link", "embed", default=True, show_default=True,
+              help="Embed the figures in index.html (one file is the report), or link OUT/figures/*.png "
+              "(smaller page for many events; keep the folder whole).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@json_option
+def report(workdir: Path, events: tuple[str, ...], runs: tuple[Path, ...], augments: tuple[Path, ...], out: Path,
+           threshold: float | None, pdf: bool, embed: bool, progress: bool | None, as_json: bool) -> None:
+    """Write OUT/index.html (self-contained: figures embedded, no network; --link to link them
+    instead), OUT/report.pdf and OUT/figures/*.png.
+
+    Per event: the night LST (deg C) and RETIRA map of each day before it, with R >= 2 contours,
+    lat/lon axes, the epicentre star and cloud / no data in grey (never as cold); the anomalous
+    area per day against what noise alone gives; each run's per-day probabilities and window
+    alarm. Per run: the metrics table with 95 % intervals and baselines, confusion matrices,
+    ROC curve, Molchan diagram. Per --augment directory: a grid of generated images with the
+    RST gate's verdict. Anything made from synthetic data is labelled SYNTHETIC.
+    """
+    import sys
+
+    from tqdm import tqdm
+
+    from thermoquake.report.build import build_report
+
+    show = sys.stderr.isatty() if progress is None else progress
+    with tqdm(desc="report", unit="figure", disable=not show, leave=False) as bar:
+        summary = build_report(workdir, out, events, runs, augments, pdf=pdf, threshold=threshold,
+                               progress=lambda label: (bar.set_postfix_str(label), bar.update(1)), embed=embed)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), sort_keys=True))
+        return
+    click.echo(f"{'SYNTHETIC ' if summary.synthetic else ''}report of {len(summary.events)} event(s), "
+               f"{len(summary.runs)} run(s), {len(summary.augmentations)} augmentation set(s): "
+               f"{len(summary.figures)} figures")
+    if summary.pdf is not None:
+        click.echo(f"pdf: {summary.pdf}")
+    click.echo(f"report: {summary.index}")

@@ -1,0 +1,240 @@
+"""Put a report together: draw every figure, save each as PNG, collect them in one PDF and write
+the self-contained ``index.html`` (all atomically; a killed run re-run rewrites everything)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from thermoquake import __version__
+from thermoquake.atomic import atomic_path, write_text_atomic
+from thermoquake.errors import ThermoquakeError
+from thermoquake.report import html
+from thermoquake.report.inputs import TRUE, read_augmentation, read_run, read_workdir
+
+DPI = 100
+INDEX = "index.html"
+PDF = "report.pdf"
+FIGURES = "figures"
+
+
+@dataclass
+class ReportSummary:
+    out: Path
+    index: Path
+    pdf: Path | None
+    figures: list[Path] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    runs: list[str] = field(default_factory=list)
+    augmentations: list[str] = field(default_factory=list)
+    synthetic: bool = False
+
+    def as_dict(self) -> dict:
+        return {"out": str(self.out), "index": str(self.index), "pdf": None if self.pdf is None else str(self.pdf),
+                "figures": [str(p) for p in self.figures], "events": self.events, "runs": self.runs,
+                "augmentations": self.augmentations, "synthetic": self.synthetic}
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+class _Collector:
+    """Saves each figure as PNG under ``out/figures`` and, when a PDF is wanted, as a page of it
+    (written to a temporary file renamed at :meth:`finish`); then closes the figure."""
+
+    def __init__(self, out: Path, pdf_path: Path | None, cover_lines: list[str]) -> None:
+        from thermoquake.report import style
+
+        self.out = out
+        self.paths: list[Path] = []
+        self._stack = contextlib.ExitStack()
+        self._pdf = None
+        if pdf_path is not None:
+            from matplotlib.backends.backend_pdf import PdfPages
+
+            tmp = self._stack.enter_context(atomic_path(pdf_path))
+            self._pdf = self._stack.enter_context(PdfPages(tmp, metadata={
+                "Title": cover_lines[0], "Creator": f"thermoquake {__version__}"}))
+            cover = style.new_figure(8.27, 11.69)
+            cover.text(0.08, 0.92, "\n\n".join(cover_lines), va="top", fontsize=10, wrap=True)
+            self.page(cover)
+
+    def page(self, fig) -> None:
+        """A PDF-only page (closed afterwards)."""
+        from thermoquake.report import style
+
+        if self._pdf is not None:
+            self._pdf.savefig(fig)
+        style.close(fig)
+
+    def add(self, fig, stem: str, alt: str, caption: str) -> html.Figure:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=DPI)
+        png = buf.getvalue()
+        path = self.out / FIGURES / f"{_safe(stem)}.png"
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(png)
+        self.paths.append(path)
+        width, height = (int(round(v * DPI)) for v in fig.get_size_inches())
+        self.page(fig)
+        return html.Figure(png, alt, caption, width, height, path.relative_to(self.out).as_posix())
+
+    def finish(self) -> None:
+        self._stack.close()
+
+    def abort(self, exc: BaseException) -> None:
+        self._stack.__exit__(type(exc), exc, exc.__traceback__)
+
+
+def _is_synthetic(samples, runs, augs) -> bool:
+    """Whether any input is synthetic: a GeoTIFF tag (first image of each sample, every generated
+    image), a run's config/metrics flag."""
+    import rasterio
+
+    def tagged(path: Path) -> bool:
+        with rasterio.open(path) as src:
+            return src.tags().get("synthetic", "").lower() in TRUE
+
+    return (any(r.synthetic for r in runs)
+            or any(tagged(s.days[0].lst_path) for s in samples if s.days)
+            or any(tagged(v.path) for a in augs for v in a.verdicts))
+
+
+def build_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Sequence[Path] = (),
+                 augmentations: Sequence[Path] = (), pdf: bool = True, threshold: float | None = None,
+                 progress: Callable[[str], None] | None = None, embed: bool = True) -> ReportSummary:
+    """Write ``out/index.html``, ``out/report.pdf`` (unless ``pdf`` is False) and
+    ``out/figures/*.png`` for the events of ``workdir`` (all, or those named in ``events``, by
+    event id or site), the classifier ``runs`` and the generation directories ``augmentations``.
+    ``threshold`` is the R contour level (default: the one ``rst`` used, else 2).
+    ``progress`` is called with a short label after each figure. ``embed`` puts the figures in
+    the page as base64 PNG; otherwise the page links ``figures/*.png`` (keep the folder whole)."""
+    out = Path(out)
+    wd = read_workdir(workdir)
+    run_objs = [read_run(r) for r in runs]
+    aug_objs = [read_augmentation(a) for a in augmentations]
+    samples = list(wd.samples)
+    if events:
+        wanted = set(events)
+        unknown = wanted - {s.event_id for s in samples} - {s.site for s in samples}
+        if unknown:
+            raise ThermoquakeError(f"has no event {sorted(unknown)[0]!r} (it holds "
+                                   f"{', '.join(s.event_id for s in samples[:5])}{' ...' if len(samples) > 5 else ''})",
+                                   wd.path / "manifest.csv")
+        samples = [s for s in samples if s.event_id in wanted or s.site in wanted]
+    if not samples and not run_objs and not aug_objs:
+        raise ThermoquakeError("has no target images to report", wd.path / "manifest.csv")
+    synthetic = _is_synthetic(samples, run_objs, aug_objs)
+    title = "thermoquake anomaly map report"
+    intro = [f"Workdir {wd.path}: {len(samples)} sample(s); {len(run_objs)} classifier run(s); "
+             f"{len(aug_objs)} augmentation set(s). Made by thermoquake {__version__} on "
+             f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC."]
+    collector = _Collector(out, out / PDF if pdf else None,
+                           [("SYNTHETIC — " if synthetic else "") + title, *intro])
+    try:
+        sections = _draw(collector, wd, samples, run_objs, aug_objs, threshold, progress or (lambda label: None))
+    except BaseException as exc:
+        collector.abort(exc)
+        raise
+    collector.finish()
+    write_text_atomic(out / INDEX, html.page(title, synthetic, intro, sections, embed))
+    return ReportSummary(out, out / INDEX, out / PDF if pdf else None, list(collector.paths),
+                         [s.event_id for s in samples], [str(r.path) for r in run_objs],
+                         [str(a.path) for a in aug_objs], synthetic)
+
+
+def _draw(collector: _Collector, wd, samples, run_objs, aug_objs, threshold, tick) -> list[html.Section]:
+    from thermoquake.report import figures_augment, figures_event, figures_run, style
+
+    sections: list[html.Section] = []
+    for sample in samples:
+        level = threshold
+        if level is None:
+            level = next((d.anomaly["threshold"] for d in sample.days if "threshold" in d.anomaly), 2.0)
+        section = html.Section(f"{sample.kind.capitalize()} {sample.event_id} — {sample.time[:10]}")
+        fig, syn = figures_event.event_maps(sample, level)
+        stem = f"event_{sample.site}"
+        section.items.append(collector.add(
+            fig, f"{stem}_maps", f"night LST and RETIRA maps before {sample.event_id}",
+            f"Top: night LST (°C) of each day before the event; below: RETIRA R with the R = {level:g} "
+            "contour. Grey: cloud or no data (never cold). Star: epicentre."))
+        tick(f"{sample.event_id} maps")
+        if wd.has_rst and any(d.anomaly for d in sample.days):
+            section.items.append(html.Table(*anomaly_table(sample), "RST summary per day (anomalies.csv): "
+                                            "compare the anomalous fraction with what noise alone gives."))
+            section.items.append(collector.add(
+                figures_event.anomalous_area_series(sample, syn), f"{stem}_area",
+                f"anomalous area before {sample.event_id}",
+                "Anomalous area (R ≥ threshold, km²) per day, the area noise alone would give with this "
+                "reference (expected_null_fraction × area with an R value), and the clear-sky fraction."))
+        else:
+            section.items.append(html.Text("No anomalies.csv: run thermoquake rst for RETIRA maps and areas."))
+        prob = figures_event.probability_series(sample, [(r.name, r.predictions) for r in run_objs], syn)
+        if prob is not None:
+            section.items.append(collector.add(
+                prob, f"{stem}_prob", f"per-day probabilities for {sample.event_id}",
+                "Out-of-fold probability of an earthquake for each day; the window alarm is raised when "
+                "any day reaches 0.5."))
+        elif run_objs:
+            section.items.append(html.Text("No run classified this sample (it may be outside every test fold)."))
+        sections.append(section)
+
+    for run in run_objs:
+        section = html.Section(f"Run {run.name}")
+        section.items.append(html.Text(figures_run.counts_text(run)))
+        header, rows = figures_run.metrics_table(run)
+        section.items.append(html.Table(header, rows, "Metrics with 95 % bootstrap intervals over events; "
+                                        "baselines: majority class, chance, and the baseline models."))
+        collector.page(figures_run.table_figure(header, rows, style.title(f"{run.name}: metrics", run.synthetic)))
+        models = figures_run.baseline_models_table(run)
+        if models is not None:
+            section.items.append(html.Table(*models, "The model against the baseline models (daily), 95 % "
+                                            "bootstrap intervals over events."))
+            collector.page(figures_run.table_figure(
+                *models, style.title(f"{run.name}: baseline models", run.synthetic)))
+        stem = f"run_{run.name}"
+        section.items.append(collector.add(figures_run.confusion_figure(run), f"{stem}_confusion",
+                                           f"confusion matrices of {run.name}", "Confusion matrices (counts)."))
+        section.items.append(collector.add(figures_run.roc_figure(run), f"{stem}_roc", f"ROC of {run.name}",
+                                           "ROC curve of the daily out-of-fold probabilities."))
+        molchan = figures_run.molchan_figure(run)
+        if molchan is not None:
+            section.items.append(collector.add(molchan, f"{stem}_molchan", f"Molchan diagram of {run.name}",
+                                               "Molchan error diagram of the windows; below the diagonal is skill."))
+        tick(f"run {run.name}")
+        sections.append(section)
+
+    for aug in aug_objs:
+        fig, shown = figures_augment.augmentation_grid(aug)
+        section = html.Section(f"Augmentation {aug.path.name}")
+        section.items.append(collector.add(
+            fig, f"augment_{aug.path.name}", f"generated images of {aug.path.name} with gate verdicts",
+            f"{shown} of {len(aug.verdicts)} generated images (accepted first) with the RST gate's verdict "
+            "and its reasons."))
+        tick(f"augmentation {aug.path.name}")
+        sections.append(section)
+    return sections
+
+
+def anomaly_table(sample) -> tuple[list[str], list[list[str]]]:
+    """One row per target day: clear sky, anomalous area and fraction against the noise-only
+    expectation, max R, centroid distance from the epicentre."""
+    def f(value, fmt):
+        return "–" if value is None or value != value else format(value, fmt)
+    header = ["date", "days before", "clear sky", "R ≥ threshold (km²)", "anomalous fraction",
+              "expected from noise", "max R", "centroid–epicentre (km)", "references"]
+    rows = []
+    for d in sample.days:
+        a = d.anomaly
+        if not a:
+            continue
+        rows.append([d.date.isoformat(), str(d.days_before), f(a.get("clear_sky_fraction"), ".0%"),
+                     f(a.get("anomalous_area_km2"), ".0f"), f(a.get("anomalous_fraction"), ".1%"),
+                     f(a.get("expected_null_fraction"), ".1%"), f(a.get("max_r"), ".2f"),
+                     f(a.get("centroid_distance_km"), ".0f"), f(a.get("n_reference"), ".0f")])
+    return header, rows

@@ -1,0 +1,147 @@
+"""Per-run figures: confusion matrices, the ROC curve and the Molchan diagram of a classifier run
+(``thermoquake train`` / ``evaluate`` outputs), and the metrics table as rows for HTML and PDF."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from thermoquake.report import style
+from thermoquake.report.inputs import Run
+
+LEVELS = (("daily", "days"), ("window_any", "windows, alarm if any day ≥ 0.5"),
+          ("window_mean", "windows, alarm if mean ≥ 0.5"))
+
+
+def confusion_figure(run: Run) -> Figure:
+    """The 2 x 2 confusion matrix (counts) of each evaluation level the run has."""
+    levels = [(k, text) for k, text in LEVELS if isinstance(run.metrics.get(k), dict)]
+    fig = style.new_figure(3.0 * len(levels) + 0.6, 3.1)
+    axes = np.atleast_1d(fig.subplots(1, len(levels)))
+    for ax, (key, text) in zip(axes, levels):
+        c = run.metrics[key]["confusion"]
+        m = np.array([[c["tn"], c["fp"]], [c["fn"], c["tp"]]])
+        ax.imshow(m, cmap="Blues", vmin=0, vmax=max(1, int(m.max())))
+        for (i, j), v in np.ndenumerate(m):
+            ax.text(j, i, str(v), ha="center", va="center", fontsize=11,
+                    color="white" if v > m.max() / 2 else "black")
+        ax.set_xticks([0, 1], ["no alarm", "alarm"], fontsize=7)
+        ax.set_yticks([0, 1], ["control", "earthquake"], fontsize=7)
+        ax.set_xlabel("predicted", fontsize=7)
+        ax.set_ylabel("true", fontsize=7)
+        ax.set_title(text, fontsize=7)
+    fig.suptitle(style.title(f"{run.name}: confusion matrices", run.synthetic), fontsize=9)
+    return fig
+
+
+def roc_points(label: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """False- and true-positive rates (0..1) at every distinct threshold, from (0, 0) to (1, 1)."""
+    y = np.asarray(label, bool)
+    p = np.asarray(prob, float)
+    thresholds = np.unique(p)[::-1]
+    n_pos, n_neg = max(int(y.sum()), 1), max(int((~y).sum()), 1)
+    fpr = [0.0] + [float(((p >= t) & ~y).sum() / n_neg) for t in thresholds]
+    tpr = [0.0] + [float(((p >= t) & y).sum() / n_pos) for t in thresholds]
+    return np.array(fpr), np.array(tpr)
+
+
+def roc_figure(run: Run) -> Figure:
+    """ROC curve of the daily out-of-fold probabilities, with the AUC and its 95 % interval."""
+    p = run.predictions
+    fpr, tpr = roc_points(p.label, p.prob)
+    auc = run.metrics["daily"]["metrics"].get("roc_auc", {})
+    fig = style.new_figure(3.8, 3.6)
+    ax = fig.subplots()
+    ax.plot(fpr, tpr, color="tab:red",
+            label=f"daily, AUC {_fmt(auc.get('value'))} [{_fmt(auc.get('ci_low'))}, {_fmt(auc.get('ci_high'))}]")
+    ax.plot([0, 1], [0, 1], "k:", label="chance")
+    ax.set_xlabel("false-positive rate (controls alarmed)")
+    ax.set_ylabel("true-positive rate (earthquake days)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    ax.set_aspect("equal")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(style.title(f"{run.name}: ROC", run.synthetic), fontsize=9)
+    return fig
+
+
+def molchan_figure(run: Run) -> Figure | None:
+    """Molchan error diagram (fraction of windows alarmed vs fraction of earthquakes missed);
+    the diagonal is a random forecast. None when metrics.json has no Molchan points."""
+    points = run.metrics.get("molchan")
+    if not points:
+        return None
+    pts = np.asarray(points, float)
+    fig = style.new_figure(3.8, 3.6)
+    ax = fig.subplots()
+    ax.plot(pts[:, 0], pts[:, 1], color="tab:red", marker="o", markersize=3, drawstyle="steps-post",
+            label="model (windows)")
+    ax.plot([0, 1], [1, 0], "k:", label="random")
+    ax.set_xlabel("fraction of windows alarmed (τ)")
+    ax.set_ylabel("fraction of earthquakes missed (ν)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    ax.set_aspect("equal")
+    ax.legend(fontsize=7, loc="upper right")
+    ax.set_title(style.title(f"{run.name}: Molchan diagram", run.synthetic), fontsize=9)
+    return fig
+
+
+def _fmt(value, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def _cell(e: dict) -> str:
+    return f"{_fmt(e.get('value'))} [{_fmt(e.get('ci_low'))}, {_fmt(e.get('ci_high'))}]"
+
+
+def metrics_table(run: Run) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: each metric at each level as value [95 % CI], then the majority and
+    chance baselines of the daily evaluation."""
+    m = run.metrics
+    levels = [k for k, _ in LEVELS if isinstance(m.get(k), dict)]
+    header = ["metric"] + [f"{k} [95% CI]" for k in levels] + ["majority (daily)", "chance (daily)"]
+    rows = []
+    base = m["daily"].get("baselines", {})
+    for name in m["daily"]["metrics"]:
+        row = [name] + [_cell(m[k]["metrics"].get(name, {})) for k in levels]
+        row += [_fmt(base.get("majority", {}).get(name)), _fmt(base.get("chance", {}).get(name))]
+        rows.append(row)
+    return header, rows
+
+
+def baseline_models_table(run: Run) -> tuple[list[str], list[list[str]]] | None:
+    """The model beside every baseline model (daily), value [95 % CI]; None without baselines_models."""
+    models = sorted((run.metrics.get("baselines_models") or {}).items())
+    if not models:
+        return None
+    header = ["metric", f"{run.name} (daily)"] + [f"{name} (daily)" for name, _ in models]
+    rows = [[name, _cell(e)] + [_cell(b.get("metrics", {}).get(name, {})) for _, b in models]
+            for name, e in run.metrics["daily"]["metrics"].items()]
+    return header, rows
+
+
+def counts_text(run: Run) -> str:
+    c = run.metrics["daily"].get("counts", {})
+    w = run.metrics["window_any"].get("counts", {})
+    cfg = run.config
+    return (f"window {cfg.get('window', run.metrics.get('window', '?'))} d, model {cfg.get('model', '?')}, "
+            f"augment {cfg.get('augment', '?')}, split {cfg.get('split', '?')}, folds {cfg.get('folds', '?')}, "
+            f"seed {cfg.get('seed', '?')}; {c.get('days', '?')} days ({c.get('positive_days', '?')} earthquake), "
+            f"{c.get('events', w.get('events', '?'))} events and {c.get('controls', w.get('controls', '?'))} controls")
+
+
+def table_figure(header: list[str], rows: list[list[str]], heading: str) -> Figure:
+    """The metrics table drawn as a figure (for the PDF)."""
+    fig = style.new_figure(min(2.0 + 1.7 * len(header), 22.0), 0.8 + 0.28 * (len(rows) + 1))
+    ax = fig.subplots()
+    ax.axis("off")
+    table = ax.table(cellText=rows, colLabels=header, loc="center", cellLoc="center")
+    table.auto_set_font_size(False)
+    table.set_fontsize(6)
+    ax.set_title(heading, fontsize=9)
+    return fig
