@@ -182,6 +182,10 @@ def test_report_without_rst_or_runs_and_of_real_data_says_so_and_has_no_syntheti
             with rasterio.open(path, "r+") as dst:
                 dst.update_tags(synthetic="false")
     out = tmp_path / "rep"
+    result = CliRunner().invoke(cli, ["report", "--workdir", str(workdir), "--out", str(out),
+                                      "--run", str(inputs["run"])])
+    assert result.exit_code == 0, result.output
+    assert (out / "report.pdf").exists() and len(list((out / "figures").iterdir())) > 1
     result = CliRunner().invoke(cli, ["report", "--workdir", str(workdir), "--out", str(out), "--no-pdf"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == f"report: {out / 'index.html'}"

@@ -113,7 +113,8 @@ def build_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Seq
     event id or site), the classifier ``runs`` and the generation directories ``augmentations``.
     ``threshold`` is the R contour level (default: the one ``rst`` used, else 2).
     ``progress`` is called with a short label after each figure. ``embed`` puts the figures in
-    the page as base64 PNG; otherwise the page links ``figures/*.png`` (keep the folder whole)."""
+    the page as base64 PNG; otherwise the page links ``figures/*.png`` (keep the folder whole).
+    PNGs (and a PDF) an earlier report left in ``out`` that this one did not make are removed."""
     out = Path(out)
     wd = read_workdir(workdir)
     run_objs = [read_run(r) for r in runs]
@@ -143,6 +144,12 @@ def build_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Seq
         raise
     collector.finish()
     write_text_atomic(out / INDEX, html.page(title, synthetic, intro, sections, embed))
+    made = set(collector.paths)
+    for stale in (out / FIGURES).glob("*.png"):       # figures of an earlier report into this folder
+        if stale not in made:
+            stale.unlink()
+    if not pdf:
+        (out / PDF).unlink(missing_ok=True)
     return ReportSummary(out, out / INDEX, out / PDF if pdf else None, list(collector.paths),
                          [s.event_id for s in samples], [str(r.path) for r in run_objs],
                          [str(a.path) for a in aug_objs], synthetic)
