@@ -29,7 +29,8 @@ def experiment() -> None:
               help="Years of tiles: events inside them, controls and the RST reference.")
 @click.option("--radius-km", type=float, default=25.0, show_default=True, help="Anomaly e-folding radius, km.")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
-              help="Experiment directory [default: experiments/synthetic-k<K>-w<N>-<model>-<augment>-s<seed>].")
+              help="Experiment directory: the study, and each model configuration's run under runs/ "
+                   "[default: experiments/synthetic-k<K>-w<N>-e<events>-<size>km-<years>-s<seed>].")
 @click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Write the metrics document (metrics.json schema) here too.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
@@ -54,18 +55,20 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     years = parse_year_range(None, None, reference_years)
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
                          batch_size, learning_rate, gan_steps, final_model=False)
-    out_dir = out_dir or Path("experiments") / f"synthetic-k{anomaly_k:g}-{config.run_name}"
+    out_dir = out_dir or Path("experiments") / (f"synthetic-k{anomaly_k:g}-w{window}-e{n_events}-{size}km-"
+                                                f"{reference_years}-s{seed}")
     study = SyntheticStudy(anomaly_k=anomaly_k, n_events=n_events, size=size, first_year=years.start,
                            last_year=years.stop - 1, radius_km=radius_km, seed=seed)
     show = sys.stderr.isatty() if progress is None else progress
     workdir = build_study(out_dir / "study", study, int(window) - 1, progress=show)
     quakes = load_quakes(catalog_path or DEFAULT_CATALOG)
-    result = train_window(workdir, config, out_dir / "run", quakes)
+    run_dir = out_dir / "runs" / f"{config.run_name}-{config.digest}"
+    result = train_window(workdir, config, run_dir, quakes)
     doc = result.metrics | {"experiment": {"anomaly_k": anomaly_k, "events": n_events, "size_km": size,
                                            "reference_years": reference_years, "radius_km": radius_km}}
     if json_path is not None:
         write_text_atomic(json_path, json.dumps(doc, indent=2, sort_keys=True) + "\n")
-    print_metrics(doc, out_dir / "run", False)
+    print_metrics(doc, run_dir, False)
 
 
 TABLE_METRICS = (("accuracy", "A"), ("recall", "A1"), ("specificity", "A2"), ("balanced_accuracy", "BA"),

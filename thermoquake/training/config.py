@@ -60,5 +60,13 @@ class TrainConfig:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
 
     @property
+    def digest(self) -> str:
+        """8 hex digits of the configuration (final_model aside): tells runs apart."""
+        import hashlib
+
+        d = {k: v for k, v in self.to_dict().items() if k != "final_model"}
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:8]
+
+    @property
     def run_name(self) -> str:
         return f"w{self.window}-{self.model}-{self.augment}-s{self.seed}"
