@@ -144,17 +144,18 @@ def main() -> None:
     device = jax.devices()[0]
     kind = device.device_kind.lower()
     peak = args.peak_tflops or next((v for (name, prec), v in PEAK_TFLOPS.items()
-                                     if name in kind and prec == args.precision), float("nan"))
+                                     if name in kind and prec == args.precision), None)
     result = {
         "device": device.device_kind, "platform": device.platform, "precision": args.precision,
         "batch": args.batch, "width": args.width, "size": args.size, "fusion": not args.no_fusion,
         "compile_s": compile_s, "images_per_s": args.batch / med, "ms_per_step": med * 1e3,
         "ms_per_step_range": [min(times) * 1e3, max(times) * 1e3],
-        "tflop_per_step_analytic": flops["step"] / 1e12, "tflop_per_step_xla": xla_flops / 1e12,
+        "tflop_per_step_analytic": flops["step"] / 1e12,
+        "tflop_per_step_xla": xla_flops / 1e12 if xla_flops == xla_flops else None,
         "gflop_g_forward_per_image": flops["g_forward_per_image"] / 1e9,
         "gflop_d_forward_per_image": flops["d_forward_per_image"] / 1e9,
         "achieved_tflops": flops["step"] / med / 1e12, "peak_tflops": peak,
-        "mfu": flops["step"] / med / 1e12 / peak if peak == peak else None,
+        "mfu": flops["step"] / med / 1e12 / peak if peak else None,
         "losses_first_last": [losses[0], losses[-1]],
         "losses_finite": bool(np.all(np.isfinite(np.array(losses)))),
     }
@@ -195,8 +196,8 @@ def main() -> None:
     print(f"  {result['images_per_s']:.1f} images/s ({result['ms_per_step']:.2f} ms/step, "
           f"range {result['ms_per_step_range'][0]:.2f}-{result['ms_per_step_range'][1]:.2f})")
     print(f"  FLOPs/step: {result['tflop_per_step_analytic']:.4g} TFLOP analytic, "
-          f"{result['tflop_per_step_xla']:.4g} TFLOP by XLA cost analysis")
-    print(f"  achieved {result['achieved_tflops']:.3g} TFLOP/s; peak {peak:g}; MFU "
+          f"{result['tflop_per_step_xla'] or float('nan'):.4g} TFLOP by XLA cost analysis")
+    print(f"  achieved {result['achieved_tflops']:.3g} TFLOP/s; peak {peak or 'unknown (--peak-tflops)'}; MFU "
           f"{'n/a' if result['mfu'] is None else format(result['mfu'], '.1%')}")
     print(f"  losses (d, g) first {losses[0][0]:.4f} {losses[0][1]:.4f}, last {losses[-1][0]:.4f} "
           f"{losses[-1][1]:.4f}, finite: {result['losses_finite']}")
