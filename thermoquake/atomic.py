@@ -53,3 +53,20 @@ def write_text_atomic(final: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` (UTF-8) to ``final`` atomically."""
     with atomic_path(final) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def save_keras_atomic(model, final: str | os.PathLike[str]) -> Path:
+    """``model.save`` (a Keras model, ``.keras`` format) to a hidden temporary sibling, then
+    rename it to ``final``."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".{final.stem}{TEMP_MARKER}{os.getpid()}.keras"
+    try:
+        model.save(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return final

@@ -31,8 +31,9 @@ def train_options(f):
         click.option("--test-from", type=int, default=None, metavar="YEAR",
                      help="chronological: events of YEAR and later are the test set."),
         click.option("--seed", type=int, default=0, show_default=True),
-        click.option("--channels", callback=_channels, default="lst,mask", show_default=True,
-                     help="Model inputs: lst,mask[,retira]."),
+        click.option("--channels", callback=_channels, default="lst,mask,retira", show_default=True,
+                     help="Model inputs: lst (deg C minus the image mean, scaled), mask (validity), retira "
+                          "(R; needs thermoquake rst). --augment gan takes lst,mask."),
         click.option("--width", type=click.FloatRange(min=0, min_open=True), default=0.25, show_default=True,
                      help="Network channel multiplier (1.0 = full size; small for CPUs)."),
         click.option("--epochs", type=click.IntRange(min=1), default=20, show_default=True),

@@ -67,22 +67,6 @@ def save_checkpoint(model_dir: Path, step: int, generator: keras.Model, discrimi
     return final
 
 
-def save_model_atomic(model: keras.Model, final: Path) -> Path:
-    """``model.save`` to a hidden temporary ``.keras`` sibling, then rename to ``final``."""
-    final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / f".{final.stem}{TEMP_MARKER}{os.getpid()}.keras"
-    try:
-        model.save(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return final
-
-
 def remove_stale(model_dir: Path) -> None:
     """Remove temporary checkpoint directories a killed run left behind."""
     for root in (Path(model_dir), Path(model_dir) / CHECKPOINT_DIR):

@@ -99,8 +99,9 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
     """
     import keras
 
+    from thermoquake.atomic import save_keras_atomic
     from thermoquake.gan.checkpoint import (latest_checkpoint, remove_stale, restore_checkpoint,
-                                            save_checkpoint, save_model_atomic)
+                                            save_checkpoint)
     from thermoquake.gan.discriminator import build_discriminator
     from thermoquake.gan.generation import generate_with
     from thermoquake.gan.generator import build_generator
@@ -185,8 +186,8 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
             bar.close()
         tb.close()
     stepper.sync()
-    save_model_atomic(generator, model_dir / "generator.keras")
-    save_model_atomic(discriminator, model_dir / "discriminator.keras")
+    save_keras_atomic(generator, model_dir / "generator.keras")
+    save_keras_atomic(discriminator, model_dir / "discriminator.keras")
     write_losses(model_dir, losses)
     write_text_atomic(model_dir / TRAINING_FILE, describe(max(start, steps), True))
     return model_dir

@@ -4,10 +4,12 @@ an events list (and its controls) will ask for, with a warm anomaly before each 
 Only the (tile, date) pairs the study's epicentre boxes need are written (not the tiles x
 dates product), so a study of sites far apart costs what its images need. Each event gets
 one :class:`SyntheticAnomaly` of ``anomaly_k`` kelvin (none when 0: the null study),
-present on the ``onset_days`` days before the event's UTC date; controls get none. Every
-tile is written with the same anomaly list (each tile keeps those that reach it), so the
-tiles are exactly those ``thermoquake synth tiles`` would write with the same
-``--anomaly`` options. Complete tiles are skipped: an interrupted run resumes.
+present on the ``onset_days`` days before the event's UTC date; controls get none. Each
+tile is written with the anomalies active on its date (each tile keeps those that reach
+it): the pixels are those ``thermoquake synth tiles`` writes with the same ``--anomaly``
+options, and a tile no anomaly touches is the same file whatever ``anomaly_k`` is (so
+studies of several amplitudes can share those). Complete tiles are skipped: an
+interrupted run resumes.
 
 ``synth_study.json`` records the parameters, the anomalies and the files.
 """
@@ -56,6 +58,10 @@ def event_anomalies(events: Sequence[Event], anomaly_k: float, radius_km: float,
                              e.date) for e in events]
 
 
+def active_on(anomalies: Sequence[SyntheticAnomaly], date: dt.date) -> list[SyntheticAnomaly]:
+    return [a for a in anomalies if a.is_active(date)]
+
+
 def study_tiles(out_dir: Path, product: str, sites: Sequence[Event], days_before: int,
                 reference_years: Sequence[int], size: int, config: SynthConfig,
                 anomalies: Sequence[SyntheticAnomaly], collection: str = "061") -> list[StudyTile]:
@@ -68,7 +74,7 @@ def study_tiles(out_dir: Path, product: str, sites: Sequence[Event], days_before
     out = []
     for h, v, date in sorted(pairs):
         path = Path(out_dir) / synthetic_granule_name(product, h, v, date, collection).filename
-        params = tile_parameters(product, h, v, date, config, collection, list(anomalies))
+        params = tile_parameters(product, h, v, date, config, collection, active_on(anomalies, date))
         out.append(StudyTile(h, v, date, path, is_complete(path, params)))
     return out
 
@@ -88,7 +94,7 @@ def write_study(out_dir: Path, product: str, events: Sequence[Event], controls: 
     for item in plan:
         if not dry_run and not item.done:
             write_synthetic_tile(out_dir, product, item.h, item.v, item.date, config=config,
-                                 anomalies=anomalies, collection=collection)
+                                 anomalies=active_on(anomalies, item.date), collection=collection)
             written += 1
         if progress is not None:
             progress(item)

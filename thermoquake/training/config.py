@@ -29,7 +29,7 @@ class TrainConfig:
     split: str = "grouped"
     test_from: int | None = None
     seed: int = 0
-    channels: tuple[str, ...] = ("lst", "mask")
+    channels: tuple[str, ...] = ("lst", "mask", "retira")
     width: float = 0.25
     epochs: int = 20
     batch_size: int = 16
@@ -48,6 +48,8 @@ class TrainConfig:
             raise ThermoquakeError(f"augment {self.augment!r} is not one of {', '.join(AUGMENTATIONS)}")
         if self.split not in SPLITS:
             raise ThermoquakeError(f"split {self.split!r} is not one of {', '.join(SPLITS)}")
+        if self.augment == "gan" and "retira" in self.channels:
+            raise ThermoquakeError("--augment gan generates LST images only: use --channels lst,mask")
         if self.split == "chronological" and self.test_from is None:
             raise ThermoquakeError("a chronological split needs --test-from YEAR")
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
-
-from thermoquake.atomic import TEMP_MARKER
 
 
 def class_weights(y: np.ndarray) -> dict[int, float]:
@@ -38,19 +35,6 @@ def fit_classifier(kind: str, x: np.ndarray, y: np.ndarray, *, width: float, epo
 def predict_probability(model, x: np.ndarray, batch_size: int = 64) -> np.ndarray:
     """P(earthquake follows) per image, (n,) float64."""
     return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), float).reshape(-1)
-
-
-def save_model_atomic(model, final: Path) -> Path:
-    """Save a Keras model as ``final`` (.keras) via a temporary sibling and a rename."""
-    final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.stem}{TEMP_MARKER}{os.getpid()}.keras")
-    try:
-        model.save(tmp)
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return final
 
 
 def load_model_safe(path: Path):

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from thermoquake import __version__
-from thermoquake.atomic import write_text_atomic
+from thermoquake.atomic import save_keras_atomic, write_text_atomic
 from thermoquake.dataset.arrays import Normaliser, check_channels, encode_all, load_days
 from thermoquake.dataset.augment import classic_copies
 from thermoquake.dataset.splits import Fold, chronological_fold, grouped_folds
@@ -40,7 +40,7 @@ from thermoquake.dataset.windows import WindowDay, check_both_classes, window_da
 from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.document import metrics_document
 from thermoquake.training.config import TrainConfig
-from thermoquake.training.fit import fit_classifier, predict_probability, save_model_atomic
+from thermoquake.training.fit import fit_classifier, predict_probability
 
 PREDICTION_COLUMNS = ("sample_id", "group", "label", "site", "date", "days_before", "fold", "prob")
 BASELINES = ("logistic_rst", "rst_rule", "climatology", "clustering")
@@ -77,8 +77,6 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
                                 mask_channel=list(normaliser.channels).index("mask")
                                 if "mask" in normaliser.channels else None)
         return np.concatenate([x, ax]), np.concatenate([y, ay]), {"added": int(len(ay))}
-    if "retira" in normaliser.channels:
-        raise ThermoquakeError("--augment gan generates LST images only; use channels lst,mask")
     from thermoquake.gan import generate, train_gan
 
     xs, ys, note = [x], [y], {"added": 0, "per_class": {}}
@@ -237,7 +235,7 @@ def fit_final_model(config: TrainConfig, days, images_c, retira, out_dir: Path) 
     x = encode_all(normaliser, images_c, retira)
     model = fit_classifier(config.model, x, y, width=config.width, epochs=config.epochs,
                            batch_size=config.batch_size, learning_rate=config.learning_rate, seed=config.seed)
-    save_model_atomic(model, out_dir / "model.keras")
+    save_keras_atomic(model, out_dir / "model.keras")
     write_text_atomic(out_dir / "normalisation.json", normaliser.to_json())
 
 
