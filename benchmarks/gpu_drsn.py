@@ -8,7 +8,7 @@ warm-up epoch of the same length (XLA compilation), images/s of the timed epoch.
 same run are printed beside each figure.
 
 GPU (not yet measured): ``KERAS_BACKEND`` is set from ``--backend`` before Keras is imported;
-``pip install "jax[cuda12]"`` first.
+``pip install -e ".[jax]"`` (and ``"jax[cuda12]"`` on a GPU) first.
     python benchmarks/gpu_drsn.py --backend jax --size 256 --width 1.0 --batch 64 [--mixed-bfloat16]
 CPU proof that it runs (tiny):
     .venv/bin/python benchmarks/gpu_drsn.py --backend tensorflow --size 32 --width 0.25 --batch 8 --steps 2 --repeat 3

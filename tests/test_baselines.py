@@ -139,3 +139,13 @@ def test_clustering_rule_reads_a_catalogue_file(tmp_path):
                     "x1,2010-04-10T00:00:00.000Z,33.2,96.6,10.0,5.2,Mw\n")
     days = [(dt.date(2010, 4, 13), 33.2, 96.6), (dt.date(2010, 4, 10), 33.2, 96.6)]
     np.testing.assert_array_equal(clustering_rule(days, path), [1, 0])
+
+
+def test_baselines_never_import_a_deep_learning_framework():
+    import subprocess
+    import sys
+    code = ("import sys, thermoquake.evaluation.baselines as b, numpy as np\n"
+            "b.logistic_rst(np.array([[0.0], [1.0]]), [0, 1], np.array([[0.5]]))\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'jax', 'torch')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
