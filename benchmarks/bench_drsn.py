@@ -29,7 +29,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--width", type=float, default=0.25)
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=30)
     ap.add_argument("--json", dest="json_out")
     args = ap.parse_args()
