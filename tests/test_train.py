@@ -127,3 +127,18 @@ def test_augmentation_never_sees_a_test_image(workdir, tmp_path, monkeypatch):
 def test_train_without_controls_says_so(tiny_study, tmp_path):
     r = CliRunner().invoke(cli, ["train", "--workdir", str(tiny_study / "work"), "--window", "5", "--no-progress"])
     assert r.exit_code == 1 and "needs 4 days" in r.output
+
+
+def test_an_event_and_its_matched_control_get_the_same_reference(workdir):
+    import rasterio
+
+    def years(site: str) -> set[str]:
+        out = set()
+        for p in (workdir / "images" / site / "target").glob("*.retira.tif"):
+            with rasterio.open(p) as src:
+                out.add(src.tags()["rst_reference_years"])
+        return out
+
+    assert years("E1") == years("C1") == {"2010"}       # 2009 (E1) and 2008 (C1) both left out
+    assert years("E2") == years("C2") == {"2008"}
+    assert years("R1") == {"2008,2010"}                 # a random control keeps every other year

@@ -85,12 +85,14 @@ TABLE_METRICS = (("accuracy", "A"), ("recall", "A1"), ("specificity", "A2"), ("b
               help="Where the runs go (finished runs are reused) [default: WORKDIR/../paper-runs].")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--width", type=float, default=0.25, show_default=True)
-@click.option("--epochs", type=int, default=20, show_default=True)
+@click.option("--epochs", type=int, default=40, show_default=True)
 @click.option("--gan-steps", type=int, default=200, show_default=True)
 @click.option("--folds", type=int, default=4, show_default=True)
+@click.option("--channels", default="lst,mask", show_default=True,
+              help="Model inputs (the paper's: LST images only); add retira with --augment-with classic.")
 @click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON.")
 def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path | None, seed: int, width: float,
-                 epochs: int, gan_steps: int, folds: int, as_json: bool) -> None:
+                 epochs: int, gan_steps: int, folds: int, channels: str, as_json: bool) -> None:
     """Tables 2 and 3 of the paper in its layout, from our runs, with intervals.
 
     Table 2: DRSN per window, without -> with augmentation. Table 3: CNN / ResNet / DRSN
@@ -107,9 +109,9 @@ def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path 
     for w, m, a in needed:
         if (w, m, a) in docs:
             continue
-        config = make_config(str(w), m, a, folds, "grouped", None, seed, ("lst", "mask"), width, epochs, 16,
-                             1e-3, gan_steps, final_model=False)
-        docs[(w, m, a)] = train_window(workdir, config, runs_dir / config.run_name).metrics
+        config = make_config(str(w), m, a, folds, "grouped", None, seed, tuple(channels.split(",")), width,
+                             epochs, 8, 1e-3, gan_steps, final_model=False)
+        docs[(w, m, a)] = train_window(workdir, config, runs_dir / f"{config.run_name}-{config.digest}").metrics
     if as_json:
         click.echo(json.dumps({f"w{w}-{m}-{a}": d for (w, m, a), d in docs.items()}, sort_keys=True))
         return

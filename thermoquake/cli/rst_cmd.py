@@ -45,12 +45,15 @@ def _parse_years(ctx: click.Context, param: click.Parameter, value: str) -> tupl
               help="Significant sequence: largest centroid distance between consecutive days, km.")
 @click.option("--min-area-km2", type=click.FloatRange(min=0), default=150.0, show_default=True,
               help="Significant sequence: smallest anomalous region, km^2.")
+@click.option("--paired/--unpaired", default=True, show_default=True,
+              help="Leave the years of an event's matched controls (samples.csv groups) out of its "
+                   "reference and vice versa, so both get the same reference.")
 @json_option
 @click.pass_context
 def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: int, mode: str,
         window_days: int, exclude_years: tuple[int, ...], catalog: Path | None, exclusion_km: float,
         exclusion_days: int, exclusion_min_mag: float, min_days: int, max_distance_km: float,
-        min_area_km2: float, as_json: bool) -> None:
+        min_area_km2: float, paired: bool, as_json: bool) -> None:
     """Write an R (RETIRA) GeoTIFF beside every target image of WORKDIR, WORKDIR/anomalies.csv
     and WORKDIR/sequences.csv (significant sequences of anomalies).
 
@@ -75,7 +78,8 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
                           threshold=threshold)
     summary = run_rst(workdir, threshold=threshold, min_count=min_count, mode=mode,
                       window_days=window_days, exclude_years=exclude_years, quakes=quakes,
-                      exclusion_km=exclusion_km, exclusion_days=exclusion_days, sequence_rules=rules)
+                      exclusion_km=exclusion_km, exclusion_days=exclusion_days, sequence_rules=rules,
+                      paired=paired)
     data = {"targets": summary.targets, "retira_written": summary.written,
             "targets_with_anomaly": summary.with_anomaly, "threshold": threshold,
             "anomalies_csv": str(summary.anomalies_csv)}

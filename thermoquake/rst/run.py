@@ -146,12 +146,36 @@ def excluded_periods(site: tuple[float, float], quakes: Iterable[Quake], exclusi
             if float(haversine_km(site[0], site[1], q.lat, q.lon)) <= exclusion_km]
 
 
+def paired_years(workdir: Path) -> dict[str, set[int]]:
+    """site -> the years of every sample of its group (samples.csv), or {} without the file.
+
+    An event and its matched controls sit at one place on the same calendar days of different
+    years; leaving all their years out of each of their references gives them the very same
+    reference (same images, same mu and sigma). Otherwise an event's reference would hold its
+    control's year while the control's loses the event's (by the catalogue exclusion): fewer
+    reference years, a wider R distribution — a difference a classifier learns with no
+    anomaly at all.
+    """
+    from thermoquake.batch.samples import SAMPLES_FILE, read_samples
+
+    if not (Path(workdir) / SAMPLES_FILE).is_file():
+        return {}
+    samples = read_samples(workdir)
+    by_group: dict[str, set[int]] = {}
+    for s in samples:
+        if s.time:
+            by_group.setdefault(s.group, set()).add(int(s.time[:4]))
+    return {s.site: by_group.get(s.group, set()) for s in samples}
+
+
 def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_COUNT, mode: str = "same-day",
             window_days: int = 0, exclude_years: Iterable[int] = (), quakes: Iterable[Quake] = (),
             exclusion_km: float = 200.0, exclusion_days: int = 30,
-            sequence_rules: SequenceRules | None = None) -> RstRunSummary:
+            sequence_rules: SequenceRules | None = None, paired: bool = True) -> RstRunSummary:
     """Write the R GeoTIFFs, ``anomalies.csv`` and ``sequences.csv`` of ``workdir`` (see the
-    module doc). ``sequence_rules`` default to :class:`SequenceRules` at ``threshold``."""
+    module doc). ``sequence_rules`` default to :class:`SequenceRules` at ``threshold``. With
+    ``paired`` (and a samples.csv), each target's reference also leaves out the years of the
+    other samples of its group (:func:`paired_years`)."""
     workdir = Path(workdir)
     quakes = list(quakes)
     rules = sequence_rules or SequenceRules(threshold=threshold)
@@ -159,6 +183,7 @@ def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_
     site_info: dict[str, tuple[str, tuple[float, float], str]] = {}
     images = read_manifest(workdir)
     exclude = sorted(set(exclude_years))
+    group_years = paired_years(workdir) if paired else {}
     references: dict[str, list[_Image]] = {}
     for im in images:
         if im.role == "reference":
@@ -174,8 +199,9 @@ def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_
                                    target.path) from None
         candidates = references.get(target.site, [])
         periods = excluded_periods(epicentre, quakes, exclusion_km, exclusion_days)
-        dates = set(select_reference_dates(target.date, [c.date for c in candidates], mode, window_days, exclude,
-                                           periods))
+        exclude_here = sorted(set(exclude) | group_years.get(target.site, set()))
+        dates = set(select_reference_dates(target.date, [c.date for c in candidates], mode, window_days,
+                                           exclude_here, periods))
         chosen = sorted((c for c in candidates if c.date in dates), key=lambda c: c.date)
         stats = _reference_stats(profile, chosen, target.path)
         result = retira_result(values, stats, min_count=min_count)
@@ -186,7 +212,7 @@ def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_
             "rst_reference_dates": ",".join(c.date.isoformat() for c in chosen),
             "rst_reference_years": ",".join(map(str, years)),
             "rst_min_count": str(min_count), "rst_reference_mode": mode,
-            "rst_window_days": str(window_days), "rst_excluded_years": ",".join(map(str, exclude)),
+            "rst_window_days": str(window_days), "rst_excluded_years": ",".join(map(str, exclude_here)),
             "clear_sky_fraction": repr(result.clear_sky_fraction)})
         written += 1
         s = summarize_anomalies(result.r, profile["transform"], epicentre, threshold)

@@ -31,8 +31,8 @@ class TrainConfig:
     seed: int = 0
     channels: tuple[str, ...] = ("lst", "mask", "retira")
     width: float = 0.25
-    epochs: int = 20
-    batch_size: int = 16
+    epochs: int = 40
+    batch_size: int = 8
     learning_rate: float = 1e-3
     classic_copies: int = 2
     gan_steps: int = 200
