@@ -124,9 +124,15 @@ def test_augmentation_never_sees_a_test_image(workdir, tmp_path, monkeypatch):
             assert found == (int(r["fold"]) != fold), (fold, r["site"], r["date"])
 
 
-def test_train_without_controls_says_so(tiny_study, tmp_path):
-    r = CliRunner().invoke(cli, ["train", "--workdir", str(tiny_study / "work"), "--window", "5", "--no-progress"])
+def test_a_window_longer_than_the_preprocessed_days_is_refused(tiny_study, tmp_path):
+    r = CliRunner().invoke(cli, ["train", "--workdir", str(tiny_study / "work"), "--window", "5",
+                                 "--channels", "lst,mask", "--no-progress"])
     assert r.exit_code == 1 and "needs 4 days" in r.output
+
+
+def test_the_retira_channel_needs_rst_first(tiny_study, tmp_path):
+    r = CliRunner().invoke(cli, ["train", "--workdir", str(tiny_study / "work"), "--window", "3", "--no-progress"])
+    assert r.exit_code == 1 and "run thermoquake rst" in r.output
 
 
 def test_an_event_and_its_matched_control_get_the_same_reference(workdir):
@@ -142,3 +148,37 @@ def test_an_event_and_its_matched_control_get_the_same_reference(workdir):
     assert years("E1") == years("C1") == {"2010"}       # 2009 (E1) and 2008 (C1) both left out
     assert years("E2") == years("C2") == {"2008"}
     assert years("R1") == {"2008,2010"}                 # a random control keeps every other year
+
+
+def test_gan_augmentation_trains_on_training_images_only(tiny_study, tmp_path, monkeypatch):
+    import thermoquake.gan.train as gan_train
+
+    work = tmp_path / "work64"          # the GAN takes 64 px and larger: same tiles, 64 km boxes
+    _run("preprocess", "--events", str(tiny_study / "events.csv"), "--controls", str(tiny_study / "controls.csv"),
+         "--hdf-dir", str(tiny_study / "hdf"), "--out", str(work), "--days-before", "2",
+         "--reference-years", "2008-2010", "--size", "64", "--workers", "0", "--no-progress")
+    _run("rst", "--workdir", str(work), "--min-count", "1")
+    seen: list[np.ndarray] = []
+    real = gan_train.train_gan
+
+    def spy(images_c, model_dir, **kw):
+        seen.append(np.array(images_c))
+        return real(images_c, model_dir, **kw)
+
+    monkeypatch.setattr(gan_train, "train_gan", spy)
+    out = tmp_path / "gan-run"
+    _run("train", "--workdir", str(work), *FAST, "--augment", "gan", "--channels", "lst,mask", "--gan-steps", "2",
+         "--epochs", "1", "--out", str(out), "--no-final-model")
+    doc = json.loads((out / "metrics.json").read_text())
+    assert doc["augment"] == "gan" and len(seen) == 4          # 2 folds x 2 classes
+    with open(out / "predictions.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    from thermoquake.dataset.arrays import read_band
+    image = {(r["site"], r["date"]): read_band(work / "images" / r["site"] / "target" / f"{r['date']}.tif")
+             for r in rows}
+    for k, batch in enumerate(seen):
+        fold = k // 2
+        for r in rows:
+            inside = any(np.array_equal(b, image[(r["site"], r["date"])], equal_nan=True) for b in batch)
+            assert not (inside and int(r["fold"]) == fold), (fold, r["site"], r["date"])
+    assert all(a["added"] >= 0 for a in doc["augmentation"])

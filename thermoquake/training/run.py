@@ -67,8 +67,7 @@ def make_folds(days: Sequence[WindowDay], config: TrainConfig) -> list[Fold]:
 
 
 def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.ndarray,
-             normaliser: Normaliser, retira: np.ndarray | None, fold_dir: Path, seed: int
-             ) -> tuple[np.ndarray, np.ndarray, dict]:
+             normaliser: Normaliser, fold_dir: Path, seed: int) -> tuple[np.ndarray, np.ndarray, dict]:
     """Training arrays with the fold's augmentation appended, and a note of what was added."""
     if config.augment == "none":
         return x, y, {"added": 0}
@@ -147,8 +146,7 @@ def run_fold(config: TrainConfig, days: Sequence[WindowDay], images_c: np.ndarra
     x_test = encode_all(normaliser, images_c[fold.test], None if retira is None else retira[fold.test])
     seed = config.seed * 1000 + fold.index
     x_fit, y_fit, aug = _augment(config, x_train, y[fold.train], images_c[fold.train], normaliser,
-                                 None if retira is None else retira[fold.train], out_dir / "folds" / f"fold{fold.index}",
-                                 seed)
+                                 out_dir / "folds" / f"fold{fold.index}", seed)
     model = fit_classifier(config.model, x_fit, y_fit, width=config.width, epochs=config.epochs,
                            batch_size=config.batch_size, learning_rate=config.learning_rate, seed=seed)
     prob = predict_probability(model, x_test)
