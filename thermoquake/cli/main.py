@@ -8,17 +8,12 @@ Sub-commands live in their own modules and are imported only when invoked
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 
 import click
 
 from thermoquake import __version__
 from thermoquake.errors import ThermoquakeError
-
-# TensorFlow's C++ INFO lines (oneDNN, CUDA probing) drown the commands' output; its warnings
-# and errors still show. A value the user set is kept.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
 # name -> (module, attribute, one-line help shown by ``thermoquake --help``)
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
