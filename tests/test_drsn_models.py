@@ -208,7 +208,8 @@ def _toy_set(n=32, size=16, seed=11):
 @pytest.mark.parametrize("kind", MODEL_KINDS)
 def test_a_few_fit_steps_reduce_the_loss(kind):
     x, y = _toy_set()
+    keras.utils.set_random_seed(12)                  # the batch order too, so the test is repeatable
     model = build_classifier(kind, x.shape[1:], width=WIDTH, dropout=0.0, seed=12)
-    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy")
+    model.compile(optimizer=keras.optimizers.Adam(0.003), loss="binary_crossentropy")
     history = model.fit(x, y, batch_size=8, epochs=6, shuffle=True, verbose=0).history["loss"]
     assert history[-1] < 0.8 * history[0], history
