@@ -19,6 +19,7 @@ import statistics
 import time
 
 import numpy as np
+from _epoch_timer import fit_epoch_times
 
 KINDS = ("cnn", "resnet", "drsn")
 
@@ -45,17 +46,7 @@ def main() -> None:
     for kind in KINDS:
         model = build_classifier(kind, x.shape[1:], width=args.width, seed=0)
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy")
-        times: list[float] = []
-
-        class _Timer(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch, logs=None):
-                self.t0 = time.perf_counter()
-
-            def on_epoch_end(self, epoch, logs=None):
-                times.append(time.perf_counter() - self.t0)
-
-        model.fit(x[:args.images], y[:args.images], batch_size=args.batch, epochs=1 + args.epochs,
-                  verbose=0, callbacks=[_Timer()])
+        times = fit_epoch_times(model, x[:args.images], y[:args.images], args.batch, 1 + args.epochs)
         epoch_s[kind] = statistics.median(times[1:])
         models[kind] = model
 

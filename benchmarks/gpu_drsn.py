@@ -25,6 +25,7 @@ import sys
 import time
 
 import numpy as np
+from _epoch_timer import fit_epoch_times
 
 KINDS = ("cnn", "resnet", "drsn")
 
@@ -61,16 +62,7 @@ def main() -> None:
     for kind in KINDS:
         model = build_classifier(kind, x.shape[1:], width=args.width, seed=0)
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy")
-        times: list[float] = []
-
-        class _Timer(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch, logs=None):
-                self.t0 = time.perf_counter()
-
-            def on_epoch_end(self, epoch, logs=None):
-                times.append(time.perf_counter() - self.t0)
-
-        model.fit(x, y, batch_size=args.batch, epochs=2, verbose=0, callbacks=[_Timer()])
+        times = fit_epoch_times(model, x, y, args.batch, 2)
         batch = x[:args.batch]
         np.asarray(model.predict_on_batch(batch))            # warm-up / compile
         lat = []
