@@ -182,3 +182,15 @@ def test_gan_augmentation_trains_on_training_images_only(tiny_study, tmp_path, m
             inside = any(np.array_equal(b, image[(r["site"], r["date"])], equal_nan=True) for b in batch)
             assert not (inside and int(r["fold"]) == fold), (fold, r["site"], r["date"])
     assert all(a["added"] >= 0 for a in doc["augmentation"])
+
+
+def test_a_chronological_split_refuses_references_from_test_years_and_tests_later_events(workdir, tmp_path):
+    r = CliRunner().invoke(cli, ["train", "--workdir", str(workdir), *FAST, "--split", "chronological",
+                                 "--test-from", "2010", "--out", str(tmp_path / "chrono")])
+    assert r.exit_code == 1 and "uses test years [2010]" in r.output      # E1's R used 2010 (E2's year)
+    out = tmp_path / "chrono-lst"
+    _run("train", "--workdir", str(workdir), *FAST, "--split", "chronological", "--test-from", "2010",
+         "--channels", "lst,mask", "--epochs", "1", "--out", str(out), "--no-final-model")
+    with open(out / "predictions.csv", newline="") as fh:
+        tested = {r["group"] for r in csv.DictReader(fh)}
+    assert tested == {"E2"}                          # E2 (2010) and its matched control C2 (2009)
