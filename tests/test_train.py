@@ -194,3 +194,10 @@ def test_a_chronological_split_refuses_references_from_test_years_and_tests_late
     with open(out / "predictions.csv", newline="") as fh:
         tested = {r["group"] for r in csv.DictReader(fh)}
     assert tested == {"E2"}                          # E2 (2010) and its matched control C2 (2009)
+
+
+def test_the_cli_model_names_are_the_ones_drsn_builds():
+    from thermoquake.drsn import MODEL_KINDS as built
+    from thermoquake.training.config import MODEL_KINDS as listed
+
+    assert listed == built

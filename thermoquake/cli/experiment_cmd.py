@@ -46,11 +46,11 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     runs preprocess -> rst -> train -> evaluate. With --anomaly-k 0 nothing distinguishes
     events from controls, so balanced accuracy must be compatible with 0.5.
     """
+    from thermoquake.atomic import write_text_atomic
     from thermoquake.cli.options import parse_year_range
+    from thermoquake.cli.train_cmd import load_quakes
     from thermoquake.experiment.synthetic import DEFAULT_CATALOG, SyntheticStudy, build_study
     from thermoquake.training.run import train_window
-    from thermoquake.cli.train_cmd import load_quakes
-    from thermoquake.atomic import write_text_atomic
 
     years = parse_year_range(None, None, reference_years)
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,

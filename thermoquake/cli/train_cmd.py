@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from thermoquake.cli.options import json_option
+from thermoquake.dataset.windows import WINDOWS
 from thermoquake.training.config import AUGMENTATIONS, MODEL_KINDS, SPLITS
 
-WINDOW_CHOICES = click.Choice(["3", "5", "7", "9"])
+WINDOW_CHOICES = click.Choice([str(w) for w in WINDOWS])
 
 
 def _channels(ctx, param, value: str) -> tuple[str, ...]:

@@ -7,9 +7,11 @@ from dataclasses import asdict, dataclass, field
 
 from thermoquake.errors import ThermoquakeError
 
+from thermoquake.dataset.augment import AUGMENTATIONS
+from thermoquake.dataset.splits import SPLITS
+
 MODEL_KINDS = ("drsn", "resnet", "cnn")
-AUGMENTATIONS = ("none", "classic", "gan")
-SPLITS = ("grouped", "chronological")
+"""The names :mod:`thermoquake.drsn` builds (kept here so the CLI lists them without Keras)."""
 
 
 @dataclass(frozen=True)
