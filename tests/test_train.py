@@ -201,3 +201,22 @@ def test_the_cli_model_names_are_the_ones_drsn_builds():
     from thermoquake.training.config import MODEL_KINDS as listed
 
     assert listed == built
+
+
+def test_gan_cache_lets_another_classifier_reuse_the_fold_gans(tiny_study, tmp_path):
+    work = tmp_path / "work64"
+    _run("preprocess", "--events", str(tiny_study / "events.csv"), "--controls", str(tiny_study / "controls.csv"),
+         "--hdf-dir", str(tiny_study / "hdf"), "--out", str(work), "--days-before", "2",
+         "--reference-years", "2008-2010", "--size", "64", "--workers", "0", "--no-progress")
+    cache = tmp_path / "gan-cache"
+    common = [*FAST, "--augment", "gan", "--channels", "lst,mask", "--gan-steps", "2", "--epochs", "1",
+              "--no-final-model", "--gan-cache", str(cache)]
+    _run("train", "--workdir", str(work), *common, "--model", "cnn", "--out", str(tmp_path / "cnn"))
+    gans = sorted(cache.iterdir())
+    assert len(gans) == 4                                         # 2 folds x 2 classes
+    stamps = {g.name: (g / "generator.keras").stat().st_mtime_ns for g in gans}
+    _run("train", "--workdir", str(work), *common, "--model", "drsn", "--out", str(tmp_path / "drsn"))
+    assert sorted(g.name for g in cache.iterdir()) == sorted(stamps)
+    assert {g.name: (g / "generator.keras").stat().st_mtime_ns for g in cache.iterdir()} == stamps
+    notes = [json.loads((tmp_path / m / "metrics.json").read_text())["augmentation"] for m in ("cnn", "drsn")]
+    assert notes[0] == notes[1] and all(n["per_class"] for n in notes[0])

@@ -111,7 +111,8 @@ def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path 
             continue
         config = make_config(str(w), m, a, folds, "grouped", None, seed, tuple(channels.split(",")), width,
                              epochs, 8, 1e-3, gan_steps, final_model=False)
-        docs[(w, m, a)] = train_window(workdir, config, runs_dir / f"{config.run_name}-{config.digest}").metrics
+        docs[(w, m, a)] = train_window(workdir, config, runs_dir / f"{config.run_name}-{config.digest}",
+                                       gan_cache=runs_dir / "gan-cache").metrics
     if as_json:
         click.echo(json.dumps({f"w{w}-{m}-{a}": d for (w, m, a), d in docs.items()}, sort_keys=True))
         return

@@ -75,10 +75,14 @@ def load_quakes(catalog_path: Path | None):
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Run directory [default: models/w<N>-<model>-<augment>-s<seed>].")
 @click.option("--no-final-model", is_flag=True, help="Skip refitting on all days (no model.keras).")
+@click.option("--gan-cache", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Keep --augment gan's per-fold GANs here, named by their training data, so runs of "
+                   "other models on the same folds reuse them [default: inside the run directory].")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @json_option
 def train(workdir: Path, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
-          batch_size, learning_rate, gan_steps, catalog_path, out_dir, no_final_model, progress, as_json) -> None:
+          batch_size, learning_rate, gan_steps, catalog_path, out_dir, no_final_model, gan_cache, progress,
+          as_json) -> None:
     """Train and cross-validate one classifier for one forecast window.
 
     The images of the N-1 days before each event are positives, the same days of each
@@ -100,7 +104,7 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
     n = 1 if split == "chronological" else folds
     with tqdm(total=n, unit="fold", disable=not show, desc=config.run_name) as bar:
         result = train_window(workdir, config, out_dir, load_quakes(catalog_path),
-                              on_fold=lambda k, reused: bar.update(1))
+                              on_fold=lambda k, reused: bar.update(1), gan_cache=gan_cache)
     print_metrics(result.metrics, out_dir, as_json)
 
 

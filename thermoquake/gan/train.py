@@ -70,6 +70,17 @@ def _check_parameters(model_dir: Path, parameters: dict[str, Any]) -> None:
                                "use a new model directory", path)
 
 
+def _finished(model_dir: Path, steps: int) -> bool:
+    """True when ``model_dir`` holds a complete run of at least ``steps`` steps (with the same
+    parameters: :func:`_check_parameters` ran first) and its final models."""
+    path = model_dir / TRAINING_FILE
+    if not (path.is_file() and (model_dir / "generator.keras").is_file()
+            and (model_dir / "discriminator.keras").is_file()):
+        return False
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return bool(record.get("complete")) and int(record.get("steps_done", 0)) >= int(steps)
+
+
 def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fusion: bool = True,
               steps: int = 1000, batch_size: int = 16, seed: int = 0, checkpoint_every: int = 100,
               progress: bool = False, latent_dim: int = 100, learning_rate: float = 2e-4,
@@ -81,7 +92,8 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
         images_c: ``(n, S, S)`` float32 deg C, NaN = masked; S = 8 * 2**k, 64..256 (only the
             training fold: the GAN must never see test images).
         model_dir: output directory (created). Re-running with the same arguments and data
-            resumes from the latest checkpoint; a larger ``steps`` continues training.
+            resumes from the latest checkpoint; a larger ``steps`` continues training; a
+            finished run of at least ``steps`` steps is returned as it is.
         width: channel multiplier (1.0 = the paper's 1024-channel generator).
         fusion: the improved DCGAN's multi-scale fusion discriminator (False: plain DCGAN).
         steps: total discriminator + generator updates.
@@ -120,6 +132,8 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
                   "learning_rate": float(learning_rate), "beta_1": float(beta_1),
                   "n_images": int(values.shape[0]), "data_sha256": fingerprint(values)}
     _check_parameters(model_dir, parameters)
+    if _finished(model_dir, steps):
+        return model_dir
     model_dir.mkdir(parents=True, exist_ok=True)
     remove_stale(model_dir)
 

@@ -66,9 +66,22 @@ def make_folds(days: Sequence[WindowDay], config: TrainConfig) -> list[Fold]:
     return grouped_folds(days, config.folds, config.seed)
 
 
+def gan_model_dir(root: Path, label: int, real_c: np.ndarray, config: TrainConfig, seed: int) -> Path:
+    """Where the fold's GAN of class ``label`` lives under ``root``: the name holds everything the
+    GAN depends on (its training images' SHA-256, width, steps, seed), so runs that differ only in
+    the classifier (CNN / ResNet / DRSN on the same folds) find and reuse one trained GAN."""
+    from thermoquake.gan.train import fingerprint
+
+    return root / (f"class{label}-{fingerprint(real_c)[:16]}-w{config.gan_width:g}"
+                   f"-st{config.gan_steps}-s{seed + label}")
+
+
 def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.ndarray,
-             normaliser: Normaliser, fold_dir: Path, seed: int) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Training arrays with the fold's augmentation appended, and a note of what was added."""
+             normaliser: Normaliser, fold_dir: Path, seed: int,
+             gan_cache: Path | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Training arrays with the fold's augmentation appended, and a note of what was added.
+    With ``gan_cache`` the per-class GANs are kept there (:func:`gan_model_dir`), else in
+    ``fold_dir``."""
     if config.augment == "none":
         return x, y, {"added": 0}
     if config.augment == "classic":
@@ -83,13 +96,15 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
         real = images_c[y == label]
         if len(real) < 2:
             continue
-        model_dir = fold_dir / f"gan_class{label}"
+        model_dir = (gan_model_dir(gan_cache, label, real, config, seed) if gan_cache is not None
+                     else fold_dir / f"gan_class{label}")
         train_gan(real, model_dir, width=config.gan_width, fusion=True, steps=config.gan_steps,
                   batch_size=min(16, len(real)), seed=seed + label, checkpoint_every=max(config.gan_steps, 1))
         fake = generate(model_dir, config.gan_copies * len(real), seed=seed + 100 + label)
         keep = _plausible(fake, real)
         fake = fake[keep]
-        note["per_class"][str(label)] = {"generated": int(len(keep)), "accepted": int(keep.sum())}
+        note["per_class"][str(label)] = {"generated": int(len(keep)), "accepted": int(keep.sum()),
+                                         "gan": str(model_dir)}
         if len(fake):
             xs.append(encode_all(normaliser, fake, None))
             ys.append(np.full(len(fake), label, y.dtype))
@@ -138,7 +153,7 @@ def _fold_file(out_dir: Path, k: int) -> Path:
 
 
 def run_fold(config: TrainConfig, days: Sequence[WindowDay], images_c: np.ndarray, retira: np.ndarray | None,
-             fold: Fold, out_dir: Path, quakes) -> dict:
+             fold: Fold, out_dir: Path, quakes, gan_cache: Path | None = None) -> dict:
     """Fit and predict one fold; return (and save atomically) its record."""
     y = np.array([d.label for d in days])
     normaliser = Normaliser.fit(images_c[fold.train], config.channels)
@@ -146,7 +161,7 @@ def run_fold(config: TrainConfig, days: Sequence[WindowDay], images_c: np.ndarra
     x_test = encode_all(normaliser, images_c[fold.test], None if retira is None else retira[fold.test])
     seed = config.seed * 1000 + fold.index
     x_fit, y_fit, aug = _augment(config, x_train, y[fold.train], images_c[fold.train], normaliser,
-                                 out_dir / "folds" / f"fold{fold.index}", seed)
+                                 out_dir / "folds" / f"fold{fold.index}", seed, gan_cache)
     model = fit_classifier(config.model, x_fit, y_fit, width=config.width, epochs=config.epochs,
                            batch_size=config.batch_size, learning_rate=config.learning_rate, seed=seed)
     prob = predict_probability(model, x_test)
@@ -177,8 +192,12 @@ def check_run_dir(out_dir: Path, config_text: str) -> None:
 
 
 def train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes=None,
-                 on_fold: Callable[[int, bool], None] | None = None) -> RunResult:
-    """Run the protocol (module doc) for ``config`` on ``workdir``; write ``out_dir``."""
+                 on_fold: Callable[[int, bool], None] | None = None,
+                 gan_cache: Path | None = None) -> RunResult:
+    """Run the protocol (module doc) for ``config`` on ``workdir``; write ``out_dir``.
+
+    ``gan_cache``: a directory where ``--augment gan`` keeps its per-fold, per-class GANs so
+    that runs of other classifiers on the same folds reuse them (default: inside ``out_dir``)."""
     workdir, out_dir = Path(workdir), Path(out_dir)
     check_channels(config.channels)
     days = window_days(workdir, config.window, require_retira="retira" in config.channels)
@@ -197,7 +216,7 @@ def train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes=None,
         record = _fold_record(out_dir, fold)
         reused += record is not None
         if record is None:
-            record = run_fold(config, days, images_c, retira, fold, out_dir, quakes)
+            record = run_fold(config, days, images_c, retira, fold, out_dir, quakes, gan_cache)
         records.append(record)
         if on_fold is not None:
             on_fold(fold.index, record is not None)
