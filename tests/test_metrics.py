@@ -91,3 +91,24 @@ def test_molchan_runs_from_no_alarm_to_all_alarm_and_perfect_forecast_hugs_the_a
     pts = molchan_points(score, label)
     assert pts[0] == (0.0, 1.0) and pts[-1] == (1.0, 0.0)
     assert (0.5, 0.0) in pts
+
+
+def test_brier_skill_is_zero_for_the_base_rate_and_one_for_certainty():
+    y = np.array([1, 1, 1, 0, 0, 0, 0, 0], bool)
+    assert point_metrics(y, np.full(8, 3 / 8))["brier_skill"] == pytest.approx(0.0)
+    assert point_metrics(y, y.astype(float))["brier_skill"] == pytest.approx(1.0)
+    assert point_metrics(y, 1 - y.astype(float))["brier_skill"] < 0          # confidently wrong
+    hand = 1 - np.mean((np.full(8, 0.5) - y) ** 2) / (3 / 8 * 5 / 8)
+    assert point_metrics(y, np.full(8, 0.5))["brier_skill"] == pytest.approx(hand)
+
+
+def test_molchan_area_skill_is_one_half_for_ties_one_for_a_perfect_order():
+    from thermoquake.evaluation.metrics import molchan_area_skill
+
+    y = np.array([1, 1, 0, 0, 0, 0], bool)
+    assert molchan_area_skill(molchan_points(np.full(6, 0.3), y)) == pytest.approx(0.5)
+    assert molchan_area_skill(molchan_points(y.astype(float), y)) == pytest.approx(1 - 0.5 * 2 / 6)
+    assert molchan_area_skill(molchan_points(1 - y.astype(float), y)) < 0.5
+    rng = np.random.default_rng(3)
+    skills = [molchan_area_skill(molchan_points(rng.random(200), rng.random(200) < 0.3)) for _ in range(50)]
+    assert abs(np.mean(skills) - 0.5) < 0.02

@@ -5,7 +5,7 @@ dicts of :func:`thermoquake.evaluation.metrics.evaluate` (value and 95 % interva
 event groups for every metric, majority and chance baselines, confusion matrix, counts).
 Windows: one score per sample, its days' maximum probability (``any``: the paper's alarm
 if any day is classified 1) or mean. ``molchan``: (alarm fraction, miss rate) points of the
-window scores (any rule).
+window scores (any rule), ``molchan_area_skill`` their area skill (0.5 = random).
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ def metrics_document(sample_ids: Sequence[str], labels: np.ndarray, groups: Sequ
         label, score, g = window_scores(sample_ids, y, groups, prob, rule)
         doc[f"window_{rule}"] = M.evaluate(label, score, g, threshold, n_boot, seed)
     label, score, _ = window_scores(sample_ids, y, groups, prob, "any")
-    doc["molchan"] = [list(p) for p in M.molchan_points(score, label)]
+    points = M.molchan_points(score, label)
+    doc["molchan"] = [list(p) for p in points]
+    doc["molchan_area_skill"] = M.molchan_area_skill(points)
     doc["baselines_models"] = {k: M.evaluate(y, v, groups, threshold, n_boot, seed) for k, v in baselines.items()}
     return doc

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 METRIC_NAMES = ("accuracy", "recall", "specificity", "balanced_accuracy", "mcc", "roc_auc", "brier",
-                "probability_gain")
-"""``recall`` is the paper's A1 (earthquake days right), ``specificity`` its A2."""
+                "brier_skill", "probability_gain")
+"""``recall`` is the paper's A1 (earthquake days right), ``specificity`` its A2; ``brier_skill``
+is 1 - Brier / Brier of the base rate (0 = no better than climatology, 1 = perfect)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ def point_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float = 0.5) 
     out = threshold_metrics(Confusion.of(y, p >= threshold))
     out["roc_auc"] = roc_auc(y, p)
     out["brier"] = brier(y, p)
+    base_rate = float(y.mean()) if y.size else float("nan")
+    out["brier_skill"] = (1 - out["brier"] / (base_rate * (1 - base_rate)) if 0 < base_rate < 1
+                          else float("nan"))
     return {k: out[k] for k in METRIC_NAMES}
 
 
@@ -143,7 +147,7 @@ def baselines(y_true: np.ndarray) -> dict[str, dict[str, float]]:
     maj = point_metrics(y, majority.astype(float))
     chance = {"accuracy": base_rate ** 2 + (1 - base_rate) ** 2, "recall": base_rate,
               "specificity": 1 - base_rate, "balanced_accuracy": 0.5, "mcc": 0.0, "roc_auc": 0.5,
-              "brier": base_rate * (1 - base_rate), "probability_gain": 1.0}
+              "brier": base_rate * (1 - base_rate), "brier_skill": 0.0, "probability_gain": 1.0}
     return {"majority": maj, "chance": chance}
 
 
@@ -201,3 +205,11 @@ def molchan_points(window_score: np.ndarray, window_label: np.ndarray) -> list[t
         alarm = s >= t
         points.append((float(alarm.mean()), float(1 - (alarm & y).sum() / y.sum())))
     return points
+
+
+def molchan_area_skill(points: Sequence[tuple[float, float]]) -> float:
+    """Area skill of a Molchan diagram: 1 - the area under its points (joined by straight lines,
+    which is what a random order within tied scores gives). 0.5 = a random forecast, 1 = every
+    earthquake window alarmed before any other, below 0.5 = worse than random."""
+    pts = np.asarray(points, float)
+    return float(1 - np.sum(np.diff(pts[:, 0]) * (pts[1:, 1] + pts[:-1, 1]) / 2))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 ROWS = (("accuracy", "A"), ("recall", "A1"), ("specificity", "A2"), ("balanced_accuracy", "BA"),
-        ("mcc", "MCC"), ("roc_auc", "AUC"), ("brier", "Brier"), ("probability_gain", "gain"))
+        ("mcc", "MCC"), ("roc_auc", "AUC"), ("brier", "Brier"), ("brier_skill", "BSS"),
+        ("probability_gain", "gain"))
 
 
 def _cell(m: dict) -> str:
