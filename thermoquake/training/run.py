@@ -90,6 +90,7 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
                                 if "mask" in normaliser.channels else None)
         return np.concatenate([x, ax]), np.concatenate([y, ay]), {"added": int(len(ay))}
     from thermoquake.gan import generate, train_gan
+    from thermoquake.gan.memorisation import memorisation
 
     xs, ys, note = [x], [y], {"added": 0, "per_class": {}}
     for label in (0, 1):
@@ -105,6 +106,8 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
         fake = fake[keep]
         note["per_class"][str(label)] = {"generated": int(len(keep)), "accepted": int(keep.sum()),
                                          "gan": str(model_dir)}
+        if len(fake):        # do the accepted images copy training images? (leave-one-out reference)
+            note["per_class"][str(label)]["memorisation"] = memorisation(fake, real).as_dict()
         if len(fake):
             xs.append(encode_all(normaliser, fake, None))
             ys.append(np.full(len(fake), label, y.dtype))
