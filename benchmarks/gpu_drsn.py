@@ -12,6 +12,7 @@ GPU (not yet measured): ``KERAS_BACKEND`` is set from ``--backend`` before Keras
     python benchmarks/gpu_drsn.py --backend jax --size 256 --width 1.0 --batch 64 [--mixed-bfloat16]
 CPU proof that it runs (tiny):
     .venv/bin/python benchmarks/gpu_drsn.py --backend tensorflow --size 32 --width 0.25 --batch 8 --steps 2 --repeat 3
+    (the same with --backend jax runs too: jax[cpu] comes with the dev extra)
 """
 
 from __future__ import annotations
