@@ -35,7 +35,7 @@ def experiment() -> None:
               help="Write the metrics document (metrics.json schema) here too.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
 def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
-              batch_size, learning_rate, gan_steps, catalog_path, n_events, size, reference_years, radius_km,
+              batch_size, learning_rate, gan_steps, gan_width, catalog_path, n_events, size, reference_years, radius_km,
               out_dir, json_path, progress) -> None:
     """Build a SYNTHETIC benchmark and score a model on it, end to end.
 
@@ -54,7 +54,7 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
 
     years = parse_year_range(None, None, reference_years)
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
-                         batch_size, learning_rate, gan_steps, final_model=False)
+                         batch_size, learning_rate, gan_steps, final_model=False, gan_width=gan_width)
     out_dir = out_dir or Path("experiments") / (f"synthetic-k{anomaly_k:g}-w{window}-e{n_events}-{size}km-"
                                                 f"{reference_years}-s{seed}")
     study = SyntheticStudy(anomaly_k=anomaly_k, n_events=n_events, size=size, first_year=years.start,
@@ -87,12 +87,13 @@ TABLE_METRICS = (("accuracy", "A"), ("recall", "A1"), ("specificity", "A2"), ("b
 @click.option("--width", type=float, default=0.25, show_default=True)
 @click.option("--epochs", type=int, default=40, show_default=True)
 @click.option("--gan-steps", type=int, default=200, show_default=True)
+@click.option("--gan-width", type=click.FloatRange(min=0, min_open=True), default=0.125, show_default=True)
 @click.option("--folds", type=int, default=4, show_default=True)
 @click.option("--channels", default="lst,mask", show_default=True,
               help="Model inputs (the paper's: LST images only); add retira with --augment-with classic.")
 @click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON.")
 def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path | None, seed: int, width: float,
-                 epochs: int, gan_steps: int, folds: int, channels: str, as_json: bool) -> None:
+                 epochs: int, gan_steps: int, gan_width: float, folds: int, channels: str, as_json: bool) -> None:
     """Tables 2 and 3 of the paper in its layout, from our runs, with intervals.
 
     Table 2: DRSN per window, without -> with augmentation. Table 3: CNN / ResNet / DRSN
@@ -110,7 +111,7 @@ def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path 
         if (w, m, a) in docs:
             continue
         config = make_config(str(w), m, a, folds, "grouped", None, seed, tuple(channels.split(",")), width,
-                             epochs, 8, 1e-3, gan_steps, final_model=False)
+                             epochs, 8, 1e-3, gan_steps, final_model=False, gan_width=gan_width)
         docs[(w, m, a)] = train_window(workdir, config, runs_dir / f"{config.run_name}-{config.digest}",
                                        gan_cache=runs_dir / "gan-cache").metrics
     if as_json:

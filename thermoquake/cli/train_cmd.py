@@ -42,6 +42,8 @@ def train_options(f):
         click.option("--learning-rate", type=float, default=1e-3, show_default=True),
         click.option("--gan-steps", type=click.IntRange(min=1), default=200, show_default=True,
                      help="--augment gan: training steps of each per-class GAN."),
+        click.option("--gan-width", type=click.FloatRange(min=0, min_open=True), default=0.125, show_default=True,
+                     help="--augment gan: channel multiplier of each per-class GAN (1.0 = the paper's)."),
         click.option("--catalog", "catalog_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
                      help="Catalogue for the clustering baseline (alarm after a recent nearby quake)."),
     ]
@@ -51,12 +53,12 @@ def train_options(f):
 
 
 def make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
-                batch_size, learning_rate, gan_steps, final_model: bool = True):
+                batch_size, learning_rate, gan_steps, final_model: bool = True, gan_width: float = 0.125):
     from thermoquake.training.config import TrainConfig
 
     return TrainConfig(window=int(window), model=model_kind, augment=augment, folds=folds, split=split,
                        test_from=test_from, seed=seed, channels=channels, width=width, epochs=epochs,
-                       batch_size=batch_size, learning_rate=learning_rate, gan_steps=gan_steps,
+                       batch_size=batch_size, learning_rate=learning_rate, gan_steps=gan_steps, gan_width=gan_width,
                        final_model=final_model)
 
 
@@ -81,7 +83,7 @@ def load_quakes(catalog_path: Path | None):
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @json_option
 def train(workdir: Path, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
-          batch_size, learning_rate, gan_steps, catalog_path, out_dir, no_final_model, gan_cache, progress,
+          batch_size, learning_rate, gan_steps, gan_width, catalog_path, out_dir, no_final_model, gan_cache, progress,
           as_json) -> None:
     """Train and cross-validate one classifier for one forecast window.
 
@@ -98,7 +100,7 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
     from thermoquake.training.run import train_window
 
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
-                         batch_size, learning_rate, gan_steps, not no_final_model)
+                         batch_size, learning_rate, gan_steps, not no_final_model, gan_width)
     out_dir = out_dir or Path("models") / config.run_name
     show = sys.stderr.isatty() if progress is None else progress
     n = 1 if split == "chronological" else folds
