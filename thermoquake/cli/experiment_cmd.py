@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.train_cmd import WINDOW_CHOICES, make_config, print_metrics, train_options
-from thermoquake.training.config import MODEL_KINDS
+from thermoquake.cli.train_cmd import make_config, print_metrics, train_options
+from thermoquake.training.config import MODEL_KINDS, TrainConfig
 
 
 @click.group()
@@ -83,12 +83,13 @@ TABLE_METRICS = (("accuracy", "A"), ("recall", "A1"), ("specificity", "A2"), ("b
               help="The augmentation of the 'after' columns.")
 @click.option("--runs", "runs_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Where the runs go (finished runs are reused) [default: WORKDIR/../paper-runs].")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--width", type=float, default=0.25, show_default=True)
-@click.option("--epochs", type=int, default=40, show_default=True)
-@click.option("--gan-steps", type=int, default=200, show_default=True)
-@click.option("--gan-width", type=click.FloatRange(min=0, min_open=True), default=0.125, show_default=True)
-@click.option("--folds", type=int, default=4, show_default=True)
+@click.option("--seed", type=int, default=TrainConfig.seed, show_default=True)
+@click.option("--width", type=float, default=TrainConfig.width, show_default=True)
+@click.option("--epochs", type=int, default=TrainConfig.epochs, show_default=True)
+@click.option("--gan-steps", type=int, default=TrainConfig.gan_steps, show_default=True)
+@click.option("--gan-width", type=click.FloatRange(min=0, min_open=True), default=TrainConfig.gan_width,
+              show_default=True)
+@click.option("--folds", type=int, default=TrainConfig.folds, show_default=True)
 @click.option("--channels", default="lst,mask", show_default=True,
               help="Model inputs (the paper's: LST images only); add retira with --augment-with classic.")
 @click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON.")

@@ -10,7 +10,7 @@ import click
 
 from thermoquake.cli.options import json_option
 from thermoquake.dataset.windows import WINDOWS
-from thermoquake.training.config import AUGMENTATIONS, MODEL_KINDS, SPLITS
+from thermoquake.training.config import AUGMENTATIONS, MODEL_KINDS, SPLITS, TrainConfig
 
 WINDOW_CHOICES = click.Choice([str(w) for w in WINDOWS])
 
@@ -21,30 +21,35 @@ def _channels(ctx, param, value: str) -> tuple[str, ...]:
 
 def train_options(f):
     """The options of a training run, shared by ``train`` and ``experiment synthetic``."""
+    d = TrainConfig  # every default is the configuration's own
+    positive = click.FloatRange(min=0, min_open=True)
     options = [
-        click.option("--window", type=WINDOW_CHOICES, required=True, help="Forecast window N, days (N-1 images)."),
-        click.option("--model", "model_kind", type=click.Choice(MODEL_KINDS), default="drsn", show_default=True),
-        click.option("--augment", type=click.Choice(AUGMENTATIONS), default="none", show_default=True,
+        click.option("--window", type=WINDOW_CHOICES, required=True,
+                     help="Forecast window N, days (N-1 images)."),
+        click.option("--model", "model_kind", type=click.Choice(MODEL_KINDS), default=d.model,
+                     show_default=True),
+        click.option("--augment", type=click.Choice(AUGMENTATIONS), default=d.augment, show_default=True,
                      help="Fitted and applied inside each training fold only."),
-        click.option("--folds", type=click.IntRange(min=2), default=4, show_default=True,
+        click.option("--folds", type=click.IntRange(min=2), default=d.folds, show_default=True,
                      help="K folds grouped by event (a matched control stays with its event)."),
-        click.option("--split", type=click.Choice(SPLITS), default="grouped", show_default=True),
+        click.option("--split", type=click.Choice(SPLITS), default=d.split, show_default=True),
         click.option("--test-from", type=int, default=None, metavar="YEAR",
                      help="chronological: events of YEAR and later are the test set."),
-        click.option("--seed", type=int, default=0, show_default=True),
-        click.option("--channels", callback=_channels, default="lst,mask,retira", show_default=True,
-                     help="Model inputs: lst (deg C minus the image mean, scaled), mask (validity), retira "
-                          "(R; needs thermoquake rst). --augment gan takes lst,mask."),
-        click.option("--width", type=click.FloatRange(min=0, min_open=True), default=0.25, show_default=True,
+        click.option("--seed", type=int, default=d.seed, show_default=True),
+        click.option("--channels", callback=_channels, default=",".join(d.channels), show_default=True,
+                     help="Model inputs: lst (deg C minus the image mean, scaled), mask (validity), "
+                          "retira (R; needs thermoquake rst). --augment gan takes lst,mask."),
+        click.option("--width", type=positive, default=d.width, show_default=True,
                      help="Network channel multiplier (1.0 = full size; small for CPUs)."),
-        click.option("--epochs", type=click.IntRange(min=1), default=40, show_default=True),
-        click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True),
-        click.option("--learning-rate", type=float, default=1e-3, show_default=True),
-        click.option("--gan-steps", type=click.IntRange(min=1), default=200, show_default=True,
+        click.option("--epochs", type=click.IntRange(min=1), default=d.epochs, show_default=True),
+        click.option("--batch-size", type=click.IntRange(min=1), default=d.batch_size, show_default=True),
+        click.option("--learning-rate", type=float, default=d.learning_rate, show_default=True),
+        click.option("--gan-steps", type=click.IntRange(min=1), default=d.gan_steps, show_default=True,
                      help="--augment gan: training steps of each per-class GAN."),
-        click.option("--gan-width", type=click.FloatRange(min=0, min_open=True), default=0.125, show_default=True,
+        click.option("--gan-width", type=positive, default=d.gan_width, show_default=True,
                      help="--augment gan: channel multiplier of each per-class GAN (1.0 = the paper's)."),
-        click.option("--catalog", "catalog_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+        click.option("--catalog", "catalog_path", default=None,
+                     type=click.Path(dir_okay=False, path_type=Path),
                      help="Catalogue for the clustering baseline (alarm after a recent nearby quake)."),
     ]
     for option in reversed(options):
@@ -53,9 +58,8 @@ def train_options(f):
 
 
 def make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
-                batch_size, learning_rate, gan_steps, final_model: bool = True, gan_width: float = 0.125):
-    from thermoquake.training.config import TrainConfig
-
+                batch_size, learning_rate, gan_steps, final_model: bool = True,
+                gan_width: float = TrainConfig.gan_width) -> TrainConfig:
     return TrainConfig(window=int(window), model=model_kind, augment=augment, folds=folds, split=split,
                        test_from=test_from, seed=seed, channels=channels, width=width, epochs=epochs,
                        batch_size=batch_size, learning_rate=learning_rate, gan_steps=gan_steps, gan_width=gan_width,
