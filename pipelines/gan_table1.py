@@ -74,6 +74,9 @@ def main() -> None:
     parser.add_argument("--train", type=int, default=32)
     parser.add_argument("--n", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--base", choices=("mean", "none"), default="mean",
+                        help="GAN temperature encoding: departures from the training mean field, or the "
+                             "paper's whole-field scaling (thermoquake.gan.normalise)")
     parser.add_argument("--out", type=Path, default=Path("gan-table1"))
     args = parser.parse_args()
     from thermoquake.gan import generate, train_gan
@@ -83,19 +86,21 @@ def main() -> None:
     grid = EpicentreGrid(31.0, 103.4, args.size)
     rows, memo = [], {}
     for label, fusion in (("dcgan", False), ("improved", True)):
-        model = args.out / f"{label}-w{args.width:g}-s{args.seed}"
+        model = args.out / f"{label}-w{args.width:g}-s{args.seed}-{args.base}"
         train_gan(train, model, width=args.width, fusion=fusion, steps=args.steps, batch_size=args.batch,
-                  seed=args.seed, checkpoint_every=max(1, args.steps // 4), progress=True, synthetic=True)
+                  seed=args.seed, base=args.base, checkpoint_every=max(1, args.steps // 4), progress=True, synthetic=True)
         images = generate(model, args.n, seed=args.seed + 1000)
         memo[label] = memorisation(images, train, heldout).as_dict()
         for i, image in enumerate(images):
             rows.append(ValidationRow(label, Path(f"{label}_{i}"), gate(image, real, reference, grid)))
     print(f"SYNTHETIC site, {args.size}x{args.size}, {args.train} training days, {args.steps} steps, "
-          f"width {args.width:g}, batch {args.batch}, seed {args.seed}")
+          f"width {args.width:g}, batch {args.batch}, seed {args.seed}, base {args.base}")
     print(format_table(rows))
     for label, m in memo.items():
         print(f"memorisation {label}: nearest training image {m['generated_k']:.2f} K vs held-out real "
-              f"{m['real_k']:.2f} K (ratio {m['ratio']:.2f}; {m['copies']:.0%} closer than any held-out day)")
+              f"{m['real_k']:.2f} K (ratio {m['ratio']:.2f}; {m['copies']:.0%} closer than any held-out day); "
+              f"diversity {m['generated_spread_k']:.2f} K between two generated vs {m['real_spread_k']:.2f} K "
+              f"between two held-out days (ratio {m['diversity']:.2f})")
     data = rows_as_json(rows) | {"memorisation": memo, "synthetic": True,
                                  "arguments": {k: str(v) for k, v in vars(args).items()}}
     write_text_atomic(args.out / "table1.json", json.dumps(data, indent=2) + "\n")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.ndimage import gaussian_filter
 
-from thermoquake.gan.memorisation import memorisation, nearest_distances
+from thermoquake.gan.memorisation import median_pairwise_distance, memorisation, nearest_distances
 
 
 def _days(n: int, seed: int, size: int = 32) -> np.ndarray:
@@ -42,3 +42,21 @@ def test_leave_one_out_never_compares_an_image_with_itself():
     train = _days(3, 5)
     assert (nearest_distances(train, train, leave_one_out=True) > 0.1).all()
     assert (nearest_distances(train, train) == 0).all()
+
+
+def test_mode_collapse_to_the_mean_field_is_low_diversity_but_new_days_are_not():
+    train, heldout, new = _days(12, 1), _days(6, 2), _days(6, 3)
+    collapsed = np.repeat(train.mean(axis=0)[None], 6, axis=0) + np.random.default_rng(5).normal(0, 0.01, (6, 32, 32))
+    m_collapsed = memorisation(collapsed, train, heldout)
+    m_new = memorisation(new, train, heldout)
+    assert m_collapsed.ratio > 0.5          # not a copy of any one training image ...
+    assert m_collapsed.diversity < 0.1      # ... but every image alike
+    assert 0.7 < m_new.diversity < 1.4
+    assert m_new.real_spread_k == pytest.approx(median_pairwise_distance(heldout))
+
+
+def test_median_pairwise_distance_needs_two_comparable_images():
+    assert np.isnan(median_pairwise_distance(_days(1, 1)))
+    two = np.zeros((2, 4, 4))
+    two[1, 0, 0] = 4.0
+    assert median_pairwise_distance(two) == pytest.approx(nearest_distances(two[:1], two[1:])[0])

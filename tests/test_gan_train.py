@@ -133,6 +133,30 @@ def test_other_parameters_or_data_in_the_same_model_directory_are_refused(traine
         train_gan(tiny_images(seed=9), trained, steps=8, checkpoint_every=4, **KW)
 
 
+def test_a_model_directory_from_before_the_base_option_resumes_as_whole_field_scaling(tmp_path):
+    from thermoquake.gan import train_gan
+    from thermoquake.gan.normalise import load_normalisation
+
+    old = tmp_path / "old"
+    train_gan(tiny_images(), old, steps=2, checkpoint_every=2, base="none", **KW)
+    record = json.loads((old / "training.json").read_text())
+    del record["parameters"]["base"]                          # as written before the option existed
+    (old / "training.json").write_text(json.dumps(record))
+    train_gan(tiny_images(), old, steps=4, checkpoint_every=2, base="none", **KW)     # resumes
+    assert json.loads((old / "training.json").read_text())["steps_done"] == 4
+    assert load_normalisation(old).base == "none"
+    with pytest.raises(ThermoquakeError, match="base was 'none', now 'mean'"):
+        train_gan(tiny_images(), old, steps=4, checkpoint_every=2, **KW)
+
+
+def test_the_default_model_learns_departures_from_the_mean_field(trained):
+    from thermoquake.gan.normalise import load_normalisation
+
+    norm = load_normalisation(trained)
+    assert norm.base == "mean"
+    np.testing.assert_allclose(norm.base_c, np.nanmean(tiny_images(), axis=0), atol=1e-4)
+
+
 def test_bad_training_arrays_are_one_line_errors(tmp_path):
     from thermoquake.gan import train_gan
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from thermoquake.gan.normalise import BASES
+
 
 @click.group()
 def augment() -> None:
@@ -26,6 +28,9 @@ def augment() -> None:
 @click.option("--width", type=float, default=1.0, show_default=True,
               help="Channel multiplier; 1.0 = the paper's model (GPU), 0.125 trains on a CPU.")
 @click.option("--no-fusion", is_flag=True, help="The plain DCGAN baseline (no feature-fusion layer).")
+@click.option("--base", type=click.Choice(BASES), default="mean", show_default=True,
+              help="mean: generate departures from the training images' per-pixel mean field (one "
+                   "site's images); none: the paper's whole-field scaling.")
 @click.option("--steps", type=click.IntRange(min=1), default=1000, show_default=True, help="Training steps.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -35,7 +40,7 @@ def augment() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="tqdm progress bar.")
 def train(workdir: Path, selection: str | None, model_dir: Path | None, width: float, no_fusion: bool,
-          steps: int, batch_size: int, seed: int, checkpoint_every: int, dry_run: bool, as_json: bool,
+          base: str, steps: int, batch_size: int, seed: int, checkpoint_every: int, dry_run: bool, as_json: bool,
           progress: bool) -> None:
     """Train the (improved) DCGAN on target images of a preprocess workdir.
 
@@ -50,7 +55,7 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
     if model_dir is None:
         model_dir = workdir / "gan" / f"{'improved' if fusion else 'plain'}-w{width:g}-s{seed}"
     summary = {"model_dir": str(model_dir), "images": len(paths), "width": width, "fusion": fusion,
-               "steps": steps, "batch_size": batch_size, "seed": seed}
+               "base": base, "steps": steps, "batch_size": batch_size, "seed": seed}
     if dry_run:
         summary["dry_run"] = True
         summary["paths"] = [str(p) for p in paths]
@@ -61,7 +66,7 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
     from thermoquake.gan import train_gan
 
     train_gan(images, model_dir, width=width, fusion=fusion, steps=steps, batch_size=batch_size, seed=seed,
-              checkpoint_every=checkpoint_every, progress=progress and not as_json, synthetic=synthetic,
+              base=base, checkpoint_every=checkpoint_every, progress=progress and not as_json, synthetic=synthetic,
               sources=[str(p.relative_to(workdir)) for p in paths])
     summary["synthetic"] = synthetic
     if as_json:

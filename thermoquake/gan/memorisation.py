@@ -7,6 +7,11 @@ the GAN never saw to *their* nearest training image. Without held-out images (in
 training fold the test images are off limits) each training image's distance to its nearest
 *other* training image stands in (leave one out).
 
+The opposite failure, mode collapse (every generated image alike, e.g. the training set's
+mean field), sits *far* from any single training image and so passes the copying test; the
+diversity figure catches it: the median distance between two generated images against the
+median distance between two real reference images.
+
 Distances are root-mean-square differences in K over the pixels valid in both images, after
 removing each image's mean over those pixels, so a uniformly warmer day is not "far" from
 its pattern. Images are ``(N, H, W)`` float arrays in deg C, NaN = no data.
@@ -50,18 +55,33 @@ def nearest_distances(images_c: np.ndarray, train_c: np.ndarray, leave_one_out: 
     return out
 
 
+def median_pairwise_distance(images_c: np.ndarray) -> float:
+    """Median distance (K, module doc) over all pairs of an ``(N, H, W)`` stack; NaN below 2
+    comparable images."""
+    images = np.asarray(images_c, np.float64)
+    d = [_pair_distance(images[i], images[j]) for i in range(len(images)) for j in range(i + 1, len(images))]
+    d = [x for x in d if np.isfinite(x)]
+    return float(np.median(d)) if d else float("nan")
+
+
 @dataclass(frozen=True)
 class Memorisation:
     """``generated_k``/``real_k``: median nearest-training-image distances (K) of the generated
     images and of the real reference images (held out, or leave-one-out training images);
     ``ratio`` = generated / real (about 1 or above: no sign of copying; well below 1: the
     generated images sit closer to training images than real images do); ``copies`` = the
-    fraction of generated images closer to a training image than the closest real one."""
+    fraction of generated images closer to a training image than the closest real one.
+    ``generated_spread_k``/``real_spread_k``: median distance between two generated / two real
+    reference images (K); ``diversity`` = their ratio (about 1: as varied as real days; well
+    below 1: mode collapse)."""
 
     generated_k: float
     real_k: float
     ratio: float
     copies: float
+    generated_spread_k: float = float("nan")
+    real_spread_k: float = float("nan")
+    diversity: float = float("nan")
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -80,4 +100,8 @@ def memorisation(generated_c: np.ndarray, train_c: np.ndarray,
         nan = float("nan")
         return Memorisation(nan, nan, nan, nan)
     g, r = float(np.median(gen)), float(np.median(real))
-    return Memorisation(g, r, g / r if r > 0 else float("inf"), float(np.mean(gen < real.min())))
+    g_spread = median_pairwise_distance(generated_c)
+    r_spread = median_pairwise_distance(heldout_c if heldout_c is not None else train_c)
+    diversity = g_spread / r_spread if r_spread > 0 else float("nan")
+    return Memorisation(g, r, g / r if r > 0 else float("inf"), float(np.mean(gen < real.min())),
+                        g_spread, r_spread, diversity)

@@ -1,48 +1,94 @@
 """deg C images with NaN <-> the GAN's two channels, and the statistics saved with a model.
 
 A training set of ``(n, H, W)`` float32 deg C images (NaN = masked / cloudy) becomes
-``(n, H, W, 2)`` float32: channel 0 the temperature mapped linearly so that the training
-set's 1st percentile is -0.9 and its 99th is +0.9 (room left for tanh), 0 (the mid value, not
-a cold one) where masked; channel 1 the validity, +1 data / -1 no data. The discriminator
-never sees channel 0 where channel 1 says no data (:class:`~thermoquake.gan.layers.ValidityGate`),
-so clouds are never learned as temperatures. Back: validity > 0 -> data, else NaN.
+``(n, H, W, 2)`` float32: channel 0 the temperature, channel 1 the validity, +1 data / -1
+no data. Channel 0 is 0 (the mid value, not a cold one) where masked; the discriminator never
+sees it there (:class:`~thermoquake.gan.layers.ValidityGate`), so clouds are never learned as
+temperatures. Back: validity > 0 -> data, else NaN.
+
+Two encodings of the temperature (``base``):
+
+* ``"none"`` (the paper's): T mapped linearly so that the training set's 1st percentile is
+  -0.9 and its 99th +0.9 (room left for tanh). The generator must draw the whole field,
+  terrain included.
+* ``"mean"``: the per-pixel mean of the training images (the site's mean field, ``(H, W)``
+  deg C, saved with the model) is taken off first, and the departures are mapped so that their
+  1st / 99th percentiles are -0.5 / +0.5: tanh then reaches twice those departures, so
+  anomalies in the tails are not clipped. The generator draws departures from the site's
+  mean field (as RST reads images), and the terrain comes back exactly. Meant for one site's
+  images; over several sites the mean field is a fixed offset and helps little.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from thermoquake.atomic import write_text_atomic
+from thermoquake.atomic import atomic_path, write_text_atomic
 from thermoquake.errors import ThermoquakeError
 
 NORMALISATION_FILE = "normalisation.json"
+BASE_FILE = "normalisation_base.npy"
+BASES = ("none", "mean")
 PERCENTILES = (1.0, 99.0)
 TARGET = 0.9
-"""The percentiles map to -TARGET and +TARGET."""
+"""base "none": the percentiles map to -TARGET and +TARGET."""
+RESIDUAL_TARGET = 0.5
+"""base "mean": the departures' percentiles map to -RESIDUAL_TARGET and +RESIDUAL_TARGET."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Normalisation:
-    """Linear deg C <-> -1..1 map: ``lo_c`` -> -0.9, ``hi_c`` -> +0.9 (deg C).
+    """Linear deg C <-> -1..1 map, after taking off ``base_c`` (``base="mean"``).
 
-    ``valid_fraction``: fraction of training pixels with data (0..1), for the record.
+    ``lo_c``/``hi_c``: the 1st / 99th percentiles of the training images (deg C; the colour
+    scale of sample grids, and the map itself when ``base="none"``). ``valid_fraction``:
+    fraction of training pixels with data (0..1). ``base_c``: ``(H, W)`` deg C mean field
+    (``base="mean"``), None otherwise; ``departure_lo_k``/``departure_hi_k``: the 1st / 99th
+    percentiles of ``T - base_c`` (K).
     """
 
     lo_c: float
     hi_c: float
     valid_fraction: float
+    base: str = "none"
+    base_c: np.ndarray | None = None
+    departure_lo_k: float | None = None
+    departure_hi_k: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.base not in BASES:
+            raise ValueError(f"base must be one of {', '.join(BASES)}, got {self.base!r}")
+        if (self.base == "mean") != (self.base_c is not None):
+            raise ValueError("base 'mean' needs base_c (and 'none' takes none)")
+
+    @property
+    def _lo_hi_target(self) -> tuple[float, float, float]:
+        if self.base == "mean":
+            return float(self.departure_lo_k), float(self.departure_hi_k), RESIDUAL_TARGET
+        return self.lo_c, self.hi_c, TARGET
 
     @property
     def centre_c(self) -> float:
-        return 0.5 * (self.lo_c + self.hi_c)
+        """The value (deg C, or K of departure with ``base="mean"``) that encodes to 0."""
+        lo, hi, _ = self._lo_hi_target
+        return 0.5 * (lo + hi)
 
     @property
     def half_range_c(self) -> float:
-        return 0.5 * (self.hi_c - self.lo_c) / TARGET
+        """K per unit of the encoded temperature."""
+        lo, hi, target = self._lo_hi_target
+        return 0.5 * (hi - lo) / target
+
+    def _offset(self, shape: tuple[int, ...]) -> np.ndarray | float:
+        if self.base_c is None:
+            return self.centre_c
+        if tuple(shape[-2:]) != self.base_c.shape:
+            raise ValueError(f"images are {tuple(shape[-2:])}, the model's mean field is {self.base_c.shape}")
+        return self.base_c + self.centre_c
 
     def encode(self, images_c: np.ndarray) -> np.ndarray:
         """``(n, H, W)`` deg C, NaN masked -> ``(n, H, W, 2)`` float32 (temperature, validity)."""
@@ -50,39 +96,82 @@ class Normalisation:
         if values.ndim != 3:
             raise ValueError(f"expected (n, H, W) images, got shape {values.shape}")
         valid = np.isfinite(values)
-        temperature = np.where(valid, (values - self.centre_c) / self.half_range_c, 0.0)
+        temperature = np.where(valid, (values - self._offset(values.shape)) / self.half_range_c, 0.0)
         return np.stack([temperature, np.where(valid, 1.0, -1.0)], axis=-1).astype(np.float32)
 
     def decode(self, channels: np.ndarray) -> np.ndarray:
         """``(n, H, W, 2)`` generator output -> ``(n, H, W)`` float32 deg C, NaN where validity <= 0."""
         values = np.asarray(channels, dtype=np.float32)
-        temperature = values[..., 0] * self.half_range_c + self.centre_c
+        temperature = values[..., 0] * self.half_range_c + self._offset(values.shape[:-1])
         return np.where(values[..., 1] > 0, temperature, np.nan).astype(np.float32)
 
 
-def fit_normalisation(images_c: np.ndarray) -> Normalisation:
-    """Statistics of a training set ``(n, H, W)`` deg C (valid pixels only)."""
+def _percentiles(values: np.ndarray) -> tuple[float, float]:
+    lo, hi = (float(v) for v in np.percentile(values, PERCENTILES))
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    return lo, hi
+
+
+def mean_field(images_c: np.ndarray) -> np.ndarray:
+    """``(H, W)`` float32 deg C: the per-pixel mean of ``(n, H, W)`` images over their valid
+    samples; a pixel never valid takes the mean of all valid pixels (NaN if there is none)."""
+    values = np.asarray(images_c, dtype=np.float64)
+    valid = np.isfinite(values)
+    count = valid.sum(axis=0)
+    fill = float(values[valid].mean()) if valid.any() else np.nan
+    return np.where(count > 0, np.where(valid, values, 0.0).sum(axis=0) / np.maximum(count, 1),
+                    fill).astype(np.float32)
+
+
+def fit_normalisation(images_c: np.ndarray, base: str = "none") -> Normalisation:
+    """Statistics of a training set ``(n, H, W)`` deg C (valid pixels only).
+
+    ``base="mean"``: the per-pixel mean field over the images' valid samples (a pixel never
+    valid takes the mean of all valid pixels) is kept with the statistics.
+    """
+    if base not in BASES:
+        raise ValueError(f"base must be one of {', '.join(BASES)}, got {base!r}")
     values = np.asarray(images_c, dtype=np.float64)
     valid = np.isfinite(values)
     if not valid.any():
         raise ValueError("the training images have no valid pixel")
-    lo, hi = (float(v) for v in np.percentile(values[valid], PERCENTILES))
-    if hi <= lo:
-        lo, hi = lo - 0.5, hi + 0.5
-    return Normalisation(lo, hi, float(valid.mean()))
+    lo, hi = _percentiles(values[valid])
+    if base == "none":
+        return Normalisation(lo, hi, float(valid.mean()))
+    field = mean_field(values)
+    d_lo, d_hi = _percentiles((values - field)[valid])
+    return Normalisation(lo, hi, float(valid.mean()), "mean", field, d_lo, d_hi)
 
 
 def save_normalisation(model_dir: Path, norm: Normalisation) -> None:
-    write_text_atomic(Path(model_dir) / NORMALISATION_FILE,
-                      json.dumps(asdict(norm) | {"units": "degC"}, indent=2) + "\n")
+    """``normalisation.json`` (and, with ``base="mean"``, the mean field as ``.npy``)."""
+    model_dir = Path(model_dir)
+    record = {"lo_c": norm.lo_c, "hi_c": norm.hi_c, "valid_fraction": norm.valid_fraction,
+              "base": norm.base, "units": "degC"}
+    if norm.base_c is not None:
+        with atomic_path(model_dir / BASE_FILE) as tmp:
+            with open(tmp, "wb") as fh:
+                np.save(fh, norm.base_c.astype(np.float32), allow_pickle=False)
+        record |= {"base_file": BASE_FILE, "departure_lo_k": norm.departure_lo_k,
+                   "departure_hi_k": norm.departure_hi_k}
+    write_text_atomic(model_dir / NORMALISATION_FILE, json.dumps(record, indent=2) + "\n")
 
 
 def load_normalisation(model_dir: Path) -> Normalisation:
     path = Path(model_dir) / NORMALISATION_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Normalisation(float(data["lo_c"]), float(data["hi_c"]), float(data["valid_fraction"]))
-    except FileNotFoundError:
+        base = data.get("base", "none")
+        field, d_lo, d_hi = None, None, None
+        if base == "mean":
+            field = np.load(path.parent / data["base_file"], allow_pickle=False)
+            d_lo, d_hi = float(data["departure_lo_k"]), float(data["departure_hi_k"])
+        return Normalisation(float(data["lo_c"]), float(data["hi_c"]), float(data["valid_fraction"]),
+                             base, field, d_lo, d_hi)
+    except FileNotFoundError as err:
+        if Path(err.filename or "").name == BASE_FILE:
+            raise ThermoquakeError(f"{BASE_FILE} is missing beside it", path) from None
         raise ThermoquakeError("no normalisation.json: not a thermoquake GAN model directory", path.parent) from None
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise ThermoquakeError(f"cannot read the normalisation statistics: {err}", path) from None

@@ -27,7 +27,7 @@ import numpy as np
 
 from thermoquake.atomic import write_text_atomic
 from thermoquake.errors import ThermoquakeError
-from thermoquake.gan.normalise import fit_normalisation, save_normalisation
+from thermoquake.gan.normalise import BASES, fit_normalisation, save_normalisation
 
 TRAINING_FILE = "training.json"
 FORMAT_NAME = "thermoquake-gan"
@@ -35,6 +35,8 @@ FORMAT_VERSION = 1
 SAMPLE_COUNT = 16
 SAMPLE_STREAM = 2**31 - 1
 """Second seed word of the fixed sample-grid noise (steps never reach it)."""
+LEGACY_PARAMETERS = {"base": "none"}
+"""Parameters added since format version 1, as model directories made before them had them."""
 
 
 def fingerprint(images_c: np.ndarray) -> str:
@@ -60,8 +62,8 @@ def _check_parameters(model_dir: Path, parameters: dict[str, Any]) -> None:
     if not path.exists():
         return
     try:
-        old = json.loads(path.read_text(encoding="utf-8")).get("parameters", {})
-    except (OSError, ValueError, AttributeError) as err:
+        old = LEGACY_PARAMETERS | json.loads(path.read_text(encoding="utf-8")).get("parameters", {})
+    except (OSError, ValueError, AttributeError, TypeError) as err:
         raise ThermoquakeError(f"cannot be read as a GAN training description: {err}", path) from None
     diff = [k for k in sorted(set(old) | set(parameters)) if old.get(k) != parameters.get(k)]
     if diff:
@@ -84,8 +86,8 @@ def _finished(model_dir: Path, steps: int) -> bool:
 def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fusion: bool = True,
               steps: int = 1000, batch_size: int = 16, seed: int = 0, checkpoint_every: int = 100,
               progress: bool = False, latent_dim: int = 100, learning_rate: float = 2e-4,
-              beta_1: float = 0.5, synthetic: bool = False, sources: list[str] | None = None,
-              jit_compile: bool = False) -> Path:
+              beta_1: float = 0.5, base: str = "mean", synthetic: bool = False,
+              sources: list[str] | None = None, jit_compile: bool = False) -> Path:
     """Train a GAN on ``images_c`` and save it in ``model_dir``; resumes from its checkpoints.
 
     Args:
@@ -99,6 +101,9 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
         steps: total discriminator + generator updates.
         batch_size: images per step; seed: seeds initialisation, batches and noise.
         checkpoint_every: steps between checkpoints (and sample grids).
+        base: ``"mean"`` (default) the generator draws departures from the training images'
+            per-pixel mean field, saved with the model; ``"none"`` the paper's whole-field
+            scaling (:mod:`thermoquake.gan.normalise`).
         synthetic: the training images come from synthetic data (recorded, passed on to
             every generated image).
         sources: optional names of the training images (recorded in ``training.json``).
@@ -123,6 +128,8 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
 
     model_dir = Path(model_dir)
     values = _check_images(images_c, model_dir)
+    if base not in BASES:
+        raise ThermoquakeError(f"base must be one of {', '.join(BASES)}, got {base!r}", model_dir)
     for name, value in (("steps", steps), ("batch_size", batch_size), ("checkpoint_every", checkpoint_every)):
         if int(value) < 1:
             raise ThermoquakeError(f"{name} must be >= 1, got {value}", model_dir)
@@ -130,7 +137,7 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
     parameters = {"width": float(width), "fusion": bool(fusion), "batch_size": int(batch_size),
                   "seed": int(seed), "latent_dim": int(latent_dim), "image_size": int(image_size),
                   "learning_rate": float(learning_rate), "beta_1": float(beta_1),
-                  "n_images": int(values.shape[0]), "data_sha256": fingerprint(values)}
+                  "base": base, "n_images": int(values.shape[0]), "data_sha256": fingerprint(values)}
     _check_parameters(model_dir, parameters)
     if _finished(model_dir, steps):
         return model_dir
@@ -145,7 +152,7 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
         raise ThermoquakeError(str(err), model_dir) from None
     g_opt = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
     d_opt = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
-    norm = fit_normalisation(values)
+    norm = fit_normalisation(values, base)
     save_normalisation(model_dir, norm)
     encoded = norm.encode(values)
 
