@@ -220,3 +220,61 @@ def test_gan_cache_lets_another_classifier_reuse_the_fold_gans(tiny_study, tmp_p
     assert {g.name: (g / "generator.keras").stat().st_mtime_ns for g in cache.iterdir()} == stamps
     notes = [json.loads((tmp_path / m / "metrics.json").read_text())["augmentation"] for m in ("cnn", "drsn")]
     assert notes[0] == notes[1] and all(n["per_class"] for n in notes[0])
+
+
+def test_site_departures_take_off_each_sites_own_mean_field():
+    from thermoquake.training.run import site_departures
+
+    rng = np.random.default_rng(0)
+    terrain = {"A": rng.normal(0, 5, (8, 8)), "B": rng.normal(20, 5, (8, 8))}
+    sites = ["A", "A", "A", "B", "B"]
+    images = np.stack([terrain[s] + rng.normal(0, 1, (8, 8)) for s in sites]).astype(np.float32)
+    images[0, :2] = np.nan
+    departures, fields = site_departures(images, sites)
+    assert set(fields) == {"A", "B"}
+    np.testing.assert_allclose(fields["B"], images[3:].mean(axis=0), atol=1e-4)
+    np.testing.assert_allclose(np.nanmean(departures[:3], axis=0), 0.0, atol=1e-4)
+    assert np.isnan(departures[0, :2]).all() and np.abs(np.nan_to_num(departures)).max() < 5
+    back = departures + np.stack([fields[s] for s in sites])
+    np.testing.assert_allclose(back, images, atol=1e-4)
+
+
+def test_a_new_gan_option_at_its_old_value_keeps_earlier_run_names_and_directories():
+    import hashlib
+
+    from thermoquake.training.config import TrainConfig, comparable
+
+    config = TrainConfig(window=3)
+    before = {k: v for k, v in config.to_dict().items() if k not in ("final_model", "gan_base")}
+    assert config.digest == hashlib.sha256(json.dumps(before, sort_keys=True).encode()).hexdigest()[:8]
+    assert comparable(config.to_dict()) == before
+    assert TrainConfig(window=3, augment="gan", channels=("lst", "mask"), gan_base="site").digest != \
+        TrainConfig(window=3, augment="gan", channels=("lst", "mask")).digest
+
+
+def test_site_based_gan_augmentation_trains_on_departures_and_adds_images_of_the_sites(tiny_study, tmp_path,
+                                                                                       monkeypatch):
+    import thermoquake.gan.train as gan_train
+
+    work = tmp_path / "work64"
+    _run("preprocess", "--events", str(tiny_study / "events.csv"), "--controls", str(tiny_study / "controls.csv"),
+         "--hdf-dir", str(tiny_study / "hdf"), "--out", str(work), "--days-before", "2",
+         "--reference-years", "2008-2010", "--size", "64", "--workers", "0", "--no-progress")
+    seen: list[tuple[np.ndarray, str]] = []
+    real = gan_train.train_gan
+
+    def spy(images_c, model_dir, **kw):
+        seen.append((np.array(images_c), kw["base"]))
+        return real(images_c, model_dir, **kw)
+
+    monkeypatch.setattr(gan_train, "train_gan", spy)
+    out = tmp_path / "site-run"
+    _run("train", "--workdir", str(work), *FAST, "--augment", "gan", "--gan-base", "site", "--channels", "lst,mask",
+         "--gan-steps", "2", "--epochs", "1", "--out", str(out), "--no-final-model")
+    assert len(seen) == 4 and all(base == "mean" for _, base in seen)
+    for departures, _ in seen:               # each site's mean field is off: departures of a few K, not 20+ K
+        valid = departures[np.isfinite(departures)]
+        assert abs(valid.mean()) < 0.5 and np.percentile(np.abs(valid), 99) < 10
+    doc = json.loads((out / "metrics.json").read_text())
+    assert json.loads((out / "config.json").read_text())["train"]["gan_base"] == "site"
+    assert all(n["per_class"] for n in doc["augmentation"])

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from thermoquake.cli.train_cmd import make_config, print_metrics, train_options
-from thermoquake.training.config import MODEL_KINDS, TrainConfig
+from thermoquake.training.config import GAN_BASES, MODEL_KINDS, TrainConfig
 
 
 @click.group()
@@ -35,7 +35,7 @@ def experiment() -> None:
               help="Write the metrics document (metrics.json schema) here too.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
 def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
-              batch_size, learning_rate, gan_steps, gan_width, catalog_path, n_events, size, reference_years, radius_km,
+              batch_size, learning_rate, gan_steps, gan_width, gan_base, catalog_path, n_events, size, reference_years, radius_km,
               out_dir, json_path, progress) -> None:
     """Build a SYNTHETIC benchmark and score a model on it, end to end.
 
@@ -54,7 +54,8 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
 
     years = parse_year_range(None, None, reference_years)
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
-                         batch_size, learning_rate, gan_steps, final_model=False, gan_width=gan_width)
+                         batch_size, learning_rate, gan_steps, final_model=False, gan_width=gan_width,
+                         gan_base=gan_base)
     out_dir = out_dir or Path("experiments") / (f"synthetic-k{anomaly_k:g}-w{window}-e{n_events}-{size}km-"
                                                 f"{reference_years}-s{seed}")
     study = SyntheticStudy(anomaly_k=anomaly_k, n_events=n_events, size=size, first_year=years.start,
@@ -89,12 +90,14 @@ TABLE_METRICS = (("accuracy", "A"), ("recall", "A1"), ("specificity", "A2"), ("b
 @click.option("--gan-steps", type=int, default=TrainConfig.gan_steps, show_default=True)
 @click.option("--gan-width", type=click.FloatRange(min=0, min_open=True), default=TrainConfig.gan_width,
               show_default=True)
+@click.option("--gan-base", type=click.Choice(GAN_BASES), default=TrainConfig.gan_base, show_default=True,
+              help="none = the paper's GAN on whole images; site = departures from each site's mean field.")
 @click.option("--folds", type=int, default=TrainConfig.folds, show_default=True)
 @click.option("--channels", default="lst,mask", show_default=True,
               help="Model inputs (the paper's: LST images only); add retira with --augment-with classic.")
 @click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON.")
 def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path | None, seed: int, width: float,
-                 epochs: int, gan_steps: int, gan_width: float, folds: int, channels: str, as_json: bool) -> None:
+                 epochs: int, gan_steps: int, gan_width: float, gan_base: str, folds: int, channels: str, as_json: bool) -> None:
     """Tables 2 and 3 of the paper in its layout, from our runs, with intervals.
 
     Table 2: DRSN per window, without -> with augmentation. Table 3: CNN / ResNet / DRSN
@@ -112,7 +115,8 @@ def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path 
         if (w, m, a) in docs:
             continue
         config = make_config(str(w), m, a, folds, "grouped", None, seed, tuple(channels.split(",")), width,
-                             epochs, 8, 1e-3, gan_steps, final_model=False, gan_width=gan_width)
+                             epochs, 8, 1e-3, gan_steps, final_model=False, gan_width=gan_width,
+                             gan_base=gan_base)
         docs[(w, m, a)] = train_window(workdir, config, runs_dir / f"{config.run_name}-{config.digest}",
                                        gan_cache=runs_dir / "gan-cache").metrics
     if as_json:

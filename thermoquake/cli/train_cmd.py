@@ -10,7 +10,7 @@ import click
 
 from thermoquake.cli.options import json_option
 from thermoquake.dataset.windows import WINDOWS
-from thermoquake.training.config import AUGMENTATIONS, MODEL_KINDS, SPLITS, TrainConfig
+from thermoquake.training.config import AUGMENTATIONS, GAN_BASES, MODEL_KINDS, SPLITS, TrainConfig
 
 WINDOW_CHOICES = click.Choice([str(w) for w in WINDOWS])
 
@@ -48,6 +48,9 @@ def train_options(f):
                      help="--augment gan: training steps of each per-class GAN."),
         click.option("--gan-width", type=positive, default=d.gan_width, show_default=True,
                      help="--augment gan: channel multiplier of each per-class GAN (1.0 = the paper's)."),
+        click.option("--gan-base", type=click.Choice(GAN_BASES), default=d.gan_base, show_default=True,
+                     help="--augment gan: none = the paper's GAN on whole images; site = the GAN learns "
+                          "departures from each training site's mean field, added back per site."),
         click.option("--catalog", "catalog_path", default=None,
                      type=click.Path(dir_okay=False, path_type=Path),
                      help="Catalogue for the clustering baseline (alarm after a recent nearby quake)."),
@@ -59,11 +62,11 @@ def train_options(f):
 
 def make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
                 batch_size, learning_rate, gan_steps, final_model: bool = True,
-                gan_width: float = TrainConfig.gan_width) -> TrainConfig:
+                gan_width: float = TrainConfig.gan_width, gan_base: str = TrainConfig.gan_base) -> TrainConfig:
     return TrainConfig(window=int(window), model=model_kind, augment=augment, folds=folds, split=split,
                        test_from=test_from, seed=seed, channels=channels, width=width, epochs=epochs,
                        batch_size=batch_size, learning_rate=learning_rate, gan_steps=gan_steps, gan_width=gan_width,
-                       final_model=final_model)
+                       gan_base=gan_base, final_model=final_model)
 
 
 def load_quakes(catalog_path: Path | None):
@@ -87,8 +90,8 @@ def load_quakes(catalog_path: Path | None):
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @json_option
 def train(workdir: Path, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
-          batch_size, learning_rate, gan_steps, gan_width, catalog_path, out_dir, no_final_model, gan_cache, progress,
-          as_json) -> None:
+          batch_size, learning_rate, gan_steps, gan_width, gan_base, catalog_path, out_dir, no_final_model, gan_cache,
+          progress, as_json) -> None:
     """Train and cross-validate one classifier for one forecast window.
 
     The images of the N-1 days before each event are positives, the same days of each
@@ -104,7 +107,7 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
     from thermoquake.training.run import train_window
 
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
-                         batch_size, learning_rate, gan_steps, not no_final_model, gan_width)
+                         batch_size, learning_rate, gan_steps, not no_final_model, gan_width, gan_base)
     out_dir = out_dir or Path("models") / config.run_name
     show = sys.stderr.isatty() if progress is None else progress
     n = 1 if split == "chronological" else folds

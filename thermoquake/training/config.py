@@ -12,6 +12,18 @@ from thermoquake.dataset.splits import SPLITS
 
 MODEL_KINDS = ("drsn", "resnet", "cnn")
 """The names :mod:`thermoquake.drsn` builds (kept here so the CLI lists them without Keras)."""
+GAN_BASES = ("none", "site")
+"""``gan_base``: "none" the paper's GAN on whole images; "site" the GAN learns departures from
+each training site's mean field (:mod:`thermoquake.gan.normalise`), added back per site."""
+LEGACY_DEFAULTS = {"gan_base": "none"}
+"""Fields added since runs were first written, at the value those runs had: left out of the
+digest and of run-directory comparisons, so earlier runs keep their names and resume."""
+
+
+def comparable(config: dict) -> dict:
+    """A config dict without ``final_model`` and without fields at their :data:`LEGACY_DEFAULTS`."""
+    return {k: v for k, v in config.items()
+            if k != "final_model" and not (k in LEGACY_DEFAULTS and v == LEGACY_DEFAULTS[k])}
 
 
 @dataclass(frozen=True)
@@ -20,7 +32,8 @@ class TrainConfig:
 
     ``width`` scales the network's channels (1.0 = full size); ``epochs``, ``batch_size``,
     ``learning_rate`` are Adam's; ``classic_copies`` augmented copies per training image;
-    ``gan_steps``/``gan_width``/``gan_copies`` the per-fold, per-class GAN; ``test_from`` the
+    ``gan_steps``/``gan_width``/``gan_copies``/``gan_base`` the per-fold, per-class GAN
+    (:data:`GAN_BASES`); ``test_from`` the
     first test year of a chronological split.
     """
 
@@ -40,6 +53,7 @@ class TrainConfig:
     gan_steps: int = 200
     gan_width: float = 0.125
     gan_copies: int = 2
+    gan_base: str = "none"
     final_model: bool = True
     extra: dict = field(default_factory=dict)
 
@@ -48,6 +62,8 @@ class TrainConfig:
             raise ThermoquakeError(f"model {self.model!r} is not one of {', '.join(MODEL_KINDS)}")
         if self.augment not in AUGMENTATIONS:
             raise ThermoquakeError(f"augment {self.augment!r} is not one of {', '.join(AUGMENTATIONS)}")
+        if self.gan_base not in GAN_BASES:
+            raise ThermoquakeError(f"gan_base {self.gan_base!r} is not one of {', '.join(GAN_BASES)}")
         if self.split not in SPLITS:
             raise ThermoquakeError(f"split {self.split!r} is not one of {', '.join(SPLITS)}")
         if self.augment == "gan" and "retira" in self.channels:
@@ -68,7 +84,7 @@ class TrainConfig:
         """8 hex digits of the configuration (final_model aside): tells runs apart."""
         import hashlib
 
-        d = {k: v for k, v in self.to_dict().items() if k != "final_model"}
+        d = comparable(self.to_dict())
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:8]
 
     @property

@@ -39,7 +39,7 @@ from thermoquake.dataset.splits import Fold, chronological_fold, grouped_folds
 from thermoquake.dataset.windows import WindowDay, check_both_classes, window_days
 from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.document import metrics_document
-from thermoquake.training.config import TrainConfig
+from thermoquake.training.config import TrainConfig, comparable
 from thermoquake.training.fit import fit_classifier, predict_probability
 
 PREDICTION_COLUMNS = ("sample_id", "group", "label", "site", "date", "days_before", "fold", "prob")
@@ -72,16 +72,29 @@ def gan_model_dir(root: Path, label: int, real_c: np.ndarray, config: TrainConfi
     the classifier (CNN / ResNet / DRSN on the same folds) find and reuse one trained GAN."""
     from thermoquake.gan.train import fingerprint
 
+    base = "" if config.gan_base == "none" else f"-b{config.gan_base}"      # earlier names unchanged
     return root / (f"class{label}-{fingerprint(real_c)[:16]}-w{config.gan_width:g}"
-                   f"-st{config.gan_steps}-s{seed + label}")
+                   f"-st{config.gan_steps}-s{seed + label}{base}")
 
 
-def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.ndarray,
+def site_departures(images_c: np.ndarray, sites: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """``(departures, fields)``: each ``(H, W)`` deg C image minus its site's mean field over
+    the given images (:func:`thermoquake.gan.normalise.mean_field`), and those fields by site."""
+    from thermoquake.gan.normalise import mean_field
+
+    sites = np.asarray(sites)
+    fields = {str(s): mean_field(images_c[sites == s]) for s in dict.fromkeys(sites.tolist())}
+    return images_c - np.stack([fields[str(s)] for s in sites]), fields
+
+
+def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.ndarray, sites: Sequence[str],
              normaliser: Normaliser, fold_dir: Path, seed: int,
              gan_cache: Path | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
     """Training arrays with the fold's augmentation appended, and a note of what was added.
     With ``gan_cache`` the per-class GANs are kept there (:func:`gan_model_dir`), else in
-    ``fold_dir``."""
+    ``fold_dir``. ``sites``: the site of each training image (``gan_base="site"``: the GAN
+    learns departures from each site's mean field; its images go to the sites in turn, in
+    proportion to their training images)."""
     if config.augment == "none":
         return x, y, {"added": 0}
     if config.augment == "classic":
@@ -97,11 +110,19 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
         real = images_c[y == label]
         if len(real) < 2:
             continue
-        model_dir = (gan_model_dir(gan_cache, label, real, config, seed) if gan_cache is not None
+        gan_input, base = real, "none"
+        if config.gan_base == "site":
+            real_sites = np.asarray(sites)[y == label]
+            gan_input, fields = site_departures(real, real_sites)
+            base = "mean"
+        model_dir = (gan_model_dir(gan_cache, label, gan_input, config, seed) if gan_cache is not None
                      else fold_dir / f"gan_class{label}")
-        train_gan(real, model_dir, width=config.gan_width, fusion=True, steps=config.gan_steps,
-                  batch_size=min(16, len(real)), seed=seed + label, checkpoint_every=max(config.gan_steps, 1))
+        train_gan(gan_input, model_dir, width=config.gan_width, fusion=True, steps=config.gan_steps,
+                  batch_size=min(16, len(real)), seed=seed + label, checkpoint_every=max(config.gan_steps, 1),
+                  base=base)
         fake = generate(model_dir, config.gan_copies * len(real), seed=seed + 100 + label)
+        if config.gan_base == "site":
+            fake = fake + np.stack([fields[str(s)] for s in np.resize(real_sites, len(fake))])
         keep = _plausible(fake, real)
         fake = fake[keep]
         note["per_class"][str(label)] = {"generated": int(len(keep)), "accepted": int(keep.sum()),
@@ -163,7 +184,8 @@ def run_fold(config: TrainConfig, days: Sequence[WindowDay], images_c: np.ndarra
     x_train = encode_all(normaliser, images_c[fold.train], None if retira is None else retira[fold.train])
     x_test = encode_all(normaliser, images_c[fold.test], None if retira is None else retira[fold.test])
     seed = config.seed * 1000 + fold.index
-    x_fit, y_fit, aug = _augment(config, x_train, y[fold.train], images_c[fold.train], normaliser,
+    x_fit, y_fit, aug = _augment(config, x_train, y[fold.train], images_c[fold.train],
+                                 [days[i].site for i in fold.train], normaliser,
                                  out_dir / "folds" / f"fold{fold.index}", seed, gan_cache)
     model = fit_classifier(config.model, x_fit, y_fit, width=config.width, epochs=config.epochs,
                            batch_size=config.batch_size, learning_rate=config.learning_rate, seed=seed)
@@ -189,7 +211,7 @@ def check_run_dir(out_dir: Path, config_text: str) -> None:
     if path.is_file():
         old = json.loads(path.read_text(encoding="utf-8")).get("train") or {}
         new = json.loads(config_text)
-        if {k: v for k, v in old.items() if k != "final_model"} != {k: v for k, v in new.items() if k != "final_model"}:
+        if comparable(old) != comparable(new):
             raise ThermoquakeError("was made with another configuration: use a new --out or the same options",
                                    path)
 
