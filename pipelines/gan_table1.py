@@ -6,7 +6,8 @@ carry a +4 K disc anomaly (radius 8 px) at the same place. Both GANs train on th
 ``--train`` pre-earthquake days (same seed, width, steps, batch), generate ``--n`` images
 each (the paper shows 6), and every image goes through :func:`thermoquake.rst.gate.gate`
 against a held-out real pre-earthquake day and the site's 12-year reference of that
-calendar day (no anomaly). Prints one row per image and each set's means (Eq. 6 on grey
+calendar day (no anomaly); so do the 8 held-out real days (set ``real``: what the gate
+says of genuine days, the ceiling). Prints one row per image and each set's means (Eq. 6 on grey
 levels, Eq. 6 over the real spread, IoU, centroid distance, mean/std differences, W1,
 spectrum distance, verdict), then each set's memorisation check (nearest-training-image
 distance of the generated images vs that of 8 held-out real days:
@@ -85,6 +86,8 @@ def main() -> None:
     train, heldout = train[:args.train], train[args.train:]        # held-out days: the memorisation check
     grid = EpicentreGrid(31.0, 103.4, args.size)
     rows, memo = [], {}
+    for i, image in enumerate(heldout):         # the ceiling: real days of the same site and season
+        rows.append(ValidationRow("real", Path(f"heldout_{i}"), gate(image, real, reference, grid)))
     for label, fusion in (("dcgan", False), ("improved", True)):
         model = args.out / f"{label}-w{args.width:g}-s{args.seed}-{args.base}"
         train_gan(train, model, width=args.width, fusion=fusion, steps=args.steps, batch_size=args.batch,
