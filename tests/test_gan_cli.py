@@ -103,6 +103,8 @@ def test_gate_keeps_rejected_images_out_of_the_accepted_set(workdir, tmp_path):
     assert sorted(p.name for p in (out / "rejected").glob("*.tif")) == ["gan_00002.tif", "gan_00003.tif"]
     assert summary == json.loads((out / "generated.json").read_text())
     assert (summary["accepted"], summary["rejected"], summary["synthetic"]) == (2, 2, True)  # like is synthetic
+    # the two accepted images are near-copies of one day: the set-level diversity says so
+    assert summary["diversity"]["ratio"] < 0.2 and summary["diversity"]["reference_spread_k"] > 0
     with rasterio.open(out / "gan_00000.tif") as src:
         assert src.transform == like.grid.transform and src.crs.to_epsg() == 4326
         tags = src.tags()

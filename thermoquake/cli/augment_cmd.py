@@ -115,3 +115,8 @@ def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[st
     else:
         click.echo(f"{summary['accepted']} of {n} generated image(s) accepted, {summary['rejected']} rejected "
                    f"(reasons in {out / 'gate.csv'}){' - SYNTHETIC' if summary['synthetic'] else ''}")
+        d = summary["diversity"]
+        if d["ratio"] is not None:
+            click.echo(f"diversity: {d['accepted_spread_k']:.2f} K between two accepted images vs "
+                       f"{d['reference_spread_k']:.2f} K between two reference days (ratio {d['ratio']:.2f}; "
+                       "well below 1 = the GAN repeats itself)")

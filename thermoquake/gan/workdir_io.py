@@ -23,6 +23,7 @@ from thermoquake.atomic import write_text_atomic
 from thermoquake.crop import EpicentreImage
 from thermoquake.epicentre_grid import EpicentreGrid
 from thermoquake.errors import ThermoquakeError
+from thermoquake.gan.memorisation import median_pairwise_distance
 from thermoquake.geotiff import write_epicentre_geotiff
 from thermoquake.rst.gate import FIGURES, GateThresholds, GateVerdict, gate
 from thermoquake.rst.run import read_manifest
@@ -170,7 +171,7 @@ def write_generated(out: Path, images_c: np.ndarray, like: LikeImage, reference:
     out.mkdir(parents=True, exist_ok=True)
     synthetic = synthetic or like.tags.get("synthetic") == "true"
     date = dt.date.fromisoformat(like.tags["date"])
-    rows, accepted = [], 0
+    rows, accepted, kept = [], 0, []
     indices = range(len(images_c))
     if progress:
         from tqdm import tqdm
@@ -187,6 +188,8 @@ def write_generated(out: Path, images_c: np.ndarray, like: LikeImage, reference:
             "gan_seed": str(seed), "gan_index": str(i), "gan_like": like.path.name,
             "gate": "accepted" if verdict.accepted else "rejected"})
         accepted += verdict.accepted
+        if verdict.accepted:
+            kept.append(i)
         rows.append(_gate_row(name if verdict.accepted else f"{REJECTED_DIR}/{name}", verdict))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -196,9 +199,22 @@ def write_generated(out: Path, images_c: np.ndarray, like: LikeImage, reference:
     summary = {"model": str(model_dir), "architecture": architecture, "n": len(images_c),
                "accepted": accepted, "rejected": len(images_c) - accepted, "synthetic": synthetic,
                "seed": seed, "like": str(like.path), "gate_file": GATE_FILE,
-               "accepted_glob": "gan_*.tif", "rejected_dir": REJECTED_DIR}
+               "accepted_glob": "gan_*.tif", "rejected_dir": REJECTED_DIR,
+               "diversity": diversity(images_c[kept], reference)}
     write_text_atomic(out / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def diversity(accepted_c: np.ndarray, reference: np.ndarray) -> dict[str, float | None]:
+    """Set-level check the per-image gate cannot make: the median distance (K, means removed)
+    between two accepted images against that between two of the site's reference days.
+    ``ratio`` about 1: as varied as real days; well below 1: the GAN repeats one image (mode
+    collapse), each copy of which may pass the gate. None where fewer than two images."""
+    def clean(x: float) -> float | None:
+        return x if math.isfinite(x) else None
+    generated, real = median_pairwise_distance(accepted_c), median_pairwise_distance(reference)
+    return {"accepted_spread_k": clean(generated), "reference_spread_k": clean(real),
+            "ratio": clean(generated / real) if real > 0 else None}
 
 
 def resolve_reference(like: Path, reference: Sequence[str]) -> list[Path]:
