@@ -141,10 +141,11 @@ def test_a_failing_stage_stops_the_run_with_one_line_and_is_not_recorded_complet
     assert _statuses(_run(path)) == {"select": "skipped", "manifest": "ran"}
 
 
-@pytest.mark.parametrize("case", ["command", "option", "placeholder", "force"])
+@pytest.mark.parametrize("case", ["command", "option", "required", "placeholder", "force"])
 def test_the_whole_file_is_checked_before_anything_runs(tmp_path, case):
     extra = {"command": '\n[[stage]]\nname = "train"\ncommand = "forecast"\n[stage.options]\nwindow = 5\n',
              "option": '\n[[stage]]\nname = "again"\ncommand = "manifest"\n[stage.options]\nbogus = 1\n',
+             "required": '\n[[stage]]\nname = "train"\ncommand = "train"\n[stage.options]\nwindow = 5\n',
              "placeholder": '\n[[stage]]\nname = "again"\ncommand = "manifest"\n[stage.options]\nout = "{nope}"\n',
              "force": ""}[case]
     path = _write(tmp_path, extra=extra)
@@ -153,6 +154,7 @@ def test_the_whole_file_is_checked_before_anything_runs(tmp_path, case):
     assert result.exit_code == 1 and len(result.output.splitlines()) == 1, result.output
     expected = {"command": "stage 'train': unknown command 'thermoquake forecast'",
                 "option": "stage 'again': manifest has no option --bogus",
+                "required": "stage 'train': train needs --workdir",
                 "placeholder": "stage 'again' option out: unknown placeholder {nope}",
                 "force": "--force nope: no such stage"}[case]
     assert result.output.startswith(f"Error: {path}: {expected}")

@@ -58,7 +58,22 @@ def build_argv(stage: Stage, command: click.Command, source) -> list[str]:
             raise ThermoquakeError(f"stage {stage.name!r}: {opt} is a flag: write {key} = true", source)
         for item in value if isinstance(value, list) else [value]:
             argv += [opt, str(item)]
+    _check_required(stage, command, argv, source)
     return argv + list(stage.arguments)
+
+
+def _check_required(stage: Stage, command: click.Command, argv: list[str], source) -> None:
+    """A required option the stage does not give, or missing arguments, is a one-line error
+    before anything runs (values are checked by the command when it runs: its inputs may be
+    an earlier stage's outputs)."""
+    given = set(argv)
+    for p in command.params:
+        if isinstance(p, click.Option) and p.required and not given & set(p.opts):
+            raise ThermoquakeError(f"stage {stage.name!r}: {' '.join(stage.command)} needs {p.opts[-1]} "
+                                   f"(write {p.opts[-1].lstrip('-')} = ... under [stage.options])", source)
+        if isinstance(p, click.Argument) and p.required and not stage.arguments:
+            raise ThermoquakeError(f"stage {stage.name!r}: {' '.join(stage.command)} needs its "
+                                   f"{p.human_readable_name} argument(s) (arguments = [...])", source)
 
 
 def check_pipeline(pipeline: Pipeline, allow_unknown: bool = False) -> dict[str, list[str] | None]:
