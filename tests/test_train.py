@@ -41,6 +41,17 @@ def run_dir(workdir, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def work64(tiny_study, tmp_path_factory) -> Path:
+    """The GAN takes 64 px and larger: the same tiles, 64 km boxes, with R maps."""
+    work = tmp_path_factory.mktemp("train64") / "work64"
+    _run("preprocess", "--events", str(tiny_study / "events.csv"), "--controls", str(tiny_study / "controls.csv"),
+         "--hdf-dir", str(tiny_study / "hdf"), "--out", str(work), "--days-before", "2",
+         "--reference-years", "2008-2010", "--size", "64", "--workers", "0", "--no-progress")
+    _run("rst", "--workdir", str(work), "--min-count", "1")
+    return work
+
+
 def test_train_writes_config_predictions_metrics_and_model(run_dir):
     for name in ("config.json", "predictions.csv", "metrics.json", "model.keras", "normalisation.json"):
         assert (run_dir / name).is_file(), name
@@ -150,14 +161,10 @@ def test_an_event_and_its_matched_control_get_the_same_reference(workdir):
     assert years("R1") == {"2008,2010"}                 # a random control keeps every other year
 
 
-def test_gan_augmentation_trains_on_training_images_only(tiny_study, tmp_path, monkeypatch):
+def test_gan_augmentation_trains_on_training_images_only(work64, tmp_path, monkeypatch):
     import thermoquake.gan.train as gan_train
 
-    work = tmp_path / "work64"          # the GAN takes 64 px and larger: same tiles, 64 km boxes
-    _run("preprocess", "--events", str(tiny_study / "events.csv"), "--controls", str(tiny_study / "controls.csv"),
-         "--hdf-dir", str(tiny_study / "hdf"), "--out", str(work), "--days-before", "2",
-         "--reference-years", "2008-2010", "--size", "64", "--workers", "0", "--no-progress")
-    _run("rst", "--workdir", str(work), "--min-count", "1")
+    work = work64
     seen: list[np.ndarray] = []
     real = gan_train.train_gan
 
@@ -203,11 +210,8 @@ def test_the_cli_model_names_are_the_ones_drsn_builds():
     assert listed == built
 
 
-def test_gan_cache_lets_another_classifier_reuse_the_fold_gans(tiny_study, tmp_path):
-    work = tmp_path / "work64"
-    _run("preprocess", "--events", str(tiny_study / "events.csv"), "--controls", str(tiny_study / "controls.csv"),
-         "--hdf-dir", str(tiny_study / "hdf"), "--out", str(work), "--days-before", "2",
-         "--reference-years", "2008-2010", "--size", "64", "--workers", "0", "--no-progress")
+def test_gan_cache_lets_another_classifier_reuse_the_fold_gans(work64, tmp_path):
+    work = work64
     cache = tmp_path / "gan-cache"
     common = [*FAST, "--augment", "gan", "--channels", "lst,mask", "--gan-steps", "2", "--epochs", "1",
               "--no-final-model", "--gan-cache", str(cache)]
@@ -252,14 +256,11 @@ def test_a_new_gan_option_at_its_old_value_keeps_earlier_run_names_and_directori
         TrainConfig(window=3, augment="gan", channels=("lst", "mask")).digest
 
 
-def test_site_based_gan_augmentation_trains_on_departures_and_adds_images_of_the_sites(tiny_study, tmp_path,
+def test_site_based_gan_augmentation_trains_on_departures_and_adds_images_of_the_sites(work64, tmp_path,
                                                                                        monkeypatch):
     import thermoquake.gan.train as gan_train
 
-    work = tmp_path / "work64"
-    _run("preprocess", "--events", str(tiny_study / "events.csv"), "--controls", str(tiny_study / "controls.csv"),
-         "--hdf-dir", str(tiny_study / "hdf"), "--out", str(work), "--days-before", "2",
-         "--reference-years", "2008-2010", "--size", "64", "--workers", "0", "--no-progress")
+    work = work64
     seen: list[tuple[np.ndarray, str]] = []
     real = gan_train.train_gan
 
