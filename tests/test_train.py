@@ -279,3 +279,20 @@ def test_site_based_gan_augmentation_trains_on_departures_and_adds_images_of_the
     doc = json.loads((out / "metrics.json").read_text())
     assert json.loads((out / "config.json").read_text())["train"]["gan_base"] == "site"
     assert all(n["per_class"] for n in doc["augmentation"])
+
+
+def test_the_in_fold_screen_judges_a_site_based_image_against_its_own_site():
+    from scipy.ndimage import gaussian_filter
+
+    from thermoquake.training.run import _plausible
+
+    rng = np.random.default_rng(1)
+    rough = gaussian_filter(rng.standard_normal((64, 64)), 3)
+    rough = 10.0 + rough * (4.0 / rough.std())                     # site A: 4 K of terrain
+    flat = np.full((64, 64), 10.5)                                # site B: flat, 0.5 K warmer
+    real = np.stack([rough + rng.normal(0, 0.3, (64, 64)) for _ in range(2)]
+                    + [flat + rng.normal(0, 0.3, (64, 64)) for _ in range(2)]).astype(np.float32)
+    sites = np.array(["A", "A", "B", "B"])
+    fake = (rough + 0.4 + rng.normal(0, 0.3, (64, 64)))[None].astype(np.float32)   # A's, mean nearer B's
+    assert not _plausible(fake, real)[0]                          # judged against flat B: std off by ~4 K
+    assert _plausible(fake, real, np.array(["A"]), sites)[0]      # judged against its own site

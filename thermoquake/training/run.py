@@ -121,9 +121,12 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
                   batch_size=min(16, len(real)), seed=seed + label, checkpoint_every=max(config.gan_steps, 1),
                   base=base)
         fake = generate(model_dir, config.gan_copies * len(real), seed=seed + 100 + label)
+        fake_sites = None
         if config.gan_base == "site":
-            fake = fake + np.stack([fields[str(s)] for s in np.resize(real_sites, len(fake))])
-        keep = _plausible(fake, real)
+            fake_sites = np.resize(real_sites, len(fake))
+            fake = fake + np.stack([fields[str(s)] for s in fake_sites])
+        keep = (_plausible(fake, real) if fake_sites is None
+                else _plausible(fake, real, fake_sites, real_sites))
         fake = fake[keep]
         note["per_class"][str(label)] = {"generated": int(len(keep)), "accepted": int(keep.sum()),
                                          "gan": str(model_dir)}
@@ -136,11 +139,13 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
     return np.concatenate(xs), np.concatenate(ys), note
 
 
-def _plausible(fake_c: np.ndarray, real_c: np.ndarray) -> np.ndarray:
+def _plausible(fake_c: np.ndarray, real_c: np.ndarray, fake_sites: np.ndarray | None = None,
+               real_sites: np.ndarray | None = None) -> np.ndarray:
     """The RST gate's model-free checks (mean, std, Wasserstein-1, power spectrum; its limits)
     of each generated (H, W) °C image against the real training image of the class closest in
-    mean; True = accepted. (The site-specific checks of the gate — Eq. 6, R >= 2 masks — need
-    one site's reference and run in ``thermoquake augment generate``.)"""
+    mean — of the image's own site when ``fake_sites``/``real_sites`` say which (gan_base
+    "site"); True = accepted. (The site-specific checks of the gate — Eq. 6, R >= 2 masks —
+    need one site's reference and run in ``thermoquake augment generate``.)"""
     from thermoquake.rst.gate import GateThresholds, distribution_checks
 
     t = GateThresholds()
@@ -149,7 +154,10 @@ def _plausible(fake_c: np.ndarray, real_c: np.ndarray) -> np.ndarray:
     for i, f in enumerate(fake_c):
         if not np.isfinite(f).any():
             continue
-        d = distribution_checks(f, real_c[int(np.argmin(np.abs(real_means - np.nanmean(f))))])
+        distance = np.abs(real_means - np.nanmean(f))
+        if fake_sites is not None:
+            distance = np.where(np.asarray(real_sites) == fake_sites[i], distance, np.inf)
+        d = distribution_checks(f, real_c[int(np.argmin(distance))])
         keep[i] = bool(abs(d.mean_diff_k) <= t.max_abs_mean_diff_k and abs(d.std_diff_k) <= t.max_abs_std_diff_k
                        and d.histogram_distance_k <= t.max_histogram_distance_k
                        and d.spectrum_distance <= t.max_spectrum_distance)
