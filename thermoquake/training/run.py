@@ -110,7 +110,7 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
         real = images_c[y == label]
         if len(real) < 2:
             continue
-        gan_input, base = real, "none"
+        gan_input, base, real_sites, fake_sites = real, "none", None, None
         if config.gan_base == "site":
             real_sites = np.asarray(sites)[y == label]
             gan_input, fields = site_departures(real, real_sites)
@@ -121,12 +121,10 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
                   batch_size=min(16, len(real)), seed=seed + label, checkpoint_every=max(config.gan_steps, 1),
                   base=base)
         fake = generate(model_dir, config.gan_copies * len(real), seed=seed + 100 + label)
-        fake_sites = None
-        if config.gan_base == "site":
+        if real_sites is not None:
             fake_sites = np.resize(real_sites, len(fake))
             fake = fake + np.stack([fields[str(s)] for s in fake_sites])
-        keep = (_plausible(fake, real) if fake_sites is None
-                else _plausible(fake, real, fake_sites, real_sites))
+        keep = _plausible(fake, real, fake_sites, real_sites)
         fake = fake[keep]
         note["per_class"][str(label)] = {"generated": int(len(keep)), "accepted": int(keep.sum()),
                                          "gan": str(model_dir)}
