@@ -17,6 +17,7 @@ from thermoquake.cli.main import cli
 from thermoquake.crop import EpicentreImage
 from thermoquake.epicentre_grid import EpicentreGrid
 from thermoquake.errors import ThermoquakeError
+from thermoquake.gan.normalise import site_key
 from thermoquake.geotiff import write_epicentre_geotiff
 from thermoquake.gan.workdir_io import (
     default_reference,
@@ -139,8 +140,9 @@ def test_augment_train_then_generate_end_to_end(workdir, tmp_path):
             "--steps", "2", "--batch-size", "2", "--checkpoint-every", "2", "--json", "--no-progress"]
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["synthetic"] is True
+    assert json.loads(result.output)["synthetic"] is True and json.loads(result.output)["sites"] == 1
     info = json.loads((model / "training.json").read_text())
+    assert info["parameters"]["sites"] == [site_key(GRID.lat, GRID.lon)]
     assert info["synthetic"] and info["sources"][0] == "images/ev1/target/2008-05-09.tif"
     out = tmp_path / "gen"
     like = workdir / "images" / SITE / "target" / "2008-05-10.tif"
@@ -160,6 +162,15 @@ def test_augment_train_then_generate_end_to_end(workdir, tmp_path):
     first = next(iter(sorted(out.glob("gan_00000.tif")) + sorted((out / "rejected").glob("gan_00000.tif"))))
     with rasterio.open(first) as src:
         np.testing.assert_array_equal(src.read(1), images[0])
+    # a --like of another site would get this site's terrain: refused in one line
+    elsewhere = tmp_path / "elsewhere.tif"
+    write_epicentre_geotiff(elsewhere, EpicentreImage(images[0], EpicentreGrid(-33.5, -70.2, SIZE), "MYD11A1",
+                                                      "LST_Night_1km", "paper", DAYS[1], ("synthetic",),
+                                                      synthetic=True))
+    bad = runner.invoke(cli, ["augment", "generate", "--model", str(model), "--n", "1", "--out",
+                              str(tmp_path / "gen2"), "--like", str(elsewhere), "--reference", str(elsewhere)])
+    assert bad.exit_code == 1 and len(bad.output.strip().splitlines()) == 1, bad.output
+    assert "not of site -33.50000,-70.20000" in bad.output and str(model) in bad.output
 
 
 def test_generate_without_a_model_is_one_line(workdir, tmp_path):

@@ -154,7 +154,28 @@ def test_the_default_model_learns_departures_from_the_mean_field(trained):
 
     norm = load_normalisation(trained)
     assert norm.base == "mean"
-    np.testing.assert_allclose(norm.base_c, np.nanmean(tiny_images(), axis=0), atol=1e-4)
+    np.testing.assert_allclose(norm.base_c[0], np.nanmean(tiny_images(), axis=0), atol=1e-4)
+
+
+def test_a_model_of_two_sites_adds_back_the_terrain_of_the_site_asked_for(tmp_path):
+    """SYNTHETIC: site B is site A 25 K colder; each generated image gets its own site's field."""
+    from thermoquake.gan import generate, train_gan
+    from thermoquake.gan.normalise import load_normalisation, mean_field
+
+    a, b = tiny_images(4, seed=1), tiny_images(4, seed=2) - 25.0
+    sites = ["31.00000,103.40000"] * 4 + ["-33.50000,-70.20000"] * 4
+    model = tmp_path / "m"
+    train_gan(np.concatenate([a, b]), model, steps=2, checkpoint_every=2, sites=sites, **KW)
+    assert load_normalisation(model).sites == ("31.00000,103.40000", "-33.50000,-70.20000")
+    at_a, at_b = generate(model, 2, seed=5, site=sites[0]), generate(model, 2, seed=5, site=sites[-1])
+    both = np.isfinite(at_a) & np.isfinite(at_b)
+    field_gap = mean_field(a) - mean_field(b)                    # about 25 K, clouds aside
+    np.testing.assert_allclose((at_a - at_b)[both], np.broadcast_to(field_gap, at_a.shape)[both], atol=1e-3)
+    assert abs(np.median(field_gap) - 25.0) < 1.0
+    with pytest.raises(ThermoquakeError, match="not of site 0.00000,0.00000"):
+        generate(model, 1, site="0.00000,0.00000")
+    with pytest.raises(ThermoquakeError, match="sites was"):
+        train_gan(np.concatenate([a, b]), model, steps=2, checkpoint_every=2, **KW)
 
 
 def test_bad_training_arrays_are_one_line_errors(tmp_path):

@@ -29,8 +29,8 @@ def augment() -> None:
               help="Channel multiplier; 1.0 = the paper's model (GPU), 0.125 trains on a CPU.")
 @click.option("--no-fusion", is_flag=True, help="The plain DCGAN baseline (no feature-fusion layer).")
 @click.option("--base", type=click.Choice(BASES), default="mean", show_default=True,
-              help="mean: generate departures from the training images' per-pixel mean field (one "
-                   "site's images); none: the paper's whole-field scaling.")
+              help="mean: generate departures from each site's per-pixel mean field (kept with the "
+                   "model; generation adds back the --like site's); none: the paper's whole-field scaling.")
 @click.option("--steps", type=click.IntRange(min=1), default=1000, show_default=True, help="Training steps.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -62,18 +62,19 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
         click.echo(json.dumps(summary, indent=2) if as_json else
                    f"would train on {len(paths)} image(s) into {model_dir}\n" + "\n".join(map(str, paths)))
         return
-    images, synthetic = load_images(paths)
+    loaded = load_images(paths)
+    synthetic = loaded.synthetic
     from thermoquake.gan import train_gan
 
-    train_gan(images, model_dir, width=width, fusion=fusion, steps=steps, batch_size=batch_size, seed=seed,
-              base=base, checkpoint_every=checkpoint_every, progress=progress and not as_json, synthetic=synthetic,
-              sources=[str(p.relative_to(workdir)) for p in paths])
-    summary["synthetic"] = synthetic
+    train_gan(loaded.celsius, model_dir, width=width, fusion=fusion, steps=steps, batch_size=batch_size,
+              seed=seed, base=base, checkpoint_every=checkpoint_every, progress=progress and not as_json,
+              synthetic=synthetic, sources=[str(p.relative_to(workdir)) for p in paths], sites=loaded.sites)
+    summary |= {"synthetic": synthetic, "sites": len(set(loaded.sites))}
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
-        click.echo(f"trained {'improved' if fusion else 'plain'} DCGAN on {len(paths)} image(s)"
-                   f"{' (SYNTHETIC)' if synthetic else ''}: {model_dir}")
+        click.echo(f"trained {'improved' if fusion else 'plain'} DCGAN on {len(paths)} image(s) of "
+                   f"{summary['sites']} site(s){' (SYNTHETIC)' if synthetic else ''}: {model_dir}")
 
 
 @augment.command()
@@ -104,7 +105,7 @@ def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[st
     stack = reference_stack(resolve_reference(like, reference), real.celsius.shape)
     from thermoquake.gan import generate as generate_images
 
-    images = generate_images(model_dir, n, seed)
+    images = generate_images(model_dir, n, seed, site=real.site)
     fusion = info.get("parameters", {}).get("fusion", True)
     summary = write_generated(out, images, real, stack, model_dir=model_dir, seed=seed,
                               synthetic=bool(info.get("synthetic")),

@@ -14,10 +14,12 @@ BATCH = 64
 
 
 def generate_with(generator, norm: Normalisation, n: int, seed: int = 0, *,
-                  noise: np.ndarray | None = None, batch_size: int = BATCH) -> np.ndarray:
+                  noise: np.ndarray | None = None, batch_size: int = BATCH, site: str | None = None) -> np.ndarray:
     """``n`` images from an in-memory generator: ``(n, S, S)`` float32 deg C, NaN where the
     generated validity channel is <= 0. Noise ``z ~ N(0, 1)`` from ``default_rng(seed)``
-    (or ``noise``, ``(n, latent_dim)``)."""
+    (or ``noise``, ``(n, latent_dim)``). ``site``: the site the images are made for
+    (:func:`~thermoquake.gan.normalise.site_key`; with ``base="mean"`` its mean field is added);
+    None: the model's sites in turn. A site the model did not learn raises ValueError."""
     from keras import ops
 
     latent_dim = int(generator.input_shape[-1])
@@ -28,7 +30,8 @@ def generate_with(generator, norm: Normalisation, n: int, seed: int = 0, *,
         out.append(ops.convert_to_numpy(generator(noise[start:start + batch_size], training=False)))
     size = int(generator.output_shape[1])
     channels = np.concatenate(out) if out else np.zeros((0, size, size, 2), np.float32)
-    return norm.decode(channels)
+    sites = norm.sites_in_turn(len(channels)) if site is None else [site] * len(channels)
+    return norm.decode(channels, sites)
 
 
 def load_generator(model_dir: Path):
@@ -55,12 +58,19 @@ def training_info(model_dir: Path) -> dict:
         raise ThermoquakeError(f"cannot read: {err}", path) from None
 
 
-def generate(model_dir: Path, n: int, seed: int = 0) -> np.ndarray:
+def generate(model_dir: Path, n: int, seed: int = 0, site: str | None = None) -> np.ndarray:
     """``n`` generated images of a saved GAN: ``(n, S, S)`` float32 deg C, NaN = no data.
 
-    The same model and seed give the same images (the noise comes from ``default_rng(seed)``).
+    The same model, seed and site give the same images (the noise comes from
+    ``default_rng(seed)``). ``site``: as in :func:`generate_with`; with ``base="mean"`` a site
+    the model has no mean field of is an error naming the model directory.
     """
     if n < 0:
         raise ThermoquakeError(f"n must be >= 0, got {n}", model_dir)
+    norm = load_normalisation(model_dir)
+    if site is not None and norm.sites is not None and site not in norm.sites:
+        shown = ", ".join(norm.sites[:4]) + (", ..." if len(norm.sites) > 4 else "")
+        raise ThermoquakeError(f"learnt departures from the mean fields of {len(norm.sites)} site(s) ({shown}), "
+                               f"not of site {site}: train on that site's images, or with --base none", model_dir)
     generator = load_generator(model_dir)
-    return generate_with(generator, load_normalisation(model_dir), n, seed)
+    return generate_with(generator, norm, n, seed, site=site)

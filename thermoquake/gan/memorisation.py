@@ -64,6 +64,14 @@ def median_pairwise_distance(images_c: np.ndarray) -> float:
     return float(np.median(d)) if d else float("nan")
 
 
+def spread_ratio(images_c: np.ndarray, reference_c: np.ndarray) -> tuple[float, float, float]:
+    """``(spread, reference_spread, ratio)``: :func:`median_pairwise_distance` (K) of the
+    images and of the reference images, and their ratio (about 1: as varied as the reference;
+    well below 1: mode collapse); NaN where not defined."""
+    spread, reference = median_pairwise_distance(images_c), median_pairwise_distance(reference_c)
+    return spread, reference, spread / reference if reference > 0 else float("nan")
+
+
 @dataclass(frozen=True)
 class Memorisation:
     """``generated_k``/``real_k``: median nearest-training-image distances (K) of the generated
@@ -100,8 +108,6 @@ def memorisation(generated_c: np.ndarray, train_c: np.ndarray,
         nan = float("nan")
         return Memorisation(nan, nan, nan, nan)
     g, r = float(np.median(gen)), float(np.median(real))
-    g_spread = median_pairwise_distance(generated_c)
-    r_spread = median_pairwise_distance(heldout_c if heldout_c is not None else train_c)
-    diversity = g_spread / r_spread if r_spread > 0 else float("nan")
+    g_spread, r_spread, diversity = spread_ratio(generated_c, heldout_c if heldout_c is not None else train_c)
     return Memorisation(g, r, g / r if r > 0 else float("inf"), float(np.mean(gen < real.min())),
                         g_spread, r_spread, diversity)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,15 +36,18 @@ FORMAT_VERSION = 1
 SAMPLE_COUNT = 16
 SAMPLE_STREAM = 2**31 - 1
 """Second seed word of the fixed sample-grid noise (steps never reach it)."""
-LEGACY_PARAMETERS = {"base": "none"}
+LEGACY_PARAMETERS = {"base": "none", "sites": None}
 """Parameters added since format version 1, as model directories made before them had them."""
 
 
-def fingerprint(images_c: np.ndarray) -> str:
-    """SHA-256 of the training images (float32, C order, shape included)."""
+def fingerprint(images_c: np.ndarray, sites: Sequence[str] | None = None) -> str:
+    """SHA-256 of the training images (float32, C order, shape included) and, when given,
+    of each image's site name."""
     values = np.ascontiguousarray(images_c, dtype=np.float32)
     digest = hashlib.sha256(repr(values.shape).encode())
     digest.update(values.tobytes())
+    if sites is not None:
+        digest.update(json.dumps([str(s) for s in sites]).encode())
     return digest.hexdigest()
 
 
@@ -87,7 +91,8 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
               steps: int = 1000, batch_size: int = 16, seed: int = 0, checkpoint_every: int = 100,
               progress: bool = False, latent_dim: int = 100, learning_rate: float = 2e-4,
               beta_1: float = 0.5, base: str = "mean", synthetic: bool = False,
-              sources: list[str] | None = None, jit_compile: bool = False) -> Path:
+              sources: list[str] | None = None, sites: Sequence[str] | None = None,
+              jit_compile: bool = False) -> Path:
     """Train a GAN on ``images_c`` and save it in ``model_dir``; resumes from its checkpoints.
 
     Args:
@@ -101,9 +106,11 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
         steps: total discriminator + generator updates.
         batch_size: images per step; seed: seeds initialisation, batches and noise.
         checkpoint_every: steps between checkpoints (and sample grids).
-        base: ``"mean"`` (default) the generator draws departures from the training images'
-            per-pixel mean field, saved with the model; ``"none"`` the paper's whole-field
-            scaling (:mod:`thermoquake.gan.normalise`).
+        base: ``"mean"`` (default) the generator draws departures from the per-pixel mean
+            field of each image's site, saved with the model; ``"none"`` the paper's
+            whole-field scaling (:mod:`thermoquake.gan.normalise`).
+        sites: the site of each image (:func:`~thermoquake.gan.normalise.site_key`), for one
+            mean field per site; None: one field over all images (meant for one site).
         synthetic: the training images come from synthetic data (recorded, passed on to
             every generated image).
         sources: optional names of the training images (recorded in ``training.json``).
@@ -130,6 +137,9 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
     values = _check_images(images_c, model_dir)
     if base not in BASES:
         raise ThermoquakeError(f"base must be one of {', '.join(BASES)}, got {base!r}", model_dir)
+    if sites is not None and len(sites) != len(values):
+        raise ThermoquakeError(f"{len(values)} training image(s) but {len(sites)} site name(s)", model_dir)
+    site_names = None if sites is None or base == "none" else [str(s) for s in sites]
     for name, value in (("steps", steps), ("batch_size", batch_size), ("checkpoint_every", checkpoint_every)):
         if int(value) < 1:
             raise ThermoquakeError(f"{name} must be >= 1, got {value}", model_dir)
@@ -137,7 +147,9 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
     parameters = {"width": float(width), "fusion": bool(fusion), "batch_size": int(batch_size),
                   "seed": int(seed), "latent_dim": int(latent_dim), "image_size": int(image_size),
                   "learning_rate": float(learning_rate), "beta_1": float(beta_1),
-                  "base": base, "n_images": int(values.shape[0]), "data_sha256": fingerprint(values)}
+                  "base": base, "n_images": int(values.shape[0]),
+                  "sites": None if site_names is None else list(dict.fromkeys(site_names)),
+                  "data_sha256": fingerprint(values, site_names)}
     _check_parameters(model_dir, parameters)
     if _finished(model_dir, steps):
         return model_dir
@@ -152,9 +164,9 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
         raise ThermoquakeError(str(err), model_dir) from None
     g_opt = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
     d_opt = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
-    norm = fit_normalisation(values, base)
+    norm = fit_normalisation(values, base, site_names)
     save_normalisation(model_dir, norm)
-    encoded = norm.encode(values)
+    encoded = norm.encode(values, site_names if norm.base_c is not None else None)
 
     def describe(done: int, complete: bool) -> str:
         return json.dumps({"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
@@ -197,7 +209,7 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
                 save_checkpoint(model_dir, done, generator, discriminator, g_opt, d_opt, {"losses": losses})
                 write_losses(model_dir, losses)
                 tb.flush()
-                grid = generate_with(generator, norm, SAMPLE_COUNT, noise=sample_z)
+                grid = generate_with(generator, norm, SAMPLE_COUNT, noise=sample_z)   # sites in turn
                 label = "SYNTHETIC data, " if synthetic else ""
                 write_sample_grid(model_dir / "samples" / f"step-{done:08d}.png", grid,
                                   f"{label}{'improved' if fusion else 'plain'} DCGAN, step {done}",

@@ -23,7 +23,8 @@ from thermoquake.atomic import write_text_atomic
 from thermoquake.crop import EpicentreImage
 from thermoquake.epicentre_grid import EpicentreGrid
 from thermoquake.errors import ThermoquakeError
-from thermoquake.gan.memorisation import median_pairwise_distance
+from thermoquake.gan.memorisation import spread_ratio
+from thermoquake.gan.normalise import site_key
 from thermoquake.geotiff import write_epicentre_geotiff
 from thermoquake.rst.gate import FIGURES, GateThresholds, GateVerdict, gate
 from thermoquake.rst.run import read_manifest
@@ -66,17 +67,38 @@ def select_training_images(workdir: Path, selection: str | None = None) -> list[
     return [im.path for im in chosen]
 
 
-def load_images(paths: Sequence[Path]) -> tuple[np.ndarray, bool]:
-    """``(n, S, S)`` float32 deg C (NaN = no data) and whether any image is synthetic."""
-    arrays, synthetic = [], False
+@dataclass(frozen=True)
+class TrainingImages:
+    """Images for :func:`~thermoquake.gan.train_gan`: ``celsius`` ``(n, S, S)`` float32 deg C
+    (NaN = no data), ``sites`` the :func:`~thermoquake.gan.normalise.site_key` of each image's
+    epicentre, ``synthetic`` whether any image is synthetic."""
+
+    celsius: np.ndarray
+    sites: list[str]
+    synthetic: bool
+
+
+def image_site(tags: dict[str, str], path: Path) -> str:
+    """The site key of an epicentre GeoTIFF from its ``epicentre_lat``/``epicentre_lon`` tags."""
+    try:
+        return site_key(float(tags["epicentre_lat"]), float(tags["epicentre_lon"]))
+    except (KeyError, ValueError) as err:
+        raise ThermoquakeError(f"is not an epicentre image (tags epicentre_lat/lon: {err})", path) from None
+
+
+def load_images(paths: Sequence[Path]) -> TrainingImages:
+    """The epicentre images at ``paths`` (one shape), with their sites (:class:`TrainingImages`)."""
+    arrays, sites, synthetic = [], [], False
     for path in paths:
         values, _ = read_image(path)
         if arrays and values.shape != arrays[0].shape:
             raise ThermoquakeError(f"shape {values.shape} differs from the first image's {arrays[0].shape}", path)
         with rasterio.open(path) as src:
-            synthetic |= src.tags().get("synthetic") == "true"
+            tags = src.tags()
+        synthetic |= tags.get("synthetic") == "true"
+        sites.append(image_site(tags, Path(path)))
         arrays.append(values.astype(np.float32))
-    return np.stack(arrays), synthetic
+    return TrainingImages(np.stack(arrays), sites, synthetic)
 
 
 # --- generated GeoTIFFs ----------------------------------------------------------------------
@@ -90,6 +112,11 @@ class LikeImage:
     celsius: np.ndarray
     grid: EpicentreGrid
     tags: dict[str, str]
+
+    @property
+    def site(self) -> str:
+        """Its :func:`~thermoquake.gan.normalise.site_key`."""
+        return site_key(self.grid.lat, self.grid.lon)
 
 
 def read_like(path: Path) -> LikeImage:
@@ -212,9 +239,8 @@ def diversity(accepted_c: np.ndarray, reference: np.ndarray) -> dict[str, float 
     collapse), each copy of which may pass the gate. None where fewer than two images."""
     def clean(x: float) -> float | None:
         return x if math.isfinite(x) else None
-    generated, real = median_pairwise_distance(accepted_c), median_pairwise_distance(reference)
-    return {"accepted_spread_k": clean(generated), "reference_spread_k": clean(real),
-            "ratio": clean(generated / real) if real > 0 else None}
+    generated, real, ratio = spread_ratio(accepted_c, reference)
+    return {"accepted_spread_k": clean(generated), "reference_spread_k": clean(real), "ratio": clean(ratio)}
 
 
 def resolve_reference(like: Path, reference: Sequence[str]) -> list[Path]:
