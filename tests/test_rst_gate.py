@@ -211,6 +211,23 @@ def test_a_warm_offset_is_rejected_for_mean_and_histogram(scene):
     assert any(r.startswith("|mean_diff_k| 3") and "by 1" in r for r in verdict.reasons)
 
 
+def test_images_of_a_strongly_anomalous_day_may_be_as_far_from_the_reference_as_it_is(scene):
+    """A real day warmed by +4 K over a wide patch scores Eq. 6 well above 1.25 itself: its
+    near-copies pass (the limit follows the real day's ratio), noise still fails."""
+    real, reference = scene
+    hot = real + _disc(32, 32, 24, 4.0)
+    rng = np.random.default_rng(9)
+    near = hot + rng.normal(0, 0.1, hot.shape)
+    verdict = gate(near, hot, reference, GRID, _thresholds())
+    assert verdict.figures["real_eq6_ratio"] > 1.5 and verdict.figures["eq6_ratio"] > 1.25
+    assert verdict.accepted, verdict.reasons
+    fixed = gate(near, hot, reference, GRID, GateThresholds(min_count=5, max_eq6_over_real=None))
+    assert "eq6_ratio" in _reasons(fixed)
+    noise = gate(rng.normal(np.nanmean(hot), np.nanstd(hot), hot.shape), hot, reference, GRID, _thresholds())
+    eq6 = [r for r in noise.reasons if r.startswith("eq6_ratio")]
+    assert eq6 and "x the real day's" in eq6[0]
+
+
 def test_an_empty_generated_image_is_rejected(scene):
     real, reference = scene
     verdict = gate(np.full(real.shape, np.nan), real, reference, GRID)

@@ -102,6 +102,9 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
               help="Fewest clear reference samples for a pixel to get an R value.")
 @click.option("--max-eq6-ratio", type=float, default=1.25, show_default=True,
               help="Largest Eq. 6 / real spread.")
+@click.option("--max-eq6-over-real", type=float, default=1.25, show_default=True,
+              help="The Eq. 6 limit rises to this multiple of the real day's own ratio where larger "
+                   "(a day with a strong anomaly scores high itself); 0 = the fixed limit only.")
 @click.option("--min-iou", type=float, default=0.3, show_default=True, help="Smallest IoU of R masks.")
 @click.option("--max-centroid-km", type=float, default=15.0, show_default=True,
               help="Largest distance between anomaly centroids, km.")
@@ -113,7 +116,7 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
               help="Largest RMS log10 radial power difference, decades.")
 @json_option
 def validate(real: Path, reference: tuple[str, ...], sets: tuple[str, ...], threshold: float, min_count: int,
-             max_eq6_ratio: float, min_iou: float, max_centroid_km: float, max_mean_diff: float,
+             max_eq6_ratio: float, max_eq6_over_real: float, min_iou: float, max_centroid_km: float, max_mean_diff: float,
              max_std_diff: float, max_hist_distance: float, max_spectrum_distance: float,
              as_json: bool) -> None:
     """Gate sets of generated images against the REAL image of their day and its RST reference.
@@ -127,7 +130,7 @@ def validate(real: Path, reference: tuple[str, ...], sets: tuple[str, ...], thre
     from thermoquake.rst.validate import format_table, parse_set, rows_as_json, validate_sets
 
     thresholds = GateThresholds(
-        max_eq6_ratio=max_eq6_ratio, min_iou=min_iou, max_centroid_km=max_centroid_km,
+        max_eq6_ratio=max_eq6_ratio, max_eq6_over_real=max_eq6_over_real or None, min_iou=min_iou, max_centroid_km=max_centroid_km,
         max_abs_mean_diff_k=max_mean_diff, max_abs_std_diff_k=max_std_diff,
         max_histogram_distance_k=max_hist_distance, max_spectrum_distance=max_spectrum_distance,
         r_threshold=threshold, min_count=min_count)

@@ -328,6 +328,12 @@ class GateThresholds:
             correlated weather and 12 reference years); a real day carrying a genuine +4 sigma
             anomaly over 5 % of the image scores ~1.1, so the paper's "< 1" would reject real
             precursor days. White noise, a constant image or misplaced structure score >= 4.
+        max_eq6_over_real = 1.25: the Eq. 6 limit rises to this multiple of the real day's own
+            Eq. 6 ratio (``real_eq6_ratio``) where that is larger. Eq. 6 is the one check
+            made against the reference climatology rather than the real day, and a
+            pre-earthquake day with a strong anomaly can itself score 2 or more: without this
+            the gate would reject the very day the images imitate. The same 25 % headroom as
+            the floor (1.25 over ~1); noise and misplaced structure still miss by far.
         max_eq6: None (grey levels depend on the stretch; use the ratio).
         min_iou = 0.3: the R >= 2 masks must overlap clearly (a disc shifted by about half
             its radius still passes; noise-only speckle of two images overlaps ~0.03).
@@ -343,6 +349,7 @@ class GateThresholds:
     """
 
     max_eq6_ratio: float | None = 1.25
+    max_eq6_over_real: float | None = 1.25
     max_eq6: float | None = None
     min_iou: float | None = 0.3
     max_centroid_km: float | None = 15.0
@@ -367,11 +374,11 @@ class GateVerdict:
         return asdict(self)
 
 
-FIGURES = ("eq6", "eq6_ratio", "iou", "centroid_km", "mean_diff_k", "std_diff_k",
+FIGURES = ("eq6", "eq6_ratio", "real_eq6_ratio", "iou", "centroid_km", "mean_diff_k", "std_diff_k",
            "histogram_distance_k", "spectrum_distance", "generated_anomalous_pixels",
            "real_anomalous_pixels")
-"""Names of the figures in :attr:`GateVerdict.figures` (units: grey levels, -, -, km, K, K, K,
-decades, pixels, pixels)."""
+"""Names of the figures in :attr:`GateVerdict.figures` (units: grey levels, -, -, -, km, K, K,
+K, decades, pixels, pixels); ``real_eq6_ratio`` is the real day's own Eq. 6 ratio."""
 
 
 def _check_max(reasons: list[str], name: str, value: float, limit: float | None, unit: str = "") -> None:
@@ -381,6 +388,28 @@ def _check_max(reasons: list[str], name: str, value: float, limit: float | None,
         reasons.append(f"{name} is undefined (limit {limit:g}{unit})")
     elif value > limit:
         reasons.append(f"{name} {value:.4g}{unit} > max {limit:g}{unit} (by {value - limit:.3g}{unit})")
+
+
+def eq6_ratio_limit(real_eq6_ratio: float, thresholds: GateThresholds) -> float | None:
+    """The Eq. 6 ratio limit for images of a real day scoring ``real_eq6_ratio``: the larger of
+    ``max_eq6_ratio`` and ``max_eq6_over_real`` times the real day's ratio (None: no limit)."""
+    t = thresholds
+    if t.max_eq6_ratio is None:
+        return None
+    if t.max_eq6_over_real is None or not math.isfinite(real_eq6_ratio):
+        return t.max_eq6_ratio
+    return max(t.max_eq6_ratio, t.max_eq6_over_real * real_eq6_ratio)
+
+
+def _check_eq6_ratio(reasons: list[str], value: float, real_value: float, t: GateThresholds) -> None:
+    limit = eq6_ratio_limit(real_value, t)
+    if limit is None or limit == t.max_eq6_ratio:
+        _check_max(reasons, "eq6_ratio", value, limit)
+    elif not math.isfinite(value):
+        reasons.append(f"eq6_ratio is undefined (limit {limit:.4g})")
+    elif value > limit:
+        reasons.append(f"eq6_ratio {value:.4g} > max {limit:.4g} ({t.max_eq6_over_real:g} x the real day's "
+                       f"{real_value:.4g}; by {value - limit:.3g})")
 
 
 def gate(generated_c: np.ndarray, real_c: np.ndarray, real_reference_stack: np.ndarray,
@@ -410,12 +439,13 @@ def gate(generated_c: np.ndarray, real_c: np.ndarray, real_reference_stack: np.n
     eq6 = eq6_statistic(gen, stack, lo, hi)
     spread = eq6_real_spread(stack, lo, hi)
     eq6_ratio = eq6 / spread if spread > 0 else math.nan
+    real_eq6_ratio = eq6_statistic(real, stack, lo, hi) / spread if spread > 0 else math.nan
     stats = reference_stats(stack)
     agreement = anomaly_agreement(retira(gen, stats, thresholds.min_count),
                                   retira(real, stats, thresholds.min_count), grid, thresholds.r_threshold)
     dist = distribution_checks(gen, real)
     figures = {
-        "eq6": eq6, "eq6_ratio": eq6_ratio, "iou": agreement.iou,
+        "eq6": eq6, "eq6_ratio": eq6_ratio, "real_eq6_ratio": real_eq6_ratio, "iou": agreement.iou,
         "centroid_km": agreement.centroid_distance_km,
         "mean_diff_k": dist.mean_diff_k, "std_diff_k": dist.std_diff_k,
         "histogram_distance_k": dist.histogram_distance_k, "spectrum_distance": dist.spectrum_distance,
@@ -424,7 +454,7 @@ def gate(generated_c: np.ndarray, real_c: np.ndarray, real_reference_stack: np.n
     }
     t = thresholds
     reasons: list[str] = []
-    _check_max(reasons, "eq6_ratio", eq6_ratio, t.max_eq6_ratio)
+    _check_eq6_ratio(reasons, eq6_ratio, real_eq6_ratio, t)
     _check_max(reasons, "eq6", eq6, t.max_eq6, " grey")
     if t.min_iou is not None:
         if not math.isfinite(agreement.iou):

@@ -125,6 +125,9 @@ def format_table(rows: Sequence[ValidationRow]) -> str:
              for row in table]
     lines.insert(1, "-" * len(lines[0]))
     lines.insert(2 + len(body), "-" * len(lines[0]))
+    if rows and math.isfinite(rows[0].verdict.figures.get("real_eq6_ratio", math.nan)):
+        lines.append(f"the real day's own Eq6/sd: {rows[0].verdict.figures['real_eq6_ratio']:.3f} "
+                     "(the Eq6/sd limit follows it where it is high: --max-eq6-over-real)")
     reasons = [f"{r.label}/{r.path.name}: {reason}" for r in rows for reason in r.verdict.reasons]
     return "\n".join(lines + (["", "Rejection reasons:", *reasons] if reasons else []))
 
