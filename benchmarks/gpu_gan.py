@@ -10,6 +10,9 @@ transposed convolution / dense layer; forward = 1x, backward = 2x; the discrimin
 runs G forward, D forward + backward on real and fake; the generator step runs G forward +
 backward and D forward + input-gradient backward). MFU = analytic FLOPs/s / ``--peak-tflops``.
 
+The output also audits the compiled step's precision: convolutions and matmuls counted by
+operand / result dtype in its StableHLO (under mixed_bfloat16 all convolutions should be bf16).
+
 Breakdown (``--breakdown``, default on): the same timing for the generator forward alone,
 the discriminator update alone and the generator update alone, so the output says which
 part of the step takes the time.
@@ -66,6 +69,26 @@ def analytic_flops(generator, discriminator, batch: int) -> dict[str, float]:
             "d_step": batch * d_step, "g_step": batch * g_step, "step": batch * (d_step + g_step)}
 
 
+def precision_audit(hlo_text: str) -> dict[str, dict[str, int] | int]:
+    """Counts in the step's StableHLO: convolutions and matmuls by operand / result dtype, and
+    the transposes, reverses and converts around them. Under mixed_bfloat16 every convolution
+    should be ``bf16 x bf16 -> bf16`` (an f32 one runs at half speed or worse on tensor cores)."""
+    import collections
+    import re
+
+    def dtype(t: str) -> str:
+        return t.rsplit("x", 1)[-1].rstrip(">")
+
+    convs = re.findall(r"stablehlo\.convolution.*?:\s*\((tensor<[^>]*>), (tensor<[^>]*>)\)\s*->\s*(tensor<[^>]*>)",
+                       hlo_text)
+    dots = re.findall(r"stablehlo\.dot_general.*?:\s*\((tensor<[^>]*>), (tensor<[^>]*>)\)\s*->\s*(tensor<[^>]*>)",
+                      hlo_text)
+    return {"convolutions": dict(collections.Counter(f"{dtype(a)} x {dtype(b)} -> {dtype(o)}" for a, b, o in convs)),
+            "dot_generals": dict(collections.Counter(f"{dtype(a)} x {dtype(b)} -> {dtype(o)}" for a, b, o in dots)),
+            "transposes": hlo_text.count("stablehlo.transpose"), "reverses": hlo_text.count("stablehlo.reverse"),
+            "converts": hlo_text.count("stablehlo.convert")}
+
+
 def timed(fn, args, steps: int, warmup: int) -> list[float]:
     import jax
 
@@ -119,7 +142,9 @@ def main() -> None:
     state = stepper.state
 
     t0 = time.perf_counter()
-    compiled = jax.jit(stepper.pure_step(), donate_argnums=(0,)).lower(state, real, z_d, z_g).compile()
+    lowered = jax.jit(stepper.pure_step(), donate_argnums=(0,)).lower(state, real, z_d, z_g)
+    audit = precision_audit(lowered.as_text())
+    compiled = lowered.compile()
     compile_s = time.perf_counter() - t0
     step = compiled                                   # the timed step is exactly what was costed
     cost = compiled.cost_analysis()
@@ -158,6 +183,7 @@ def main() -> None:
         "mfu": flops["step"] / med / 1e12 / peak if peak else None,
         "losses_first_last": [losses[0], losses[-1]],
         "losses_finite": bool(np.all(np.isfinite(np.array(losses)))),
+        "precision_audit": audit,
     }
     if not args.no_breakdown:
         g_tv, g_ntv, d_tv, d_ntv, g_ov, d_ov = state
@@ -201,6 +227,8 @@ def main() -> None:
           f"{'n/a' if result['mfu'] is None else format(result['mfu'], '.1%')}")
     print(f"  losses (d, g) first {losses[0][0]:.4f} {losses[0][1]:.4f}, last {losses[-1][0]:.4f} "
           f"{losses[-1][1]:.4f}, finite: {result['losses_finite']}")
+    print(f"  step HLO: convolutions {audit['convolutions']}; matmuls {audit['dot_generals']}; "
+          f"{audit['transposes']} transposes, {audit['reverses']} reverses, {audit['converts']} converts")
     for name, ms in result.get("breakdown_ms", {}).items():
         print(f"  breakdown: {name:38s} {ms:8.2f} ms ({ms / result['ms_per_step']:.0%} of a step)")
     print(f"  target >= 4782 images/s: {'met' if result['images_per_s'] >= 4782 else 'NOT met'}")
