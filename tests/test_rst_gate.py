@@ -276,6 +276,8 @@ def test_validate_prints_a_table_one_row_per_image_and_set_means(tiffs):
         ("improved", "g1.tif", "accept"), ("improved", "g2.tif", "accept")]
     assert [(r[1], r[-2]) for r in rows[4:]] == [("(mean)", "0%"), ("(mean)", "100%")]
     assert "Rejection reasons:" in result.output and "dcgan/g1.tif: " in result.output
+    own = [line for line in lines if line.startswith("the real day's own Eq6/sd: ")]
+    assert len(own) == 1 and 0.5 < float(own[0].split()[5]) < 1.25     # this scene's real day is moderate
 
 
 def test_validate_json_lists_verdicts_and_set_means(tiffs):
