@@ -135,7 +135,7 @@ def test_augment_train_then_generate_end_to_end(workdir, tmp_path):
     dry = runner.invoke(cli, ["augment", "train", "--workdir", str(workdir), "--model-dir", str(model),
                               "--dry-run", "--json"])
     assert dry.exit_code == 0, dry.output
-    assert json.loads(dry.output)["images"] == 3 and not model.exists()
+    assert json.loads(dry.output)["images"] == 3 and json.loads(dry.output)["sites"] == 1 and not model.exists()
     args = ["augment", "train", "--workdir", str(workdir), "--model-dir", str(model), "--width", "0.0625",
             "--steps", "2", "--batch-size", "2", "--checkpoint-every", "2", "--json", "--no-progress"]
     result = runner.invoke(cli, args)

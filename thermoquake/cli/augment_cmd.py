@@ -48,7 +48,7 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
     grids (samples/*.png), losses.csv and TensorBoard scalars in the model directory. Re-run
     the same command to resume a killed run.
     """
-    from thermoquake.gan.workdir_io import load_images, select_training_images
+    from thermoquake.gan.workdir_io import load_images, select_training_images, site_of
 
     paths = select_training_images(workdir, selection)
     fusion = not no_fusion
@@ -57,10 +57,10 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
     summary = {"model_dir": str(model_dir), "images": len(paths), "width": width, "fusion": fusion,
                "base": base, "steps": steps, "batch_size": batch_size, "seed": seed}
     if dry_run:
-        summary["dry_run"] = True
-        summary["paths"] = [str(p) for p in paths]
+        summary |= {"dry_run": True, "sites": len({site_of(p) for p in paths}), "paths": [str(p) for p in paths]}
         click.echo(json.dumps(summary, indent=2) if as_json else
-                   f"would train on {len(paths)} image(s) into {model_dir}\n" + "\n".join(map(str, paths)))
+                   f"would train on {len(paths)} image(s) of {summary['sites']} site(s) into {model_dir}\n"
+                   + "\n".join(map(str, paths)))
         return
     loaded = load_images(paths)
     synthetic = loaded.synthetic

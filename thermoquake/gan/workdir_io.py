@@ -86,6 +86,12 @@ def image_site(tags: dict[str, str], path: Path) -> str:
         raise ThermoquakeError(f"is not an epicentre image (tags epicentre_lat/lon: {err})", path) from None
 
 
+def site_of(path: Path) -> str:
+    """The site key of the epicentre GeoTIFF at ``path`` (its tags only; no pixels read)."""
+    with rasterio.open(path) as src:
+        return image_site(src.tags(), Path(path))
+
+
 def load_images(paths: Sequence[Path]) -> TrainingImages:
     """The epicentre images at ``paths`` (one shape), with their sites (:class:`TrainingImages`)."""
     arrays, sites, synthetic = [], [], False
