@@ -44,8 +44,9 @@ PEAK_TFLOPS = {  # dense, per chip, no sparsity
 }
 
 
-def analytic_flops(generator, discriminator, batch: int) -> dict[str, float]:
-    """2 x multiply-accumulates of the conv / transposed-conv / dense layers, per forward image."""
+def analytic_flops(generator, discriminator, batch: int, reuse_fake: bool = False) -> dict[str, float]:
+    """2 x multiply-accumulates of the conv / transposed-conv / dense layers, per forward image
+    (``reuse_fake``: the generator update reuses the discriminator update's G forward)."""
     def forward(model) -> float:
         total = 0.0
         for layer in model.layers:
@@ -64,7 +65,7 @@ def analytic_flops(generator, discriminator, batch: int) -> dict[str, float]:
 
     g_f, d_f = forward(generator), forward(discriminator)
     d_step = g_f + 2 * d_f + 2 * 2 * d_f                   # G fwd; D fwd+bwd on real and fake
-    g_step = g_f + 2 * g_f + d_f + 1 * d_f                 # G fwd+bwd; D fwd + input gradient only
+    g_step = (0 if reuse_fake else g_f) + 2 * g_f + d_f + 1 * d_f   # G fwd+bwd; D fwd + input gradient only
     return {"g_forward_per_image": g_f, "d_forward_per_image": d_f,
             "d_step": batch * d_step, "g_step": batch * g_step, "step": batch * (d_step + g_step)}
 
@@ -111,6 +112,8 @@ def main() -> None:
     parser.add_argument("--width", type=float, default=1.0)
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--no-fusion", action="store_true")
+    parser.add_argument("--reuse-fake", action="store_true",
+                        help="the generator update reuses the D update's generated batch (train_gan reuse_fake)")
     parser.add_argument("--precision", choices=("float32", "mixed_bfloat16"), default="mixed_bfloat16")
     parser.add_argument("--steps", type=int, default=30, help="timed steps")
     parser.add_argument("--warmup", type=int, default=5)
@@ -134,7 +137,8 @@ def main() -> None:
     keras.utils.set_random_seed(0)
     g = build_generator(args.width, 100, args.size)
     d = build_discriminator(args.width, not args.no_fusion, args.size)
-    stepper = GanStep(g, d, keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+    stepper = GanStep(g, d, keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5),
+                      reuse_fake=args.reuse_fake)
     rng = np.random.default_rng(0)
     real = jax.device_put(rng.uniform(-1, 1, (args.batch, args.size, args.size, 2)).astype(np.float32))
     z_d = jax.device_put(rng.standard_normal((args.batch, 100)).astype(np.float32))
@@ -150,7 +154,7 @@ def main() -> None:
     cost = compiled.cost_analysis()
     cost = cost[0] if isinstance(cost, (list, tuple)) else cost
     xla_flops = float(cost.get("flops", float("nan"))) if cost else float("nan")
-    flops = analytic_flops(g, d, args.batch)
+    flops = analytic_flops(g, d, args.batch, args.reuse_fake)
 
     # full step: losses must stay finite and (on this fixed batch) the D loss must fall
     losses = []
@@ -173,6 +177,7 @@ def main() -> None:
     result = {
         "device": device.device_kind, "platform": device.platform, "precision": args.precision,
         "batch": args.batch, "width": args.width, "size": args.size, "fusion": not args.no_fusion,
+        "reuse_fake": args.reuse_fake,
         "compile_s": compile_s, "images_per_s": args.batch / med, "ms_per_step": med * 1e3,
         "ms_per_step_range": [min(times) * 1e3, max(times) * 1e3],
         "tflop_per_step_analytic": flops["step"] / 1e12,
@@ -218,7 +223,8 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     print(f"{result['device']} ({result['platform']}), {args.precision}, batch {args.batch}, "
-          f"{args.size}x{args.size}, width {args.width:g}, {'improved' if result['fusion'] else 'plain'} DCGAN")
+          f"{args.size}x{args.size}, width {args.width:g}, {'improved' if result['fusion'] else 'plain'} DCGAN"
+          f"{', generated batch reused' if args.reuse_fake else ''}")
     print(f"  {result['images_per_s']:.1f} images/s ({result['ms_per_step']:.2f} ms/step, "
           f"range {result['ms_per_step_range'][0]:.2f}-{result['ms_per_step_range'][1]:.2f})")
     print(f"  FLOPs/step: {result['tflop_per_step_analytic']:.4g} TFLOP analytic, "

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run ON THE LENT GPU (device `run` with carry=[".whl"], after benchmarks/gpu_wheels.sh here):
-#   bash benchmarks/gpu_suite.sh        # GAN bf16 + fp32 at the paper's size, then the DRSN in bf16
+#   bash benchmarks/gpu_suite.sh        # GAN bf16 (both step variants) + fp32 at the paper's size,
+#                                        # then the DRSN in bf16; at most ~9.5 min
 # Results (JSON) and logs go to $OUT (the device's return folder) or ./gpu-output. Each benchmark
 # is capped by `timeout`, so one slow case cannot eat the device budget.
 # Local smoke run (CPU, tiny):  SKIP_INSTALL=1 PY=.venv/bin/python GAN_ARGS="--batch 2 --width 0.03125
@@ -39,11 +40,12 @@ gan() {  # name, seconds, precision, extra args
     echo "   rc $?"
     summary "$OUT/$name.json" 2>/dev/null || tail -5 "$OUT/$name.log"
 }
-gan gan_bf16 240 mixed_bfloat16
-gan gan_fp32 150 float32 --no-breakdown
+gan gan_bf16 200 mixed_bfloat16
+gan gan_bf16_reuse 120 mixed_bfloat16 --reuse-fake --no-breakdown
+gan gan_fp32 120 float32 --no-breakdown
 echo "== drsn_bf16"
 # shellcheck disable=SC2086
-timeout 120 "$PY" benchmarks/gpu_drsn.py --backend jax $DRSN_ARGS --mixed-bfloat16 --json "$OUT/drsn_bf16.json" \
+timeout 110 "$PY" benchmarks/gpu_drsn.py --backend jax $DRSN_ARGS --mixed-bfloat16 --json "$OUT/drsn_bf16.json" \
     > "$OUT/drsn_bf16.log" 2>&1
 echo "   rc $?"
 tail -30 "$OUT/drsn_bf16.log" | grep -v "^WARNING\|^I0000\|^E0000" | tail -25

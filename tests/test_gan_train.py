@@ -206,3 +206,63 @@ def test_jax_backend_trains_and_generates(tmp_path):
                           cwd=os.path.dirname(os.path.dirname(__file__)))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip().endswith("ok")
+
+
+def _one_step_each_way() -> tuple[list[np.ndarray], list[np.ndarray], tuple, tuple]:
+    """Trainable weights and losses after one step with a fresh generated batch for the
+    generator update and one reusing the discriminator update's, from the same start and
+    with z_g = z_d (so both updates see the same images)."""
+    import keras
+
+    from thermoquake.gan import build_discriminator, build_generator
+    from thermoquake.gan.steps import GanStep
+
+    real = np.random.default_rng(0).uniform(-1, 1, (4, SIZE, SIZE, 2)).astype(np.float32)
+    z = np.random.default_rng(1).standard_normal((4, KW["latent_dim"])).astype(np.float32)
+    weights, losses = [], []
+    for reuse in (False, True):
+        keras.utils.set_random_seed(KW["seed"])
+        g, d = build_generator(KW["width"], KW["latent_dim"], SIZE), build_discriminator(KW["width"], True, SIZE)
+        step = GanStep(g, d, keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5),
+                       reuse_fake=reuse)
+        losses.append(step(real, z, z))
+        step.sync()
+        weights.append([np.asarray(v.value) for v in (*g.trainable_variables, *d.trainable_variables)])
+    return weights[0], weights[1], losses[0], losses[1]
+
+
+def test_reusing_the_generated_batch_is_the_same_update_when_the_noise_is_the_same():
+    fresh, reused, fresh_losses, reused_losses = _one_step_each_way()
+    np.testing.assert_allclose(reused_losses, fresh_losses, rtol=1e-5)
+    assert len(fresh) == len(reused)
+    for a, b in zip(fresh, reused):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
+
+
+def test_reusing_the_generated_batch_matches_on_jax_too():
+    pytest.importorskip("jax")
+    code = textwrap.dedent("""
+        import numpy as np, keras
+        from tests.test_gan_train import _one_step_each_way
+        assert keras.backend.backend() == "jax"
+        fresh, reused, fl, rl = _one_step_each_way()
+        np.testing.assert_allclose(rl, fl, rtol=1e-5)
+        for a, b in zip(fresh, reused):
+            np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
+        print("ok")
+    """)
+    env = os.environ | {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().endswith("ok")
+
+
+def test_a_reuse_fake_run_is_recorded_and_not_resumed_as_the_other(tmp_path):
+    from thermoquake.gan import train_gan
+
+    model = tmp_path / "m"
+    train_gan(tiny_images(), model, steps=2, checkpoint_every=2, reuse_fake=True, **KW)
+    assert json.loads((model / "training.json").read_text())["parameters"]["reuse_fake"] is True
+    with pytest.raises(ThermoquakeError, match="reuse_fake was True, now False"):
+        train_gan(tiny_images(), model, steps=3, checkpoint_every=2, **KW)

@@ -36,7 +36,7 @@ FORMAT_VERSION = 1
 SAMPLE_COUNT = 16
 SAMPLE_STREAM = 2**31 - 1
 """Second seed word of the fixed sample-grid noise (steps never reach it)."""
-LEGACY_PARAMETERS = {"base": "none", "sites": None}
+LEGACY_PARAMETERS = {"base": "none", "sites": None, "reuse_fake": False}
 """Parameters added since format version 1, as model directories made before them had them."""
 
 
@@ -92,7 +92,7 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
               progress: bool = False, latent_dim: int = 100, learning_rate: float = 2e-4,
               beta_1: float = 0.5, base: str = "mean", synthetic: bool = False,
               sources: list[str] | None = None, sites: Sequence[str] | None = None,
-              jit_compile: bool = False) -> Path:
+              reuse_fake: bool = False, jit_compile: bool = False) -> Path:
     """Train a GAN on ``images_c`` and save it in ``model_dir``; resumes from its checkpoints.
 
     Args:
@@ -114,6 +114,9 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
         synthetic: the training images come from synthetic data (recorded, passed on to
             every generated image).
         sources: optional names of the training images (recorded in ``training.json``).
+        reuse_fake: the generator update back-propagates through the batch the
+            discriminator update generated (one generator forward pass per step, ~1/5 fewer
+            FLOPs at the paper's size; :mod:`thermoquake.gan.steps`). Off: a fresh batch.
 
     Returns:
         ``model_dir``.
@@ -149,6 +152,7 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
                   "learning_rate": float(learning_rate), "beta_1": float(beta_1),
                   "base": base, "n_images": int(values.shape[0]),
                   "sites": None if site_names is None else list(dict.fromkeys(site_names)),
+                  "reuse_fake": bool(reuse_fake),
                   "data_sha256": fingerprint(values, site_names)}
     _check_parameters(model_dir, parameters)
     if _finished(model_dir, steps):
@@ -181,7 +185,7 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
         state = restore_checkpoint(checkpoint, generator, discriminator, g_opt, d_opt)
         start, losses = int(state["step"]), [list(r) for r in state["losses"]]
     write_text_atomic(model_dir / TRAINING_FILE, describe(start, False))
-    stepper = GanStep(generator, discriminator, g_opt, d_opt, jit_compile=jit_compile)
+    stepper = GanStep(generator, discriminator, g_opt, d_opt, jit_compile=jit_compile, reuse_fake=reuse_fake)
     sample_z = np.random.default_rng([int(seed), SAMPLE_STREAM]).standard_normal(
         (SAMPLE_COUNT, latent_dim)).astype(np.float32)
     tb = TensorBoardLog(model_dir)
