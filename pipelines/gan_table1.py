@@ -78,6 +78,8 @@ def main() -> None:
     parser.add_argument("--base", choices=("mean", "none"), default="mean",
                         help="GAN temperature encoding: departures from the training mean field, or the "
                              "paper's whole-field scaling (thermoquake.gan.normalise)")
+    parser.add_argument("--reuse-fake", action="store_true",
+                        help="the generator update reuses the discriminator update's generated batch")
     parser.add_argument("--out", type=Path, default=Path("gan-table1"))
     args = parser.parse_args()
     from thermoquake.gan import generate, train_gan
@@ -89,15 +91,17 @@ def main() -> None:
     for i, image in enumerate(heldout):         # the ceiling: real days of the same site and season
         rows.append(ValidationRow("real", Path(f"heldout_{i}"), gate(image, real, reference, grid)))
     for label, fusion in (("dcgan", False), ("improved", True)):
-        model = args.out / f"{label}-w{args.width:g}-s{args.seed}-{args.base}"
+        model = args.out / f"{label}-w{args.width:g}-s{args.seed}-{args.base}{'-reuse' if args.reuse_fake else ''}"
         train_gan(train, model, width=args.width, fusion=fusion, steps=args.steps, batch_size=args.batch,
-                  seed=args.seed, base=args.base, checkpoint_every=max(1, args.steps // 4), progress=True, synthetic=True)
+                  seed=args.seed, base=args.base, checkpoint_every=max(1, args.steps // 4), progress=True, synthetic=True,
+                  reuse_fake=args.reuse_fake)
         images = generate(model, args.n, seed=args.seed + 1000)
         memo[label] = memorisation(images, train, heldout).as_dict()
         for i, image in enumerate(images):
             rows.append(ValidationRow(label, Path(f"{label}_{i}"), gate(image, real, reference, grid)))
     print(f"SYNTHETIC site, {args.size}x{args.size}, {args.train} training days, {args.steps} steps, "
-          f"width {args.width:g}, batch {args.batch}, seed {args.seed}, base {args.base}")
+          f"width {args.width:g}, batch {args.batch}, seed {args.seed}, base {args.base}"
+          f"{', generated batch reused' if args.reuse_fake else ''}")
     print(format_table(rows))
     for label, m in memo.items():
         print(f"memorisation {label}: nearest training image {m['generated_k']:.2f} K vs held-out real "
