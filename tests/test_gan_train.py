@@ -187,6 +187,16 @@ def test_bad_training_arrays_are_one_line_errors(tmp_path):
         train_gan(np.full((2, 64, 64), np.nan, np.float32), tmp_path / "m", steps=1, **KW)
 
 
+def _passes_on_jax(code: str) -> None:
+    """Run `code` in a fresh interpreter with the JAX backend (on the CPU) from the
+    repository root; it must exit 0 and print "ok" last."""
+    env = os.environ | {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().endswith("ok")
+
+
 def test_jax_backend_trains_and_generates(tmp_path):
     pytest.importorskip("jax")
     code = textwrap.dedent(f"""
@@ -201,11 +211,7 @@ def test_jax_backend_trains_and_generates(tmp_path):
         assert out.shape == (2, 64, 64) and np.array_equal(out, again, equal_nan=True)
         print("ok")
     """)
-    env = os.environ | {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          cwd=os.path.dirname(os.path.dirname(__file__)))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.strip().endswith("ok")
+    _passes_on_jax(code)
 
 
 def _one_step_each_way() -> tuple[list[np.ndarray], list[np.ndarray], tuple, tuple]:
@@ -251,11 +257,7 @@ def test_reusing_the_generated_batch_matches_on_jax_too():
             np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
         print("ok")
     """)
-    env = os.environ | {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          cwd=os.path.dirname(os.path.dirname(__file__)))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.strip().endswith("ok")
+    _passes_on_jax(code)
 
 
 def test_a_reuse_fake_run_is_recorded_and_not_resumed_as_the_other(tmp_path):
