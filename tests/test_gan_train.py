@@ -172,8 +172,15 @@ def test_a_model_of_two_sites_adds_back_the_terrain_of_the_site_asked_for(tmp_pa
     field_gap = mean_field(a) - mean_field(b)                    # about 25 K, clouds aside
     np.testing.assert_allclose((at_a - at_b)[both], np.broadcast_to(field_gap, at_a.shape)[both], atol=1e-3)
     assert abs(np.median(field_gap) - 25.0) < 1.0
+    mixed = generate(model, 2, seed=5, site=[sites[0], sites[-1]])        # one site per image
+    np.testing.assert_array_equal(mixed[0], at_a[0])
+    np.testing.assert_array_equal(mixed[1], at_b[1])
     with pytest.raises(ThermoquakeError, match="not of site 0.00000,0.00000"):
         generate(model, 1, site="0.00000,0.00000")
+    with pytest.raises(ThermoquakeError, match="not of site 0.00000,0.00000"):
+        generate(model, 2, site=[sites[0], "0.00000,0.00000"])
+    with pytest.raises(ThermoquakeError, match="3 image.*2 site name"):
+        generate(model, 3, site=sites[:2])
     with pytest.raises(ThermoquakeError, match="sites was"):
         train_gan(np.concatenate([a, b]), model, steps=2, checkpoint_every=2, **KW)
 

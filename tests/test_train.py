@@ -226,23 +226,6 @@ def test_gan_cache_lets_another_classifier_reuse_the_fold_gans(work64, tmp_path)
     assert notes[0] == notes[1] and all(n["per_class"] for n in notes[0])
 
 
-def test_site_departures_take_off_each_sites_own_mean_field():
-    from thermoquake.training.run import site_departures
-
-    rng = np.random.default_rng(0)
-    terrain = {"A": rng.normal(0, 5, (8, 8)), "B": rng.normal(20, 5, (8, 8))}
-    sites = ["A", "A", "A", "B", "B"]
-    images = np.stack([terrain[s] + rng.normal(0, 1, (8, 8)) for s in sites]).astype(np.float32)
-    images[0, :2] = np.nan
-    departures, fields = site_departures(images, sites)
-    assert set(fields) == {"A", "B"}
-    np.testing.assert_allclose(fields["B"], images[3:].mean(axis=0), atol=1e-4)
-    np.testing.assert_allclose(np.nanmean(departures[:3], axis=0), 0.0, atol=1e-4)
-    assert np.isnan(departures[0, :2]).all() and np.abs(np.nan_to_num(departures)).max() < 5
-    back = departures + np.stack([fields[s] for s in sites])
-    np.testing.assert_allclose(back, images, atol=1e-4)
-
-
 def test_a_new_gan_option_at_its_old_value_keeps_earlier_run_names_and_directories():
     import hashlib
 
@@ -256,26 +239,41 @@ def test_a_new_gan_option_at_its_old_value_keeps_earlier_run_names_and_directori
         TrainConfig(window=3, augment="gan", channels=("lst", "mask")).digest
 
 
-def test_site_based_gan_augmentation_trains_on_departures_and_adds_images_of_the_sites(work64, tmp_path,
-                                                                                       monkeypatch):
+def test_site_based_gan_augmentation_learns_each_sites_mean_field_and_adds_images_of_the_sites(
+        work64, tmp_path, monkeypatch):
+    import thermoquake.gan.generation as gan_generation
     import thermoquake.gan.train as gan_train
+    from thermoquake.gan.normalise import load_normalisation
 
     work = work64
-    seen: list[tuple[np.ndarray, str]] = []
-    real = gan_train.train_gan
+    seen: list[tuple[np.ndarray, dict, Path]] = []
+    asked: list[list[str]] = []
+    real_train, real_generate = gan_train.train_gan, gan_generation.generate
 
-    def spy(images_c, model_dir, **kw):
-        seen.append((np.array(images_c), kw["base"]))
-        return real(images_c, model_dir, **kw)
+    def spy_train(images_c, model_dir, **kw):
+        seen.append((np.array(images_c), kw, Path(model_dir)))
+        return real_train(images_c, model_dir, **kw)
 
-    monkeypatch.setattr(gan_train, "train_gan", spy)
+    def spy_generate(model_dir, n, seed=0, site=None):
+        asked.append(site)
+        return real_generate(model_dir, n, seed, site)
+
+    monkeypatch.setattr(gan_train, "train_gan", spy_train)
+    monkeypatch.setattr(gan_generation, "generate", spy_generate)
     out = tmp_path / "site-run"
     _run("train", "--workdir", str(work), *FAST, "--augment", "gan", "--gan-base", "site", "--channels", "lst,mask",
          "--gan-steps", "2", "--epochs", "1", "--out", str(out), "--no-final-model")
-    assert len(seen) == 4 and all(base == "mean" for _, base in seen)
-    for departures, _ in seen:               # each site's mean field is off: departures of a few K, not 20+ K
+    assert len(seen) == 4 and all(kw["base"] == "mean" for _, kw, _ in seen)
+    assert any(len(set(kw["sites"])) > 1 for _, kw, _ in seen)
+    for (images, kw, model_dir), fake_sites in zip(seen, asked):
+        sites = kw["sites"]
+        assert len(sites) == len(images)
+        norm = load_normalisation(model_dir)
+        assert norm.sites == tuple(dict.fromkeys(sites))          # one mean field per training site
+        departures = images - norm.fields(sites, len(images))    # each site's own field is off: a few K
         valid = departures[np.isfinite(departures)]
         assert abs(valid.mean()) < 0.5 and np.percentile(np.abs(valid), 99) < 10
+        assert list(fake_sites) == [sites[i % len(sites)] for i in range(len(fake_sites))]   # in proportion
     doc = json.loads((out / "metrics.json").read_text())
     assert json.loads((out / "config.json").read_text())["train"]["gan_base"] == "site"
     assert all(n["per_class"] for n in doc["augmentation"])

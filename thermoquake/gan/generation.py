@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,13 +14,18 @@ from thermoquake.gan.normalise import Normalisation, load_normalisation
 BATCH = 64
 
 
+Sites = str | Sequence[str] | None
+"""The site(s) images are made for (:func:`~thermoquake.gan.normalise.site_key`): one name for
+all, one per image, or None (the model's sites in turn)."""
+
+
 def generate_with(generator, norm: Normalisation, n: int, seed: int = 0, *,
-                  noise: np.ndarray | None = None, batch_size: int = BATCH, site: str | None = None) -> np.ndarray:
+                  noise: np.ndarray | None = None, batch_size: int = BATCH, site: Sites = None) -> np.ndarray:
     """``n`` images from an in-memory generator: ``(n, S, S)`` float32 deg C, NaN where the
     generated validity channel is <= 0. Noise ``z ~ N(0, 1)`` from ``default_rng(seed)``
-    (or ``noise``, ``(n, latent_dim)``). ``site``: the site the images are made for
-    (:func:`~thermoquake.gan.normalise.site_key`; with ``base="mean"`` its mean field is added);
-    None: the model's sites in turn. A site the model did not learn raises ValueError."""
+    (or ``noise``, ``(n, latent_dim)``). ``site``: the site the images are made for, or one
+    per image (:data:`Sites`; with ``base="mean"`` each image's site's mean field is added).
+    A site the model did not learn raises ValueError."""
     from keras import ops
 
     latent_dim = int(generator.input_shape[-1])
@@ -30,8 +36,16 @@ def generate_with(generator, norm: Normalisation, n: int, seed: int = 0, *,
         out.append(ops.convert_to_numpy(generator(noise[start:start + batch_size], training=False)))
     size = int(generator.output_shape[1])
     channels = np.concatenate(out) if out else np.zeros((0, size, size, 2), np.float32)
-    sites = norm.sites_in_turn(len(channels)) if site is None else [site] * len(channels)
-    return norm.decode(channels, sites)
+    return norm.decode(channels, _site_per_image(norm, site, len(channels)))
+
+
+def _site_per_image(norm: Normalisation, site: Sites, n: int) -> list[str] | None:
+    if site is None:
+        return norm.sites_in_turn(n)
+    sites = [site] * n if isinstance(site, str) else [str(s) for s in site]
+    if len(sites) != n:
+        raise ValueError(f"{n} image(s) but {len(sites)} site name(s)")
+    return sites
 
 
 def load_generator(model_dir: Path):
@@ -58,19 +72,24 @@ def training_info(model_dir: Path) -> dict:
         raise ThermoquakeError(f"cannot read: {err}", path) from None
 
 
-def generate(model_dir: Path, n: int, seed: int = 0, site: str | None = None) -> np.ndarray:
+def generate(model_dir: Path, n: int, seed: int = 0, site: Sites = None) -> np.ndarray:
     """``n`` generated images of a saved GAN: ``(n, S, S)`` float32 deg C, NaN = no data.
 
-    The same model, seed and site give the same images (the noise comes from
+    The same model, seed and site(s) give the same images (the noise comes from
     ``default_rng(seed)``). ``site``: as in :func:`generate_with`; with ``base="mean"`` a site
     the model has no mean field of is an error naming the model directory.
     """
     if n < 0:
         raise ThermoquakeError(f"n must be >= 0, got {n}", model_dir)
     norm = load_normalisation(model_dir)
-    if site is not None and norm.sites is not None and site not in norm.sites:
+    try:
+        sites = _site_per_image(norm, site, n)
+    except ValueError as err:
+        raise ThermoquakeError(str(err), model_dir) from None
+    unknown = [] if sites is None or norm.sites is None else [s for s in sites if s not in norm.sites]
+    if unknown:
         shown = ", ".join(norm.sites[:4]) + (", ..." if len(norm.sites) > 4 else "")
         raise ThermoquakeError(f"learnt departures from the mean fields of {len(norm.sites)} site(s) ({shown}), "
-                               f"not of site {site}: train on that site's images, or with --base none", model_dir)
+                               f"not of site {unknown[0]}: train on that site's images, or with --base none", model_dir)
     generator = load_generator(model_dir)
     return generate_with(generator, norm, n, seed, site=site)

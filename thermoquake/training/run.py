@@ -66,25 +66,17 @@ def make_folds(days: Sequence[WindowDay], config: TrainConfig) -> list[Fold]:
     return grouped_folds(days, config.folds, config.seed)
 
 
-def gan_model_dir(root: Path, label: int, real_c: np.ndarray, config: TrainConfig, seed: int) -> Path:
+def gan_model_dir(root: Path, label: int, real_c: np.ndarray, config: TrainConfig, seed: int,
+                  sites: Sequence[str] | None = None) -> Path:
     """Where the fold's GAN of class ``label`` lives under ``root``: the name holds everything the
-    GAN depends on (its training images' SHA-256, width, steps, seed), so runs that differ only in
-    the classifier (CNN / ResNet / DRSN on the same folds) find and reuse one trained GAN."""
+    GAN depends on (its training images' SHA-256 — with their sites for ``gan_base="site"`` —,
+    width, steps, seed), so runs that differ only in the classifier (CNN / ResNet / DRSN on the
+    same folds) find and reuse one trained GAN."""
     from thermoquake.gan.train import fingerprint
 
     base = "" if config.gan_base == "none" else f"-b{config.gan_base}"      # earlier names unchanged
-    return root / (f"class{label}-{fingerprint(real_c)[:16]}-w{config.gan_width:g}"
+    return root / (f"class{label}-{fingerprint(real_c, sites)[:16]}-w{config.gan_width:g}"
                    f"-st{config.gan_steps}-s{seed + label}{base}")
-
-
-def site_departures(images_c: np.ndarray, sites: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """``(departures, fields)``: each ``(H, W)`` deg C image minus its site's mean field over
-    the given images (:func:`thermoquake.gan.normalise.mean_field`), and those fields by site."""
-    from thermoquake.gan.normalise import mean_field
-
-    sites = np.asarray(sites)
-    fields = {str(s): mean_field(images_c[sites == s]) for s in dict.fromkeys(sites.tolist())}
-    return images_c - np.stack([fields[str(s)] for s in sites]), fields
 
 
 def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.ndarray, sites: Sequence[str],
@@ -110,20 +102,18 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
         real = images_c[y == label]
         if len(real) < 2:
             continue
-        gan_input, base, real_sites, fake_sites = real, "none", None, None
-        if config.gan_base == "site":
-            real_sites = np.asarray(sites)[y == label]
-            gan_input, fields = site_departures(real, real_sites)
-            base = "mean"
-        model_dir = (gan_model_dir(gan_cache, label, gan_input, config, seed) if gan_cache is not None
+        n_fake = config.gan_copies * len(real)
+        real_sites = fake_sites = None
+        if config.gan_base == "site":       # per-site mean fields; images to the sites in proportion
+            real_sites = [str(s) for s in np.asarray(sites)[y == label]]
+            fake_sites = np.resize(np.asarray(real_sites), n_fake)
+        model_dir = (gan_model_dir(gan_cache, label, real, config, seed, real_sites) if gan_cache is not None
                      else fold_dir / f"gan_class{label}")
-        train_gan(gan_input, model_dir, width=config.gan_width, fusion=True, steps=config.gan_steps,
+        train_gan(real, model_dir, width=config.gan_width, fusion=True, steps=config.gan_steps,
                   batch_size=min(16, len(real)), seed=seed + label, checkpoint_every=max(config.gan_steps, 1),
-                  base=base)
-        fake = generate(model_dir, config.gan_copies * len(real), seed=seed + 100 + label)
-        if real_sites is not None:
-            fake_sites = np.resize(real_sites, len(fake))
-            fake = fake + np.stack([fields[str(s)] for s in fake_sites])
+                  base="none" if real_sites is None else "mean", sites=real_sites)
+        fake = generate(model_dir, n_fake, seed=seed + 100 + label,
+                        site=None if fake_sites is None else fake_sites.tolist())
         keep = _plausible(fake, real, fake_sites, real_sites)
         fake = fake[keep]
         note["per_class"][str(label)] = {"generated": int(len(keep)), "accepted": int(keep.sum()),
