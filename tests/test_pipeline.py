@@ -8,7 +8,6 @@ ComCat extract; one slow test runs synth -> preprocess -> rst -> report at 32 km
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import shutil
 import tomllib

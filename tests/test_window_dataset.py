@@ -3,7 +3,6 @@ site, normalisation fitted on training images only, masked pixels never cold (is
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
