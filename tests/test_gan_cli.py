@@ -146,6 +146,11 @@ def test_augment_train_then_generate_end_to_end(workdir, tmp_path):
     assert info["synthetic"] and info["sources"][0] == "images/ev1/target/2008-05-09.tif"
     out = tmp_path / "gen"
     like = workdir / "images" / SITE / "target" / "2008-05-10.tif"
+    plan = runner.invoke(cli, ["augment", "generate", "--model", str(model), "--n", "3", "--out", str(out),
+                               "--like", str(like), "--dry-run", "--json"])
+    assert plan.exit_code == 0, plan.output
+    assert json.loads(plan.output)["site"] == site_key(GRID.lat, GRID.lon) and json.loads(plan.output)["n"] == 3
+    assert json.loads(plan.output)["reference_days"] >= 1 and not out.exists()
     gen = runner.invoke(cli, ["augment", "generate", "--model", str(model), "--n", "3", "--out", str(out),
                               "--like", str(like), "--seed", "4", "--json", "--no-progress"])
     assert gen.exit_code == 0, gen.output
@@ -171,6 +176,10 @@ def test_augment_train_then_generate_end_to_end(workdir, tmp_path):
                               str(tmp_path / "gen2"), "--like", str(elsewhere), "--reference", str(elsewhere)])
     assert bad.exit_code == 1 and len(bad.output.strip().splitlines()) == 1, bad.output
     assert "not of site -33.50000,-70.20000" in bad.output and str(model) in bad.output
+    bad_plan = runner.invoke(cli, ["augment", "generate", "--model", str(model), "--n", "1", "--out",
+                                   str(tmp_path / "gen2"), "--like", str(elsewhere), "--reference", str(elsewhere),
+                                   "--dry-run"])
+    assert bad_plan.exit_code == 1 and "not of site -33.50000,-70.20000" in bad_plan.output
 
 
 def test_generate_without_a_model_is_one_line(workdir, tmp_path):

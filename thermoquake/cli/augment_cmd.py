@@ -92,10 +92,12 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
               help="The site's real RST reference (directory, glob or file; repeatable). Default: the "
                    "same calendar day's images in ../reference/ beside a workdir --like.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Noise seed (same seed, same images).")
+@click.option("--dry-run", is_flag=True,
+              help="Check the model, the --like image's site and the reference; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="tqdm progress bar.")
 def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[str, ...], seed: int,
-             as_json: bool, progress: bool) -> None:
+             dry_run: bool, as_json: bool, progress: bool) -> None:
     """Generate N images, gate them (RST + distribution checks) and write GeoTIFFs.
 
     Accepted: OUT/gan_*.tif; rejected: OUT/rejected/ (never train on these). OUT/gate.csv has
@@ -106,11 +108,21 @@ def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[st
 
     info = training_info(model_dir)
     real = read_like(like)
-    stack = reference_stack(resolve_reference(like, reference), real.celsius.shape)
+    reference_paths = resolve_reference(like, reference)
+    stack = reference_stack(reference_paths, real.celsius.shape)
     from thermoquake.gan import generate as generate_images
 
-    images = generate_images(model_dir, n, seed, site=real.site)
     fusion = info.get("parameters", {}).get("fusion", True)
+    if dry_run:
+        generate_images(model_dir, 0, seed, site=real.site)      # loads the generator, checks the site
+        plan = {"dry_run": True, "model": str(model_dir), "n": n, "out": str(out), "site": real.site,
+                "reference_days": len(reference_paths), "architecture": "improved-dcgan" if fusion else "dcgan",
+                "synthetic": bool(info.get("synthetic"))}
+        click.echo(json.dumps(plan, indent=2) if as_json else
+                   f"would generate {n} image(s) for site {real.site} into {out}, gated against "
+                   f"{len(reference_paths)} reference day(s){' - SYNTHETIC' if plan['synthetic'] else ''}")
+        return
+    images = generate_images(model_dir, n, seed, site=real.site)
     summary = write_generated(out, images, real, stack, model_dir=model_dir, seed=seed,
                               synthetic=bool(info.get("synthetic")),
                               architecture="improved-dcgan" if fusion else "dcgan",

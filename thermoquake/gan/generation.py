@@ -86,7 +86,8 @@ def generate(model_dir: Path, n: int, seed: int = 0, site: Sites = None) -> np.n
         sites = _site_per_image(norm, site, n)
     except ValueError as err:
         raise ThermoquakeError(str(err), model_dir) from None
-    unknown = [] if sites is None or norm.sites is None else [s for s in sites if s not in norm.sites]
+    asked = [] if site is None else [site] if isinstance(site, str) else sites     # n = 0 checks the site too
+    unknown = [] if norm.sites is None else [s for s in asked if s not in norm.sites]
     if unknown:
         shown = ", ".join(norm.sites[:4]) + (", ..." if len(norm.sites) > 4 else "")
         raise ThermoquakeError(f"learnt departures from the mean fields of {len(norm.sites)} site(s) ({shown}), "
