@@ -53,10 +53,15 @@ def candidate_years(
     years = list(event_years)
     if not years:
         raise BadRequestError("there are no events to match control years to")
-    lo = max(min(years), reference_years.start, allowed.start if allowed else reference_years.start)
-    hi = min(max(years), reference_years.stop - 1, allowed.stop - 1 if allowed else reference_years.stop - 1)
+    allowed = allowed if allowed is not None else reference_years
+    lo = max(min(years), reference_years.start, allowed.start)
+    hi = min(max(years), reference_years.stop - 1, allowed.stop - 1)
     if lo > hi:
-        extra = f" and the allowed years {allowed.start}-{allowed.stop - 1}" if allowed else ""
+        extra = (
+            f" and the allowed years {allowed.start}-{allowed.stop - 1}"
+            if allowed != reference_years
+            else ""
+        )
         raise BadRequestError(
             f"the events' years {min(years)}-{max(years)} do not overlap the reference years "
             f"{reference_years.start}-{reference_years.stop - 1}{extra}: no year is left for controls"
@@ -96,6 +101,7 @@ def assign_years(
         key -> its ``n`` years, ascending.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_matrix
 
     keys = sorted(options)
     short = [k for k in keys if len(set(options[k])) < n]
@@ -103,19 +109,20 @@ def assign_years(
         raise BadRequestError(f"{short[0]!r} has fewer than {n} candidate years")
     if not keys:
         return {}
+    # columns: one 0/1 variable per (key, year) pair, then one overflow count per year;
+    # rows: one "n years" equality per key, then one "at most quota + overflow" per year
     pairs = [(k, y) for k in keys for y in sorted(set(options[k]))]
     years = sorted({y for _, y in pairs} | set(quotas))
-    col = {y: len(pairs) + i for i, y in enumerate(years)}  # overflow of each year
+    key_row = {k: i for i, k in enumerate(keys)}
+    year_row = {y: len(keys) + i for i, y in enumerate(years)}
     rng = random.Random(seed)
     tie = 0.5 / (n * len(keys) + 1)  # the tie-breaks of a whole assignment add up to < 1
     cost = np.array([tie * rng.random() for _ in pairs] + [1.0] * len(years))
-    a = np.zeros((len(keys) + len(years), len(cost)))
-    row = {k: i for i, k in enumerate(keys)}
-    for j, (k, y) in enumerate(pairs):
-        a[row[k], j] = 1.0
-        a[len(keys) + years.index(y), j] = 1.0
-    for i, y in enumerate(years):
-        a[len(keys) + i, col[y]] = -1.0
+    entries = [(key_row[k], j, 1.0) for j, (k, _) in enumerate(pairs)]
+    entries += [(year_row[y], j, 1.0) for j, (_, y) in enumerate(pairs)]
+    entries += [(year_row[y], len(pairs) + i, -1.0) for i, y in enumerate(years)]
+    r, c, v = zip(*entries)
+    a = coo_matrix((v, (r, c)), shape=(len(keys) + len(years), len(cost))).tocsr()
     lower = np.r_[np.full(len(keys), n), np.full(len(years), -np.inf)]
     upper = np.r_[np.full(len(keys), n), [quotas.get(y, 0) for y in years]]
     result = milp(

@@ -50,8 +50,8 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
     "n",
     type=click.IntRange(min=1),
     default=None,
-    help="matched: controls per study event [default: 1]; random: number of controls "
-    "[default: one per study event].",
+    help="matched: controls per study event, exactly [default: 1] (--control-years any: N x "
+    "events in all, round-robin); random: number of controls [default: one per study event].",
 )
 @control_years_option
 @reference_years_option(
