@@ -52,3 +52,14 @@ def test_committed_file_is_what_the_documented_command_writes(tmp_path, monkeypa
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert produced.read_bytes() == committed.read_bytes()
+    # files a command writes beside its output (the kept and unmatched events of matched
+    # controls) are committed beside it too, and equal
+    for side in tmp_path.iterdir():
+        if side != produced:
+            assert side.read_bytes() == (committed.parent / side.name).read_bytes(), side.name
+
+
+def test_every_committed_side_file_belongs_to_a_documented_command():
+    outs = {Path(args[args.index("--out") + 1]).with_suffix("").name for args in documented_commands()}
+    for path in (REPO / "data_manifests").glob("*.*.csv"):
+        assert path.name.split(".")[0] in outs, path.name

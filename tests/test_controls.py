@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 import math
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,11 @@ def run(*args: str):
 def rows(path: Path) -> list[dict[str, str]]:
     with open(path, newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+def kept_events(controls_csv: Path) -> Path:
+    """The events list written beside a controls file."""
+    return controls_csv.with_suffix(".events.csv")
 
 
 def parse(text: str) -> dt.datetime:
@@ -95,7 +101,7 @@ def matched(tmp_path_factory) -> Path:
         "--mode",
         "matched",
         "--n",
-        "300",
+        "2",
         "--exclusion-km",
         "200",
         "--exclusion-days",
@@ -111,7 +117,7 @@ def matched(tmp_path_factory) -> Path:
 
 def test_matched_controls_never_fall_within_exclusion_of_any_catalogue_event(matched, catalog_rows):
     controls = rows(matched)
-    assert len(controls) == 300
+    assert len(controls) == 2 * len(rows(kept_events(matched)))
     assert violations(controls, catalog_rows) == []
 
 
@@ -126,15 +132,26 @@ def test_matched_controls_are_the_event_site_and_calendar_day_in_another_year(ma
         assert ct.year != et.year and 2003 <= ct.year <= 2020
         assert c["mode"] == "matched" and c["control_id"] == f"matched:{e['event_id']}:{ct.year}"
         seen.add(c["control_id"])
-    assert len(seen) == 300
+    assert len(seen) == len(rows(matched))
 
 
-def test_matched_controls_are_spread_over_the_events(matched):
-    per_event: dict[str, int] = {}
-    for c in rows(matched):
-        per_event[c["matched_event_id"]] = per_event.get(c["matched_event_id"], 0) + 1
-    # 300 controls over 167 events, round-robin: every event gets 1 or 2
-    assert len(per_event) == 167 and set(per_event.values()) == {1, 2}
+def test_control_years_any_keeps_the_earlier_round_robin_over_all_catalogue_years(tmp_path):
+    """The earlier design stays available for comparison: n x events controls in all, spread
+    round-robin, in any catalogue year (so outside the events' span), no side files."""
+    out = tmp_path / "any.csv"
+    result = run(
+        "controls", "--events", str(EVENTS), "--catalog", str(CATALOG), "--control-years", "any",
+        "--catalog-region", BOX, "--seed", "1", "--out", str(out), "--json",
+    )
+    assert result.exit_code == 0, result.output
+    controls, events = rows(out), rows(EVENTS)
+    assert len(controls) == len(events)
+    per_event = Counter(c["matched_event_id"] for c in controls)
+    counts = Counter(per_event.get(e["event_id"], 0) for e in events)
+    assert counts[0] > 0 and counts[2] > 0
+    event_years = [int(e["time"][:4]) for e in events]
+    assert any(not min(event_years) <= int(c["time"][:4]) <= max(event_years) for c in controls)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["any.csv"]
 
 
 def test_checking_only_the_study_events_would_let_catalogue_earthquakes_through(
@@ -149,7 +166,7 @@ def test_checking_only_the_study_events_would_let_catalogue_earthquakes_through(
         "--catalog",
         str(EVENTS),
         "--n",
-        "300",
+        "2",
         "--seed",
         "7",
         "--catalog-years",
@@ -289,8 +306,10 @@ def test_catalog_region_keeps_every_exclusion_disc_inside_the_catalogue_box(tmp_
     for c in rows(out):
         assert box.contains_disc(float(c["latitude"]), float(c["longitude"]), 200.0)
     # e.g. iscgem:13392265 (2008-08-21, 25.09 N 97.84 E) is 10 km from the box's southern edge
-    assert "iscgem:13392265" in summary["events_without_control"]
+    assert "iscgem:13392265" in summary["unmatched"]
     assert "iscgem:13392265" not in {c["matched_event_id"] for c in rows(out)}
+    reasons = {r["event_id"]: r["reason"] for r in rows(Path(summary["unmatched_out"]))}
+    assert "exclusion disc leaves the catalogue region" in reasons["iscgem:13392265"]
 
 
 @pytest.mark.parametrize(
@@ -298,9 +317,15 @@ def test_catalog_region_keeps_every_exclusion_disc_inside_the_catalogue_box(tmp_
     [
         (
             ["--exclusion-km", "2000", "--exclusion-days", "300"],
+            "none of the 167 events has 1 usable years for matched controls",
+        ),
+        (
+            ["--control-years", "any", "--exclusion-km", "2000", "--exclusion-days", "300"],
             "no matched control exists for any of the 167 events",
         ),
-        (["--n", "100000"], "matched controls exist, 100000 were asked for"),
+        (["--n", "12"], "none of the 167 events has 12 usable years"),
+        (["--control-years", "any", "--n", "100"], "matched controls exist, 16700 were asked for"),
+        (["--reference-years", "2017-2020"], "do not overlap the reference years 2017-2020"),
         (["--exclusion-km", "30000"], "reaches every place on Earth"),
         (["--exclusion-km", "0"], "exclusion radius must be > 0 km"),
         (
@@ -343,6 +368,8 @@ def test_impossible_exclusion_settings_fail_with_one_line_and_write_nothing(
             "--years applies to --mode matched",
         ),
         (["--years", "2010-2003"], "increasing pair of years"),
+        (["--control-years", "any", "--events-out", "e.csv"], "apply to --control-years matched"),
+        (["--mode", "random", "--region", BOX, "--unmatched-out", "u.csv"], "--mode matched only"),
     ],
 )
 def test_inconsistent_options_are_usage_errors(tmp_path, args, fragment):
@@ -377,3 +404,148 @@ def test_exclusion_must_be_possible():
         Exclusion(radius_km=25000, days=1)
     with pytest.raises(BadRequestError):
         Exclusion(radius_km=100, days=-1)
+
+
+# --- control years that look like the events' years ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def study_matched(tmp_path_factory) -> tuple[Path, dict]:
+    """The committed study's settings (catalogue region included), 2 controls per event."""
+    out = tmp_path_factory.mktemp("study") / "controls.csv"
+    result = run(
+        "controls", "--events", str(EVENTS), "--catalog", str(CATALOG), "--n", "2",
+        "--catalog-region", BOX, "--seed", "1", "--out", str(out), "--json",
+    )
+    assert result.exit_code == 0, result.output
+    return out, json.loads(result.stdout)
+
+
+def test_matched_control_years_lie_in_the_events_span_inside_the_reference_period(study_matched):
+    out, _ = study_matched
+    event_years = [int(e["time"][:4]) for e in rows(EVENTS)]
+    for c in rows(out):
+        assert max(2003, min(event_years)) <= int(c["time"][:4]) <= min(2016, max(event_years))
+
+
+def test_a_shorter_reference_period_bounds_the_control_years(tmp_path):
+    out = tmp_path / "c.csv"
+    result = run(
+        "controls", "--events", str(EVENTS), "--catalog", str(CATALOG),
+        "--reference-years", "2003-2012", "--seed", "1", "--out", str(out),
+    )
+    assert result.exit_code == 0, result.output
+    years = {int(c["time"][:4]) for c in rows(out)}
+    assert max(years) <= 2012
+    # events after the reference period still get controls (inside it), as unmatched reasons allow
+    assert any(int(e["time"][:4]) > 2012 for e in rows(kept_events(out)))
+
+
+def test_matched_control_years_have_the_events_year_histogram(study_matched):
+    out, _ = study_matched
+    event_years = Counter(int(e["time"][:4]) for e in rows(kept_events(out)))
+    control_years = Counter(int(c["time"][:4]) for c in rows(out))
+    assert control_years == Counter({y: 2 * k for y, k in event_years.items()})
+
+
+def test_every_event_gets_exactly_n_controls_or_is_listed_unmatched_with_the_reason(study_matched):
+    out, summary = study_matched
+    per_event = Counter(c["matched_event_id"] for c in rows(out))
+    kept = [e["event_id"] for e in rows(kept_events(out))]
+    unmatched = rows(Path(summary["unmatched_out"]))
+    assert unmatched, "the catalogue region leaves some events without a usable year"
+    assert set(per_event) == set(kept) and set(per_event.values()) == {2}
+    assert sorted(kept + [u["event_id"] for u in unmatched]) == sorted(e["event_id"] for e in rows(EVENTS))
+    for u in unmatched:
+        assert u["event_id"] not in per_event and int(u["needed"]) == 2
+        assert len(u["usable_years"].split()) < 2 and "candidate years" in u["reason"]
+    assert summary["kept_events"] == len(kept) and summary["unmatched"] == [u["event_id"] for u in unmatched]
+
+
+def test_kept_events_are_the_events_file_rows_and_feed_preprocess_a_balanced_study(study_matched, tmp_path):
+    from thermoquake.batch.events import read_events
+    from thermoquake.batch.samples import build_samples
+
+    out, summary = study_matched
+    originals = {r["event_id"]: r for r in rows(EVENTS)}
+    kept = rows(kept_events(out))
+    assert all(originals[r["event_id"]] == r for r in kept)
+    events_path = Path(summary["events_out"])
+    samples = build_samples(read_events(events_path), events_path, read_events(out), out)
+    per_group = Counter((s.group, s.kind) for s in samples)
+    assert {k for (_, kind), k in per_group.items() if kind == "control"} == {2}
+    assert {g for g, kind in per_group if kind == "event"} == {g for g, kind in per_group if kind == "control"}
+    (tmp_path / "hdf").mkdir()
+    result = run(
+        "preprocess", "--events", str(events_path), "--controls", str(out), "--hdf-dir",
+        str(tmp_path / "hdf"), "--out", str(tmp_path / "work"), "--dry-run", "--json",
+    )
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    assert plan["controls"] == 2 * plan["events"] == 2 * len(kept)
+
+
+def test_unmatched_reason_names_the_earthquakes_that_block_each_year():
+    from thermoquake.catalog.schema import make_event
+    from thermoquake.controls import year_matched_controls
+
+    def quake(eid, year, lat, mag=6.0):
+        return make_event(eid, f"{year}-06-01T00:00:00Z", str(lat), "100", "10", str(mag), "Mw")
+
+    # two study events far apart; the first one's site is shaken in both other candidate years
+    a, b = quake("a", 2010, 30.0), quake("b", 2012, 40.0)
+    blockers = [quake("q2011", 2011, 30.5), quake("q2012", 2012, 30.2)]
+    settings = ControlSettings(Exclusion(100, 30), Period(dt.date(2000, 1, 1), dt.date(2020, 12, 31)))
+    result = year_matched_controls(
+        [a, b], QuakeIndex([a, b, *blockers], 5.0), settings, range(2010, 2013), 1, seed=0
+    )
+    assert [e.event_id for e in result.kept] == ["b"]
+    (u,) = result.unmatched
+    assert u.event.event_id == "a" and u.usable_years == ()
+    assert "2010: the event's own year" in u.reason
+    assert "2011: M >= 5 within 100 km and 30 days: q2011" in u.reason
+    assert "2012: M >= 5 within 100 km and 30 days: q2012" in u.reason
+
+
+def test_random_control_years_follow_the_events_year_histogram(tmp_path):
+    out = tmp_path / "random.csv"
+    events = rows(EVENTS)
+    result = run(
+        "controls", "--events", str(EVENTS), "--catalog", str(CATALOG), "--mode", "random",
+        "--region", BOX, "--catalog-region", BOX, "--n", str(len(events)), "--seed", "1",
+        "--out", str(out),
+    )
+    assert result.exit_code == 0, result.output
+    assert Counter(c["time"][:4] for c in rows(out)) == Counter(e["time"][:4] for e in events)
+
+
+def test_random_controls_keep_the_year_share_when_the_count_differs(tmp_path):
+    out = tmp_path / "random.csv"
+    n = 50
+    result = run(
+        "controls", "--events", str(EVENTS), "--catalog", str(CATALOG), "--mode", "random",
+        "--region", BOX, "--n", str(n), "--seed", "2", "--out", str(out),
+    )
+    assert result.exit_code == 0, result.output
+    events = Counter(int(e["time"][:4]) for e in rows(EVENTS))
+    controls = Counter(int(c["time"][:4]) for c in rows(out))
+    total = sum(events.values())
+    assert sum(controls.values()) == n
+    for year in events:
+        assert abs(controls[year] - n * events[year] / total) < 1
+
+
+def test_json_summary_reports_the_year_balance_of_both_classes(study_matched):
+    out, summary = study_matched
+    balance = summary["balance"]
+    centre = (2003 + 2016) / 2
+    kept_years = [int(e["time"][:4]) for e in rows(kept_events(out))]
+    control_years = [int(c["time"][:4]) for c in rows(out)]
+    for cls, years in (("events", kept_years), ("controls", control_years)):
+        assert balance[cls]["count"] == len(years)
+        assert (balance[cls]["first"], balance[cls]["last"]) == (min(years), max(years))
+        assert balance[cls]["outside_reference"] == sum(not 2003 <= y <= 2016 for y in years)
+        assert balance[cls]["mean_distance"] == pytest.approx(
+            sum(abs(y - centre) for y in years) / len(years)
+        )
+    assert balance["controls_per_event"] == {"2": len(kept_years)}

@@ -10,6 +10,12 @@ Two modes:
     A random place in a region (uniform in area) at a random time in a
     period: the paper's choice, kept for comparison.
 
+Which years controls take is a policy of its own (:mod:`thermoquake.control_years`):
+``matched`` years lie in the events' span inside the reference period, with the
+events' year histogram, and every matched event gets exactly ``n`` controls or is
+listed as unmatched with the reason (:func:`year_matched_controls`); ``any`` is the
+earlier design (:func:`matched_controls`, and :func:`random_controls` without quotas).
+
 Every control is clear of the whole catalogue: no event of magnitude
 >= ``min_magnitude`` lies within ``radius_km`` (great-circle, km) and
 ``days`` (either side, days) of it. It must also be checkable: its time
@@ -26,6 +32,7 @@ import datetime as dt
 import io
 import os
 import random
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +52,7 @@ from thermoquake.catalog.schema import (
     parse_time,
     summarize_problems,
 )
+from thermoquake.control_years import YearBalance, apportion, assign_years, year_balance
 from thermoquake.errors import BadRequestError
 
 UTC = dt.timezone.utc
@@ -192,6 +200,50 @@ def same_calendar_time(time: dt.datetime, year: int) -> dt.datetime:
         return time.replace(year=year, day=28)
 
 
+def year_problem(
+    event: Event, year: int, quakes: QuakeIndex, settings: ControlSettings
+) -> str | None:
+    """Why ``event``'s site and calendar day in ``year`` cannot be a control (None: it can)."""
+    if year == event.time.year:
+        return "the event's own year"
+    t = same_calendar_time(event.time, year)
+    half = dt.timedelta(days=settings.exclusion.days)
+    if t - half < settings.coverage.start_time or t + half >= settings.coverage.end_time:
+        return f"the exclusion window leaves the catalogue period {settings.coverage.text()}"
+    if not settings.checkable(event.latitude, event.longitude, t):
+        return (
+            f"the {settings.exclusion.radius_km:g} km exclusion disc leaves the catalogue "
+            f"region {settings.catalog_region.text}"
+        )
+    blockers = quakes.conflicts(event.latitude, event.longitude, t, settings.exclusion)
+    if blockers:
+        return (
+            f"M >= {quakes.min_magnitude:g} within {settings.exclusion.radius_km:g} km and "
+            f"{settings.exclusion.days:g} days: " + " ".join(q.event_id for q in blockers)
+        )
+    return None
+
+
+def _matched_control(event: Event, year: int) -> Control:
+    return Control(
+        same_calendar_time(event.time, year),
+        f"matched:{event.event_id}:{year}",
+        event.latitude,
+        event.longitude,
+        "matched",
+        event.event_id,
+    )
+
+
+def _described(quakes: QuakeIndex, settings: ControlSettings, years: range) -> str:
+    return (
+        f"M >= {quakes.min_magnitude:g} within {settings.exclusion.radius_km:g} km and "
+        f"{settings.exclusion.days:g} days, years {years.start}-{years.stop - 1}, catalogue period "
+        f"{settings.coverage.text()}"
+        + (f", catalogue region {settings.catalog_region.text}" if settings.catalog_region else "")
+    )
+
+
 @dataclass(frozen=True)
 class MatchedResult:
     controls: list[Control]
@@ -207,12 +259,14 @@ def matched_controls(
     n: int,
     seed: int,
 ) -> MatchedResult:
-    """``n`` controls at study-event sites on the same calendar day of other years.
+    """``n`` controls in all at study-event sites on the same calendar day of other years
+    (control-year policy ``any``, the earlier design).
 
     Every valid (event, year) pair is found first; controls are then drawn
     round-robin over the events in a seeded order, one random valid year per
     event per round, so each event gets ``n // len(events)`` or one more
-    controls where it has enough valid years.
+    controls where it has enough valid years. Events without a valid year get
+    none, and their share goes to the others.
 
     Raises:
         CatalogError: no valid pair exists, or fewer than ``n``.
@@ -222,24 +276,11 @@ def matched_controls(
     valid: dict[str, list[int]] = {}
     by_id = {e.event_id: e for e in events}
     for event in sorted(events):
-        ok = []
-        for year in years:
-            if year == event.time.year:
-                continue
-            t = same_calendar_time(event.time, year)
-            if not settings.checkable(event.latitude, event.longitude, t):
-                continue
-            if quakes.conflicts(event.latitude, event.longitude, t, settings.exclusion):
-                continue
-            ok.append(year)
-        valid[event.event_id] = ok
+        valid[event.event_id] = [
+            year for year in years if year_problem(event, year, quakes, settings) is None
+        ]
     available = sum(len(v) for v in valid.values())
-    described = (
-        f"M >= {quakes.min_magnitude:g} within {settings.exclusion.radius_km:g} km and "
-        f"{settings.exclusion.days:g} days, years {years.start}-{years.stop - 1}, catalogue period "
-        f"{settings.coverage.text()}"
-        + (f", catalogue region {settings.catalog_region.text}" if settings.catalog_region else "")
-    )
+    described = _described(quakes, settings, years)
     if available == 0:
         raise CatalogError(
             f"no matched control exists for any of the {len(events)} events ({described})"
@@ -258,20 +299,150 @@ def matched_controls(
     while len(chosen) < n:
         for event_id in order:
             if round_ < len(valid[event_id]) and len(chosen) < n:
-                event, year = by_id[event_id], valid[event_id][round_]
-                chosen.append(
-                    Control(
-                        same_calendar_time(event.time, year),
-                        f"matched:{event_id}:{year}",
-                        event.latitude,
-                        event.longitude,
-                        "matched",
-                        event_id,
-                    )
-                )
+                chosen.append(_matched_control(by_id[event_id], valid[event_id][round_]))
         round_ += 1
     missing = sorted(eid for eid, ys in valid.items() if not ys)
     return MatchedResult(sorted(chosen), available, missing)
+
+
+UNMATCHED_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "time",
+    "latitude",
+    "longitude",
+    "usable_years",
+    "needed",
+    "reason",
+)
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A study event left out of the study because it cannot get its ``needed`` controls.
+
+    Attributes:
+        event: the event.
+        usable_years: candidate years clear of the catalogue (fewer than ``needed``).
+        needed: controls per event asked for.
+        reason: one line: which candidate years fail, and why.
+    """
+
+    event: Event
+    usable_years: tuple[int, ...]
+    needed: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class YearMatchedResult:
+    """Matched controls under the ``matched`` control-year policy.
+
+    Attributes:
+        controls: exactly ``n`` per kept event, sorted by time.
+        kept: the events that got them (input order): the study's events.
+        unmatched: the events left out, with the reason.
+        candidates: years a control could take (the events' span inside the reference period).
+        quotas: year -> controls wanted there (``n`` x kept events of that year).
+    """
+
+    controls: list[Control]
+    kept: list[Event]
+    unmatched: list[Unmatched]
+    candidates: range
+    quotas: dict[int, int]
+
+
+def _years_text(years: list[int]) -> str:
+    """``[2003, 2004, 2005, 2009]`` -> ``2003-2005, 2009``."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def _unmatched_reason(problems: dict[int, str | None], n: int, candidates: range) -> str:
+    usable = [y for y, p in problems.items() if p is None]
+    by_problem: dict[str, list[int]] = {}
+    for year, problem in problems.items():
+        if problem is not None:
+            by_problem.setdefault(problem, []).append(year)
+    causes = "; ".join(f"{_years_text(ys)}: {p}" for p, ys in by_problem.items())
+    return (
+        f"{len(usable)} of the {len(candidates)} candidate years "
+        f"{candidates.start}-{candidates.stop - 1} usable, {n} needed ({causes})"
+    )
+
+
+def year_matched_controls(
+    events: list[Event],
+    quakes: QuakeIndex,
+    settings: ControlSettings,
+    candidates: range,
+    n: int,
+    seed: int,
+) -> YearMatchedResult:
+    """Exactly ``n`` matched controls per event, in years that look like the events' years.
+
+    A control is the event's site and calendar day in a ``candidates`` year (normally the
+    events' span inside the reference period, :func:`thermoquake.control_years.candidate_years`)
+    other than the event's own, clear of the catalogue. An event with fewer than ``n``
+    such years is unmatched: listed with the reason and left out, so the study stays
+    balanced. The years of the kept events' controls fill quotas of ``n`` x the kept
+    events of each year, as closely as the exclusion allows
+    (:func:`thermoquake.control_years.assign_years`), so the controls' year histogram
+    is the events' one.
+
+    Raises:
+        CatalogError: no event has ``n`` usable years.
+    """
+    if n < 1:
+        raise BadRequestError(f"the number of controls per event must be >= 1, got {n}")
+    kept: list[Event] = []
+    unmatched: list[Unmatched] = []
+    options: dict[str, list[int]] = {}
+    for event in events:
+        problems = {y: year_problem(event, y, quakes, settings) for y in candidates}
+        usable = [y for y, p in problems.items() if p is None]
+        if len(usable) >= n:
+            kept.append(event)
+            options[event.event_id] = usable
+        else:
+            reason = _unmatched_reason(problems, n, candidates)
+            unmatched.append(Unmatched(event, tuple(usable), n, reason))
+    if not kept:
+        raise CatalogError(
+            f"none of the {len(events)} events has {n} usable years for matched controls "
+            f"({_described(quakes, settings, candidates)})"
+        )
+    counts = Counter(e.time.year for e in kept if e.time.year in candidates)
+    quotas = apportion(n * len(kept), counts)
+    years = assign_years(options, n, quotas, seed)
+    by_id = {e.event_id: e for e in kept}
+    chosen = [_matched_control(by_id[eid], y) for eid, ys in years.items() for y in ys]
+    return YearMatchedResult(sorted(chosen), kept, unmatched, candidates, quotas)
+
+
+def unmatched_to_csv(unmatched: list[Unmatched]) -> str:
+    """CSV text with :data:`UNMATCHED_COLUMNS` (``usable_years`` space-separated)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(UNMATCHED_COLUMNS)
+    for u in unmatched:
+        writer.writerow(
+            [
+                u.event.event_id,
+                format_time(u.event.time),
+                format_number(u.event.latitude),
+                format_number(u.event.longitude),
+                " ".join(map(str, u.usable_years)),
+                u.needed,
+                u.reason,
+            ]
+        )
+    return buf.getvalue()
 
 
 def random_controls(
@@ -282,41 +453,88 @@ def random_controls(
     n: int,
     seed: int,
     max_attempts: int | None = None,
+    year_quotas: dict[int, int] | None = None,
 ) -> list[Control]:
     """``n`` controls at random places in ``region`` (uniform in area), random times in ``period``.
 
+    Without ``year_quotas`` (control-year policy ``any``) times are uniform over the period.
+    With them (policy ``matched``, :func:`random_year_quotas`) exactly ``year_quotas[y]``
+    controls fall in year ``y``, each uniform over that year's part of the period; draws
+    rejected by the exclusion are repeated in the same year, so busy years are not
+    under-filled.
+
     Raises:
-        CatalogError: fewer than ``n`` found in ``max_attempts`` draws (default ``1000 + 200 n``).
+        CatalogError: fewer than ``n`` found in ``max_attempts`` draws (default ``1000 + 200 n``,
+            per year with quotas).
     """
     if n < 1:
         raise BadRequestError(f"the number of controls must be >= 1, got {n}")
-    attempts = max_attempts if max_attempts is not None else 1000 + 200 * n
     rng = random.Random(seed)
-    span = int((period.end_time - period.start_time).total_seconds())
+    if year_quotas is None:
+        windows = [(period.start_time, period.end_time, n)]
+    else:
+        if sum(year_quotas.values()) != n:
+            raise BadRequestError(f"the year quotas add up to {sum(year_quotas.values())}, not {n}")
+        windows = []
+        for year, quota in sorted(year_quotas.items()):
+            lo = max(period.start_time, dt.datetime(year, 1, 1, tzinfo=UTC))
+            hi = min(period.end_time, dt.datetime(year + 1, 1, 1, tzinfo=UTC))
+            if quota and lo >= hi:
+                raise BadRequestError(f"year {year} is outside the period {period.text()}")
+            if quota:
+                windows.append((lo, hi, quota))
+    found: list[tuple[dt.datetime, float, float]] = []
+    for lo, hi, quota in windows:
+        attempts = max_attempts if max_attempts is not None else 1000 + 200 * quota
+        found_here, tries = _random_draws(region, lo, hi, quakes, settings, quota, attempts, rng)
+        found += found_here
+        if len(found_here) < quota:
+            where = "" if year_quotas is None else f" in {lo.year}"
+            raise CatalogError(
+                f"found only {len(found_here)} of {quota} random controls{where} in {tries} draws: "
+                f"no M >= {quakes.min_magnitude:g} within {settings.exclusion.radius_km:g} km and "
+                f"{settings.exclusion.days:g} days leaves too little of region {region.text}, "
+                f"{period.text()} (catalogue period {settings.coverage.text()})"
+            )
+    found.sort()
+    return [
+        Control(t, f"random:{i:04d}", lat, lon, "random")
+        for i, (t, lat, lon) in enumerate(found, 1)
+    ]
+
+
+def _random_draws(
+    region: Region,
+    lo: dt.datetime,
+    hi: dt.datetime,
+    quakes: QuakeIndex,
+    settings: ControlSettings,
+    n: int,
+    attempts: int,
+    rng: random.Random,
+) -> tuple[list[tuple[dt.datetime, float, float]], int]:
+    """Up to ``n`` (time, lat, lon) clear of the catalogue, times uniform in [lo, hi); and the draws made."""
+    span = int((hi - lo).total_seconds())
     found: list[tuple[dt.datetime, float, float]] = []
     tries = 0
     while len(found) < n and tries < attempts:
         tries += 1
         lat, lon = region.random_point(rng)
         lat, lon = round(lat, 4), round(lon, 4)
-        t = period.start_time + dt.timedelta(seconds=rng.randrange(span))
+        t = lo + dt.timedelta(seconds=rng.randrange(span))
         if not settings.checkable(lat, lon, t):
             continue
         if quakes.conflicts(lat, lon, t, settings.exclusion):
             continue
         found.append((t, lat, lon))
-    if len(found) < n:
-        raise CatalogError(
-            f"found only {len(found)} of {n} random controls in {tries} draws: no M >= "
-            f"{quakes.min_magnitude:g} within {settings.exclusion.radius_km:g} km and "
-            f"{settings.exclusion.days:g} days leaves too little of region {region.text}, "
-            f"{period.text()} (catalogue period {settings.coverage.text()})"
-        )
-    found.sort()
-    return [
-        Control(t, f"random:{i:04d}", lat, lon, "random")
-        for i, (t, lat, lon) in enumerate(found, 1)
-    ]
+    return found, tries
+
+
+def random_year_quotas(events: list[Event], candidates: range, n: int) -> dict[int, int]:
+    """Year -> random controls: ``n`` split over ``candidates`` in proportion to the events
+    of each year (largest remainders), so random controls get the events' year histogram."""
+    counts = Counter(e.time.year for e in events if e.time.year in candidates)
+    return apportion(n, counts)
 
 
 def controls_to_csv(controls: list[Control]) -> str:
@@ -372,3 +590,15 @@ def read_controls(path: str | os.PathLike[str]) -> list[Control]:
     if not controls:
         raise CatalogError("the controls file has no rows", path)
     return controls
+
+
+def study_year_balance(
+    events: list[Event], controls: list[Control], reference_years: range
+) -> YearBalance:
+    """:class:`~thermoquake.control_years.YearBalance` of a study's events and controls."""
+    return year_balance(
+        {e.event_id: e.time.year for e in events},
+        [c.time.year for c in controls],
+        reference_years,
+        [c.matched_event_id for c in controls],
+    )

@@ -140,3 +140,26 @@ study_events_option = click.option(
     required=True,
     help="Study events (CSV from `thermoquake catalog select`).",
 )
+
+control_years_option = click.option(
+    "--control-years",
+    type=click.Choice(["matched", "any"]),
+    default="matched",
+    show_default=True,
+    help="matched: control years lie in the events' span inside --reference-years, with the "
+    "events' year histogram, and every event gets exactly its controls or is left out "
+    "(listed with the reason); any: the earlier design (any catalogue year, round-robin; "
+    "random: uniform over the period).",
+)
+
+
+def reference_years_option(help: str, default: str = "2003-2016"):
+    """``--reference-years YYYY-YYYY`` (value: a ``range`` of years, inclusive)."""
+    return click.option(
+        "--reference-years",
+        callback=parse_year_range,
+        default=default,
+        show_default=True,
+        metavar="YYYY-YYYY",
+        help=help,
+    )

@@ -4,7 +4,9 @@ through the real command (in-process click calls), so the benchmark tests the ch
 
 Events are drawn (seeded) from the study list whose UTC year lies strictly inside the
 reference years, preferring boxes inside one MODIS tile (cheaper synthetic tiles); matched
-controls come from ``thermoquake controls --mode matched`` over the whole real catalogue.
+controls come from ``thermoquake controls --mode matched`` over the whole real catalogue, in
+the events' years inside the reference years; an event without one is left out of the study
+(``controls.unmatched.csv`` says why).
 With K = 0 events and controls are statistically identical: any skill is an artefact (the
 null test). Everything written is SYNTHETIC and labelled so.
 """
@@ -86,7 +88,8 @@ def build_study(out: Path, study: SyntheticStudy, days_before: int, events_csv: 
     events, controls = out / "events.csv", out / "controls.csv"
     choose_events(Path(events_csv), study, events)
     invoke(["controls", "--events", str(events), "--catalog", str(catalog), "--mode", "matched",
-            "--years", years, "--seed", str(study.seed), "--out", str(controls)])
+            "--years", years, "--reference-years", years, "--seed", str(study.seed), "--out", str(controls)])
+    events = out / "controls.events.csv"  # the events that got their control
     common = ["--days-before", str(days_before), "--reference-years", years, "--size", str(study.size)]
     bar = ["--progress" if progress else "--no-progress"]
     invoke(["synth", "study", "--events", str(events), "--controls", str(controls), "--out", str(out / "hdf"),
