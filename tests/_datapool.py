@@ -11,7 +11,9 @@ Two threaded ``http.server`` instances:
 
 Faults, per file path: ``drop_once`` (send half the body, then close the connection,
 the first time), ``fail_times`` (answer 503 that many times), ``html`` (a 200 text/html
-login page instead of the file). Every request is logged with its headers.
+login page instead of the file), ``redirect`` (a 302 to the given URL, before any
+authorisation check), ``trickle`` (send the file one byte every that many seconds).
+Every request is logged with its headers.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class DataPool:
     drop_once: set[str] = field(default_factory=set)
     fail_times: dict[str, int] = field(default_factory=dict)
     html: set[str] = field(default_factory=set)
+    redirect: dict[str, str] = field(default_factory=dict)
+    trickle: dict[str, float] = field(default_factory=dict)
     log: list[Request] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -139,6 +143,8 @@ class DataPool:
             )
             page = f"<html><body><h1>Index of {path}</h1><table>\n{body}</table></body></html>"
             return _send(h, 200, page.encode(), "text/html")
+        if path in self.redirect:
+            return _send(h, 302, b"", headers={"Location": self.redirect[path]})
         if path not in self.files:
             return _send(h, 404, b"not found")
         authorized = (
@@ -163,6 +169,8 @@ class DataPool:
                 h, 200, b"<!DOCTYPE html><html><body>Log in to Earthdata</body></html>", "text/html"
             )
         data = self.files[path]
+        if path in self.trickle:
+            return _trickle(h, data, self.trickle[path])
         rng = h.headers.get("Range")
         if rng:
             start = int(rng.removeprefix("bytes=").split("-")[0])
@@ -204,3 +212,21 @@ def _send(
         h.send_header(key, value)
     h.end_headers()
     h.wfile.write(body)
+
+
+def _trickle(h: BaseHTTPRequestHandler, data: bytes, seconds_per_byte: float) -> None:
+    """A 200 whose body comes one byte at a time (until the client hangs up)."""
+    import time
+
+    h.send_response(200)
+    h.send_header("Content-Type", "application/x-hdf")
+    h.send_header("Content-Length", str(len(data)))
+    h.end_headers()
+    try:
+        for i in range(len(data)):
+            h.wfile.write(data[i : i + 1])
+            h.wfile.flush()
+            time.sleep(seconds_per_byte)
+    except OSError:
+        pass
+    h.close_connection = True

@@ -73,7 +73,7 @@ def manifest(tmp_path, pool) -> Path:
 def env_for(pool: DataPool, tmp_path: Path, **creds: str | None) -> dict[str, str | None]:
     """Environment for one run: the test auth host, no stray credentials from the real home."""
     env = {
-        "EARTHDATA_HOST": "localhost",
+        "EARTHDATA_HOST": pool.auth_url,
         "NETRC": str(tmp_path / "no-netrc"),
         "HOME": str(tmp_path),
         "EARTHDATA_USERNAME": None,
@@ -368,3 +368,98 @@ def test_verify_accepts_the_real_tile_and_rejects_a_truncated_copy(tmp_path):
     cut = tmp_path / "cut.hdf"
     cut.write_bytes(REAL_TILE.read_bytes()[:1000])
     assert verify_hdf4(cut) is not None
+
+
+# --- credentials are scoped by origin (scheme, host and port), on every redirect shape ---------
+
+
+def test_credentials_go_to_the_exact_origin_only():
+    basic = EarthdataSession(
+        Credentials("test", username="u", password="p"), "urs.earthdata.nasa.gov", []
+    )
+    assert basic.authorization_for("https://urs.earthdata.nasa.gov:443/oauth").startswith("Basic ")
+    assert basic.authorization_for("https://URS.earthdata.nasa.gov/oauth").startswith("Basic ")
+    assert basic.authorization_for("https://urs.earthdata.nasa.gov:8443/oauth") is None
+    assert basic.authorization_for("https://urs.earthdata.nasa.gov.evil.com/oauth") is None
+    local = EarthdataSession(
+        Credentials("test", token="t"), "http://localhost:8000", ["http://127.0.0.1:9000/MOLA/"]
+    )
+    assert local.authorization_for("http://127.0.0.1:9000/MOLA/x.hdf") == "Bearer t"
+    assert local.authorization_for("http://127.0.0.1:9001/MOLA/x.hdf") is None
+    assert local.authorization_for("https://127.0.0.1:9000/MOLA/x.hdf") is None
+    assert local.authorization_for("http://localhost:8000/oauth") == "Bearer t"
+    assert local.authorization_for("http://localhost:8001/oauth") is None
+    assert local.authorization_for("http://localhost/oauth") is None
+    assert local.authorization_for("ftp://127.0.0.1:9000/x") is None
+
+
+@pytest.fixture
+def bystander():
+    """Another server on 127.0.0.1 (its own port) that logs every request's headers."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import threading
+
+    seen: list[dict[str, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            seen.append(dict(self.headers.items()))
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    server.seen = seen
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("creds", ["token", "basic"])
+@pytest.mark.parametrize("shape", ["other-port-same-ip", "other-port-localhost", "auth-host-other-port"])
+def test_a_redirect_to_another_origin_never_carries_credentials(
+    tmp_path, pool, bystander, creds, shape
+):
+    port = bystander.server_address[1]
+    target = {
+        "other-port-same-ip": f"http://127.0.0.1:{port}/x.hdf",
+        "other-port-localhost": f"http://localhost:{port}/x.hdf",
+        "auth-host-other-port": f"http://localhost:{port}/oauth/authorize?client_id=pool",
+    }[shape]
+    pool.redirect[DIR + REAL_TILE.name] = target
+    env = {"EARTHDATA_TOKEN": TOKEN} if creds == "token" else BASIC
+    result = fetch(manifest_one(tmp_path, pool), tmp_path / "modis", env_for(pool, tmp_path, **env))
+    assert result.exit_code == 1
+    assert bystander.seen, "the redirect was not followed"
+    assert all("Authorization" not in h for h in bystander.seen)
+    assert names_in(tmp_path / "modis") == []
+
+
+def manifest_one(tmp_path: Path, pool: DataPool) -> Path:
+    return write_manifest(tmp_path / "one.csv", pool.url, ("2002-07-04", "h09v06"))
+
+
+def test_a_server_sending_one_byte_at_a_time_is_cut_off_retried_and_reported(tmp_path, pool):
+    import threading
+
+    pool.trickle[DIR + REAL_TILE.name] = 0.01
+    box: dict = {}
+    env = env_for(pool, tmp_path, EARTHDATA_TOKEN=TOKEN)
+    args = ("--timeout", "0.3", "--min-rate", "2000", "--retries", "1")
+    worker = threading.Thread(
+        target=lambda: box.update(result=fetch(manifest_one(tmp_path, pool), tmp_path / "modis", env, *args)),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "fetch hung on a server sending one byte at a time"
+    result = box["result"]
+    assert result.exit_code == 1
+    assert "slower than 2000 B/s" in result.stderr and "gave up after 2 attempts" in result.stderr
+    assert len(pool.requests("data", REAL_TILE.name)) >= 2
+    assert [p for p in names_in(tmp_path / "modis") if not p.startswith(".")] == []

@@ -59,6 +59,15 @@ from thermoquake.cli.options import base_url_option, dry_run_option, json_option
     help="Connect and read timeout, s.",
 )
 @click.option(
+    "--min-rate",
+    "min_rate",
+    type=click.FloatRange(min=0.0),
+    default=1024.0,
+    show_default=True,
+    help="Slowest acceptable transfer, bytes/s, averaged over each --timeout window; "
+    "a slower server is cut off and retried (0: no limit).",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Show a progress bar (files and bytes) [default: when stderr is a terminal].",
@@ -73,6 +82,7 @@ def fetch(
     retries,
     backoff_s,
     timeout_s,
+    min_rate,
     progress,
     dry_run,
     as_json,
@@ -81,8 +91,9 @@ def fetch(
 
     Credentials: EARTHDATA_TOKEN (bearer), or EARTHDATA_USERNAME and
     EARTHDATA_PASSWORD, or ~/.netrc (machine urs.earthdata.nasa.gov; host
-    from EARTHDATA_HOST). They are sent only to the Earthdata Login host
-    (a token also to the Data Pool), never to hosts redirected to.
+    from EARTHDATA_HOST: a host, host:port or http(s)://host:port). They are
+    sent only to the exact Earthdata Login origin (scheme, host and port; a
+    token also to the Data Pool's origins), never to other origins redirected to.
 
     Files already complete are skipped; partial ones (hidden
     .NAME.tmp-partial files) are resumed. Each file is checked (size, HDF4
@@ -101,6 +112,7 @@ def fetch(
         retries=retries,
         backoff_s=backoff_s,
         timeout_s=timeout_s,
+        min_rate=min_rate,
         base_url=base_url,
     )
     if dry_run:

@@ -6,7 +6,11 @@ Looked up in this order:
 2. ``EARTHDATA_USERNAME`` and ``EARTHDATA_PASSWORD``;
 3. the netrc file (``$NETRC`` or ``~/.netrc``), entry ``machine <auth host>``.
 
-The auth host is ``urs.earthdata.nasa.gov`` unless ``EARTHDATA_HOST`` says otherwise.
+The auth host is ``urs.earthdata.nasa.gov`` unless ``EARTHDATA_HOST`` says otherwise:
+a host name (HTTPS, port 443), ``host:port`` or a full origin such as
+``http://localhost:8080`` (plain HTTP only to a loopback host). Credentials go to that
+exact origin only (:mod:`thermoquake.fetch.http`); the netrc entry is looked up by its
+host name.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from thermoquake.errors import ThermoquakeError
 
@@ -41,8 +46,15 @@ class Credentials:
 
 
 def auth_host(environ: Mapping[str, str] = os.environ) -> str:
-    """The Earthdata Login host name (``EARTHDATA_HOST`` or :data:`EARTHDATA_HOST`)."""
+    """The Earthdata Login origin as given (``EARTHDATA_HOST`` or :data:`EARTHDATA_HOST`):
+    a host, ``host:port`` or ``scheme://host:port``."""
     return environ.get(HOST_ENV, "").strip().lower() or EARTHDATA_HOST
+
+
+def netrc_machine(auth: str) -> str:
+    """The host name of an auth origin given as ``host``, ``host:port`` or a URL."""
+    text = auth.strip()
+    return (urlsplit(text if "://" in text else f"https://{text}").hostname or text).lower()
 
 
 def find_credentials(host: str, environ: Mapping[str, str] = os.environ) -> Credentials | None:
@@ -51,6 +63,7 @@ def find_credentials(host: str, environ: Mapping[str, str] = os.environ) -> Cred
     Raises:
         AuthError: half-set environment variables or an unreadable netrc file.
     """
+    host = netrc_machine(host)
     token = environ.get("EARTHDATA_TOKEN", "").strip()
     if token:
         return Credentials("EARTHDATA_TOKEN", token=token)

@@ -31,9 +31,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from thermoquake.atomic import TEMP_MARKER
-from thermoquake.fetch.auth import AuthError, Credentials
+from thermoquake.fetch.auth import AuthError, Credentials, netrc_machine
 from thermoquake.fetch.http import EarthdataSession
 from thermoquake.fetch.listing import granule_files, pick_granule
 from thermoquake.fetch.verify import verify_hdf4
@@ -55,7 +56,11 @@ class FetchSettings:
         retries: further attempts after a transient failure (per file and per listing).
         backoff_s: wait before the first retry, s; doubles each retry up to ``max_backoff_s``.
         max_backoff_s: longest wait between attempts, s.
-        timeout_s: connect and read timeout, s.
+        timeout_s: connect and read timeout, s; also the window over which the transfer
+            rate is checked.
+        min_rate: slowest acceptable transfer, bytes/s, averaged over each ``timeout_s``
+            window of a listing or file body; a slower server (one byte a second never
+            trips a read timeout) is cut off, retried and finally reported. 0 disables it.
         chunk_bytes: read size while streaming.
         base_url: if set, rebuild each row's directory from this Data Pool root
             instead of using the manifest's ``directory``.
@@ -67,6 +72,7 @@ class FetchSettings:
     backoff_s: float = 2.0
     max_backoff_s: float = 60.0
     timeout_s: float = 60.0
+    min_rate: float = 1024.0
     chunk_bytes: int = 1 << 16
     base_url: str | None = None
 
@@ -189,7 +195,7 @@ class Fetcher:
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
         self._listings = _Listings()
-        self._data_hosts: set[str] = set()
+        self._data_origins: set[str] = set()
         self.stop = threading.Event()
         self.stop_reason = ""
 
@@ -200,7 +206,7 @@ class Fetcher:
     ) -> list[Outcome]:
         """Fetch every row; outcomes in manifest order. Stops early on an authentication error."""
         self.settings.dest.mkdir(parents=True, exist_ok=True)
-        self._data_hosts = {urlsplit(self.settings.directory(r)).hostname or "" for r in rows}
+        self._data_origins = {self.settings.directory(r) for r in rows}
         done = on_done or (lambda o: None)
 
         def task(row: GranuleRow) -> Outcome:
@@ -261,7 +267,7 @@ class Fetcher:
     def _session(self) -> EarthdataSession:
         session = getattr(self._local, "session", None)
         if session is None:
-            session = EarthdataSession(self.credentials, self.auth_host, self._data_hosts)
+            session = EarthdataSession(self.credentials, self.auth_host, self._data_origins)
             self._local.session = session
             with self._sessions_lock:
                 self._sessions.append(session)
@@ -284,7 +290,7 @@ class Fetcher:
             if self.credentials is None:
                 hint = (
                     "no Earthdata Login credentials were found: put 'machine "
-                    f"{self.auth_host} login USER password PASS' in ~/.netrc, or set "
+                    f"{netrc_machine(self.auth_host)} login USER password PASS' in ~/.netrc, or set "
                     "EARTHDATA_USERNAME and EARTHDATA_PASSWORD, or EARTHDATA_TOKEN"
                 )
             else:
@@ -302,15 +308,39 @@ class Fetcher:
             raise _Failed(f"HTTP {status} from {url}")
 
     def _listing(self, url: str) -> list:
+        body = bytearray()
         try:
-            response = self._session().get(url, timeout=self.settings.timeout_s)
+            with self._session().get(url, timeout=self.settings.timeout_s, stream=True) as response:
+                self._check_status(response, url)
+                self._stream(response, url, body.extend)
+                encoding = response.encoding or "utf-8"
         except (requests.ConnectionError, requests.Timeout) as err:
             raise _Transient(f"{type(err).__name__} listing {url}") from None
         except requests.RequestException as err:
             raise _Failed(f"cannot list {url}: {err}") from None
-        with response:
-            self._check_status(response, url)
-            return granule_files(response.text)
+        return granule_files(bytes(body).decode(encoding, errors="replace"))
+
+    def _stream(self, response: requests.Response, url: str, write: Callable[[bytes], object]) -> None:
+        """Copy a streamed body into ``write``; a body slower than ``min_rate`` over a
+        ``timeout_s`` window, a read timeout or a broken connection is a transient failure."""
+        window, floor = self.settings.timeout_s, self.settings.min_rate
+        raw = response.raw
+        start, got, total = time.monotonic(), 0, 0
+        try:
+            while chunk := raw.read1(self.settings.chunk_bytes):
+                write(chunk)
+                got += len(chunk)
+                total += len(chunk)
+                now = time.monotonic()
+                if now - start >= window:
+                    if floor and got < floor * (now - start):
+                        raise _Transient(
+                            f"{url} came at {got / (now - start):.0f} B/s, slower than "
+                            f"{floor:.0f} B/s (after {total} bytes)"
+                        )
+                    start, got = now, 0
+        except urllib3.exceptions.HTTPError as err:
+            raise _Transient(f"{type(err).__name__} after {total} bytes of {url}") from None
 
     def _download(self, url: str, final: Path, received: list[int]) -> None:
         part = partial_path(final)
@@ -368,10 +398,12 @@ class Fetcher:
                     total = int(length) if length and length.isdigit() else None
                     mode = "wb"
                 with open(part, mode) as fh:
-                    for chunk in resp.iter_content(chunk_size=self.settings.chunk_bytes):
+                    def write(chunk: bytes) -> None:
                         fh.write(chunk)
                         received[0] += len(chunk)
                         self.on_bytes(len(chunk))
+
+                    self._stream(resp, url, write)
         except (
             requests.ConnectionError,
             requests.Timeout,

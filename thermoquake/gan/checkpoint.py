@@ -91,7 +91,9 @@ def latest_checkpoint(model_dir: Path) -> Path | None:
 
 
 def _copy_weights(target: keras.Model, path: Path) -> None:
-    source = keras.saving.load_model(path, safe_mode=True, compile=False)
+    from thermoquake.keras_file import load_keras_model
+
+    source = load_keras_model(path, compile=False)
     if len(source.weights) != len(target.weights):
         raise ThermoquakeError(f"holds a model of another architecture ({source.name})", path)
     target.set_weights(source.get_weights())

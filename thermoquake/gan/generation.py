@@ -50,15 +50,13 @@ def _site_per_image(norm: Normalisation, site: Sites, n: int) -> list[str] | Non
 
 def load_generator(model_dir: Path):
     """The saved generator of a model directory (``.keras``, ``safe_mode=True``)."""
-    import keras
-
-    import thermoquake.gan.layers  # noqa: F401  (registers the custom layers)
+    from thermoquake.keras_file import load_keras_model
 
     path = Path(model_dir) / "generator.keras"
     if not path.is_file():
         raise ThermoquakeError("no generator.keras: not a trained thermoquake GAN model directory "
                                "(or its training has not finished)", model_dir)
-    return keras.saving.load_model(path, safe_mode=True, compile=False)
+    return load_keras_model(path, compile=False)
 
 
 def training_info(model_dir: Path) -> dict:

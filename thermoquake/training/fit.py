@@ -39,8 +39,6 @@ def predict_probability(model, x: np.ndarray, batch_size: int = 64) -> np.ndarra
 
 def load_model_safe(path: Path):
     """A saved classifier, loaded with Keras safe mode on (thermoquake's layers registered)."""
-    import keras
+    from thermoquake.keras_file import load_keras_model
 
-    import thermoquake.drsn  # noqa: F401  (registers the custom layers)
-
-    return keras.models.load_model(path, safe_mode=True)
+    return load_keras_model(path)
