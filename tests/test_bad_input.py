@@ -140,3 +140,20 @@ def test_real_process_prints_no_traceback_and_exits_1(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"Error: {empty}: file is empty (0 bytes)"
     assert "Traceback" not in proc.stderr and not (tmp_path / "o.tif").exists()
+
+
+def test_events_and_controls_saved_with_a_utf8_bom_are_read_like_plain_files(tmp_path, tiny_study):
+    """Spreadsheet programs save CSV with a UTF-8 byte-order mark; preprocess reads it as is."""
+    plans = []
+    for bom in (b"", b"\xef\xbb\xbf"):
+        folder = tmp_path / ("bom" if bom else "plain")
+        folder.mkdir()
+        for name in ("events.csv", "controls.csv"):
+            (folder / name).write_bytes(bom + (tiny_study / name).read_bytes())
+        result = CliRunner().invoke(cli, [
+            "preprocess", "--events", str(folder / "events.csv"), "--controls", str(folder / "controls.csv"),
+            "--hdf-dir", str(tiny_study / "hdf"), "--out", str(folder / "work"), "--days-before", "2",
+            "--reference-years", "2008-2010", "--size", "16", "--dry-run", "--json"])
+        assert result.exit_code == 0, result.output
+        plans.append(result.output.replace(str(folder), "DIR"))
+    assert plans[0] == plans[1]

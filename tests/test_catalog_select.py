@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import sys
 from pathlib import Path
 
@@ -196,11 +197,48 @@ def test_iscgem_csv_with_comment_header_agrees_with_the_study_catalogue():
         assert event.magnitude_type in ("Mw", "Mw_proxy")
 
 
-def test_duplicate_rows_are_reported_with_row_number(tmp_path):
+def test_one_event_under_two_comcat_ids_is_merged_with_a_note(tmp_path):
+    """The real ComCat export lists the 2021-02-27 Alaska M5.3 under two network ids."""
     out = tmp_path / "events.csv"
-    result = run("catalog", "select", "--catalog", str(COMCAT_DUP), "--out", str(out))
-    assert_one_line_error(result, "line 3", "line 2", "ak0212o88mqd", "--skip-bad-rows")
+    result = run("catalog", "select", "--catalog", str(COMCAT_DUP), "--out", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    assert "note:" in result.stderr and "1 exact duplicate row(s) merged" in result.stderr
+    assert "line 3 (" not in result.stderr and "line 3: merged into line 2" in result.stderr
+    assert "ak0212o88mqd" in result.stderr
+    assert [r["event_id"] for r in read_rows(out)] == ["ak0212o88mof"]
+    merged = json.loads(result.stdout)["duplicates_merged"]
+    assert len(merged) == 1 and merged[0].startswith("line 3: merged into line 2")
+
+
+def _conflicting(tmp_path: Path) -> Path:
+    """Two origins listed twice with another magnitude: one in 2010 near 30N 100E, one in 2015."""
+    src = tmp_path / "cat.csv"
+    src.write_text(
+        HEADER + "a,2010-01-01T00:00:00Z,30,100,10,5.5,Mw\n"
+        "a2,2010-01-01T00:00:00Z,30,100,10,5.9,Mw\n"
+        "b,2015-06-01T00:00:00Z,10,10,10,5.1,Mw\n"
+        "b2,2015-06-01T00:00:00Z,10,10,12,5.1,Mw\n"
+        "c,2015-07-01T00:00:00Z,30,100,10,5.2,Mw\n"
+    )
+    return src
+
+
+def test_a_conflicting_duplicate_inside_the_selection_stops_the_command(tmp_path):
+    out = tmp_path / "events.csv"
+    result = run("catalog", "select", "--catalog", str(_conflicting(tmp_path)), "--out", str(out))
+    assert_one_line_error(result, "line 3: duplicate of the event at line 2", "another depth or magnitude",
+                          "line 5:", "--skip-bad-rows")
     assert not out.exists()
+
+
+def test_a_conflicting_duplicate_outside_the_selection_does_not_stop_the_command(tmp_path):
+    out = tmp_path / "events.csv"
+    result = run("catalog", "select", "--catalog", str(_conflicting(tmp_path)), "--start", "2015-01-01",
+                 "--region", "90,20,110,40", "--out", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    assert [r["event_id"] for r in read_rows(out)] == ["c"]
+    summary = json.loads(result.stdout)
+    assert summary["left_out_by_type"] == {"conflicting duplicate outside the selection": 2}
 
 
 def test_duplicate_event_ids_are_reported_with_both_lines(tmp_path):
@@ -244,11 +282,11 @@ def test_malformed_missing_and_out_of_range_values_are_reported_by_line(tmp_path
 def test_skip_bad_rows_drops_them_and_lists_them_on_stderr(tmp_path):
     out = tmp_path / "events.csv"
     result = run(
-        "catalog", "select", "--catalog", str(COMCAT_DUP), "--skip-bad-rows", "--out", str(out)
+        "catalog", "select", "--catalog", str(_conflicting(tmp_path)), "--skip-bad-rows", "--out", str(out)
     )
     assert result.exit_code == 0
     assert "skipped line 3: duplicate of the event at line 2" in result.stderr
-    assert [r["event_id"] for r in read_rows(out)] == ["ak0212o88mof"]
+    assert [r["event_id"] for r in read_rows(out)] == ["a", "b", "c"]
 
 
 def test_iscgem_rows_with_bad_values_are_reported_with_their_file_line(tmp_path):
@@ -398,3 +436,29 @@ def test_quakeml_is_read_through_obspy_with_the_same_values_as_the_csv(tmp_path)
             twin.magnitude,
             twin.magnitude_type,
         )
+
+
+@pytest.mark.parametrize("kind", ["kmz", "kml", "zip", "gzip"])
+def test_maps_and_archives_are_refused_naming_the_formats_that_are_read(tmp_path, kind):
+    import gzip
+    import zipfile
+
+    kml = ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">'
+           "<Document><Placemark><name>M 7.9</name></Placemark></Document></kml>\n")
+    path = tmp_path / {"kmz": "isc-gem-cat.kmz", "kml": "quakes.kml", "zip": "isc-gem-cat-v5.zip",
+                       "gzip": "cat.csv.gz"}[kind]
+    if kind == "kml":
+        path.write_text(kml)
+    elif kind == "gzip":
+        path.write_bytes(gzip.compress(COMCAT_DUP.read_bytes()))
+    else:
+        with zipfile.ZipFile(path, "w") as archive:
+            if kind == "kmz":
+                archive.writestr("doc.kml", kml)
+            else:
+                archive.writestr("isc-gem-cat.csv", ISCGEM.read_text())
+    out = tmp_path / "events.csv"
+    result = run("catalog", "select", "--catalog", str(path), "--out", str(out))
+    words = {"kmz": "KMZ map", "kml": "KML map", "zip": "extract isc-gem-cat.csv", "gzip": "gzip"}[kind]
+    assert_one_line_error(result, words, "ComCat CSV, ISC-GEM CSV, thermoquake CSV and QuakeML")
+    assert "ObsPy" not in result.stderr and not out.exists()

@@ -334,3 +334,37 @@ def test_an_interrupted_stage_is_not_complete_and_the_rerun_resumes_there(tmp_pa
     assert json.loads((tmp_path / "out" / "run_record.json").read_text())["status"] == "failed"
     monkeypatch.setattr(runner, "invoke", real)
     assert _statuses(_run(path)) == {"select": "skipped", "manifest": "ran"}
+
+
+def test_relative_option_paths_are_taken_from_the_pipeline_files_directory(tmp_path, monkeypatch):
+    """Options name paths as plainly as inputs and outputs do; the working directory plays no part."""
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(COMCAT, project / "catalog.csv")
+    (project / "p.toml").write_text(
+        '[pipeline]\nname = "t"\nout = "out"\n\n[[stage]]\nname = "select"\ncommand = "catalog select"\n'
+        'inputs = ["catalog.csv"]\noutputs = ["out/events.csv"]\n[stage.options]\n'
+        'catalog = "catalog.csv"\nmin-mag = 6.0\nout = "out/events.csv"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert _statuses(_run(project / "p.toml")) == {"select": "ran"}
+    assert (project / "out" / "events.csv").is_file()
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("shape", ["itself", "through-another"])
+def test_a_pipeline_that_runs_itself_is_refused_before_anything_runs(tmp_path, shape):
+    stage = '[[stage]]\nname = "again"\ncommand = "run"\narguments = ["{target}"]\n[stage.options]\nout = "{out}"\n'
+    first, second = tmp_path / "a.toml", tmp_path / "b.toml"
+    head = '[pipeline]\nname = "{name}"\nout = "out-{name}"\n\n'
+    if shape == "itself":
+        first.write_text(head.format(name="a") + stage.format(target="a.toml", out="nested"))
+    else:
+        first.write_text(head.format(name="a") + stage.format(target="b.toml", out="nested-b"))
+        second.write_text(head.format(name="b") + stage.format(target="a.toml", out="nested-a"))
+    result = CliRunner().invoke(cli, ["run", str(first)])
+    assert result.exit_code == 1, result.output
+    message = result.stderr.strip()
+    assert "\n" not in message and "cannot contain itself" in message and "a.toml" in message
+    assert not any(p.name.startswith(("out-", "nested")) for p in tmp_path.rglob("*"))

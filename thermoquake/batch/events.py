@@ -48,7 +48,7 @@ def read_events(path: str | os.PathLike[str]) -> list[Event]:
     """Events in file order. Raises :class:`ThermoquakeError` (file + row) on the first problem."""
     path = Path(path)
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
             rows = list(csv.reader(fh))
     except FileNotFoundError:
         raise ThermoquakeError("no such events file", path) from None

@@ -53,7 +53,7 @@ class Sample:
 
 def matched_event_ids(path: Path) -> dict[str, str]:
     """``control_id -> matched_event_id`` of a controls CSV (empty dict if it has no such column)."""
-    with open(path, newline="", encoding="utf-8") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         if "control_id" not in (reader.fieldnames or ()) or "matched_event_id" not in reader.fieldnames:
             return {}
@@ -62,7 +62,7 @@ def matched_event_ids(path: Path) -> dict[str, str]:
 
 def file_kind(path: Path) -> str:
     """``control`` for a file whose id column is ``control_id``, else ``event``."""
-    with open(path, newline="", encoding="utf-8") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
         header = [c.strip() for c in next(csv.reader(fh), [])]
     return CONTROL if "control_id" in header and "event_id" not in header else EVENT
 

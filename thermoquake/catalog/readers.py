@@ -16,8 +16,15 @@ Formats (``FORMATS``):
 ``quakeml``
     QuakeML through ObsPy (optional extra ``thermoquake[quakeml]``).
 
-Every unusable row is reported with its line number; duplicates (same
-``event_id``, or the same origin time and epicentre under another id) too.
+Every unusable row is reported with its line number. Duplicates come in two kinds:
+
+* **exact** duplicates — every value but the id equal (ComCat lists some events under two
+  network ids with the same time, place, depth and magnitude): the first row is kept, the
+  others are merged into it and listed in :attr:`Catalog.merged`;
+* **conflicting** duplicates — the same ``event_id`` with other values, or the same origin
+  time and epicentre with another depth or magnitude: unusable rows. With ``keep`` (a
+  selection), only conflicts that touch a selected event count; the others are left out
+  and counted in :attr:`Catalog.skipped`.
 """
 
 from __future__ import annotations
@@ -25,7 +32,9 @@ from __future__ import annotations
 import csv
 import io
 import os
+import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +72,7 @@ class Catalog:
         events: the usable events, in file order.
         problems: unusable rows (only non-empty when the caller allowed skipping them).
         skipped: rows left out on purpose, by reason (e.g. ``{"type 'nuclear explosion'": 4}``).
+        merged: exact duplicates merged into the first row of their event (one note each).
     """
 
     source: str
@@ -70,10 +80,15 @@ class Catalog:
     events: list[Event]
     problems: list[RowProblem] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    merged: list[RowProblem] = field(default_factory=list)
 
 
 def read_catalog(
-    path: str | os.PathLike[str], fmt: str = "auto", *, skip_bad_rows: bool = False
+    path: str | os.PathLike[str],
+    fmt: str = "auto",
+    *,
+    skip_bad_rows: bool = False,
+    keep: Callable[[Event], bool] | None = None,
 ) -> Catalog:
     """Read an earthquake catalogue file.
 
@@ -82,12 +97,16 @@ def read_catalog(
         fmt: one of :data:`FORMATS`, or ``"auto"`` to recognise it from its header.
         skip_bad_rows: drop unusable rows (they are listed in ``Catalog.problems``)
             instead of raising.
+        keep: the selection the caller will apply; conflicting duplicates of events it
+            does not keep are left out without stopping the read (see the module doc).
 
     Raises:
         CatalogError: unreadable file, unknown format, no events, or (unless
             ``skip_bad_rows``) any unusable or duplicate row, naming the lines.
     """
     path = Path(path)
+    if fmt == "auto":
+        _refuse_other_formats(path)
     if fmt == "quakeml" or (fmt == "auto" and _looks_like_xml(path)):
         events, problems, skipped = _read_quakeml(path)
         fmt = "quakeml"
@@ -106,13 +125,18 @@ def read_catalog(
             )
         events, problems, skipped = reader(text, path)
     unit = "event" if fmt == "quakeml" else "line"
-    events, dup_problems = _drop_duplicates(events, unit)
-    problems = sorted(problems + dup_problems, key=lambda p: p.line)
+    events, merged, conflicts = _drop_duplicates(events, unit)
+    for problem, involved in conflicts:
+        if keep is None or any(keep(e) for e in involved):
+            problems.append(problem)
+        else:
+            skipped["conflicting duplicate outside the selection"] += 1
+    problems = sorted(problems, key=lambda p: p.line)
     if problems and not skip_bad_rows:
         raise BadRowsError(problems, path)
     if not events:
         raise CatalogError(f"no usable events in this {fmt} catalogue", path)
-    return Catalog(os.fspath(path), fmt, [e for _, e in events], problems, dict(skipped))
+    return Catalog(os.fspath(path), fmt, [e for _, e in events], problems, dict(skipped), merged)
 
 
 def detect_format(text: str, source: str | os.PathLike[str] = "<text>") -> str:
@@ -156,7 +180,47 @@ def _read_text(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise CatalogError(f"not UTF-8 text (byte {err.start})", path) from None
+        raise CatalogError(f"not UTF-8 text (byte {err.start}), so not a catalogue file; "
+                           f"{READ_FORMATS}", path) from None
+
+
+READ_FORMATS = ("thermoquake reads USGS ComCat CSV, ISC-GEM CSV, thermoquake CSV and QuakeML")
+_SIGNATURES = {
+    b"PK\x03\x04": "a ZIP archive",
+    b"\x1f\x8b": "a gzip file",
+    b"\x89HDF": "an HDF5 file",
+    b"\x0e\x03\x13\x01": "an HDF4 file",
+    b"%PDF": "a PDF document",
+}
+
+
+def _refuse_other_formats(path: Path) -> None:
+    """One line naming what a file is when it is a known non-catalogue format (KMZ/KML maps,
+    archives, binary files), and the formats that are read."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return  # the reader reports it
+    for magic, what in _SIGNATURES.items():
+        if head.startswith(magic):
+            inside = ""
+            if what == "a ZIP archive":
+                try:
+                    with zipfile.ZipFile(path) as archive:
+                        names = archive.namelist()
+                except (zipfile.BadZipFile, OSError):
+                    names = []
+                if any(n.lower() == "doc.kml" for n in names) or path.suffix.lower() == ".kmz":
+                    what = "a KMZ map (zipped KML, e.g. ISC-GEM's Google Earth file)"
+                csvs = [n for n in names if n.lower().endswith((".csv", ".xml"))]
+                if csvs:
+                    inside = f"; extract {', '.join(csvs[:3])} from it and read that"
+            raise CatalogError(f"is {what}, not a catalogue file; {READ_FORMATS}{inside}", path)
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"<") and b"<kml" in head.lower():
+        raise CatalogError("is a KML map (Google Earth), not a catalogue file; "
+                           f"{READ_FORMATS}", path)
 
 
 def _looks_like_xml(path: Path) -> bool:
@@ -353,36 +417,45 @@ def _read_quakeml(path: Path) -> _Rows:
     return events, problems, skipped
 
 
+def _same_values(a: Event, b: Event) -> bool:
+    return (a.time, a.latitude, a.longitude, a.depth_km, a.magnitude, a.magnitude_type) == (
+        b.time, b.latitude, b.longitude, b.depth_km, b.magnitude, b.magnitude_type)
+
+
 def _drop_duplicates(
     events: list[tuple[int, Event]], unit: str
-) -> tuple[list[tuple[int, Event]], list[RowProblem]]:
-    """Keep the first of each ``event_id`` and each (time, latitude, longitude); list others."""
-    by_id: dict[str, int] = {}
-    by_origin: dict[tuple, int] = {}
-    kept, problems = [], []
+) -> tuple[list[tuple[int, Event]], list[RowProblem], list[tuple[RowProblem, tuple[Event, Event]]]]:
+    """Keep the first of each ``event_id`` and each (time, latitude, longitude).
+
+    Returns the kept rows, the exact duplicates merged into them (notes), and the
+    conflicting duplicates (each with the two events involved).
+    """
+    by_id: dict[str, tuple[int, Event]] = {}
+    by_origin: dict[tuple, tuple[int, Event]] = {}
+    kept: list[tuple[int, Event]] = []
+    merged: list[RowProblem] = []
+    conflicts: list[tuple[RowProblem, tuple[Event, Event]]] = []
     for line, event in events:
         origin = (event.time, event.latitude, event.longitude)
-        if event.event_id in by_id:
-            problems.append(
-                RowProblem(
-                    line,
-                    f"duplicate event_id {event.event_id!r} "
-                    f"(first at {unit} {by_id[event.event_id]})",
-                    unit,
-                )
-            )
+        first = by_id.get(event.event_id) or by_origin.get(origin)
+        if first is not None:
+            first_line, first_event = first
+            if _same_values(event, first_event):
+                same = ("the same id" if event.event_id == first_event.event_id
+                        else f"id {event.event_id!r}")
+                merged.append(RowProblem(line, f"merged into {unit} {first_line} (the same event "
+                                         f"under {same}: same time, place, depth and magnitude)", unit))
+            elif event.event_id in by_id:
+                conflicts.append((RowProblem(
+                    line, f"duplicate event_id {event.event_id!r} (first at {unit} "
+                    f"{first_line}) with other values", unit), (first_event, event)))
+            else:
+                conflicts.append((RowProblem(
+                    line, f"duplicate of the event at {unit} {first_line} (same time and "
+                    f"epicentre, id {event.event_id!r}) with another depth or magnitude", unit),
+                    (first_event, event)))
             continue
-        if origin in by_origin:
-            problems.append(
-                RowProblem(
-                    line,
-                    f"duplicate of the event at {unit} {by_origin[origin]} "
-                    f"(same time and epicentre, id {event.event_id!r})",
-                    unit,
-                )
-            )
-            continue
-        by_id[event.event_id] = line
-        by_origin[origin] = line
+        by_id[event.event_id] = (line, event)
+        by_origin[origin] = (line, event)
         kept.append((line, event))
-    return kept, problems
+    return kept, merged, conflicts

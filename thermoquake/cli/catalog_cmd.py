@@ -19,19 +19,25 @@ from thermoquake.cli.options import (
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
-def load_catalog(path: str, fmt: str, skip_bad_rows: bool):
-    """Read a catalogue for a command: skipped rows are listed on stderr; unusable rows stop
-    the command with a hint about ``--skip-bad-rows``."""
+def load_catalog(path: str, fmt: str, skip_bad_rows: bool, keep=None):
+    """Read a catalogue for a command: skipped rows and merged exact duplicates are listed on
+    stderr; unusable rows (with ``keep``, those touching the selection) stop the command with a
+    hint about ``--skip-bad-rows``."""
     from thermoquake.catalog import BadRowsError, CatalogError, read_catalog
 
     try:
-        cat = read_catalog(path, fmt, skip_bad_rows=skip_bad_rows)
+        cat = read_catalog(path, fmt, skip_bad_rows=skip_bad_rows, keep=keep)
     except BadRowsError as err:
         raise CatalogError(
             f"{err.problem} (pass --skip-bad-rows to drop them)", err.source
         ) from None
     for problem in cat.problems:
         click.echo(f"warning: {path}: skipped {problem}", err=True)
+    if cat.merged:
+        shown = "; ".join(str(m) for m in cat.merged[:5])
+        more = f"; and {len(cat.merged) - 5} more" if len(cat.merged) > 5 else ""
+        click.echo(f"note: {path}: {len(cat.merged)} exact duplicate row(s) merged: {shown}{more}",
+                   err=True)
     return cat
 
 
@@ -121,9 +127,11 @@ def select(
 
     Writes CSV columns event_id, time (UTC, ISO 8601), latitude, longitude
     (degrees), depth_km, magnitude, magnitude_type, sorted by time, with the
-    catalogue's own values. Unusable rows (malformed, missing or out-of-range
-    values, duplicates) stop the command with their line numbers, unless
-    --skip-bad-rows. Nothing is written if no event is selected.
+    catalogue's own values. Exact duplicates (one event under two ids, every
+    other value equal) are merged with a note. Unusable rows (malformed,
+    missing or out-of-range values, conflicting duplicates of a selected event)
+    stop the command with their line numbers, unless --skip-bad-rows. Nothing
+    is written if no event is selected.
     """
     from thermoquake.catalog import CatalogError, Selection, events_to_csv
     from thermoquake.catalog import decluster as run_decluster
@@ -131,10 +139,10 @@ def select(
 
     if linked and decluster == "none":
         raise click.UsageError("--linked needs --decluster")
-    cat = load_catalog(catalog_path, fmt, skip_bad_rows)
     selection = Selection(
         min_mag, start.date() if start else None, end.date() if end else None, region
     )
+    cat = load_catalog(catalog_path, fmt, skip_bad_rows, keep=selection.keeps)
     pool = [e for e in cat.events if e.magnitude >= min_mag]
     removed = 0
     if decluster != "none" and pool:
@@ -157,8 +165,9 @@ def select(
     summary = {
         "catalog": catalog_path,
         "format": cat.format,
-        "read": len(cat.events) + len(cat.problems),
+        "read": len(cat.events) + len(cat.problems) + len(cat.merged),
         "bad_rows_skipped": [str(p) for p in cat.problems],
+        "duplicates_merged": [str(m) for m in cat.merged],
         "left_out_by_type": cat.skipped,
         "selection": selection.describe(),
         "declustering": None

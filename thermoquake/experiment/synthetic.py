@@ -60,7 +60,7 @@ def choose_events(events_csv: Path, study: SyntheticStudy, out_csv: Path) -> int
     """Write the drawn events (file order kept) to ``out_csv``; return how many."""
     from thermoquake.epicentre_grid import EpicentreGrid
 
-    with open(events_csv, newline="", encoding="utf-8") as fh:
+    with open(events_csv, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         header = reader.fieldnames or []
         rows = [r for r in reader if study.first_year < int(r["time"][:4]) < study.last_year]

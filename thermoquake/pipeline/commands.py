@@ -3,6 +3,9 @@ and run it in this process (``cli.main(argv, standalone_mode=False)``)."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 
 from thermoquake.errors import ThermoquakeError
@@ -37,10 +40,27 @@ def _option_names(command: click.Command) -> tuple[set[str], set[str], set[str]]
     return names, flags, negatives
 
 
+def _path_params(command: click.Command) -> tuple[set[str], bool]:
+    """(the option names whose values are paths, whether every argument is a path)."""
+    paths = {name for p in command.params if isinstance(p, click.Option)
+             and isinstance(p.type, (click.Path, click.File)) for name in p.opts}
+    arguments = [p for p in command.params if isinstance(p, click.Argument)]
+    return paths, bool(arguments) and all(isinstance(p.type, (click.Path, click.File)) for p in arguments)
+
+
+def _from_here(value: str, here: Path) -> str:
+    """A relative path taken from the pipeline file's directory (``-`` stays standard input)."""
+    return value if value == "-" or Path(value).is_absolute() else os.path.normpath(here / value)
+
+
 def build_argv(stage: Stage, command: click.Command, source) -> list[str]:
     """``[*command words, --option value ..., *arguments]``; an option the command does not have
-    is a one-line error naming the stage."""
+    is a one-line error naming the stage. Relative paths in path-valued options and arguments are
+    taken from the pipeline file's directory, like ``inputs`` and ``outputs``, so a run gives
+    the same result from any working directory."""
     names, flags, negatives = _option_names(command)
+    path_options, path_arguments = _path_params(command)
+    here = Path(os.path.abspath(Path(source).parent))
     argv = list(stage.command)
     for key, value in stage.options.items():
         opt = f"--{key}"
@@ -57,9 +77,10 @@ def build_argv(stage: Stage, command: click.Command, source) -> list[str]:
         if opt in flags:
             raise ThermoquakeError(f"stage {stage.name!r}: {opt} is a flag: write {key} = true", source)
         for item in value if isinstance(value, list) else [value]:
-            argv += [opt, str(item)]
+            argv += [opt, _from_here(str(item), here) if opt in path_options else str(item)]
     _check_required(stage, command, argv, source)
-    return argv + list(stage.arguments)
+    arguments = [_from_here(a, here) for a in stage.arguments] if path_arguments else list(stage.arguments)
+    return argv + arguments
 
 
 def _check_required(stage: Stage, command: click.Command, argv: list[str], source) -> None:
@@ -76,9 +97,44 @@ def _check_required(stage: Stage, command: click.Command, argv: list[str], sourc
                                    f"{p.human_readable_name} argument(s) (arguments = [...])", source)
 
 
-def check_pipeline(pipeline: Pipeline, allow_unknown: bool = False) -> dict[str, list[str] | None]:
+def nested_pipelines(pipeline: Pipeline, argvs: dict[str, list[str] | None]) -> list[tuple[str, Path]]:
+    """(stage name, pipeline file) of every stage that runs another pipeline (``thermoquake run``)."""
+    out = []
+    for stage in pipeline.stages:
+        argv = argvs.get(stage.name)
+        command = find_command(stage.command) if argv else None
+        if command is None or stage.command != ("run",):
+            continue
+        ctx = command.make_context("run", list(argv[len(stage.command):]), resilient_parsing=True)
+        nested = ctx.params.get("pipeline_file")
+        if nested:
+            out.append((stage.name, Path(os.path.abspath(nested))))
+    return out
+
+
+def check_no_cycle(pipeline: Pipeline, argvs: dict[str, list[str] | None],
+                   chain: tuple[Path, ...] = ()) -> None:
+    """A pipeline that runs itself, directly or through other pipelines, is a one-line error
+    naming the stage and the chain, before anything runs."""
+    from thermoquake.pipeline.config import load_pipeline
+
+    here = Path(os.path.abspath(pipeline.path))
+    chain = (*chain, here)
+    for stage_name, nested in nested_pipelines(pipeline, argvs):
+        if nested in chain:
+            loop = " -> ".join(p.name for p in (*chain, nested))
+            raise ThermoquakeError(f"stage {stage_name!r} runs a pipeline that is already running "
+                                   f"({loop}): a pipeline cannot contain itself", chain[0])
+        if nested.is_file():
+            inner = load_pipeline(nested)
+            check_no_cycle(inner, check_pipeline(inner, allow_unknown=True, check_cycles=False), chain)
+
+
+def check_pipeline(pipeline: Pipeline, allow_unknown: bool = False,
+                   check_cycles: bool = True) -> dict[str, list[str] | None]:
     """argv of every stage (None for a command this version lacks, when ``allow_unknown``);
-    otherwise an unknown command is a one-line error naming the stage, before anything runs."""
+    otherwise an unknown command is a one-line error naming the stage, before anything runs;
+    so is a pipeline that runs itself (:func:`check_no_cycle`)."""
     out: dict[str, list[str] | None] = {}
     for stage in pipeline.stages:
         command = find_command(stage.command)
@@ -89,6 +145,8 @@ def check_pipeline(pipeline: Pipeline, allow_unknown: bool = False) -> dict[str,
             raise ThermoquakeError(f"stage {stage.name!r}: unknown command 'thermoquake {' '.join(stage.command)}' "
                                    "(not in this version; thermoquake --help lists the commands)", pipeline.path)
         out[stage.name] = build_argv(stage, command, pipeline.path)
+    if check_cycles:
+        check_no_cycle(pipeline, out)
     return out
 
 
