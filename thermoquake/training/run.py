@@ -2,8 +2,9 @@
 same folds, and the run directory.
 
 Protocol (each fold): the normaliser, the augmentation (classic copies, or one GAN per class
-trained on the fold's training images of that class) and the network are fitted on the
-training days only; the test days are only predicted. Baselines (logistic regression on
+trained on the fold's training images of that class, both classes getting generated images
+at the same real:fake ratio, :mod:`thermoquake.training.fake_ratio`) and the network are
+fitted on the training days only; the test days are only predicted. Baselines (logistic regression on
 RETIRA summary features, the RST threshold rule, climatology, and with a catalogue the
 clustering rule) are fitted and scored on the same folds. All out-of-fold predictions are
 evaluated together (:func:`thermoquake.evaluation.metrics.evaluate`): daily, and per window
@@ -40,6 +41,7 @@ from thermoquake.dataset.windows import WindowDay, check_both_classes, window_da
 from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.document import metrics_document
 from thermoquake.training.config import TrainConfig, comparable
+from thermoquake.training.fake_ratio import common_fake_share, keep_indices
 from thermoquake.training.fit import fit_classifier, predict_probability
 
 PREDICTION_COLUMNS = ("sample_id", "group", "label", "site", "date", "days_before", "fold", "prob")
@@ -86,7 +88,9 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
     With ``gan_cache`` the per-class GANs are kept there (:func:`gan_model_dir`), else in
     ``fold_dir``. ``sites``: the site of each training image (``gan_base="site"``: the GAN
     learns departures from each site's mean field; its images go to the sites in turn, in
-    proportion to their training images)."""
+    proportion to their training images). Both classes get screened-in generated images at
+    one real:fake ratio (:func:`~thermoquake.training.fake_ratio.common_fake_share`), recorded
+    in the note as ``ratio`` with each class's ``real``/``generated``/``accepted``/``added``."""
     if config.augment == "none":
         return x, y, {"added": 0}
     if config.augment == "classic":
@@ -97,9 +101,10 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
     from thermoquake.gan import generate, train_gan
     from thermoquake.gan.memorisation import memorisation
 
-    xs, ys, note = [x], [y], {"added": 0, "per_class": {}}
+    screened, note = {}, {"added": 0, "per_class": {}}
     for label in (0, 1):
         real = images_c[y == label]
+        note["per_class"][str(label)] = {"real": int(len(real)), "generated": 0, "accepted": 0}
         if len(real) < 2:
             continue
         n_fake = config.gan_copies * len(real)
@@ -115,12 +120,18 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
         fake = generate(model_dir, n_fake, seed=seed + 100 + label,
                         site=None if fake_sites is None else fake_sites.tolist())
         keep = _plausible(fake, real, fake_sites, real_sites)
-        fake = fake[keep]
-        note["per_class"][str(label)] = {"generated": int(len(keep)), "accepted": int(keep.sum()),
-                                         "gan": str(model_dir)}
-        if len(fake):        # do the accepted images copy training images? (leave-one-out reference)
-            note["per_class"][str(label)]["memorisation"] = memorisation(fake, real).as_dict()
-        if len(fake):
+        screened[label] = fake[keep]
+        note["per_class"][str(label)].update(generated=int(len(keep)), accepted=int(keep.sum()), gan=str(model_dir))
+    # the same real:fake ratio for both classes, else "generated" would mark a class
+    share = common_fake_share({c: int((y == c).sum()) for c in (0, 1)},
+                              {c: len(f) for c, f in screened.items()})
+    note["ratio"] = share.ratio
+    xs, ys = [x], [y]
+    for label, fake in screened.items():
+        fake = fake[keep_indices(len(fake), share.counts[label], seed + 200 + label)]
+        note["per_class"][str(label)]["added"] = int(len(fake))
+        if len(fake):        # do the added images copy training images? (leave-one-out reference)
+            note["per_class"][str(label)]["memorisation"] = memorisation(fake, images_c[y == label]).as_dict()
             xs.append(encode_all(normaliser, fake, None))
             ys.append(np.full(len(fake), label, y.dtype))
             note["added"] += int(len(fake))
