@@ -232,11 +232,12 @@ def test_a_new_gan_option_at_its_old_value_keeps_earlier_run_names_and_directori
     from thermoquake.training.config import TrainConfig, comparable
 
     config = TrainConfig(window=3)
-    before = {k: v for k, v in config.to_dict().items() if k not in ("final_model", "gan_base")}
+    before = {k: v for k, v in config.to_dict().items() if k not in ("final_model", "gan_base", "threshold")}
     assert config.digest == hashlib.sha256(json.dumps(before, sort_keys=True).encode()).hexdigest()[:8]
     assert comparable(config.to_dict()) == before
     assert TrainConfig(window=3, augment="gan", channels=("lst", "mask"), gan_base="site").digest != \
         TrainConfig(window=3, augment="gan", channels=("lst", "mask")).digest
+    assert TrainConfig(window=3, threshold=0.3).digest != config.digest
 
 
 def test_site_based_gan_augmentation_learns_each_sites_mean_field_and_adds_images_of_the_sites(
@@ -294,3 +295,99 @@ def test_the_in_fold_screen_judges_a_site_based_image_against_its_own_site():
     fake = (rough + 0.4 + rng.normal(0, 0.3, (64, 64)))[None].astype(np.float32)   # A's, mean nearer B's
     assert not _plausible(fake, real)[0]                          # judged against flat B: std off by ~4 K
     assert _plausible(fake, real, np.array(["A"]), sites)[0]      # judged against its own site
+
+
+@pytest.fixture(scope="module")
+def classic_run(workdir, tmp_path_factory) -> tuple[Path, list[int]]:
+    """A run with classic augmentation, the final model and a threshold fixed at 0.25; with
+    the number of images each network was fitted on (the folds', then the final model's)."""
+    import thermoquake.training.run as run
+
+    fitted: list[int] = []
+    real = run.fit_classifier
+
+    def spy(kind, x, y, **kw):
+        fitted.append(len(x))
+        return real(kind, x, y, **kw)
+
+    out = tmp_path_factory.mktemp("runs") / "w3-classic"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(run, "fit_classifier", spy)
+        _run("train", "--workdir", str(workdir), *FAST, "--augment", "classic", "--threshold", "0.25",
+             "--out", str(out))
+    return out, fitted
+
+
+def test_the_final_model_is_fitted_with_the_augmentation_the_folds_were_evaluated_with(classic_run):
+    from thermoquake.training.config import TrainConfig
+
+    out, fitted = classic_run
+    folds = [json.loads(p.read_text()) for p in sorted((out / "folds").glob("fold*.json"))]
+    assert len(fitted) == len(folds) + 1 == 3
+    for fold, n in zip(folds, fitted):
+        assert fold["augmentation"]["added"] > 0 and n == fold["fold"]["train_days"] + fold["augmentation"]["added"]
+    final = json.loads((out / "final_model.json").read_text())
+    copies = TrainConfig(window=3).classic_copies
+    assert final["days"] == 10 and final["augmentation"]["added"] == 10 * copies
+    assert fitted[-1] == 10 * (1 + copies)                       # all days and their augmented copies
+
+
+def test_the_threshold_fixed_before_evaluation_is_recorded_and_used(classic_run, workdir):
+    out, _ = classic_run
+    config = json.loads((out / "config.json").read_text())
+    saved = json.loads((out / "metrics.json").read_text())
+    final = json.loads((out / "final_model.json").read_text())
+    for doc in (config, saved, final):
+        assert doc["threshold"] == 0.25 and doc["threshold_source"] == "fixed before evaluation"
+    assert saved["daily"]["threshold"] == saved["window_any"]["threshold"] == 0.25
+    rescored = CliRunner().invoke(cli, ["evaluate", "--run", str(out), "--json"])
+    assert rescored.exit_code == 0 and rescored.stderr == ""
+    assert json.loads(rescored.stdout)["metrics"]["daily"] == saved["daily"]
+    images = sorted((workdir / "images" / "E1" / "target").glob("????-??-??.tif"))
+    predicted = json.loads(_run("predict", "--model", str(out), *map(str, images), "--json").stdout)
+    assert predicted["threshold"] == 0.25 and predicted["threshold_source"] == "fixed before evaluation"
+    assert [d["alarm"] for d in predicted["days"]] == [d["prob"] >= 0.25 for d in predicted["days"]]
+
+
+def test_a_threshold_chosen_after_evaluation_is_marked_so(run_dir, workdir):
+    r = CliRunner().invoke(cli, ["evaluate", "--run", str(run_dir), "--threshold", "0.3", "--json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)["metrics"]
+    assert doc["threshold"] == doc["daily"]["threshold"] == 0.3
+    assert doc["threshold_source"] == "chosen after evaluation" and doc["threshold_fixed"] == 0.5
+    assert "chosen after evaluation" in r.stderr
+    same = json.loads(_run("evaluate", "--run", str(run_dir), "--threshold", "0.5", "--json").stdout)["metrics"]
+    assert same["threshold_source"] == "fixed before evaluation" and "threshold_fixed" not in same
+    images = sorted((workdir / "images" / "E1" / "target").glob("????-??-??.tif"))
+    r = CliRunner().invoke(cli, ["predict", "--model", str(run_dir), *map(str, images), "--threshold", "0.9"])
+    assert r.exit_code == 0 and "threshold 0.9" in r.stdout and "chosen after evaluation" in r.stderr
+
+
+def test_the_final_model_trains_its_gans_on_every_day_and_adds_one_ratio_to_both_classes(work64, tmp_path,
+                                                                                         monkeypatch):
+    import thermoquake.gan.train as gan_train
+    import thermoquake.training.run as run
+
+    seen: list[tuple[int, Path]] = []
+    real = gan_train.train_gan
+
+    def spy(images_c, model_dir, **kw):
+        seen.append((len(images_c), Path(model_dir)))
+        return real(images_c, model_dir, **kw)
+
+    monkeypatch.setattr(gan_train, "train_gan", spy)
+    # a screen that accepts one generated image per real one (2 are made per real image): ratio 1
+    monkeypatch.setattr(run, "_plausible", lambda fake, real_c, *a: np.arange(len(fake)) < len(real_c))
+    out = tmp_path / "gan-final"
+    _run("train", "--workdir", str(work64), *FAST, "--augment", "gan", "--channels", "lst,mask", "--gan-steps", "2",
+         "--epochs", "1", "--out", str(out))
+    with open(out / "predictions.csv", newline="") as fh:
+        labels = [int(r["label"]) for r in csv.DictReader(fh)]
+    days = {c: labels.count(c) for c in (0, 1)}
+    assert len(seen) == 6                                          # 2 folds x 2 classes, then the final 2
+    assert [n for n, _ in seen[-2:]] == [days[0], days[1]] and all(p.parent == out / "final" for _, p in seen[-2:])
+    final = json.loads((out / "final_model.json").read_text())["augmentation"]
+    for note in json.loads((out / "metrics.json").read_text())["augmentation"] + [final]:
+        assert note["ratio"] == 1.0
+        assert all(c["added"] == c["real"] for c in note["per_class"].values())
+    assert {int(c): v["added"] for c, v in final["per_class"].items()} == days

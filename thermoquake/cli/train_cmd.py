@@ -62,11 +62,12 @@ def train_options(f):
 
 def make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
                 batch_size, learning_rate, gan_steps, final_model: bool = True,
-                gan_width: float = TrainConfig.gan_width, gan_base: str = TrainConfig.gan_base) -> TrainConfig:
+                gan_width: float = TrainConfig.gan_width, gan_base: str = TrainConfig.gan_base,
+                threshold: float = TrainConfig.threshold) -> TrainConfig:
     return TrainConfig(window=int(window), model=model_kind, augment=augment, folds=folds, split=split,
                        test_from=test_from, seed=seed, channels=channels, width=width, epochs=epochs,
                        batch_size=batch_size, learning_rate=learning_rate, gan_steps=gan_steps, gan_width=gan_width,
-                       gan_base=gan_base, final_model=final_model)
+                       gan_base=gan_base, threshold=threshold, final_model=final_model)
 
 
 def load_quakes(catalog_path: Path | None):
@@ -83,15 +84,19 @@ def load_quakes(catalog_path: Path | None):
 @train_options
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Run directory [default: models/w<N>-<model>-<augment>-s<seed>].")
-@click.option("--no-final-model", is_flag=True, help="Skip refitting on all days (no model.keras).")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=TrainConfig.threshold, show_default=True,
+              help="Probability at or above which a day is an alarm, fixed before evaluation: metrics.json, "
+                   "evaluate and predict use it.")
+@click.option("--no-final-model", is_flag=True,
+              help="Skip the final model (model.keras: fitted on all days like each fold, for predict).")
 @click.option("--gan-cache", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Keep --augment gan's per-fold GANs here, named by their training data, so runs of "
                    "other models on the same folds reuse them [default: inside the run directory].")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @json_option
 def train(workdir: Path, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
-          batch_size, learning_rate, gan_steps, gan_width, gan_base, catalog_path, out_dir, no_final_model, gan_cache,
-          progress, as_json) -> None:
+          batch_size, learning_rate, gan_steps, gan_width, gan_base, catalog_path, out_dir, threshold, no_final_model,
+          gan_cache, progress, as_json) -> None:
     """Train and cross-validate one classifier for one forecast window.
 
     The images of the N-1 days before each event are positives, the same days of each
@@ -100,14 +105,15 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
     scored with intervals over events, beside the majority/chance baselines and the
     non-deep baselines (logistic regression on RETIRA features, RST rule, climatology,
     clustering with --catalog). Writes config.json, predictions.csv, metrics.json and the
-    refitted model.keras. Re-running resumes finished folds.
+    final model.keras, fitted on all days by the same procedure (augmentation included).
+    Re-running resumes finished folds.
     """
     from tqdm import tqdm
 
     from thermoquake.training.run import train_window
 
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
-                         batch_size, learning_rate, gan_steps, not no_final_model, gan_width, gan_base)
+                         batch_size, learning_rate, gan_steps, not no_final_model, gan_width, gan_base, threshold)
     out_dir = out_dir or Path("models") / config.run_name
     show = sys.stderr.isatty() if progress is None else progress
     n = 1 if split == "chronological" else folds
@@ -130,14 +136,15 @@ def print_metrics(doc: dict, out_dir: Path, as_json: bool) -> None:
 @click.command()
 @click.option("--run", "run_dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="A run directory written by thermoquake train.")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True,
-              help="Probability at or above which a day is an alarm.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="Probability at or above which a day is an alarm [default: the run's, fixed before "
+                   "evaluation]. Another value is marked as chosen after evaluation.")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=10), default=1000, show_default=True,
               help="Bootstrap resamples of events for the intervals.")
 @click.option("--alarms-csv", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the daily alarms as a gridded alarm-forecast CSV (see README).")
 @json_option
-def evaluate(run_dir: Path, threshold: float, n_boot: int, alarms_csv: Path | None, as_json: bool) -> None:
+def evaluate(run_dir: Path, threshold: float | None, n_boot: int, alarms_csv: Path | None, as_json: bool) -> None:
     """Score a run's out-of-fold predictions again (another threshold or bootstrap size) and
     print the metrics with their intervals and baselines. No TensorFlow needed."""
     from thermoquake.evaluation.rescore import alarm_forecast_csv, rescore_run
@@ -146,17 +153,26 @@ def evaluate(run_dir: Path, threshold: float, n_boot: int, alarms_csv: Path | No
     if alarms_csv is not None:
         from thermoquake.atomic import write_text_atomic
 
-        write_text_atomic(alarms_csv, alarm_forecast_csv(run_dir, threshold))
+        write_text_atomic(alarms_csv, alarm_forecast_csv(run_dir, doc["threshold"]))
     print_metrics(doc, run_dir, as_json)
+    _note_threshold(doc)
+
+
+def _note_threshold(result: dict) -> None:
+    from thermoquake.evaluation.threshold import THRESHOLD_AFTER, after_evaluation_note
+
+    if result.get("threshold_source") == THRESHOLD_AFTER:
+        click.echo(after_evaluation_note(result["threshold"], result["threshold_fixed"]), err=True)
 
 
 @click.command()
 @click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="A run directory with model.keras (thermoquake train).")
 @click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True)
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="Alarm threshold [default: the run's, fixed before evaluation].")
 @json_option
-def predict(model_dir: Path, images: tuple[Path, ...], threshold: float, as_json: bool) -> None:
+def predict(model_dir: Path, images: tuple[Path, ...], threshold: float | None, as_json: bool) -> None:
     """Per-day probabilities that an earthquake follows, for epicentre IMAGES (GeoTIFF, deg C)
     of one site, and the window alarm (any day >= --threshold). A model with a RETIRA
     channel reads <date>.retira.tif beside each image."""
@@ -165,9 +181,11 @@ def predict(model_dir: Path, images: tuple[Path, ...], threshold: float, as_json
     result = predict_images(model_dir, list(images), threshold)
     if as_json:
         click.echo(json.dumps(result, sort_keys=True))
+        _note_threshold(result)
         return
     for row in result["days"]:
         click.echo(f"{row['image']}\t{row['prob']:.4f}\t{'ALARM' if row['alarm'] else '-'}")
     tag = " (SYNTHETIC images)" if result["synthetic"] else ""
     click.echo(f"window alarm: {'yes' if result['window_alarm'] else 'no'} "
-               f"(max {result['max_prob']:.4f}, threshold {threshold:g}){tag}")
+               f"(max {result['max_prob']:.4f}, threshold {result['threshold']:g}){tag}")
+    _note_threshold(result)

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from thermoquake.evaluation.document import metrics_document
+from thermoquake.evaluation.threshold import DEFAULT_THRESHOLD, THRESHOLD_FIXED, threshold_source
 from thermoquake.errors import ThermoquakeError
 
 ALARM_COLUMNS = ("lon_min", "lon_max", "lat_min", "lat_max", "depth_min", "depth_max", "mag_min", "mag_max",
@@ -37,28 +38,43 @@ def read_config(run_dir: Path) -> dict:
         raise ThermoquakeError(f"cannot read the run configuration: {err}", path) from None
 
 
-def rescore_run(run_dir: Path, threshold: float = 0.5, n_boot: int = 1000) -> dict:
-    """metrics.json's document recomputed from predictions.csv at ``threshold``."""
+def fixed_threshold(config: dict) -> float:
+    """The threshold a run fixed before evaluation (config.json; runs written before it was
+    recorded used the default)."""
+    return float(config.get("train", {}).get("threshold", DEFAULT_THRESHOLD))
+
+
+def rescore_run(run_dir: Path, threshold: float | None = None, n_boot: int = 1000) -> dict:
+    """metrics.json's document recomputed from predictions.csv at ``threshold`` (default: the
+    run's own). Another threshold than the run's is marked ``threshold_source`` "chosen
+    after evaluation", with the run's under ``threshold_fixed``."""
     rows = read_predictions(run_dir)
     config = read_config(run_dir)
     train = config.get("train", {})
+    fixed = fixed_threshold(config)
+    threshold, source = threshold_source(threshold, fixed)
     prob = np.array([float(r["prob"]) for r in rows])
     baselines = {k.removeprefix("baseline_"): np.array([float(r[k]) for r in rows])
                  for k in rows[0] if k.startswith("baseline_")}
     meta = {"synthetic": bool(config.get("synthetic")), "window": train.get("window"), "model": train.get("model"),
             "augment": train.get("augment"), "split": train.get("split"), "seed": train.get("seed", 0),
-            "threshold": threshold}
+            "threshold": threshold, "threshold_source": source}
+    if source != THRESHOLD_FIXED:
+        meta["threshold_fixed"] = fixed
     return metrics_document([r["sample_id"] for r in rows], np.array([int(r["label"]) for r in rows]),
-                            [r["group"] for r in rows], prob, baselines, meta, threshold, n_boot,
-                            int(train.get("seed", 0)))
+                            [r["group"] for r in rows], prob, baselines, meta, threshold=threshold,
+                            n_boot=n_boot, seed=int(train.get("seed", 0)))
 
 
-def alarm_forecast_csv(run_dir: Path, threshold: float = 0.5, box_deg: float = 1.0, min_mag: float = 5.0) -> str:
+def alarm_forecast_csv(run_dir: Path, threshold: float | None = None, box_deg: float = 1.0,
+                       min_mag: float = 5.0) -> str:
     """Daily alarms as CSV rows in the column layout of pycsep's gridded-forecast ASCII files
     (one ``box_deg`` cell around the sample's epicentre, depth 0-70 km, M >= ``min_mag``,
-    one UTC day), with the model's probability as ``score`` and the 0/1 ``alarm``."""
+    one UTC day), with the model's probability as ``score`` and the 0/1 ``alarm`` at
+    ``threshold`` (default: the run's)."""
     rows = read_predictions(run_dir)
     config = read_config(run_dir)
+    threshold = fixed_threshold(config) if threshold is None else threshold
     samples = _sample_sites(Path(config.get("workdir", "")))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")

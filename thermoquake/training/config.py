@@ -9,13 +9,14 @@ from thermoquake.errors import ThermoquakeError
 
 from thermoquake.dataset.augment import AUGMENTATIONS
 from thermoquake.dataset.splits import SPLITS
+from thermoquake.evaluation.threshold import DEFAULT_THRESHOLD
 
 MODEL_KINDS = ("drsn", "resnet", "cnn")
 """The names :mod:`thermoquake.drsn` builds (kept here so the CLI lists them without Keras)."""
 GAN_BASES = ("none", "site")
 """``gan_base``: "none" the paper's GAN on whole images; "site" the GAN learns departures from
 each training site's mean field (:mod:`thermoquake.gan.normalise`), added back per site."""
-LEGACY_DEFAULTS = {"gan_base": "none"}
+LEGACY_DEFAULTS = {"gan_base": "none", "threshold": DEFAULT_THRESHOLD}
 """Fields added since runs were first written, at the value those runs had: left out of the
 digest and of run-directory comparisons, so earlier runs keep their names and resume."""
 
@@ -34,7 +35,8 @@ class TrainConfig:
     ``learning_rate`` are Adam's; ``classic_copies`` augmented copies per training image;
     ``gan_steps``/``gan_width``/``gan_copies``/``gan_base`` the per-fold, per-class GAN
     (:data:`GAN_BASES`); ``test_from`` the
-    first test year of a chronological split.
+    first test year of a chronological split; ``threshold`` the probability at or above which
+    a day is an alarm, fixed here before any fold is evaluated.
     """
 
     window: int
@@ -54,6 +56,7 @@ class TrainConfig:
     gan_width: float = 0.125
     gan_copies: int = 2
     gan_base: str = "none"
+    threshold: float = DEFAULT_THRESHOLD
     final_model: bool = True
     extra: dict = field(default_factory=dict)
 
@@ -68,6 +71,8 @@ class TrainConfig:
             raise ThermoquakeError(f"split {self.split!r} is not one of {', '.join(SPLITS)}")
         if self.augment == "gan" and "retira" in self.channels:
             raise ThermoquakeError("--augment gan generates LST images only: use --channels lst,mask")
+        if not 0.0 <= self.threshold <= 1.0:
+            raise ThermoquakeError(f"threshold {self.threshold!r} is not a probability in [0, 1]")
         if self.split == "chronological" and self.test_from is None:
             raise ThermoquakeError("a chronological split needs --test-from YEAR")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,11 +11,31 @@ import rasterio
 
 from thermoquake.dataset.arrays import Normaliser, read_band
 from thermoquake.errors import ThermoquakeError
+from thermoquake.evaluation.threshold import DEFAULT_THRESHOLD, THRESHOLD_FIXED, threshold_source
 from thermoquake.rst.run import retira_path
 
 
-def predict_images(model_dir: Path, images: Sequence[Path], threshold: float = 0.5) -> dict:
-    """Probabilities per image (°C GeoTIFFs of one size) and the any-day window alarm."""
+def run_threshold(model_dir: Path) -> float:
+    """The threshold the run fixed before evaluation (final_model.json, else config.json;
+    the default for runs written before it was recorded)."""
+    for name, keys in (("final_model.json", ()), ("config.json", ("train",))):
+        path = Path(model_dir) / name
+        if path.is_file():
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError as err:
+                raise ThermoquakeError(f"cannot read: {err}", path) from None
+            for key in keys:
+                doc = doc.get(key, {})
+            if "threshold" in doc:
+                return float(doc["threshold"])
+    return DEFAULT_THRESHOLD
+
+
+def predict_images(model_dir: Path, images: Sequence[Path], threshold: float | None = None) -> dict:
+    """Probabilities per image (°C GeoTIFFs of one size) and the any-day window alarm at
+    ``threshold`` (default: the run's, fixed before its evaluation; another value is marked
+    ``threshold_source`` "chosen after evaluation")."""
     from thermoquake.training.fit import load_model_safe, predict_probability
 
     model_dir = Path(model_dir)
@@ -22,6 +43,8 @@ def predict_images(model_dir: Path, images: Sequence[Path], threshold: float = 0
     if not model_path.is_file() or not norm_path.is_file():
         raise ThermoquakeError("has no model.keras/normalisation.json (train without --no-final-model)", model_dir)
     normaliser = Normaliser.from_json(norm_path.read_text(encoding="utf-8"), norm_path)
+    fixed = run_threshold(model_dir)
+    threshold, source = threshold_source(threshold, fixed)
     model = load_model_safe(model_path)
     expected = tuple(model.input_shape[1:3])
     arrays, synthetic = [], False
@@ -41,5 +64,8 @@ def predict_images(model_dir: Path, images: Sequence[Path], threshold: float = 0
         arrays.append(normaliser.encode(image, r))
     prob = predict_probability(model, np.stack(arrays))
     days = [{"image": str(p), "prob": float(q), "alarm": bool(q >= threshold)} for p, q in zip(images, prob)]
-    return {"days": days, "max_prob": float(prob.max()), "window_alarm": bool((prob >= threshold).any()),
-            "threshold": threshold, "synthetic": synthetic, "model": str(model_dir)}
+    out = {"days": days, "max_prob": float(prob.max()), "window_alarm": bool((prob >= threshold).any()),
+           "threshold": threshold, "threshold_source": source, "synthetic": synthetic, "model": str(model_dir)}
+    if source != THRESHOLD_FIXED:
+        out["threshold_fixed"] = fixed
+    return out

@@ -2,8 +2,11 @@
 same folds, and the run directory.
 
 Protocol (each fold): the normaliser, the augmentation (classic copies, or one GAN per class
-trained on the fold's training images of that class) and the network are fitted on the
-training days only; the test days are only predicted. Baselines (logistic regression on
+trained on the fold's training images of that class, both classes getting generated images
+at the same real:fake ratio, :mod:`thermoquake.training.fake_ratio`) and the network are
+fitted on the training days only; the test days are only predicted. The decision threshold
+is fixed in the configuration before any fold is fitted. The final model (for ``predict``)
+is fitted on every day by the same procedure (:func:`fit_on`). Baselines (logistic regression on
 RETIRA summary features, the RST threshold rule, climatology, and with a catalogue the
 clustering rule) are fitted and scored on the same folds. All out-of-fold predictions are
 evaluated together (:func:`thermoquake.evaluation.metrics.evaluate`): daily, and per window
@@ -11,12 +14,14 @@ with the any-day and mean-probability rules.
 
 Run directory (all files atomic)::
 
-    config.json        TrainConfig + workdir, versions, synthetic flag, fold composition
+    config.json        TrainConfig + workdir, versions, synthetic flag, fold composition,
+                       threshold and threshold_source ("fixed before evaluation")
     predictions.csv    sample_id, group, label, site, date, days_before, fold, prob, and
                        one column per baseline
     metrics.json       schema thermoquake-metrics/1 (see :func:`metrics_document`)
     folds/fold<k>.json a finished fold (a killed run re-run skips it)
-    model.keras, normalisation.json   the model refitted on all days (for ``predict``)
+    model.keras, normalisation.json, final_model.json   the final model (for ``predict``)
+                       and its record: days, augmentation note, threshold
 """
 
 from __future__ import annotations
@@ -39,7 +44,9 @@ from thermoquake.dataset.splits import Fold, chronological_fold, grouped_folds
 from thermoquake.dataset.windows import WindowDay, check_both_classes, window_days
 from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.document import metrics_document
+from thermoquake.evaluation.threshold import THRESHOLD_FIXED
 from thermoquake.training.config import TrainConfig, comparable
+from thermoquake.training.fake_ratio import common_fake_share, keep_indices
 from thermoquake.training.fit import fit_classifier, predict_probability
 
 PREDICTION_COLUMNS = ("sample_id", "group", "label", "site", "date", "days_before", "fold", "prob")
@@ -86,7 +93,9 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
     With ``gan_cache`` the per-class GANs are kept there (:func:`gan_model_dir`), else in
     ``fold_dir``. ``sites``: the site of each training image (``gan_base="site"``: the GAN
     learns departures from each site's mean field; its images go to the sites in turn, in
-    proportion to their training images)."""
+    proportion to their training images). Both classes get screened-in generated images at
+    one real:fake ratio (:func:`~thermoquake.training.fake_ratio.common_fake_share`), recorded
+    in the note as ``ratio`` with each class's ``real``/``generated``/``accepted``/``added``."""
     if config.augment == "none":
         return x, y, {"added": 0}
     if config.augment == "classic":
@@ -97,9 +106,10 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
     from thermoquake.gan import generate, train_gan
     from thermoquake.gan.memorisation import memorisation
 
-    xs, ys, note = [x], [y], {"added": 0, "per_class": {}}
+    screened, note = {}, {"added": 0, "per_class": {}}
     for label in (0, 1):
         real = images_c[y == label]
+        note["per_class"][str(label)] = {"real": int(len(real)), "generated": 0, "accepted": 0}
         if len(real) < 2:
             continue
         n_fake = config.gan_copies * len(real)
@@ -115,12 +125,18 @@ def _augment(config: TrainConfig, x: np.ndarray, y: np.ndarray, images_c: np.nda
         fake = generate(model_dir, n_fake, seed=seed + 100 + label,
                         site=None if fake_sites is None else fake_sites.tolist())
         keep = _plausible(fake, real, fake_sites, real_sites)
-        fake = fake[keep]
-        note["per_class"][str(label)] = {"generated": int(len(keep)), "accepted": int(keep.sum()),
-                                         "gan": str(model_dir)}
-        if len(fake):        # do the accepted images copy training images? (leave-one-out reference)
-            note["per_class"][str(label)]["memorisation"] = memorisation(fake, real).as_dict()
-        if len(fake):
+        screened[label] = fake[keep]
+        note["per_class"][str(label)].update(generated=int(len(keep)), accepted=int(keep.sum()), gan=str(model_dir))
+    # the same real:fake ratio for both classes, else "generated" would mark a class
+    share = common_fake_share({c: int((y == c).sum()) for c in (0, 1)},
+                              {c: len(f) for c, f in screened.items()})
+    note["ratio"] = share.ratio
+    xs, ys = [x], [y]
+    for label, fake in screened.items():
+        fake = fake[keep_indices(len(fake), share.counts[label], seed + 200 + label)]
+        note["per_class"][str(label)]["added"] = int(len(fake))
+        if len(fake):        # do the added images copy training images? (leave-one-out reference)
+            note["per_class"][str(label)]["memorisation"] = memorisation(fake, images_c[y == label]).as_dict()
             xs.append(encode_all(normaliser, fake, None))
             ys.append(np.full(len(fake), label, y.dtype))
             note["added"] += int(len(fake))
@@ -172,19 +188,29 @@ def _fold_file(out_dir: Path, k: int) -> Path:
     return out_dir / "folds" / f"fold{k}.json"
 
 
+def fit_on(config: TrainConfig, days: Sequence[WindowDay], images_c: np.ndarray, retira: np.ndarray | None,
+           train: np.ndarray, work_dir: Path, seed: int, gan_cache: Path | None = None) -> tuple:
+    """The evaluated fitting procedure on the days ``train`` (indices into ``days``): the
+    normaliser fitted on them, ``config``'s augmentation (GANs trained on them, kept in
+    ``work_dir`` or ``gan_cache``), then the network. Every fold and the final model are fitted
+    by it. Returns (model, normaliser, augmentation note)."""
+    y = np.array([d.label for d in days])
+    normaliser = Normaliser.fit(images_c[train], config.channels)
+    x_train = encode_all(normaliser, images_c[train], None if retira is None else retira[train])
+    x_fit, y_fit, aug = _augment(config, x_train, y[train], images_c[train], [days[i].site for i in train],
+                                 normaliser, work_dir, seed, gan_cache)
+    model = fit_classifier(config.model, x_fit, y_fit, width=config.width, epochs=config.epochs,
+                           batch_size=config.batch_size, learning_rate=config.learning_rate, seed=seed)
+    return model, normaliser, aug
+
+
 def run_fold(config: TrainConfig, days: Sequence[WindowDay], images_c: np.ndarray, retira: np.ndarray | None,
              fold: Fold, out_dir: Path, quakes, gan_cache: Path | None = None) -> dict:
     """Fit and predict one fold; return (and save atomically) its record."""
-    y = np.array([d.label for d in days])
-    normaliser = Normaliser.fit(images_c[fold.train], config.channels)
-    x_train = encode_all(normaliser, images_c[fold.train], None if retira is None else retira[fold.train])
-    x_test = encode_all(normaliser, images_c[fold.test], None if retira is None else retira[fold.test])
     seed = config.seed * 1000 + fold.index
-    x_fit, y_fit, aug = _augment(config, x_train, y[fold.train], images_c[fold.train],
-                                 [days[i].site for i in fold.train], normaliser,
-                                 out_dir / "folds" / f"fold{fold.index}", seed, gan_cache)
-    model = fit_classifier(config.model, x_fit, y_fit, width=config.width, epochs=config.epochs,
-                           batch_size=config.batch_size, learning_rate=config.learning_rate, seed=seed)
+    model, normaliser, aug = fit_on(config, days, images_c, retira, fold.train,
+                                    out_dir / "folds" / f"fold{fold.index}", seed, gan_cache)
+    x_test = encode_all(normaliser, images_c[fold.test], None if retira is None else retira[fold.test])
     prob = predict_probability(model, x_test)
     record = {"fold": fold.describe(days), "test": fold.test.tolist(), "prob": prob.tolist(),
               "augmentation": aug, "scale_k": normaliser.scale_k,
@@ -230,7 +256,7 @@ def train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes=None,
     check_run_dir(out_dir, config.to_json())
     synthetic = _is_synthetic(days)
     header = {"train": config.to_dict(), "workdir": str(workdir.resolve()), "synthetic": synthetic,
-              "versions": versions(), "folds": [f.describe(days) for f in folds]}
+              "versions": versions(), "folds": [f.describe(days) for f in folds], **threshold_record(config)}
     write_text_atomic(out_dir / "config.json", json.dumps(header, indent=2, sort_keys=True) + "\n")
     records, reused = [], 0
     for fold in folds:
@@ -253,28 +279,42 @@ def train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes=None,
     t = fold_of >= 0
     tested = [d for d, keep in zip(days, t) if keep]
     meta = {"synthetic": synthetic, "window": config.window, "model": config.model, "augment": config.augment,
-            "split": config.split, "seed": config.seed, "threshold": 0.5}
+            "split": config.split, "seed": config.seed, **threshold_record(config)}
     doc = metrics_document([d.sample_id for d in tested], np.array([d.label for d in tested]),
                            [d.group for d in tested], prob[t],
-                           {k: v[t] for k, v in base.items() if np.isfinite(v[t]).all()}, meta, seed=config.seed)
+                           {k: v[t] for k, v in base.items() if np.isfinite(v[t]).all()}, meta,
+                           threshold=config.threshold, seed=config.seed)
     doc["folds"] = [r["fold"] for r in records]
     doc["augmentation"] = [r["augmentation"] for r in records]
     write_text_atomic(out_dir / "predictions.csv", predictions_text(days, prob, fold_of, base))
     write_text_atomic(out_dir / "metrics.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
     if config.final_model:
-        fit_final_model(config, days, images_c, retira, out_dir)
+        fit_final_model(config, days, images_c, retira, out_dir, gan_cache)
     return RunResult(out_dir, doc, reused)
 
 
-def fit_final_model(config: TrainConfig, days, images_c, retira, out_dir: Path) -> None:
-    """The model refitted on every day of the window (no augmentation), for ``predict``."""
-    y = np.array([d.label for d in days])
-    normaliser = Normaliser.fit(images_c, config.channels)
-    x = encode_all(normaliser, images_c, retira)
-    model = fit_classifier(config.model, x, y, width=config.width, epochs=config.epochs,
-                           batch_size=config.batch_size, learning_rate=config.learning_rate, seed=config.seed)
+def fit_final_model(config: TrainConfig, days: Sequence[WindowDay], images_c: np.ndarray,
+                    retira: np.ndarray | None, out_dir: Path, gan_cache: Path | None = None) -> dict:
+    """The model for ``predict``, fitted on every day of the window by the procedure the folds
+    were evaluated with (:func:`fit_on`: the same normaliser fitting, augmentation — GANs
+    trained on all days — and epochs). Writes model.keras, normalisation.json and
+    final_model.json (what it was fitted on, its augmentation note and the run's threshold);
+    returns that record."""
+    every = np.arange(len(days))
+    model, normaliser, aug = fit_on(config, days, images_c, retira, every, out_dir / "final", config.seed, gan_cache)
+    record = {"days": int(len(days)), "events": len({d.sample_id for d in days if d.label == 1}),
+              "controls": len({d.sample_id for d in days if d.label == 0}), "seed": config.seed,
+              "augmentation": aug, "scale_k": normaliser.scale_k, **threshold_record(config)}
     save_keras_atomic(model, out_dir / "model.keras")
     write_text_atomic(out_dir / "normalisation.json", normaliser.to_json())
+    write_text_atomic(out_dir / "final_model.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return record
+
+
+def threshold_record(config: TrainConfig) -> dict:
+    """The decision threshold as every document of a run records it: set in the configuration
+    before any fold is fitted."""
+    return {"threshold": config.threshold, "threshold_source": THRESHOLD_FIXED}
 
 
 def _check_reference_years(days: Sequence[WindowDay], test_from: int) -> None:
