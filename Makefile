@@ -6,12 +6,13 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 DEMO_DIR ?= demo-output
 
-.PHONY: help install demo demo-wenchuan chromium test test-fast bench clean
+.PHONY: help install demo demo-wenchuan chromium test test-fast bench docs clean
 
 help:
 	@echo "make demo   - set up, then run pipelines/demo.toml (synthetic tiles -> preprocess -> rst -> report)"
 	@echo "make test   - set up, then run the whole test suite"
-	@echo "make bench  - set up, then run the benchmarks (figures for the README)"
+	@echo "make bench  - set up, then run the benchmarks (figures for docs/benchmarks.md)"
+	@echo "make docs   - set up, then build the documentation site into site/"
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +43,12 @@ test: $(STAMP) chromium
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
+docs: $(STAMP)
+	$(BIN)/python -m thermoquake.cli.reference > docs/cli.md
+	$(BIN)/python -m mkdocs build --strict --site-dir site
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_crop.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) paper-output bench-output .pytest_cache
+	rm -rf $(VENV) $(DEMO_DIR) paper-output bench-output site .pytest_cache
