@@ -8,14 +8,14 @@ from dataclasses import asdict, dataclass, field
 from thermoquake.errors import ThermoquakeError
 
 from thermoquake.dataset.augment import AUGMENTATIONS
-from thermoquake.dataset.splits import SPLITS
+from thermoquake.dataset.splits import DEFAULT_OVERLAP_MAX, SPLITS
 
 MODEL_KINDS = ("drsn", "resnet", "cnn")
 """The names :mod:`thermoquake.drsn` builds (kept here so the CLI lists them without Keras)."""
 GAN_BASES = ("none", "site")
 """``gan_base``: "none" the paper's GAN on whole images; "site" the GAN learns departures from
 each training site's mean field (:mod:`thermoquake.gan.normalise`), added back per site."""
-LEGACY_DEFAULTS = {"gan_base": "none"}
+LEGACY_DEFAULTS = {"gan_base": "none", "overlap_max": 1.0}
 """Fields added since runs were first written, at the value those runs had: left out of the
 digest and of run-directory comparisons, so earlier runs keep their names and resume."""
 
@@ -34,7 +34,8 @@ class TrainConfig:
     ``learning_rate`` are Adam's; ``classic_copies`` augmented copies per training image;
     ``gan_steps``/``gan_width``/``gan_copies``/``gan_base`` the per-fold, per-class GAN
     (:data:`GAN_BASES`); ``test_from`` the
-    first test year of a chronological split.
+    first test year of a chronological split; ``overlap_max`` the fraction of a box's area
+    above which overlapping epicentre boxes share a fold group (1: folds by event group only).
     """
 
     window: int
@@ -55,6 +56,7 @@ class TrainConfig:
     gan_copies: int = 2
     gan_base: str = "none"
     final_model: bool = True
+    overlap_max: float = DEFAULT_OVERLAP_MAX
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -68,6 +70,8 @@ class TrainConfig:
             raise ThermoquakeError(f"split {self.split!r} is not one of {', '.join(SPLITS)}")
         if self.augment == "gan" and "retira" in self.channels:
             raise ThermoquakeError("--augment gan generates LST images only: use --channels lst,mask")
+        if not 0.0 <= self.overlap_max <= 1.0:
+            raise ThermoquakeError(f"overlap_max {self.overlap_max:g} is not between 0 and 1")
         if self.split == "chronological" and self.test_from is None:
             raise ThermoquakeError("a chronological split needs --test-from YEAR")
 
