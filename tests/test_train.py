@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.ml, pytest.mark.slow]
 CATALOG = Path(__file__).parents[1] / "data_manifests" / "catalog" / "china_m5_2003_2020.csv"
 FAST = ["--window", "3", "--folds", "2", "--epochs", "2", "--width", "0.125", "--batch-size", "8",
         "--no-progress"]
+BY_EVENT = ["--overlap-max", "1"]        # the 64 km boxes of the tiny study all overlap: folds by event
 
 
 def _run(*args: str):
@@ -174,8 +175,8 @@ def test_gan_augmentation_trains_on_training_images_only(work64, tmp_path, monke
 
     monkeypatch.setattr(gan_train, "train_gan", spy)
     out = tmp_path / "gan-run"
-    _run("train", "--workdir", str(work), *FAST, "--augment", "gan", "--channels", "lst,mask", "--gan-steps", "2",
-         "--epochs", "1", "--out", str(out), "--no-final-model")
+    _run("train", "--workdir", str(work), *FAST, *BY_EVENT, "--augment", "gan", "--channels", "lst,mask",
+         "--gan-steps", "2", "--epochs", "1", "--out", str(out), "--no-final-model")
     doc = json.loads((out / "metrics.json").read_text())
     assert doc["augment"] == "gan" and len(seen) == 4          # 2 folds x 2 classes
     with open(out / "predictions.csv", newline="") as fh:
@@ -191,16 +192,53 @@ def test_gan_augmentation_trains_on_training_images_only(work64, tmp_path, monke
     assert all(a["added"] >= 0 for a in doc["augmentation"])
 
 
-def test_a_chronological_split_refuses_references_from_test_years_and_tests_later_events(workdir, tmp_path):
-    r = CliRunner().invoke(cli, ["train", "--workdir", str(workdir), *FAST, "--split", "chronological",
-                                 "--test-from", "2010", "--out", str(tmp_path / "chrono")])
-    assert r.exit_code == 1 and "uses test years [2010]" in r.output      # E1's R used 2010 (E2's year)
-    out = tmp_path / "chrono-lst"
-    _run("train", "--workdir", str(workdir), *FAST, "--split", "chronological", "--test-from", "2010",
-         "--channels", "lst,mask", "--epochs", "1", "--out", str(out), "--no-final-model")
+def test_a_chronological_split_checks_rst_references_even_when_only_the_baselines_read_them(workdir, tmp_path):
+    for channels in ("lst,mask,retira", "lst,mask"):            # the RST baselines read anomalies.csv
+        r = CliRunner().invoke(cli, ["train", "--workdir", str(workdir), *FAST, "--split", "chronological",
+                                     "--test-from", "2010", "--channels", channels, "--out", str(tmp_path / channels)])
+        # E1/C1 and R1 (2008-2009) have R maps made with 2010 images; E2 (2010) has its control in 2009
+        assert r.exit_code == 1 and "empty training set" in r.output, channels
+        assert "2 of them through RST references" in r.output and "--exclude-years 2010" in r.output
+
+
+CHRONO_EVENTS = ("event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n"
+                 "E1,2008-05-10T01:00:00Z,35.0,103.0,10,5.5,Mw\nE2,2010-06-20T01:00:00Z,35.3,103.4,10,5.5,Mw\n"
+                 "E3,2010-01-02T01:00:00Z,35.6,103.8,10,5.5,Mw\n")
+CHRONO_CONTROLS = ("control_id,time,latitude,longitude,mode,matched_event_id\n"
+                   "C1,2008-08-10T01:00:00Z,35.0,103.0,matched,E1\nC2,2010-09-20T01:00:00Z,35.3,103.4,matched,E2\n"
+                   "C3,2009-01-02T01:00:00Z,35.6,103.8,matched,E3\n")
+
+
+def test_a_chronological_split_leaves_out_and_reports_groups_across_the_cut(tmp_path):
+    (tmp_path / "events.csv").write_text(CHRONO_EVENTS)
+    (tmp_path / "controls.csv").write_text(CHRONO_CONTROLS)
+    study = ["--events", str(tmp_path / "events.csv"), "--controls", str(tmp_path / "controls.csv"),
+             "--days-before", "2", "--reference-years", "2008-2010", "--size", "16", "--no-progress"]
+    work, out = tmp_path / "work", tmp_path / "chrono"
+    _run("synth", "study", *study, "--out", str(tmp_path / "hdf"), "--anomaly-k", "3", "--cloud-fraction", "0.1")
+    _run("preprocess", *study, "--hdf-dir", str(tmp_path / "hdf"), "--out", str(work), "--workers", "0")
+    _run("rst", "--workdir", str(work), "--min-count", "1", "--exclude-years", "2010")
+    result = _run("train", "--workdir", str(work), *FAST, "--split", "chronological", "--test-from", "2010",
+                  "--epochs", "1", "--out", str(out), "--no-final-model")
     with open(out / "predictions.csv", newline="") as fh:
-        tested = {r["group"] for r in csv.DictReader(fh)}
-    assert tested == {"E2"}                          # E2 (2010) and its matched control C2 (2009)
+        rows = list(csv.DictReader(fh))
+    assert {r["group"] for r in rows} == {"E2"} and min(r["date"] for r in rows) >= "2010-01-01"
+    # E3's window crosses New Year and its control is from 2009: the whole group is left out
+    left_out = {"groups": 1, "samples": 2, "days": 4, "groups_by_dates": 1, "groups_by_references": 0}
+    config = json.loads((out / "config.json").read_text())
+    assert config["split_summary"]["left_out"] == left_out and config["folds"][0]["left_out"] == left_out
+    assert json.loads((out / "metrics.json").read_text())["split_summary"] == config["split_summary"]
+    assert "left out 1 groups" in result.output
+
+
+def test_folds_keep_overlapping_boxes_together_and_say_so(run_dir, work64, tmp_path):
+    split = json.loads((run_dir / "config.json").read_text())["split_summary"]["spatial"]
+    assert split["box_km"] == 16 and split["overlap_max"] == 0 and split["straddling_pairs"] == 0
+    assert json.loads((run_dir / "metrics.json").read_text())["split_summary"]["spatial"] == split
+    # 64 km boxes around E1, E2 and R1 (20-40 km apart) all overlap: one cluster, not 2 folds
+    r = CliRunner().invoke(cli, ["train", "--workdir", str(work64), *FAST, "--channels", "lst,mask",
+                                 "--out", str(tmp_path / "w64")])
+    assert r.exit_code == 1 and "form only 1 spatial clusters" in r.output
 
 
 def test_the_cli_model_names_are_the_ones_drsn_builds():
@@ -213,7 +251,7 @@ def test_the_cli_model_names_are_the_ones_drsn_builds():
 def test_gan_cache_lets_another_classifier_reuse_the_fold_gans(work64, tmp_path):
     work = work64
     cache = tmp_path / "gan-cache"
-    common = [*FAST, "--augment", "gan", "--channels", "lst,mask", "--gan-steps", "2", "--epochs", "1",
+    common = [*FAST, *BY_EVENT, "--augment", "gan", "--channels", "lst,mask", "--gan-steps", "2", "--epochs", "1",
               "--no-final-model", "--gan-cache", str(cache)]
     _run("train", "--workdir", str(work), *common, "--model", "cnn", "--out", str(tmp_path / "cnn"))
     gans = sorted(cache.iterdir())
@@ -262,8 +300,8 @@ def test_site_based_gan_augmentation_learns_each_sites_mean_field_and_adds_image
     monkeypatch.setattr(gan_train, "train_gan", spy_train)
     monkeypatch.setattr(gan_generation, "generate", spy_generate)
     out = tmp_path / "site-run"
-    _run("train", "--workdir", str(work), *FAST, "--augment", "gan", "--gan-base", "site", "--channels", "lst,mask",
-         "--gan-steps", "2", "--epochs", "1", "--out", str(out), "--no-final-model")
+    _run("train", "--workdir", str(work), *FAST, *BY_EVENT, "--augment", "gan", "--gan-base", "site",
+         "--channels", "lst,mask", "--gan-steps", "2", "--epochs", "1", "--out", str(out), "--no-final-model")
     assert len(seen) == 4 and all(kw["base"] == "mean" for _, kw, _ in seen)
     assert any(len(set(kw["sites"])) > 1 for _, kw, _ in seen)
     for (images, kw, model_dir), fake_sites in zip(seen, asked):
@@ -379,8 +417,8 @@ def test_the_final_model_trains_its_gans_on_every_day_and_adds_one_ratio_to_both
     # a screen that accepts one generated image per real one (2 are made per real image): ratio 1
     monkeypatch.setattr(run, "_plausible", lambda fake, real_c, *a: np.arange(len(fake)) < len(real_c))
     out = tmp_path / "gan-final"
-    _run("train", "--workdir", str(work64), *FAST, "--augment", "gan", "--channels", "lst,mask", "--gan-steps", "2",
-         "--epochs", "1", "--out", str(out))
+    _run("train", "--workdir", str(work64), *FAST, *BY_EVENT, "--augment", "gan", "--channels", "lst,mask",
+         "--gan-steps", "2", "--epochs", "1", "--out", str(out))
     with open(out / "predictions.csv", newline="") as fh:
         labels = [int(r["label"]) for r in csv.DictReader(fh)]
     days = {c: labels.count(c) for c in (0, 1)}

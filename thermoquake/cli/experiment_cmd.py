@@ -36,7 +36,7 @@ def experiment() -> None:
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
 def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
               batch_size, learning_rate, gan_steps, gan_width, gan_base, catalog_path, n_events, size, reference_years, radius_km,
-              out_dir, json_path, progress) -> None:
+              out_dir, json_path, progress, overlap_max) -> None:
     """Build a SYNTHETIC benchmark and score a model on it, end to end.
 
     Draws --events real catalogue events (data_manifests/events_study.csv) inside
@@ -55,7 +55,7 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     years = parse_year_range(None, None, reference_years)
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
                          batch_size, learning_rate, gan_steps, final_model=False, gan_width=gan_width,
-                         gan_base=gan_base)
+                         gan_base=gan_base, overlap_max=overlap_max)
     out_dir = out_dir or Path("experiments") / (f"synthetic-k{anomaly_k:g}-w{window}-e{n_events}-{size}km-"
                                                 f"{reference_years}-s{seed}")
     study = SyntheticStudy(anomaly_k=anomaly_k, n_events=n_events, size=size, first_year=years.start,

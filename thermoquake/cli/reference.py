@@ -16,23 +16,25 @@ HEADER = ("# Command-line reference\n\n"
 
 
 def _commands(group: click.Group, ctx: click.Context, words: tuple[str, ...] = ()):
+    """(words, command, its context) of every command under ``group``, depth first; each
+    context has its parent's, so the help shows what ``thermoquake WORDS --help`` shows."""
     for name in group.list_commands(ctx):
         command = group.get_command(ctx, name)
         if command is None or command.hidden:
             continue
         path = (*words, name)
-        yield path, command
+        sub = click.Context(command, info_name=name, parent=ctx)
+        yield path, command, sub
         if isinstance(command, click.Group):
-            yield from _commands(command, click.Context(command, info_name=name, parent=ctx), path)
+            yield from _commands(command, sub, path)
 
 
 def cli_reference_markdown() -> str:
     """Markdown: one section per command and sub-command, its usage and ``--help`` text."""
-    root = click.Context(cli, info_name="thermoquake", terminal_width=100, max_content_width=100)
+    root = click.Context(cli, info_name="thermoquake", terminal_width=100, max_content_width=100,
+                         help_option_names=["-h", "--help"])
     parts = [HEADER]
-    for path, command in _commands(cli, root):
-        ctx = click.Context(command, info_name=" ".join(("thermoquake", *path)), terminal_width=100,
-                            max_content_width=100)
+    for path, command, ctx in _commands(cli, root):
         text = command.get_help(ctx).rstrip()
         level = "#" * min(len(path) + 1, 4)
         parts.append(f"{level} thermoquake {' '.join(path)}\n\n```text\n{text}\n```\n")

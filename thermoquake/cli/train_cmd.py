@@ -31,10 +31,15 @@ def train_options(f):
         click.option("--augment", type=click.Choice(AUGMENTATIONS), default=d.augment, show_default=True,
                      help="Fitted and applied inside each training fold only."),
         click.option("--folds", type=click.IntRange(min=2), default=d.folds, show_default=True,
-                     help="K folds grouped by event (a matched control stays with its event)."),
+                     help="K folds grouped by event (a matched control stays with its event) and by "
+                          "spatial cluster (--overlap-max)."),
+        click.option("--overlap-max", type=click.FloatRange(0, 1), default=d.overlap_max, show_default=True,
+                     help="Epicentre boxes overlapping by more than this fraction of their area share a "
+                          "fold group, transitively (0: any overlap; 1: folds by event only)."),
         click.option("--split", type=click.Choice(SPLITS), default=d.split, show_default=True),
         click.option("--test-from", type=int, default=None, metavar="YEAR",
-                     help="chronological: events of YEAR and later are the test set."),
+                     help="chronological: cut at Jan 1 of YEAR; training target and RST reference days "
+                          "before it, test target days after; groups across the cut are left out."),
         click.option("--seed", type=int, default=d.seed, show_default=True),
         click.option("--channels", callback=_channels, default=",".join(d.channels), show_default=True,
                      help="Model inputs: lst (deg C minus the image mean, scaled), mask (validity), "
@@ -63,11 +68,12 @@ def train_options(f):
 def make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
                 batch_size, learning_rate, gan_steps, final_model: bool = True,
                 gan_width: float = TrainConfig.gan_width, gan_base: str = TrainConfig.gan_base,
-                threshold: float = TrainConfig.threshold) -> TrainConfig:
+                threshold: float = TrainConfig.threshold,
+                overlap_max: float = TrainConfig.overlap_max) -> TrainConfig:
     return TrainConfig(window=int(window), model=model_kind, augment=augment, folds=folds, split=split,
                        test_from=test_from, seed=seed, channels=channels, width=width, epochs=epochs,
                        batch_size=batch_size, learning_rate=learning_rate, gan_steps=gan_steps, gan_width=gan_width,
-                       gan_base=gan_base, threshold=threshold, final_model=final_model)
+                       gan_base=gan_base, threshold=threshold, final_model=final_model, overlap_max=overlap_max)
 
 
 def load_quakes(catalog_path: Path | None):
@@ -96,11 +102,11 @@ def load_quakes(catalog_path: Path | None):
 @json_option
 def train(workdir: Path, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
           batch_size, learning_rate, gan_steps, gan_width, gan_base, catalog_path, out_dir, threshold, no_final_model,
-          gan_cache, progress, as_json) -> None:
+          gan_cache, progress, as_json, overlap_max) -> None:
     """Train and cross-validate one classifier for one forecast window.
 
     The images of the N-1 days before each event are positives, the same days of each
-    control negatives. Folds are grouped by event; normalisation, augmentation and the
+    control negatives. Folds are grouped by event and overlapping boxes; normalisation, augmentation and the
     network are fitted on each training fold only, and the out-of-fold predictions are
     scored with intervals over events, beside the majority/chance baselines and the
     non-deep baselines (logistic regression on RETIRA features, RST rule, climatology,
@@ -113,7 +119,8 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
     from thermoquake.training.run import train_window
 
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
-                         batch_size, learning_rate, gan_steps, not no_final_model, gan_width, gan_base, threshold)
+                         batch_size, learning_rate, gan_steps, not no_final_model, gan_width, gan_base, threshold,
+                         overlap_max=overlap_max)
     out_dir = out_dir or Path("models") / config.run_name
     show = sys.stderr.isatty() if progress is None else progress
     n = 1 if split == "chronological" else folds
@@ -127,9 +134,12 @@ def print_metrics(doc: dict, out_dir: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"run": str(out_dir), "metrics": doc}, sort_keys=True))
         return
+    from thermoquake.dataset.splits import split_text
     from thermoquake.evaluation.table import format_metrics
 
     click.echo(format_metrics(doc))
+    if split_text(doc.get("split_summary") or {}):
+        click.echo(split_text(doc["split_summary"]))
     click.echo(f"run: {out_dir}")
 
 

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from thermoquake.errors import ThermoquakeError
 
 from thermoquake.dataset.augment import AUGMENTATIONS
-from thermoquake.dataset.splits import SPLITS
+from thermoquake.dataset.splits import DEFAULT_OVERLAP_MAX, SPLITS
 from thermoquake.evaluation.threshold import DEFAULT_THRESHOLD
 
 MODEL_KINDS = ("drsn", "resnet", "cnn")
@@ -16,7 +16,7 @@ MODEL_KINDS = ("drsn", "resnet", "cnn")
 GAN_BASES = ("none", "site")
 """``gan_base``: "none" the paper's GAN on whole images; "site" the GAN learns departures from
 each training site's mean field (:mod:`thermoquake.gan.normalise`), added back per site."""
-LEGACY_DEFAULTS = {"gan_base": "none", "threshold": DEFAULT_THRESHOLD}
+LEGACY_DEFAULTS = {"gan_base": "none", "threshold": DEFAULT_THRESHOLD, "overlap_max": 1.0}
 """Fields added since runs were first written, at the value those runs had: left out of the
 digest and of run-directory comparisons, so earlier runs keep their names and resume."""
 
@@ -36,7 +36,9 @@ class TrainConfig:
     ``gan_steps``/``gan_width``/``gan_copies``/``gan_base`` the per-fold, per-class GAN
     (:data:`GAN_BASES`); ``test_from`` the
     first test year of a chronological split; ``threshold`` the probability at or above which
-    a day is an alarm, fixed here before any fold is evaluated.
+    a day is an alarm, fixed here before any fold is evaluated; ``overlap_max`` the fraction of
+    a box's area above which overlapping epicentre boxes share a fold group (1: folds by event
+    group only).
     """
 
     window: int
@@ -58,6 +60,7 @@ class TrainConfig:
     gan_base: str = "none"
     threshold: float = DEFAULT_THRESHOLD
     final_model: bool = True
+    overlap_max: float = DEFAULT_OVERLAP_MAX
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -73,6 +76,8 @@ class TrainConfig:
             raise ThermoquakeError("--augment gan generates LST images only: use --channels lst,mask")
         if not 0.0 <= self.threshold <= 1.0:
             raise ThermoquakeError(f"threshold {self.threshold!r} is not a probability in [0, 1]")
+        if not 0.0 <= self.overlap_max <= 1.0:
+            raise ThermoquakeError(f"overlap_max {self.overlap_max:g} is not between 0 and 1")
         if self.split == "chronological" and self.test_from is None:
             raise ThermoquakeError("a chronological split needs --test-from YEAR")
 

@@ -15,10 +15,12 @@ with the any-day and mean-probability rules.
 Run directory (all files atomic)::
 
     config.json        TrainConfig + workdir, versions, synthetic flag, fold composition,
-                       threshold and threshold_source ("fixed before evaluation")
+                       threshold and threshold_source ("fixed before evaluation"),
+                       split_summary (left-out groups, overlapping boxes across folds)
     predictions.csv    sample_id, group, label, site, date, days_before, fold, prob, and
                        one column per baseline
-    metrics.json       schema thermoquake-metrics/1 (see :func:`metrics_document`)
+    metrics.json       schema thermoquake-metrics/1 (see :func:`metrics_document`), with the
+                       folds and split_summary
     folds/fold<k>.json a finished fold (a killed run re-run skips it)
     model.keras, normalisation.json, final_model.json   the final model (for ``predict``)
                        and its record: days, augmentation note, threshold
@@ -40,8 +42,10 @@ from thermoquake import __version__
 from thermoquake.atomic import save_keras_atomic, write_text_atomic
 from thermoquake.dataset.arrays import Normaliser, check_channels, encode_all, load_days
 from thermoquake.dataset.augment import classic_copies
-from thermoquake.dataset.splits import Fold, chronological_fold, grouped_folds
+from thermoquake.dataset.splits import (Fold, chronological_fold, grouped_folds, reference_years,
+                                        split_summary)
 from thermoquake.dataset.windows import WindowDay, check_both_classes, window_days
+from thermoquake.epicentre_grid import PIXEL_KM
 from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.document import metrics_document
 from thermoquake.evaluation.threshold import THRESHOLD_FIXED
@@ -67,10 +71,13 @@ def _is_synthetic(days: Sequence[WindowDay]) -> bool:
         return src.tags().get("synthetic", "").lower() == "true"
 
 
-def make_folds(days: Sequence[WindowDay], config: TrainConfig) -> list[Fold]:
+def make_folds(days: Sequence[WindowDay], config: TrainConfig, box_km: float | None = None) -> list[Fold]:
+    """The run's folds; ``box_km``: the epicentre boxes' size (km), for spatial fold groups. A
+    chronological split checks the RST reference years of every day with an R map (the
+    RETIRA channel and the baselines read them)."""
     if config.split == "chronological":
-        return chronological_fold(days, int(config.test_from))
-    return grouped_folds(days, config.folds, config.seed)
+        return chronological_fold(days, int(config.test_from), [reference_years(d) for d in days], box_km)
+    return grouped_folds(days, config.folds, config.seed, box_km, config.overlap_max)
 
 
 def gan_model_dir(root: Path, label: int, real_c: np.ndarray, config: TrainConfig, seed: int,
@@ -249,14 +256,13 @@ def train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes=None,
     check_channels(config.channels)
     days = window_days(workdir, config.window, require_retira="retira" in config.channels)
     check_both_classes(days, workdir)
-    if config.split == "chronological" and "retira" in config.channels:
-        _check_reference_years(days, int(config.test_from))
     images_c, retira = load_days(days, "retira" in config.channels)
-    folds = make_folds(days, config)
+    folds = make_folds(days, config, images_c.shape[1] * PIXEL_KM)
     check_run_dir(out_dir, config.to_json())
     synthetic = _is_synthetic(days)
     header = {"train": config.to_dict(), "workdir": str(workdir.resolve()), "synthetic": synthetic,
-              "versions": versions(), "folds": [f.describe(days) for f in folds], **threshold_record(config)}
+              "versions": versions(), "folds": [f.describe(days) for f in folds],
+              "split_summary": split_summary(folds), **threshold_record(config)}
     write_text_atomic(out_dir / "config.json", json.dumps(header, indent=2, sort_keys=True) + "\n")
     records, reused = [], 0
     for fold in folds:
@@ -285,6 +291,7 @@ def train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes=None,
                            {k: v[t] for k, v in base.items() if np.isfinite(v[t]).all()}, meta,
                            threshold=config.threshold, seed=config.seed)
     doc["folds"] = [r["fold"] for r in records]
+    doc["split_summary"] = split_summary(folds)
     doc["augmentation"] = [r["augmentation"] for r in records]
     write_text_atomic(out_dir / "predictions.csv", predictions_text(days, prob, fold_of, base))
     write_text_atomic(out_dir / "metrics.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
@@ -315,19 +322,6 @@ def threshold_record(config: TrainConfig) -> dict:
     """The decision threshold as every document of a run records it: set in the configuration
     before any fold is fitted."""
     return {"threshold": config.threshold, "threshold_source": THRESHOLD_FIXED}
-
-
-def _check_reference_years(days: Sequence[WindowDay], test_from: int) -> None:
-    """A chronological split must not see test years through the RST reference."""
-    import rasterio
-
-    for d in days:
-        with rasterio.open(d.retira_path) as src:
-            years = [int(y) for y in src.tags().get("rst_reference_years", "").split(",") if y]
-        late = [y for y in years if y >= test_from]
-        if late:
-            raise ThermoquakeError(f"its RST reference uses test years {late}: run thermoquake rst "
-                                   f"--exclude-years {test_from}-... first", d.retira_path)
 
 
 def predictions_text(days: Sequence[WindowDay], prob: np.ndarray, fold_of: np.ndarray,
