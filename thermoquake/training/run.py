@@ -14,7 +14,7 @@ Run directory (all files atomic)::
     config.json        TrainConfig + workdir, versions, synthetic flag, fold composition
     predictions.csv    sample_id, group, label, site, date, days_before, fold, prob, and
                        one column per baseline
-    metrics.json       schema thermoquake-metrics/1 (see :func:`metrics_document`)
+    metrics.json       schema thermoquake-metrics/2 (see :func:`metrics_document`)
     folds/fold<k>.json a finished fold (a killed run re-run skips it)
     model.keras, normalisation.json   the model refitted on all days (for ``predict``)
 """
