@@ -161,7 +161,7 @@ def _baselines(days: Sequence[WindowDay], train: np.ndarray, test: np.ndarray, q
     if all(rows[i] for i in np.concatenate([train, test])):
         features = B.feature_matrix(rows)
         out["logistic_rst"] = B.logistic_rst(features[train], y[train], features[test])
-        out["rst_rule"] = B.rst_threshold_rule([rows[i] for i in test])
+        out["rst_rule"] = B.rst_rule_from_files([days[i].retira_path for i in test], [rows[i] for i in test])
     if quakes is not None:
         out["clustering"] = B.clustering_rule([(days[i].date, days[i].latitude, days[i].longitude) for i in test],
                                               quakes)
