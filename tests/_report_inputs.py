@@ -52,6 +52,7 @@ def make_workdir(root: Path, rst: bool = True) -> Path:
 def make_run(root: Path, name: str = "w3-drsn-gan-s0", seed: int = 0, n_controls: int = 5,
              n_events: int = 5, days: int = 2) -> Path:
     """Predictions for ``E1`` (days 1..days) plus random events and controls; metrics by evaluate()."""
+    from thermoquake.evaluation.document import METRICS_SCHEMA
     from thermoquake.evaluation.metrics import evaluate, molchan_points
 
     rng = np.random.default_rng(seed)
@@ -76,7 +77,7 @@ def make_run(root: Path, name: str = "w3-drsn-gan-s0", seed: int = 0, n_controls
     ws_mean = np.array([np.mean([pp for pp, gg in zip(p, g) if gg == name]) for name in names])
     run = root / name
     run.mkdir(parents=True)
-    metrics = {"schema": "thermoquake-metrics/1", "synthetic": True, "window": days + 1, "model": "drsn",
+    metrics = {"schema": METRICS_SCHEMA, "synthetic": True, "window": days + 1, "model": "drsn",
                "augment": "gan", "daily": daily,
                "window_any": evaluate(wl, ws_any, names, n_boot=40),
                "window_mean": evaluate(wl, ws_mean, names, n_boot=40),

@@ -1,5 +1,5 @@
 """Non-deep baselines on hand-made inputs: features, RST rule, logistic regression,
-climatology and the clustering rule."""
+climatology and the clustering rule; the RST rule and the features on pure noise."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from thermoquake.catalog.schema import Event
+from thermoquake.dataset.arrays import RETIRA_CLIP
 from thermoquake.evaluation.baselines import (
     FEATURE_NAMES,
     NO_ANOMALY_DISTANCE_KM,
@@ -17,7 +18,9 @@ from thermoquake.evaluation.baselines import (
     clustering_rule,
     feature_matrix,
     logistic_rst,
+    null_region_pixels,
     read_anomaly_rows,
+    rst_rule_from_files,
     rst_threshold_rule,
 )
 from thermoquake.errors import ThermoquakeError
@@ -64,17 +67,101 @@ def test_read_anomaly_rows_round_trips_a_csv_and_names_missing_columns(tmp_path)
         read_anomaly_rows(tmp_path / "absent.csv")
 
 
-def test_rst_rule_needs_a_large_near_anomaly():
-    rows = [_row("150.0", "2.5", "149.9"),   # exactly the area, inside the radius -> alarm
-            _row("149.0", "4.0", "10.0"),    # too small
-            _row("900.0", "4.0", "151.0"),   # too far
-            _row("0.0", "1.0", ""),          # no anomaly
-            _row("", "", "")]                # no data
-    np.testing.assert_array_equal(rst_threshold_rule(rows), [1, 0, 0, 0, 0])
-    np.testing.assert_array_equal(rst_threshold_rule(rows, min_area_km2=100, max_distance_km=200),
-                                  [1, 1, 1, 0, 0])
-    # min area 0 still never alarms without anomalous pixels
-    np.testing.assert_array_equal(rst_threshold_rule(rows, 0.0, 1e9), [1, 1, 1, 0, 0])
+def _noise_r(rng, size: int, n: int) -> np.ndarray:
+    """R of a target and ``n`` reference images of one Gaussian, pixel by pixel (ddof=0)."""
+    ref = rng.normal(size=(n, size, size))
+    return (rng.normal(size=(size, size)) - ref.mean(axis=0)) / ref.std(axis=0)
+
+
+def _noise_rows(maps, size: int) -> list[dict[str, str]]:
+    """anomalies.csv rows of R maps, summarised by the rst module."""
+    from affine import Affine
+
+    from thermoquake.rst.anomalies import summarize_anomalies
+
+    deg = 1 / 111.2
+    transform = Affine(deg, 0, 103.0 - size / 2 * deg, 0, -deg, 35.0 + size / 2 * deg)
+    rows = []
+    for r in maps:
+        s = summarize_anomalies(r, transform, (35.0, 103.0), 2.0)
+        rows.append(_row(repr(s.anomalous_area_km2), repr(s.max_r),
+                         "" if np.isnan(s.centroid_distance_km) else repr(s.centroid_distance_km)))
+    return rows
+
+
+def test_rst_rule_fires_on_at_most_five_percent_of_pure_noise():
+    # a 64 km box holds ~600 R >= 2 noise pixels at n = 3 (~210 at n = 10): adding up all of
+    # them, 150 km² alarmed on every image; one connected region must be rarer than 5 %
+    rng = np.random.default_rng(7)
+    m = 150
+    rates = {}
+    for n in range(3, 11):
+        maps = [_noise_r(rng, 64, n) for _ in range(m)]
+        rates[n] = rst_threshold_rule(maps, [n] * m).mean()
+        assert rates[n] <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / m), (n, rates[n])
+    assert np.mean(list(rates.values())) <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / (m * len(rates)))
+
+
+def test_null_region_size_grows_with_the_box_and_shrinks_with_the_reference_count():
+    assert null_region_pixels((64, 64), 3) > null_region_pixels((64, 64), 10) >= 2
+    assert null_region_pixels((128, 128), 3) > null_region_pixels((64, 64), 3)
+    assert null_region_pixels((64, 64), 1) > 64 * 64                      # no null: never alarms
+    with pytest.raises(ThermoquakeError, match="false-alarm rate"):
+        null_region_pixels((64, 64), 3, false_alarm_rate=1e-5)
+
+
+def test_rst_rule_needs_one_connected_region_near_the_epicentre():
+    n = 10
+    need = null_region_pixels((64, 64), n)
+    block = np.zeros((64, 64))
+    side = int(np.ceil(np.sqrt(need)))
+    block[30:30 + side, 30:30 + side] = 3.0                                # one region, centre
+    scattered = np.zeros((64, 64))
+    scattered[::3, ::3] = 3.0                                              # 484 isolated pixels
+    np.testing.assert_array_equal(rst_threshold_rule([block, scattered], [n, n]), [1, 0])
+    small = np.zeros((64, 64))
+    small.flat[np.flatnonzero(block)[:need - 1]] = 3.0                     # one pixel short
+    assert rst_threshold_rule([small], [n])[0] == 0
+    cloud = np.where(block > 0, np.nan, 0.0)                               # no data never alarms
+    assert rst_threshold_rule([cloud, np.full((64, 64), np.nan)], [n, n]).tolist() == [0, 0]
+    # in a 256 km box, a region centred 170 km from the epicentre is too far at 150 km
+    far = np.zeros((256, 256))
+    far[2:14, 2:14] = 3.0
+    assert rst_threshold_rule([far], [n])[0] == 0
+    assert rst_threshold_rule([far], [n], max_distance_km=200.0)[0] == 1
+    assert rst_threshold_rule([block], [n], threshold=3.5)[0] == 0
+    with pytest.raises(ThermoquakeError, match="2 R maps but 1 reference"):
+        rst_threshold_rule([block, block], [n])
+
+
+def test_rst_rule_reads_r_maps_with_their_anomaly_rows(tmp_path):
+    import rasterio
+    from affine import Affine
+
+    r = np.zeros((32, 32), np.float32)
+    r[12:20, 12:20] = 2.5
+    path = tmp_path / "r.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=32, height=32, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=Affine(0.009, 0, 103.0, 0, -0.009, 35.0)) as dst:
+        dst.write(r, 1)
+    rows = [dict(_row("64.0", "2.5", "1.0"), n_reference="10", threshold="2.0"),
+            dict(_row("64.0", "2.5", "1.0"), n_reference="10", threshold="3.0"),
+            dict(_row("64.0", "2.5", "1.0"), n_reference="1", threshold="2.0")]
+    np.testing.assert_array_equal(rst_rule_from_files([path] * 3, rows), [1, 0, 0])
+    with pytest.raises(ThermoquakeError, match="row 1: n_reference 'ten' is not a number"):
+        rst_rule_from_files([path], [dict(rows[0], n_reference="ten")])
+
+
+def test_logistic_features_are_bounded_like_the_networks_r_channel():
+    # with 3 reference years a noise image's max R is unbounded (median ~80 on 64 km boxes)
+    rng = np.random.default_rng(8)
+    rows = _noise_rows([_noise_r(rng, 64, 3) for _ in range(40)], 64)
+    raw = np.array([float(r["max_r"]) for r in rows])
+    assert np.median(raw) > 4 * RETIRA_CLIP
+    x = feature_matrix(rows)
+    assert np.abs(x[:, 1]).max() <= RETIRA_CLIP and (x[:, 1] == RETIRA_CLIP).all()
+    assert (x[:, 0] <= 64 * 64).all() and (x[:, 2] <= NO_ANOMALY_DISTANCE_KM).all()
+    assert feature_matrix([_row("0.0", "-80.0", "")])[0, 1] == -RETIRA_CLIP
 
 
 def test_climatology_is_the_training_base_rate():

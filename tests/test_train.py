@@ -57,9 +57,10 @@ def test_train_writes_config_predictions_metrics_and_model(run_dir):
     for name in ("config.json", "predictions.csv", "metrics.json", "model.keras", "normalisation.json"):
         assert (run_dir / name).is_file(), name
     doc = json.loads((run_dir / "metrics.json").read_text())
-    assert doc["schema"] == "thermoquake-metrics/1" and doc["synthetic"] is True
+    assert doc["schema"] == "thermoquake-metrics/2" and doc["synthetic"] is True
     daily = doc["daily"]
-    assert daily["counts"] == {"days": 10, "positive_days": 4, "negative_days": 6, "events": 2, "controls": 3}
+    assert daily["counts"] == {"days": 10, "positive_days": 4, "negative_days": 6, "events": 2, "controls": 3,
+                               "groups": 3}                     # E1+C1, E2+C2, R1
     c = daily["confusion"]
     assert c["tp"] + c["fn"] == 4 and c["tn"] + c["fp"] == 6
     m = daily["metrics"]["accuracy"]

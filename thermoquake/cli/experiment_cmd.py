@@ -101,7 +101,7 @@ def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path 
     """Tables 2 and 3 of the paper in its layout, from our runs, with intervals.
 
     Table 2: DRSN per window, without -> with augmentation. Table 3: CNN / ResNet / DRSN
-    with augmentation. Each cell is a value with its 95 % interval over events; balanced
+    with augmentation. Each cell is a value with its 95 % interval over event groups; balanced
     accuracy and MCC are shown beside the paper's A, A1, A2, and the majority-class
     accuracy, which A must beat to mean anything.
     """

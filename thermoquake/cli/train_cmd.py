@@ -108,7 +108,7 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
     The images of the N-1 days before each event are positives, the same days of each
     control negatives. Folds are grouped by event and overlapping boxes; normalisation, augmentation and the
     network are fitted on each training fold only, and the out-of-fold predictions are
-    scored with intervals over events, beside the majority/chance baselines and the
+    scored with intervals over event groups, beside the majority/chance baselines and the
     non-deep baselines (logistic regression on RETIRA features, RST rule, climatology,
     clustering with --catalog). Writes config.json, predictions.csv, metrics.json and the
     final model.keras, fitted on all days by the same procedure (augmentation included).

@@ -1,1 +1,1 @@
-"""Honest evaluation: metrics from one confusion matrix, intervals over events, baselines."""
+"""Honest evaluation: metrics from one confusion matrix, intervals over event groups, baselines."""

@@ -1,12 +1,14 @@
 """Non-deep baselines the deep classifiers must beat (issue 9), each giving per-day
-probabilities of "an earthquake follows" for the test days. numpy and scikit-learn only.
+probabilities of "an earthquake follows" for the test days. numpy, scipy and scikit-learn only.
 
 * :func:`climatology` — the training base rate, the same for every day.
-* :func:`rst_threshold_rule` — alarm (1) when the day's RETIRA anomaly is large and near the
-  epicentre, else 0.
+* :func:`rst_threshold_rule` — alarm (1) when the day's R map holds one connected anomalous
+  region near the epicentre larger than pure noise makes in 5 % of images
+  (:func:`null_region_pixels`), else 0.
 * :func:`logistic_rst` — a logistic regression on three RETIRA summary features
-  (:func:`feature_matrix`): the cautionary "two-parameter regression that matched the deep
-  net".
+  (:func:`feature_matrix`, max R clipped to ±:data:`~thermoquake.dataset.arrays.RETIRA_CLIP`
+  like the networks' R channel): the cautionary "two-parameter regression that matched the
+  deep net".
 * :func:`clustering_rule` — alarm after a recent nearby earthquake.
 
 Feature rows are those of ``WORKDIR/anomalies.csv`` written by ``thermoquake rst``
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,10 +30,13 @@ import numpy as np
 
 from thermoquake.catalog.geodesy import haversine_km
 from thermoquake.catalog.schema import Event
+from thermoquake.dataset.arrays import RETIRA_CLIP, read_band
+from thermoquake.epicentre_grid import PIXEL_KM
 from thermoquake.errors import ThermoquakeError
+from thermoquake.rst.anomalies import PAPER_THRESHOLD
 
 FEATURE_NAMES: tuple[str, ...] = ("anomalous_area_km2", "max_r", "centroid_distance_km")
-"""Columns of :func:`feature_matrix`: km², R (dimensionless), km."""
+"""Columns of :func:`feature_matrix`: km², R (dimensionless, clipped to ±RETIRA_CLIP), km."""
 
 NO_ANOMALY_DISTANCE_KM = 256.0
 """Centroid distance given to a day without anomalous pixels, km: farther than any pixel of a
@@ -41,8 +47,11 @@ NO_DATA_MAX_R = 0.0
 """max R given to a day with no valid R pixel (all cloud): the reference mean, no evidence
 either way."""
 
-DEFAULT_MIN_AREA_KM2 = 150.0
-"""Smallest anomalous region the RST rule alarms on, km² (the ``rst`` sequence default)."""
+DEFAULT_FALSE_ALARM_RATE = 0.05
+"""Share of pure-noise images on which the RST rule may alarm (sets its region size)."""
+
+NULL_DRAWS = 2000
+"""Simulated noise images per box size and reference count in :func:`null_region_pixels`."""
 
 DEFAULT_RADIUS_KM = 150.0
 """Alarm radius of the RST and clustering rules, km: the RST literature's association
@@ -88,6 +97,10 @@ def feature_matrix(rows: Sequence[Mapping[str, str]], *,
                    source: str | os.PathLike[str] | None = None) -> np.ndarray:
     """``(n, 3)`` float64 features of anomalies.csv rows, columns :data:`FEATURE_NAMES`.
 
+    max R is clipped to ±:data:`~thermoquake.dataset.arrays.RETIRA_CLIP`, the clip of the
+    networks' R channel: with few reference years a noise pixel's R is unbounded (sigma from
+    3 values can be tiny), and every model should see R alike.
+
     Missing values, explicitly: no area (no valid pixel) -> 0 km²; no max R (no valid pixel)
     -> :data:`NO_DATA_MAX_R`; no centroid distance (no anomalous pixel) ->
     ``no_anomaly_distance_km``. A negative area or distance, or an anomalous area without a
@@ -107,7 +120,8 @@ def feature_matrix(rows: Sequence[Mapping[str, str]], *,
                 raise ThermoquakeError(f"row {n}: an anomalous area of {area:g} km² without a centroid "
                                        "distance", source)
             dist = float(no_anomaly_distance_km)
-        out[n - 1] = (area, NO_DATA_MAX_R if max_r is None else max_r, dist)
+        max_r = NO_DATA_MAX_R if max_r is None else min(max(max_r, -RETIRA_CLIP), RETIRA_CLIP)
+        out[n - 1] = (area, max_r, dist)
     return out
 
 
@@ -127,16 +141,117 @@ def climatology(train_y: Sequence[float] | np.ndarray, n_test: int) -> np.ndarra
     return np.full(int(n_test), _labels(train_y, "train_y").mean())
 
 
-def rst_threshold_rule(rows: Sequence[Mapping[str, str]], min_area_km2: float = DEFAULT_MIN_AREA_KM2,
-                       max_distance_km: float = DEFAULT_RADIUS_KM, *,
-                       source: str | os.PathLike[str] | None = None) -> np.ndarray:
-    """``(n,)`` float64, 1 where the day has an anomalous area (R >= the rst threshold) of at
-    least ``min_area_km2`` km² whose centroid lies within ``max_distance_km`` km of the
-    epicentre, else 0. No anomaly or no data never alarms."""
-    x = feature_matrix(rows, source=source)
-    area, dist = x[:, 0], x[:, 2]
-    alarm = (area > 0) & (area >= min_area_km2) & (dist <= max_distance_km)
-    return alarm.astype(np.float64)
+_EIGHT = np.ones((3, 3), dtype=bool)
+
+
+@functools.lru_cache(maxsize=None)
+def null_region_pixels(shape: tuple[int, int], n_reference: int, threshold: float = PAPER_THRESHOLD,
+                       false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE, draws: int = NULL_DRAWS) -> int:
+    """Smallest connected anomalous region (pixels) that pure noise reaches in at most
+    ``false_alarm_rate`` of ``shape`` ``(H, W)`` R maps made with ``n_reference`` reference images.
+
+    The null: at every pixel the target and its ``n`` reference values are independent draws
+    of one Gaussian, so R has the scaled Student distribution of
+    :func:`thermoquake.rst.retira.null_exceedance` and a pixel is anomalous (R >= ``threshold``)
+    independently with probability ``p = null_exceedance(threshold, n)`` (0.146 at n = 3,
+    0.052 at n = 10 for R >= 2). ``draws`` images of such pixels are simulated (fixed seed, so
+    the answer is a function of its arguments); the result is the smallest size ``s`` whose
+    rate is at most ``false_alarm_rate`` with 95 % confidence: the one-sided Clopper-Pearson
+    upper bound of ``k / draws`` is <= the rate, where ``k`` images have a largest 8-connected
+    region of ``s`` pixels or more (a region of ``s`` pixels covers ``s`` km² at 1 km pixels).
+    Larger boxes and fewer reference years need larger regions. Cloud in the target only
+    lowers the rate; cloud in reference years leaves some pixels with fewer than ``n`` values
+    (heavier tails) and raises it, as does noise that is correlated in space (larger regions).
+    ``n_reference`` < 2 has no null: the size is larger than the image (no alarm).
+    """
+    from scipy import ndimage
+    from scipy.stats import beta
+
+    from thermoquake.rst.retira import null_exceedance
+
+    h, w = (int(v) for v in shape)
+    if not 3.0 / draws <= false_alarm_rate < 1:
+        raise ThermoquakeError(f"a false-alarm rate of {false_alarm_rate:g} needs 3/{draws} <= rate < 1")
+    if n_reference < 2:
+        return h * w + 1
+    p = float(null_exceedance(threshold, int(n_reference)))
+    rng = np.random.default_rng(0)
+    largest = np.zeros(int(draws), dtype=np.int64)
+    for i in range(int(draws)):
+        labels, n = ndimage.label(rng.random((h, w)) < p, structure=_EIGHT)
+        if n:
+            largest[i] = np.bincount(labels.ravel())[1:].max()
+    exceed = np.bincount(largest, minlength=h * w + 2)[::-1].cumsum()[::-1]       # images >= s
+    upper = beta.ppf(0.95, exceed + 1, np.maximum(int(draws) - exceed, 1e-12))
+    ok = np.flatnonzero(upper <= false_alarm_rate)
+    return int(max(ok[0], 1))
+
+
+def rst_threshold_rule(r_maps: Sequence[np.ndarray] | np.ndarray, n_reference: Sequence[int] | np.ndarray,
+                       threshold: float = PAPER_THRESHOLD, max_distance_km: float = DEFAULT_RADIUS_KM, *,
+                       false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE, pixel_km: float = PIXEL_KM) -> np.ndarray:
+    """``(n,)`` float64: 1 where a day's R map holds one connected region of R >= ``threshold``
+    pixels (8-neighbour) of at least :func:`null_region_pixels` pixels for its box size and
+    reference count, whose centroid lies within ``max_distance_km`` km of the epicentre, else 0.
+
+    Args:
+        r_maps: ``n`` RETIRA maps ``(H, W)``, NaN = no data, epicentre at the image centre
+            (the epicentre-image contract), pixels of ``pixel_km`` km.
+        n_reference: reference images behind each map (``anomalies.csv`` ``n_reference``).
+
+    The region size makes the rule alarm on at most ``false_alarm_rate`` of pure-noise maps
+    (see :func:`null_region_pixels`); no anomaly or no data never alarms.
+    """
+    counts = np.asarray(n_reference, dtype=np.int64).reshape(-1)
+    if len(counts) != len(r_maps):
+        raise ThermoquakeError(f"{len(r_maps)} R maps but {len(counts)} reference counts")
+    out = np.zeros(len(counts), dtype=np.float64)
+    for i, (r, n) in enumerate(zip(r_maps, counts)):
+        out[i] = float(_region_alarm(np.asarray(r, np.float64), int(n), threshold, max_distance_km,
+                                     false_alarm_rate, pixel_km))
+    return out
+
+
+def _region_alarm(r: np.ndarray, n: int, threshold: float, max_distance_km: float, false_alarm_rate: float,
+                  pixel_km: float) -> bool:
+    from scipy import ndimage
+
+    if r.ndim != 2:
+        raise ThermoquakeError(f"an R map must be (H, W), got shape {r.shape}")
+    hot = np.isfinite(r) & (r >= threshold)
+    if not hot.any():
+        return False
+    labels, _ = ndimage.label(hot, structure=_EIGHT)
+    sizes = np.bincount(labels.ravel())
+    big = np.flatnonzero(sizes >= null_region_pixels(r.shape, n, threshold, false_alarm_rate))
+    big = big[big > 0]
+    if not len(big):
+        return False
+    rows, cols = np.indices(r.shape)
+    centre_row, centre_col = r.shape[0] / 2, r.shape[1] / 2
+    for label in big:
+        region = labels == label
+        dy = rows[region].mean() + 0.5 - centre_row
+        dx = cols[region].mean() + 0.5 - centre_col
+        if math.hypot(dy, dx) * pixel_km <= max_distance_km:
+            return True
+    return False
+
+
+def rst_rule_from_files(retira_paths: Sequence[str | os.PathLike[str]], rows: Sequence[Mapping[str, str]],
+                        **kwargs) -> np.ndarray:
+    """:func:`rst_threshold_rule` on R GeoTIFFs with their ``anomalies.csv`` rows (one each): the
+    reference count from ``n_reference`` and the threshold from ``threshold`` (the ``rst``
+    run's; :data:`~thermoquake.rst.anomalies.PAPER_THRESHOLD` when empty)."""
+    if len(retira_paths) != len(rows):
+        raise ThermoquakeError(f"{len(retira_paths)} R maps but {len(rows)} anomaly rows")
+    out = np.zeros(len(rows), dtype=np.float64)
+    for i, (path, row) in enumerate(zip(retira_paths, rows)):
+        n = _number(row, "n_reference", i + 1, path)
+        t = _number(row, "threshold", i + 1, path)
+        out[i] = rst_threshold_rule([read_band(Path(path))], [0 if n is None else int(n)],
+                                    PAPER_THRESHOLD if t is None else t, **kwargs)[0]
+    return out
 
 
 def logistic_rst(train_X: np.ndarray, train_y: Sequence[float] | np.ndarray, test_X: np.ndarray,

@@ -1,11 +1,19 @@
-"""metrics.json: the one schema every evaluation is written in (``thermoquake-metrics/1``).
+"""metrics.json: the one schema every evaluation is written in (``thermoquake-metrics/2``).
 
 ``daily``, ``window_any``, ``window_mean`` and each entry of ``baselines_models`` are the
-dicts of :func:`thermoquake.evaluation.metrics.evaluate` (value and 95 % interval over
-event groups for every metric, majority and chance baselines, confusion matrix, counts).
-Windows: one score per sample, its days' maximum probability (``any``: the paper's alarm
-if any day is classified 1) or mean. ``molchan``: (alarm fraction, miss rate) points of the
-window scores (any rule), ``molchan_area_skill`` their area skill (0.5 = random).
+dicts of :func:`thermoquake.evaluation.metrics.evaluate` (value and 95 % interval for every
+metric, majority and chance baselines, confusion matrix, counts). Intervals resample whole
+groups — an event with its matched controls, which share a site (``bootstrap.unit``,
+``bootstrap.strata``; ``counts.groups`` is their number) — and score the drawn days (or
+windows) together. Windows: one score per sample, its days' maximum probability (``any``:
+the paper's alarm if any day is classified 1) or mean. ``molchan``: (tau, nu) points of the
+window scores (any rule), tau the fraction of control windows alarmed and nu the fraction of
+earthquake windows missed; ``molchan_area_skill`` their area skill (0.5 = random, 1 =
+perfect; equal to the window ROC AUC). Both are empty / null when the windows hold one class.
+
+Version 2 (from 1): intervals over groups instead of single samples, tau over control windows
+instead of all windows (version 1's area skill could not exceed 1 - base rate / 2), and
+``counts.groups``, ``bootstrap.strata``.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import numpy as np
 
 from thermoquake.evaluation import metrics as M
 
-METRICS_SCHEMA = "thermoquake-metrics/1"
+METRICS_SCHEMA = "thermoquake-metrics/2"
 
 
 def window_scores(sample_ids: Sequence[str], labels: np.ndarray, groups: Sequence[str], prob: np.ndarray,
@@ -38,18 +46,24 @@ def metrics_document(sample_ids: Sequence[str], labels: np.ndarray, groups: Sequ
                      baselines: dict[str, np.ndarray], meta: dict, threshold: float = 0.5,
                      n_boot: int = 1000, seed: int = 0) -> dict:
     """The metrics.json document (module doc); ``meta`` (window, model, synthetic, ...) is
-    copied in first. Bootstrap intervals resample whole events and controls (``sample_ids``);
-    ``groups`` (an event with its matched controls) are the split units."""
+    copied in first. Per day: ``sample_ids`` name its event or control, ``groups`` its group
+    (an event with its matched controls): the bootstrap resamples whole groups."""
     y = np.asarray(labels, bool)
-    groups = list(sample_ids)
+    samples = list(sample_ids)
+    groups = list(groups)
     doc = {"schema": METRICS_SCHEMA, **meta,
-           "daily": M.evaluate(y, prob, groups, threshold, n_boot, seed)}
+           "daily": M.evaluate(y, prob, groups, threshold, n_boot, seed, samples=samples)}
+    names = list(dict.fromkeys(samples))                     # window_scores' order
     for rule in ("any", "mean"):
-        label, score, g = window_scores(sample_ids, y, groups, prob, rule)
-        doc[f"window_{rule}"] = M.evaluate(label, score, g, threshold, n_boot, seed)
-    label, score, _ = window_scores(sample_ids, y, groups, prob, "any")
-    points = M.molchan_points(score, label)
-    doc["molchan"] = [list(p) for p in points]
-    doc["molchan_area_skill"] = M.molchan_area_skill(points)
-    doc["baselines_models"] = {k: M.evaluate(y, v, groups, threshold, n_boot, seed) for k, v in baselines.items()}
+        label, score, g = window_scores(samples, y, groups, prob, rule)
+        doc[f"window_{rule}"] = M.evaluate(label, score, g, threshold, n_boot, seed, samples=names)
+    label, score, _ = window_scores(samples, y, groups, prob, "any")
+    if label.any() and not label.all():
+        points = M.molchan_points(score, label)
+        doc["molchan"] = [list(p) for p in points]
+        doc["molchan_area_skill"] = M.molchan_area_skill(points)
+    else:
+        doc["molchan"], doc["molchan_area_skill"] = [], None
+    doc["baselines_models"] = {k: M.evaluate(y, v, groups, threshold, n_boot, seed, samples=samples)
+                               for k, v in baselines.items()}
     return doc

@@ -2,13 +2,14 @@
 
 Every figure comes from one confusion matrix (so accuracy always lies between
 recall and specificity), and every figure has a 95 % bootstrap interval over
-*events* (the unit of independence), never over days. Baselines sit beside
+*groups* (an event with its matched controls, which share a site: the unit of independence),
+never over days or single samples. Baselines sit beside
 each metric: the majority-class answer and chance.
 
 Conventions: label 1 = an earthquake follows (positive), 0 = control.
 ``prob`` is the model's probability of 1 (0..1). Arrays are 1-D, one entry per
-classified image (day), with ``groups`` naming the event or control each day
-belongs to.
+classified image (day), with ``groups`` naming the resampling unit each day
+belongs to (an event with its matched controls, or a sample on its own).
 """
 
 from __future__ import annotations
@@ -103,28 +104,40 @@ def point_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float = 0.5) 
     return {k: out[k] for k in METRIC_NAMES}
 
 
+BOOTSTRAP_UNIT = "group: an event with its matched controls (samples.csv group), or a sample on its own"
+"""What one bootstrap draw picks up whole: the samples of a group share a site (and its weather
+and surface), so they are not independent and are never split by a resample."""
+
+BOOTSTRAP_STRATA = "groups holding events only, controls only, or both, each drawn to its own count"
+"""How draws are stratified: every resample keeps the study's numbers of groups of each kind."""
+
+
 def bootstrap_over_groups(y_true: np.ndarray, prob: np.ndarray, groups: Sequence[str],
                           threshold: float = 0.5, n_boot: int = 1000, seed: int = 0,
                           level: float = 0.95) -> dict[str, tuple[float, float]]:
-    """Percentile intervals of every metric, resampling whole events/controls with replacement.
+    """Percentile intervals of every metric by a cluster bootstrap over ``groups``.
 
-    Resamples are drawn separately among positive and negative groups, so every
-    resample keeps the study's numbers of events and controls.
+    Each resample draws whole groups with replacement (:data:`BOOTSTRAP_UNIT`) and scores
+    all the days of the drawn groups together, so the metrics stay day-level while the
+    dependence inside a group (an event and its matched controls at one site, the days of
+    one sample) is kept. Draws are stratified by what a group holds (:data:`BOOTSTRAP_STRATA`):
+    with one sample per group this keeps the numbers of events and controls; a group holding
+    an event and its controls is drawn whole. Intervals are the ``level`` percentile range of
+    the finite resampled values (NaN when none is finite).
     """
     y = np.asarray(y_true, bool)
     p = np.asarray(prob, float)
     g = np.asarray(groups)
     names, inverse = np.unique(g, return_inverse=True)
     members = [np.flatnonzero(inverse == i) for i in range(len(names))]
-    label = np.array([y[m[0]] for m in members])
-    if any(len(np.unique(y[m])) > 1 for m in members):
-        raise ValueError("a group holds days of both labels; groups must be events or controls")
-    pos, neg = np.flatnonzero(label), np.flatnonzero(~label)
+    has_pos = np.array([y[m].any() for m in members], bool)
+    has_neg = np.array([(~y[m]).any() for m in members], bool)
+    strata = [s for s in (np.flatnonzero(has_pos & ~has_neg), np.flatnonzero(has_neg & ~has_pos),
+                          np.flatnonzero(has_pos & has_neg)) if len(s)]
     rng = np.random.default_rng(seed)
     samples = {k: [] for k in METRIC_NAMES}
-    for _ in range(n_boot):
-        chosen = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))]) if len(pos) and len(neg) \
-            else rng.choice(np.arange(len(names)), len(names))
+    for _ in range(n_boot if strata else 0):
+        chosen = np.concatenate([rng.choice(s, len(s)) for s in strata])
         idx = np.concatenate([members[i] for i in chosen])
         for k, v in point_metrics(y[idx], p[idx], threshold).items():
             samples[k].append(v)
@@ -152,25 +165,30 @@ def baselines(y_true: np.ndarray) -> dict[str, dict[str, float]]:
 
 
 def evaluate(y_true: np.ndarray, prob: np.ndarray, groups: Sequence[str], threshold: float = 0.5,
-             n_boot: int = 1000, seed: int = 0) -> dict:
-    """The one metrics schema: each metric with value and 95 % interval over events, the
-    baselines, the confusion matrix and the counts."""
+             n_boot: int = 1000, seed: int = 0, samples: Sequence[str] | None = None) -> dict:
+    """The one metrics schema: each metric with value and 95 % interval over groups
+    (:func:`bootstrap_over_groups`), the baselines, the confusion matrix and the counts.
+
+    ``groups`` name each day's resampling unit (an event with its matched controls);
+    ``samples`` name each day's event or control, for counting them (default: ``groups``).
+    """
     y = np.asarray(y_true, bool)
     p = np.asarray(prob, float)
-    if y.shape != p.shape or y.ndim != 1 or len(groups) != len(y):
-        raise ValueError("y_true, prob and groups must be 1-D and of one length")
+    s = np.asarray(groups if samples is None else samples)
+    if y.shape != p.shape or y.ndim != 1 or len(groups) != len(y) or len(s) != len(y):
+        raise ValueError("y_true, prob, groups and samples must be 1-D and of one length")
     values = point_metrics(y, p, threshold)
     intervals = bootstrap_over_groups(y, p, groups, threshold, n_boot, seed)
-    g = np.asarray(groups)
     return {
         "metrics": {k: {"value": values[k], "ci_low": intervals[k][0], "ci_high": intervals[k][1]}
                     for k in METRIC_NAMES},
         "baselines": baselines(y),
         "confusion": Confusion.of(y, p >= threshold).as_dict(),
         "counts": {"days": int(len(y)), "positive_days": int(y.sum()), "negative_days": int((~y).sum()),
-                   "events": int(len(np.unique(g[y]))), "controls": int(len(np.unique(g[~y])))},
+                   "events": int(len(np.unique(s[y]))), "controls": int(len(np.unique(s[~y]))),
+                   "groups": int(len(np.unique(np.asarray(groups))))},
         "threshold": threshold,
-        "bootstrap": {"n": n_boot, "seed": seed, "unit": "event or control"},
+        "bootstrap": {"n": n_boot, "seed": seed, "unit": BOOTSTRAP_UNIT, "strata": BOOTSTRAP_STRATA},
     }
 
 
@@ -193,23 +211,34 @@ def window_alarms(prob: np.ndarray, groups: Sequence[str], rule: str = "any",
 
 
 def molchan_points(window_score: np.ndarray, window_label: np.ndarray) -> list[tuple[float, float]]:
-    """Molchan error diagram: (fraction of windows alarmed, fraction of earthquake windows missed)
-    for every threshold on the window scores, from (0, 1) to (1, 0). A random forecast lies on
-    the diagonal; below it is skill."""
+    """Molchan error diagram: (tau, nu) for every threshold on the window scores, from (0, 1)
+    to (1, 0).
+
+    tau is the fraction of CONTROL windows alarmed (the space-time alarm fraction of the RST
+    literature: the share of earthquake-free windows put on alert), nu the fraction of
+    earthquake windows missed. Measuring tau over control windows only, a perfect forecast
+    reaches (0, 0) whatever the base rate, a random one lies on the diagonal tau + nu = 1, and
+    below the diagonal is skill. (Over all windows, alarming every earthquake window costs
+    tau = the base rate already.)
+    """
     s = np.asarray(window_score, float)
     y = np.asarray(window_label, bool)
     if y.sum() == 0:
         raise ValueError("no earthquake window: the Molchan diagram is undefined")
+    if (~y).sum() == 0:
+        raise ValueError("no control window: the Molchan diagram is undefined")
     points = [(0.0, 1.0)]
     for t in np.unique(s)[::-1]:
         alarm = s >= t
-        points.append((float(alarm.mean()), float(1 - (alarm & y).sum() / y.sum())))
+        points.append((float((alarm & ~y).sum() / (~y).sum()), float(1 - (alarm & y).sum() / y.sum())))
     return points
 
 
 def molchan_area_skill(points: Sequence[tuple[float, float]]) -> float:
-    """Area skill of a Molchan diagram: 1 - the area under its points (joined by straight lines,
-    which is what a random order within tied scores gives). 0.5 = a random forecast, 1 = every
-    earthquake window alarmed before any other, below 0.5 = worse than random."""
+    """Area skill of a Molchan diagram (:func:`molchan_points`): 1 - the area under its points
+    (joined by straight lines, which is what a random order within tied scores gives).
+    1 = every earthquake window scored above every control window, 0.5 = a random forecast,
+    below 0.5 = worse than random. With tau over control windows it equals the ROC AUC of the
+    window scores (ties one half), for any base rate."""
     pts = np.asarray(points, float)
     return float(1 - np.sum(np.diff(pts[:, 0]) * (pts[1:, 1] + pts[:-1, 1]) / 2))

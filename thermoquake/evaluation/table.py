@@ -19,7 +19,8 @@ def format_metrics(doc: dict) -> str:
              f"split {doc.get('split')}" + (" — SYNTHETIC data" if doc.get("synthetic") else ""))
     c = doc["daily"]["counts"]
     lines = [title, f"{c['events']} events, {c['controls']} controls, {c['days']} days "
-             f"({c['positive_days']} positive); intervals: 95 % bootstrap over events",
+             f"({c['positive_days']} positive); intervals: 95 % bootstrap over "
+             f"{c.get('groups', '?')} groups (an event with its matched controls)",
              f"{'metric':8s} {'daily':>22s} {'window (any)':>22s} {'majority':>9s}"]
     for key, short in ROWS:
         lines.append(f"{short:8s} {_cell(doc['daily']['metrics'][key]):>22s} "

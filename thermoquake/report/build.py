@@ -195,13 +195,13 @@ def _draw(collector: _Collector, wd, samples, run_objs, aug_objs, threshold, tic
         section = html.Section(f"Run {run.name}")
         section.items.append(html.Text(figures_run.counts_text(run)))
         header, rows = figures_run.metrics_table(run)
-        section.items.append(html.Table(header, rows, "Metrics with 95 % bootstrap intervals over events; "
-                                        "baselines: majority class, chance, and the baseline models."))
+        section.items.append(html.Table(header, rows, "Metrics with 95 % bootstrap intervals over event "
+                                        "groups; baselines: majority class, chance, and the baseline models."))
         collector.page(figures_run.table_figure(header, rows, style.title(f"{run.name}: metrics", run.synthetic)))
         models = figures_run.baseline_models_table(run)
         if models is not None:
             section.items.append(html.Table(*models, "The model against the baseline models (daily), 95 % "
-                                            "bootstrap intervals over events."))
+                                            "bootstrap intervals over event groups."))
             collector.page(figures_run.table_figure(
                 *models, style.title(f"{run.name}: baseline models", run.synthetic)))
         stem = f"run_{run.name}"

@@ -68,7 +68,7 @@ def roc_figure(run: Run) -> Figure:
 
 
 def molchan_figure(run: Run) -> Figure | None:
-    """Molchan error diagram (fraction of windows alarmed vs fraction of earthquakes missed);
+    """Molchan error diagram (fraction of control windows alarmed vs fraction of earthquakes missed);
     the diagonal is a random forecast (area skill 0.5). Points are joined by straight lines, as
     a random order within tied scores gives. None when metrics.json has no Molchan points."""
     points = run.metrics.get("molchan")
@@ -81,7 +81,7 @@ def molchan_figure(run: Run) -> Figure | None:
     label = "model (windows)" + (f", area skill {skill:.2f}" if isinstance(skill, float) else "")
     ax.plot(pts[:, 0], pts[:, 1], color="tab:red", marker="o", markersize=3, label=label)   # lines: ties
     ax.plot([0, 1], [1, 0], "k:", label="random")
-    ax.set_xlabel("fraction of windows alarmed (τ)")
+    ax.set_xlabel("fraction of control windows alarmed (τ)")
     ax.set_ylabel("fraction of earthquakes missed (ν)")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.01)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from thermoquake.errors import ThermoquakeError
+from thermoquake.evaluation.document import METRICS_SCHEMA
 
 TRUE = {"true", "1", "yes"}
 
@@ -183,7 +184,6 @@ def read_raster(path: Path) -> Raster:
 
 # --- classifier runs -----------------------------------------------------------------------------
 
-METRICS_SCHEMA = "thermoquake-metrics/1"
 PREDICTION_COLUMNS = {"sample_id", "group", "label", "site", "date", "days_before", "fold", "prob"}
 
 

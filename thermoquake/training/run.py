@@ -19,7 +19,7 @@ Run directory (all files atomic)::
                        split_summary (left-out groups, overlapping boxes across folds)
     predictions.csv    sample_id, group, label, site, date, days_before, fold, prob, and
                        one column per baseline
-    metrics.json       schema thermoquake-metrics/1 (see :func:`metrics_document`), with the
+    metrics.json       schema thermoquake-metrics/2 (see :func:`metrics_document`), with the
                        folds and split_summary
     folds/fold<k>.json a finished fold (a killed run re-run skips it)
     model.keras, normalisation.json, final_model.json   the final model (for ``predict``)
@@ -184,7 +184,7 @@ def _baselines(days: Sequence[WindowDay], train: np.ndarray, test: np.ndarray, q
     if all(rows[i] for i in np.concatenate([train, test])):
         features = B.feature_matrix(rows)
         out["logistic_rst"] = B.logistic_rst(features[train], y[train], features[test])
-        out["rst_rule"] = B.rst_threshold_rule([rows[i] for i in test])
+        out["rst_rule"] = B.rst_rule_from_files([days[i].retira_path for i in test], [rows[i] for i in test])
     if quakes is not None:
         out["clustering"] = B.clustering_rule([(days[i].date, days[i].latitude, days[i].longitude) for i in test],
                                               quakes)
