@@ -380,37 +380,44 @@ def balance_report(workdir: Path, window: int, days: Sequence[WindowDay] | None 
     workdir = Path(workdir)
     if days is None:
         days = window_days(workdir, window)
-    samples: dict[str, int] = {}
-    for d in days:
-        samples.setdefault(d.sample_id, len(samples))
-    index = np.array([samples[d.sample_id] for d in days], int)
-    first = {}
+    first: dict[str, WindowDay] = {}                  # sample -> its first day, in order
     for d in days:
         first.setdefault(d.sample_id, d)
-    label = np.array([first[s].label for s in samples], int)
+    samples = {s: i for i, s in enumerate(first)}
+    index = np.array([samples[d.sample_id] for d in days], int)
+    label = np.array([d.label for d in first.values()], int)
     values, source = _day_values(days, workdir)
     per = {k: _per_sample(v, index, len(samples)) for k, v in values.items()}
     ev, co = label == 1, label == 0
     results = [_test(k, per[k][ev], per[k][co], alpha, min_effect)
                for k in ("reference_years", "clear_sky_fraction", "delta_t_spread", "year_offset")]
     results.append(_day_of_year_test(per["day_of_year"][ev], per["day_of_year"][co], alpha, min_effect))
-    box = _box_km(days)
-    lat = [first[s].latitude for s in samples]
-    lon = [first[s].longitude for s in samples]
-    over = overlap_matrix(lat, lon, box) if len(samples) else np.zeros((0, 0), bool)
+    other, same, pairs = _overlaps(list(first.values()), label, _box_km(days))
+    results.append(_test("overlap_other_class", other[ev], other[co], alpha, min_effect))
+    results.append(_test("overlap_same_class", same[ev], same[co], alpha, min_effect))
+    labels_day = np.array([d.label for d in days], int)
+    return BalanceReport(window, int(ev.sum()), int(co.sum()), int((labels_day == 1).sum()),
+                         int((labels_day == 0).sum()), source, tuple(results), pairs, alpha, min_effect)
+
+
+def _overlaps(samples: Sequence[WindowDay], label: np.ndarray,
+              box_km: float) -> tuple[np.ndarray, np.ndarray, OverlapPairs]:
+    """Per sample (one day of each): 1.0 if its box overlaps one of the other class / of its own
+    class (NaN without a position), and the pairs of overlapping boxes."""
+    lat = np.array([d.latitude for d in samples], float)
+    lon = np.array([d.longitude for d in samples], float)
+    over = overlap_matrix(lat, lon, box_km)
     same = label[:, None] == label[None, :]
     other_flag = (over & ~same).any(axis=1).astype(float)
     same_flag = (over & same).any(axis=1).astype(float)
     unknown = ~(np.isfinite(lat) & np.isfinite(lon))
-    other_flag[unknown] = same_flag[unknown] = np.nan
-    results.append(_test("overlap_other_class", other_flag[ev], other_flag[co], alpha, min_effect))
-    results.append(_test("overlap_same_class", same_flag[ev], same_flag[co], alpha, min_effect))
+    other_flag[unknown] = np.nan
+    same_flag[unknown] = np.nan
     upper = np.triu(over, 1)
-    pairs = OverlapPairs(box, int((upper & same & (label[:, None] == 1)).sum()), int((upper & ~same).sum()),
-                         int((upper & same & (label[:, None] == 0)).sum()))
-    labels_day = np.array([d.label for d in days], int)
-    return BalanceReport(window, int(ev.sum()), int(co.sum()), int((labels_day == 1).sum()),
-                         int((labels_day == 0).sum()), source, tuple(results), pairs, alpha, min_effect)
+    event_row = label[:, None] == 1
+    pairs = OverlapPairs(box_km, int((upper & same & event_row).sum()), int((upper & ~same).sum()),
+                         int((upper & same & ~event_row).sum()))
+    return other_flag, same_flag, pairs
 
 
 def _day_of_year_test(events: np.ndarray, controls: np.ndarray, alpha: float, min_effect: float) -> QuantityBalance:
