@@ -171,3 +171,14 @@ def test_balance_needs_no_tensorflow(tiny_study):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_six_samples_per_class_are_never_refused_seven_perfectly_separated_are():
+    from thermoquake.evaluation.balance import _test
+
+    for n, refused in ((6, False), (7, True)):
+        q = _test("reference_years", np.arange(n) + 10.0, np.arange(n, dtype=float), 1e-3, 0.1)
+        assert q.auc == 1.0 and q.imbalanced is refused, (n, q.p_value)
+    small_effect = _test("clear_sky_fraction", np.linspace(0.5, 1.0, 4000) + 0.03, np.linspace(0.5, 1.0, 4000),
+                         1e-3, 0.1)
+    assert small_effect.p_value < 1e-3 and not small_effect.imbalanced          # significant, negligible

@@ -37,8 +37,8 @@ how well that quantity alone would rank events above controls.
 **Clearly imbalanced** (``train`` refuses, unless told to allow it): some quantity with
 p < :data:`ALPHA` (0.001) *and* effect >= :data:`MIN_EFFECT` (0.1, i.e. AUC outside 0.4–0.6).
 Both are needed: a large study makes a negligible difference significant, and a tiny study
-cannot reach p < 0.001 at all (fewer than 7 samples per class, even perfectly separated), so
-it is never refused on chance.
+cannot reach p < 0.001 at all (classes of 6 samples or fewer each, even perfectly separated,
+give p > 0.001), so it is never refused on chance.
 """
 
 from __future__ import annotations
@@ -249,14 +249,14 @@ def _reference_dates(day: WindowDay) -> list[dt.date] | None:
     return None if text is None else [dt.date.fromisoformat(t) for t in text.split(",") if t]
 
 
-def _reference(day: WindowDay, manifest: _Manifest) -> tuple[list[Path], bool]:
-    """The reference images of one target day and whether they are rst's own."""
+def _reference(day: WindowDay, manifest: _Manifest) -> tuple[list[tuple[dt.date, Path]], bool]:
+    """The (date, path) of each reference image of one target day, and whether they are rst's own."""
     candidates = manifest.references.get(day.site, [])
     dates = _reference_dates(day)
     if dates is not None:
         wanted = set(dates)
-        return [p for d, _, p in candidates if d in wanted], True
-    return [p for d, k, p in candidates if k == day.days_before and d.year != day.date.year], False
+        return [(d, p) for d, _, p in candidates if d in wanted], True
+    return [(d, p) for d, k, p in candidates if k == day.days_before and d.year != day.date.year], False
 
 
 def delta_t_spread(reference_images: Sequence[np.ndarray]) -> float:
@@ -283,21 +283,18 @@ def _day_values(days: Sequence[WindowDay], workdir: Path) -> tuple[dict[str, np.
                                                      "year_offset", "day_of_year")}
     sources = set()
     for i, d in enumerate(days):
-        paths, from_rst = _reference(d, manifest)
+        refs, from_rst = _reference(d, manifest)
         sources.add("rst" if from_rst else "manifest")
-        years = sorted({_year_of(p) for p in paths})
+        years = sorted({date.year for date, _ in refs})
         out["reference_years"][i] = len(years)
         if years:
             out["year_offset"][i] = abs(d.date.year - float(np.mean(years)))
-        out["delta_t_spread"][i] = delta_t_spread([read_band(p) for p in paths])
+        out["delta_t_spread"][i] = delta_t_spread([read_band(p) for _, p in refs])
         out["clear_sky_fraction"][i] = manifest.valid_fraction.get((d.site, d.date.isoformat()), math.nan)
         out["day_of_year"][i] = d.date.timetuple().tm_yday
     source = "none" if not sources else sources.pop() if len(sources) == 1 else "mixed"
     return out, source
 
-
-def _year_of(path: Path) -> int:
-    return int(path.name[:4])
 
 
 # --- per-sample values, overlap and tests -------------------------------------------------------
