@@ -99,10 +99,13 @@ def load_quakes(catalog_path: Path | None):
               help="Keep --augment gan's per-fold GANs here, named by their training data, so runs of "
                    "other models on the same folds reuse them [default: inside the run directory].")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.option("--allow-imbalance", is_flag=True,
+              help="Train even if events and controls differ clearly (thermoquake balance) in something "
+                   "other than the label.")
 @json_option
 def train(workdir: Path, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
           batch_size, learning_rate, gan_steps, gan_width, gan_base, catalog_path, out_dir, threshold, no_final_model,
-          gan_cache, progress, as_json, overlap_max) -> None:
+          gan_cache, progress, allow_imbalance, as_json, overlap_max) -> None:
     """Train and cross-validate one classifier for one forecast window.
 
     The images of the N-1 days before each event are positives, the same days of each
@@ -112,7 +115,9 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
     non-deep baselines (logistic regression on RETIRA features, RST rule, climatology,
     clustering with --catalog). Writes config.json, predictions.csv, metrics.json and the
     final model.keras, fitted on all days by the same procedure (augmentation included).
-    Re-running resumes finished folds.
+    Re-running resumes finished folds. First compares the classes (thermoquake balance) and
+    refuses a clearly imbalanced study unless --allow-imbalance; metrics.json carries that
+    report under "balance".
     """
     from tqdm import tqdm
 
@@ -126,7 +131,8 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
     n = 1 if split == "chronological" else folds
     with tqdm(total=n, unit="fold", disable=not show, desc=config.run_name) as bar:
         result = train_window(workdir, config, out_dir, load_quakes(catalog_path),
-                              on_fold=lambda k, reused: bar.update(1), gan_cache=gan_cache)
+                              on_fold=lambda k, reused: bar.update(1), gan_cache=gan_cache,
+                              allow_imbalance=allow_imbalance)
     print_metrics(result.metrics, out_dir, as_json)
 
 

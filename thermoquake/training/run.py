@@ -20,7 +20,8 @@ Run directory (all files atomic)::
     predictions.csv    sample_id, group, label, site, date, days_before, fold, prob, and
                        one column per baseline
     metrics.json       schema thermoquake-metrics/2 (see :func:`metrics_document`), with the
-                       folds and split_summary
+                       folds, split_summary and the study's class balance under ``balance``
+                       (:mod:`thermoquake.evaluation.balance`)
     folds/fold<k>.json a finished fold (a killed run re-run skips it)
     model.keras, normalisation.json, final_model.json   the final model (for ``predict``)
                        and its record: days, augmentation note, threshold
@@ -47,6 +48,7 @@ from thermoquake.dataset.splits import (Fold, chronological_fold, grouped_folds,
 from thermoquake.dataset.windows import WindowDay, check_both_classes, window_days
 from thermoquake.epicentre_grid import PIXEL_KM
 from thermoquake.errors import ThermoquakeError
+from thermoquake.evaluation.balance import balance_report, check_balance
 from thermoquake.evaluation.document import metrics_document
 from thermoquake.evaluation.threshold import THRESHOLD_FIXED
 from thermoquake.training.config import TrainConfig, comparable
@@ -247,15 +249,19 @@ def check_run_dir(out_dir: Path, config_text: str) -> None:
 
 def train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes=None,
                  on_fold: Callable[[int, bool], None] | None = None,
-                 gan_cache: Path | None = None) -> RunResult:
+                 gan_cache: Path | None = None, allow_imbalance: bool = False) -> RunResult:
     """Run the protocol (module doc) for ``config`` on ``workdir``; write ``out_dir``.
 
     ``gan_cache``: a directory where ``--augment gan`` keeps its per-fold, per-class GANs so
-    that runs of other classifiers on the same folds reuse them (default: inside ``out_dir``)."""
+    that runs of other classifiers on the same folds reuse them (default: inside ``out_dir``).
+    A clearly imbalanced study (:mod:`thermoquake.evaluation.balance`) is refused unless
+    ``allow_imbalance``; the balance report goes into metrics.json as ``balance``."""
     workdir, out_dir = Path(workdir), Path(out_dir)
     check_channels(config.channels)
     days = window_days(workdir, config.window, require_retira="retira" in config.channels)
     check_both_classes(days, workdir)
+    balance = balance_report(workdir, config.window, days)
+    check_balance(balance, allow_imbalance, workdir)
     images_c, retira = load_days(days, "retira" in config.channels)
     folds = make_folds(days, config, images_c.shape[1] * PIXEL_KM)
     check_run_dir(out_dir, config.to_json())
@@ -293,6 +299,7 @@ def train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes=None,
     doc["folds"] = [r["fold"] for r in records]
     doc["split_summary"] = split_summary(folds)
     doc["augmentation"] = [r["augmentation"] for r in records]
+    doc["balance"] = balance.to_dict()
     write_text_atomic(out_dir / "predictions.csv", predictions_text(days, prob, fold_of, base))
     write_text_atomic(out_dir / "metrics.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
     if config.final_model:
