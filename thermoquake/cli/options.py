@@ -163,3 +163,36 @@ def reference_years_option(help: str, default: str = "2003-2016"):
         metavar="YYYY-YYYY",
         help=help,
     )
+
+
+def csep_grid_options(f):
+    """``--cell-deg``, ``--min-mag``, ``--max-mag``, ``--mag-bin``: the cells and magnitude bins of
+    CSEP forecast files (values: ``cell_deg``, ``min_mag``, ``max_mag``, ``mag_bin``; see
+    :func:`csep_grid`)."""
+    options = [
+        click.option("--cell-deg", type=click.FloatRange(min=0, min_open=True, max=180), default=1.0,
+                     show_default=True,
+                     help="Forecast cell size, degrees; must divide 180 (cells of one global grid, so "
+                     "cells of different sites never overlap in part)."),
+        click.option("--min-mag", type=float, default=5.0, show_default=True,
+                     help="Smallest magnitude the forecasts are for (the study's events')."),
+        click.option("--max-mag", type=float, default=9.0, show_default=True,
+                     help="Upper edge of the last magnitude bin (pycsep counts larger events in it)."),
+        click.option("--mag-bin", type=click.FloatRange(min=0, min_open=True), default=0.1, show_default=True,
+                     help="Magnitude bin width; each rate is split over the bins by Gutenberg-Richter, b = 1 "
+                     "(--max-mag minus --min-mag: one bin)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def csep_grid(cell_deg: float, min_mag: float, max_mag: float, mag_bin: float):
+    """``(CellGrid, MagnitudeBins)`` from :func:`csep_grid_options`' values; a bad combination
+    is a usage error."""
+    from thermoquake.evaluation.csep_files import CellGrid, MagnitudeBins
+
+    try:
+        return CellGrid(cell_deg), MagnitudeBins(min_mag, max_mag, mag_bin)
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import json_option
+from thermoquake.cli.options import csep_grid, csep_grid_options, json_option
 from thermoquake.dataset.windows import WINDOWS
 from thermoquake.training.config import AUGMENTATIONS, GAN_BASES, MODEL_KINDS, SPLITS, TrainConfig
 
@@ -157,19 +157,32 @@ def print_metrics(doc: dict, out_dir: Path, as_json: bool) -> None:
                    "evaluation]. Another value is marked as chosen after evaluation.")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=10), default=1000, show_default=True,
               help="Bootstrap resamples of events for the intervals.")
+@click.option("--pycsep-dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Also write the predictions as forecasts pycsep reads: DIR/gridded/*.dat (CSEP gridded, "
+                   "one per forecast period), DIR/temporal/<site>.csv, DIR/forecasts.json (see README).")
+@csep_grid_options
 @click.option("--alarms-csv", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the daily alarms as a gridded alarm-forecast CSV (see README).")
+              help="Also write the alarms as one flat CSV table with each prediction's forecast period "
+                   "(for people; pycsep reads --pycsep-dir).")
 @json_option
-def evaluate(run_dir: Path, threshold: float | None, n_boot: int, alarms_csv: Path | None, as_json: bool) -> None:
+def evaluate(run_dir: Path, threshold: float | None, n_boot: int, pycsep_dir: Path | None, cell_deg: float,
+             min_mag: float, max_mag: float, mag_bin: float, alarms_csv: Path | None, as_json: bool) -> None:
     """Score a run's out-of-fold predictions again (another threshold or bootstrap size) and
     print the metrics with their intervals and baselines. No TensorFlow needed."""
     from thermoquake.evaluation.rescore import alarm_forecast_csv, rescore_run
 
+    grid, mags = csep_grid(cell_deg, min_mag, max_mag, mag_bin)
     doc = rescore_run(run_dir, threshold, n_boot)
     if alarms_csv is not None:
         from thermoquake.atomic import write_text_atomic
 
-        write_text_atomic(alarms_csv, alarm_forecast_csv(run_dir, doc["threshold"]))
+        write_text_atomic(alarms_csv, alarm_forecast_csv(run_dir, doc["threshold"], min_mag=min_mag))
+    if pycsep_dir is not None:
+        from thermoquake.evaluation.pycsep_export import export_pycsep
+
+        index = export_pycsep(run_dir, pycsep_dir, doc["threshold"], grid, mags)
+        click.echo(f"pycsep forecasts: {len(index['gridded'])} gridded, {len(index['temporal'])} temporal "
+                   f"in {pycsep_dir}", err=True)
     print_metrics(doc, run_dir, as_json)
     _note_threshold(doc)
 

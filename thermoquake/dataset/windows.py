@@ -48,6 +48,22 @@ def days_in_window(window: int) -> int:
     return window - 1
 
 
+def forecast_period(day: dt.date, window: int) -> tuple[dt.datetime, dt.datetime]:
+    """The period ``[start, end)`` (aware UTC datetimes) that the image of ``day`` forecasts in an
+    N-day window: from 00:00 UTC of ``day`` + 1 to 00:00 UTC of ``day`` + N, i.e. the UTC days
+    ``day`` + 1 … ``day`` + N − 1 (N − 1 days).
+
+    This is the labelling read backwards: the image of day D is a positive exactly when an event
+    of the study falls on a UTC date E with D = E − k, k in 1 … N − 1 (:func:`days_in_window`,
+    ``thermoquake.batch.plan.target_days``), i.e. E in D + 1 … D + N − 1. The image's own day is
+    not in the period (the event day's image is never used), so an event on day D is not a hit
+    of the image of day D.
+    """
+    n_days = days_in_window(window)
+    start = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    return start, start + dt.timedelta(days=n_days)
+
+
 def _anomaly_rows(workdir: Path) -> dict[tuple[str, str], dict[str, str]]:
     path = workdir / ANOMALIES_FILE
     if not path.is_file():

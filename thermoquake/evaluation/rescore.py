@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from thermoquake.dataset.windows import forecast_period
 from thermoquake.evaluation.document import metrics_document
 from thermoquake.evaluation.threshold import DEFAULT_THRESHOLD, THRESHOLD_FIXED, threshold_source
 from thermoquake.errors import ThermoquakeError
@@ -44,6 +45,14 @@ def fixed_threshold(config: dict) -> float:
     return float(config.get("train", {}).get("threshold", DEFAULT_THRESHOLD))
 
 
+def run_window(config: dict, run_dir: Path) -> int:
+    """The run's window N, days (config.json)."""
+    window = config.get("train", {}).get("window")
+    if not isinstance(window, int) or window < 2:
+        raise ThermoquakeError("config.json has no window of 2 days or more (train.window)", run_dir)
+    return window
+
+
 def rescore_run(run_dir: Path, threshold: float | None = None, n_boot: int = 1000) -> dict:
     """metrics.json's document recomputed from predictions.csv at ``threshold`` (default: the
     run's own). Another threshold than the run's is marked ``threshold_source`` "chosen
@@ -68,13 +77,17 @@ def rescore_run(run_dir: Path, threshold: float | None = None, n_boot: int = 100
 
 def alarm_forecast_csv(run_dir: Path, threshold: float | None = None, box_deg: float = 1.0,
                        min_mag: float = 5.0) -> str:
-    """Daily alarms as CSV rows in the column layout of pycsep's gridded-forecast ASCII files
-    (one ``box_deg`` cell around the sample's epicentre, depth 0-70 km, M >= ``min_mag``,
-    one UTC day), with the model's probability as ``score`` and the 0/1 ``alarm`` at
-    ``threshold`` (default: the run's)."""
+    """Daily alarms as one flat CSV table with a header, for people and spreadsheets (pycsep
+    reads the files of :func:`thermoquake.evaluation.pycsep_export.export_pycsep` instead): per
+    prediction, a ``box_deg`` box centred on the sample's epicentre, depth 0-70 km,
+    M >= ``min_mag``, the period the image forecasts (``start_time`` to ``end_time``: the days
+    D+1 .. D+N-1 of an image of day D in an N-day window,
+    :func:`thermoquake.dataset.windows.forecast_period`), the model's probability as
+    ``score`` and the 0/1 ``alarm`` at ``threshold`` (default: the run's)."""
     rows = read_predictions(run_dir)
     config = read_config(run_dir)
     threshold = fixed_threshold(config) if threshold is None else threshold
+    window = run_window(config, Path(run_dir))
     samples = _sample_sites(Path(config.get("workdir", "")))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -82,9 +95,7 @@ def alarm_forecast_csv(run_dir: Path, threshold: float | None = None, box_deg: f
     half = box_deg / 2
     for r in rows:
         lat, lon = samples.get(r["sample_id"], (float("nan"), float("nan")))
-        day = dt.date.fromisoformat(r["date"])
-        start = dt.datetime.combine(day, dt.time(), dt.timezone.utc)
-        end = start + dt.timedelta(days=1)
+        start, end = forecast_period(dt.date.fromisoformat(r["date"]), window)
         p = float(r["prob"])
         writer.writerow([f"{lon - half:.4f}", f"{lon + half:.4f}", f"{lat - half:.4f}", f"{lat + half:.4f}",
                          "0", "70", f"{min_mag:g}", "10", start.isoformat(), end.isoformat(), f"{p:.6f}",
