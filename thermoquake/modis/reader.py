@@ -177,15 +177,18 @@ class LstTileFile:
         return grid
 
     def _check_core_metadata(self, text: str | None) -> None:
-        """Where the ECS inventory metadata names a product or start date, it must match the name."""
+        """Where the ECS inventory metadata names a product, start date or collection
+        (VERSIONID: 6 for collection 006, 61 for 061), it must match the name."""
         if not text:
             return
-        claims = {"SHORTNAME": self.granule.product, "RANGEBEGINNINGDATE": self.granule.date.isoformat()}
+        claims = {"SHORTNAME": self.granule.product, "RANGEBEGINNINGDATE": self.granule.date.isoformat(),
+                  "VERSIONID": str(int(self.granule.collection))}
         for key, expected in claims.items():
             m = re.search(rf"OBJECT\s*=\s*{key}\b.*?VALUE\s*=\s*\"?([^\"\n]*)", text, re.S)
             if m and m.group(1).strip() != expected:
+                said = f"collection {self.granule.collection}" if key == "VERSIONID" else expected
                 raise BadTileError(
-                    f"its CoreMetadata {key} is {m.group(1).strip()}, but the file name says {expected}",
+                    f"its CoreMetadata {key} is {m.group(1).strip()}, but the file name says {said}",
                     self.path,
                 )
 
