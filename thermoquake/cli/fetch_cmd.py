@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from thermoquake.cli.options import base_url_option, dry_run_option, json_option
+from thermoquake.outputs import refuse_outputs_over_inputs
 
 
 @click.command()
@@ -105,6 +106,7 @@ def fetch(
     from thermoquake.fetch.download import FetchSettings, fetch_granules, plan
     from thermoquake.granules import read_manifest
 
+    refuse_outputs_over_inputs({"--dest": dest}, {"--manifest": manifest_path})
     rows = read_manifest(manifest_path)
     settings = FetchSettings(
         Path(dest),
