@@ -98,8 +98,10 @@ def fetch(
 
     Files already complete are skipped; partial ones (hidden
     .NAME.tmp-partial files) are resumed. Each file is checked (size, HDF4
-    signature, opens with pyhdf) before it gets its final name. Exits 1 if
-    any granule is missing from the Data Pool or failed.
+    signature, opens with pyhdf, and the checksum and size that the Data
+    Pool's NAME.xml publishes) before it gets its final name; the published
+    checksum is recorded as NAME.verified.json, which `thermoquake verify`
+    checks again. Exits 1 if any granule is missing from the Data Pool or failed.
     """
     from thermoquake.errors import ThermoquakeError
     from thermoquake.fetch.auth import auth_host, find_credentials
