@@ -27,12 +27,18 @@ def _commands(group: click.Group, ctx: click.Context, words: tuple[str, ...] = (
 
 
 def cli_reference_markdown() -> str:
-    """Markdown: one section per command and sub-command, its usage and ``--help`` text."""
-    root = click.Context(cli, info_name="thermoquake", terminal_width=100, max_content_width=100)
+    """Markdown: one section per command and sub-command, its usage and ``--help`` text.
+
+    Each command's context has the group's as parent, as on the command line, so that the
+    help options (``-h, --help``, from the group's context settings) read as they work;
+    click caches a command's help option, so a context without that parent gave ``--help``
+    or ``-h, --help`` depending on whether the command had already been run in the process."""
+    root = click.Context(cli, info_name="thermoquake", terminal_width=100, max_content_width=100,
+                         **cli.context_settings)
     parts = [HEADER]
     for path, command in _commands(cli, root):
-        ctx = click.Context(command, info_name=" ".join(("thermoquake", *path)), terminal_width=100,
-                            max_content_width=100)
+        ctx = click.Context(command, parent=root, info_name=" ".join(path),
+                            terminal_width=100, max_content_width=100)
         text = command.get_help(ctx).rstrip()
         level = "#" * min(len(path) + 1, 4)
         parts.append(f"{level} thermoquake {' '.join(path)}\n\n```text\n{text}\n```\n")
