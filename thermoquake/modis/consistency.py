@@ -57,9 +57,9 @@ def lst_inconsistency(dn: np.ndarray, qc: np.ndarray, layer: str, qc_layer: str,
 
 
 ROWS_PER_BLOCK = 64
-"""The counts run over blocks of rows small enough to stay in cache: on a whole 1200 x 1200
-layer each temporary array would be a fresh allocation, page-faulted in, which took three
-times as long (1 ms against 3 ms a tile)."""
+"""The counts run over blocks of rows small enough to stay in cache, into buffers made once:
+on a whole 1200 x 1200 layer each temporary array was a fresh allocation, page-faulted
+in, which took two to three times as long (about 1 ms a tile against 2-3 ms)."""
 
 
 def _count_problems(dn: np.ndarray, qc: np.ndarray, fill_dn: int, lo: int, hi: int) -> tuple[int, int]:
@@ -67,13 +67,19 @@ def _count_problems(dn: np.ndarray, qc: np.ndarray, fill_dn: int, lo: int, hi: i
 
     Needs ``fill_dn < lo``. Numpy scalars, not Python ints, keep every operation on the
     arrays' own small types."""
-    fill_value, low, span = np.uint16(fill_dn), np.uint16(lo), np.uint16(hi - lo)
+    fill_value, low, span, zero = np.uint16(fill_dn), np.uint16(lo), np.uint16(hi - lo), np.uint8(0)
+    shape = (min(ROWS_PER_BLOCK, dn.shape[0]),) + dn.shape[1:]
+    fill_buf, flag_buf = np.empty(shape, bool), np.empty(shape, bool)
+    qa_buf, dn_buf = np.empty(shape, np.uint8), np.empty(shape, np.uint16)
     mismatched = outside = 0
     for r in range(0, dn.shape[0], ROWS_PER_BLOCK):
         d, q = dn[r:r + ROWS_PER_BLOCK], qc[r:r + ROWS_PER_BLOCK]
-        fill = d == fill_value
-        mismatched += int(np.count_nonzero(fill != ((q & NOT_PRODUCED_BIT) > np.uint8(0))))
+        k = d.shape[0]
+        fill = np.equal(d, fill_value, out=fill_buf[:k])
+        not_produced = np.greater(np.bitwise_and(q, NOT_PRODUCED_BIT, out=qa_buf[:k]), zero, out=flag_buf[:k])
+        mismatched += int(np.count_nonzero(np.not_equal(fill, not_produced, out=flag_buf[:k])))
         # DN - lo wraps round for DN < lo, so "outside lo..hi" is "(DN - lo) > hi - lo";
         # fill pixels (DN fill_dn < lo) are all counted there and taken off again.
-        outside += int(np.count_nonzero(np.subtract(d, low, dtype=np.uint16) > span) - np.count_nonzero(fill))
+        shifted = np.subtract(d, low, out=dn_buf[:k])
+        outside += int(np.count_nonzero(np.greater(shifted, span, out=flag_buf[:k])) - np.count_nonzero(fill))
     return mismatched, outside
