@@ -2,7 +2,9 @@
 
 Run: ``make bench`` (or ``.venv/bin/python benchmarks/bench_crop.py [--repeat N]``).
 Both are measured in the same run, on the same file, interleaved; the report is
-the median of N repeats and the ratio crop / floor (target <= 2).
+the median of N repeats and the ratio crop / floor (target <= 2). A crop decodes the
+two layers whole, as the floor does, and checks that they are consistent
+(thermoquake.modis.consistency) before cropping its window.
 """
 
 from __future__ import annotations
