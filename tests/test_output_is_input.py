@@ -153,3 +153,10 @@ def test_refusal_is_a_thermoquake_error_naming_the_output(tmp_path):
     assert info.value.source == str(tmp_path / "a.csv")
     assert str(info.value) == (f"{tmp_path / 'a.csv'}: --out is the same file as the input --catalog "
                                f"{tmp_path / 'a.csv'}; nothing was written (choose another --out)")
+
+
+def test_controls_side_file_over_its_events_file_is_refused(files):
+    events = files / "study.events.csv"            # what `controls --out study.csv` writes beside OUT
+    events.write_text(EVENTS)
+    _refused(["controls", "--events", str(events), "--catalog", str(files / "catalog.csv"), "--years", "2005-2012",
+              "--reference-years", "2005-2012", "--out", str(files / "study.csv")], files, events, "input --events")

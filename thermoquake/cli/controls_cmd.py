@@ -267,6 +267,8 @@ def controls(
         chosen = random_controls(region, period, quakes, settings, count, seed, year_quotas=quotas)
         summary.update(region=region.text, period=period.text())
     balance = study_year_balance(kept, chosen, reference_years)
+    refuse_outputs_over_inputs({"--events-out / --unmatched-out": list(side_files)},
+                               {"--events": events_path, "--catalog": catalog_path})
     write_text_atomic(out, controls_to_csv(chosen))
     for path, text in side_files.items():
         write_text_atomic(path, text)
