@@ -160,3 +160,10 @@ def test_controls_side_file_over_its_events_file_is_refused(files):
     events.write_text(EVENTS)
     _refused(["controls", "--events", str(events), "--catalog", str(files / "catalog.csv"), "--years", "2005-2012",
               "--reference-years", "2005-2012", "--out", str(files / "study.csv")], files, events, "input --events")
+
+
+def test_train_run_directory_onto_the_workdir_is_refused(files):
+    work = files / "work"
+    work.mkdir()
+    _refused(["train", "--workdir", str(work), "--window", "3", "--out", str(work)], files, work,
+             "same directory as the input --workdir")
