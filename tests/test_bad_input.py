@@ -67,6 +67,13 @@ def _bad_files(tmp: Path) -> dict[str, tuple[list[Path], str]]:
     cases["other_product_renamed"] = ([renamed], "holds grid MODIS_Grid_16DAY_1km_VI")
     wrong_date = _copy_as(TERRA, tmp / "date", GOOD_NAME.replace("A2021227", "A2021230"))
     cases["name_date_disagrees"] = ([wrong_date], "RANGEBEGINNINGDATE is 2021-08-15")
+    c6 = REAL_LST_TILES["terra_c6_south"]
+    wrong_collection = _copy_as(c6, tmp / "collection", c6.name.replace(".006.", ".061."))
+    cases["name_collection_disagrees"] = ([wrong_collection],
+                                          "CoreMetadata VERSIONID is 6, but the file name says collection 061")
+    wrong_collection_c61 = _copy_as(TERRA, tmp / "collection61", GOOD_NAME.replace(".061.", ".006."))
+    cases["name_collection_disagrees_c61"] = ([wrong_collection_c61],
+                                              "CoreMetadata VERSIONID is 61, but the file name says collection 006")
     no_meta = tmp / "nometa" / GOOD_NAME
     no_meta.parent.mkdir()
     cases["no_structmetadata"] = ([_hdf_without_grid(no_meta, None)], "has no StructMetadata.0")
@@ -87,7 +94,8 @@ def bad_files(tmp_path_factory):
 
 @pytest.mark.parametrize("case", [
     "zero_bytes", "truncated", "text_file", "html_page", "other_product",
-    "other_product_renamed", "name_date_disagrees", "no_structmetadata", "malformed_structmetadata",
+    "other_product_renamed", "name_date_disagrees", "name_collection_disagrees", "name_collection_disagrees_c61",
+    "no_structmetadata", "malformed_structmetadata",
     "not_a_modis_name",
 ])
 def test_bad_tile_gets_one_line_error_naming_the_file_and_no_output(bad_files, tmp_path, case):

@@ -22,5 +22,9 @@ class BadTileError(ThermoquakeError):
     """An HDF file that is not a readable tile of the expected product."""
 
 
+class InconsistentTileError(BadTileError):
+    """A tile whose layers decode but contradict each other or the product (a corrupt layer)."""
+
+
 class BadRequestError(ThermoquakeError):
     """Arguments that cannot give an image (coordinates, sizes, mixed tiles)."""

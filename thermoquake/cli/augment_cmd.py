@@ -52,11 +52,14 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
     the same command to resume a killed run.
     """
     from thermoquake.gan.workdir_io import load_images, select_training_images, site_of
+    from thermoquake.outputs import refuse_outputs_over_inputs
 
     paths = select_training_images(workdir, selection)
     fusion = not no_fusion
     if model_dir is None:
         model_dir = workdir / "gan" / f"{'improved' if fusion else 'plain'}-w{width:g}-s{seed}"
+    refuse_outputs_over_inputs({"--model-dir": model_dir},
+                               {"--workdir": workdir, "--images": selection, "image": paths})
     summary = {"model_dir": str(model_dir), "images": len(paths), "width": width, "fusion": fusion,
                "base": base, "reuse_fake": reuse_fake, "steps": steps, "batch_size": batch_size, "seed": seed}
     if dry_run:
@@ -105,10 +108,14 @@ def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[st
     """
     from thermoquake.gan.generation import training_info
     from thermoquake.gan.workdir_io import read_like, reference_stack, resolve_reference, write_generated
+    from thermoquake.outputs import refuse_inputs_inside, refuse_outputs_over_inputs
 
-    info = training_info(model_dir)
     real = read_like(like)
     reference_paths = resolve_reference(like, reference)
+    inputs = {"--model": model_dir, "--like": like, "--reference": [*reference, *reference_paths]}
+    refuse_outputs_over_inputs({"--out": out}, inputs)
+    refuse_inputs_inside({"--out": out}, inputs)       # a re-run deletes OUT's old gan_*.tif
+    info = training_info(model_dir)
     stack = reference_stack(reference_paths, real.celsius.shape)
     from thermoquake.gan import generate as generate_images
 

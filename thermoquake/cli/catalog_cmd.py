@@ -7,6 +7,7 @@ import json
 import click
 
 from thermoquake.atomic import write_text_atomic
+from thermoquake.outputs import refuse_outputs_over_inputs
 from thermoquake.cli.options import (
     catalog_format_option,
     json_option,
@@ -139,6 +140,7 @@ def select(
 
     if linked and decluster == "none":
         raise click.UsageError("--linked needs --decluster")
+    refuse_outputs_over_inputs({"--out": out}, {"--catalog": catalog_path, "--flag-file": flag_file})
     selection = Selection(
         min_mag, start.date() if start else None, end.date() if end else None, region
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from thermoquake.atomic import write_text_atomic
+from thermoquake.outputs import refuse_outputs_over_inputs
 from thermoquake.cli.options import (
     study_events_option,
     catalog_format_option,
@@ -179,6 +180,7 @@ def controls(
         year_matched_controls,
     )
 
+    refuse_outputs_over_inputs({"--out": out}, {"--events": events_path, "--catalog": catalog_path})
     exclusion = Exclusion(exclusion_km, exclusion_days)
     study = read_catalog(events_path, "thermoquake").events
     cat = load_catalog(catalog_path, fmt, skip_bad_rows)
@@ -265,6 +267,8 @@ def controls(
         chosen = random_controls(region, period, quakes, settings, count, seed, year_quotas=quotas)
         summary.update(region=region.text, period=period.text())
     balance = study_year_balance(kept, chosen, reference_years)
+    refuse_outputs_over_inputs({"--events-out / --unmatched-out": list(side_files)},
+                               {"--events": events_path, "--catalog": catalog_path})
     write_text_atomic(out, controls_to_csv(chosen))
     for path, text in side_files.items():
         write_text_atomic(path, text)

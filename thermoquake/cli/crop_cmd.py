@@ -12,6 +12,7 @@ from thermoquake.cli.options import (
 )
 from thermoquake.crop import crop_epicentre
 from thermoquake.geotiff import write_epicentre_geotiff
+from thermoquake.outputs import refuse_outputs_over_inputs
 
 
 @click.command()
@@ -37,6 +38,7 @@ def crop(tiles: tuple[Path, ...], lat: float, lon: float, out: Path, size: int, 
     epicentre at the image centre; masked (cloudy, low-quality) pixels are NaN.
     Pixels that no given tile covers are NaN and the missing tiles are named.
     """
+    refuse_outputs_over_inputs({"--out": out}, {"TILES": tiles})
     image = crop_epicentre(tiles, lat=lat, lon=lon, size=size, layer=layer, qc_policy=qc_policy, engine=engine)
     write_epicentre_geotiff(out, image)
     summary = {

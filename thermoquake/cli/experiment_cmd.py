@@ -50,6 +50,7 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     from thermoquake.cli.options import parse_year_range
     from thermoquake.cli.train_cmd import load_quakes
     from thermoquake.experiment.synthetic import DEFAULT_CATALOG, SyntheticStudy, build_study
+    from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.training.run import train_window
 
     years = parse_year_range(None, None, reference_years)
@@ -58,6 +59,8 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
                          gan_base=gan_base, overlap_max=overlap_max)
     out_dir = out_dir or Path("experiments") / (f"synthetic-k{anomaly_k:g}-w{window}-e{n_events}-{size}km-"
                                                 f"{reference_years}-s{seed}")
+    refuse_outputs_over_inputs({"--out": out_dir, "--json": json_path},
+                               {"--catalog": catalog_path or DEFAULT_CATALOG})
     study = SyntheticStudy(anomaly_k=anomaly_k, n_events=n_events, size=size, first_year=years.start,
                            last_year=years.stop - 1, radius_km=radius_km, seed=seed)
     show = sys.stderr.isatty() if progress is None else progress
@@ -105,9 +108,11 @@ def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path 
     accuracy and MCC are shown beside the paper's A, A1, A2, and the majority-class
     accuracy, which A must beat to mean anything.
     """
+    from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.training.run import train_window
 
     runs_dir = runs_dir or workdir.parent / "paper-runs"
+    refuse_outputs_over_inputs({"--runs": runs_dir}, {"--workdir": workdir})
     wins = [int(w) for w in windows.split(",")]
     docs: dict[tuple[int, str, str], dict] = {}
     needed = [(w, "drsn", "none") for w in wins] + [(w, m, augment_with) for w in wins for m in MODEL_KINDS]

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from thermoquake.cli.options import base_url_option, dry_run_option, json_option
+from thermoquake.outputs import refuse_outputs_over_inputs
 
 
 @click.command()
@@ -97,14 +98,17 @@ def fetch(
 
     Files already complete are skipped; partial ones (hidden
     .NAME.tmp-partial files) are resumed. Each file is checked (size, HDF4
-    signature, opens with pyhdf) before it gets its final name. Exits 1 if
-    any granule is missing from the Data Pool or failed.
+    signature, opens with pyhdf, and the checksum and size that the Data
+    Pool's NAME.xml publishes) before it gets its final name; the published
+    checksum is recorded as NAME.verified.json, which `thermoquake verify`
+    checks again. Exits 1 if any granule is missing from the Data Pool or failed.
     """
     from thermoquake.errors import ThermoquakeError
     from thermoquake.fetch.auth import auth_host, find_credentials
     from thermoquake.fetch.download import FetchSettings, fetch_granules, plan
     from thermoquake.granules import read_manifest
 
+    refuse_outputs_over_inputs({"--dest": dest}, {"--manifest": manifest_path})
     rows = read_manifest(manifest_path)
     settings = FetchSettings(
         Path(dest),

@@ -24,6 +24,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "crop": ("thermoquake.cli.crop_cmd", "crop", "Crop an epicentre image (GeoTIFF, deg C) from MODIS LST tiles."),
     "tiles": ("thermoquake.cli.tiles_cmd", "tiles", "List the MODIS tiles an epicentre box needs."),
     "info": ("thermoquake.cli.info_cmd", "info", "Describe MODIS LST tiles: product, date, grid, valid pixels."),
+    "verify": ("thermoquake.cli.verify_cmd", "verify", "Re-check a directory of tiles: consistency and checksums."),
     "preprocess": ("thermoquake.cli.preprocess_cmd", "preprocess", "Crop every target and reference image of an events list (dask)."),
     "synth": ("thermoquake.cli.synth_cmd", "synth", "Write synthetic data (HDF4-EOS tiles) for tests and demos."),
     "rst": ("thermoquake.cli.rst_cmd", "rst", "RETIRA (RST) maps and the anomalies table of a preprocess workdir."),

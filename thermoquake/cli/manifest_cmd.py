@@ -7,6 +7,7 @@ import json
 import click
 
 from thermoquake.atomic import write_text_atomic
+from thermoquake.outputs import refuse_outputs_over_inputs
 from thermoquake.cli.options import (
     study_events_option,
     base_url_option,
@@ -117,6 +118,7 @@ def manifest(
         manifest_to_csv,
     )
 
+    refuse_outputs_over_inputs({"--out": out}, {"--events": events_path, "--controls": controls_path})
     settings = ManifestSettings(
         product=product,
         collection=collection,

@@ -59,12 +59,18 @@ def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, wor
     from thermoquake.batch.hdf_index import scan_hdf_dir
     from thermoquake.batch.plan import TARGET, plan_images
     from thermoquake.batch.run import execute, make_jobs
-    from thermoquake.batch.samples import build_samples, write_samples
+    from thermoquake.batch.samples import SAMPLES_FILE, build_samples, write_samples
     from thermoquake.batch.tables import write_tables
-    from thermoquake.batch.workdir import check_workdir, prepare_workdir
+    from thermoquake.batch.workdir import (
+        FAILURES_FILE, MANIFEST_FILE, METADATA_FILE, check_workdir, prepare_workdir,
+    )
     from thermoquake.epicentre_grid import EpicentreGrid
     from thermoquake.errors import BadRequestError
+    from thermoquake.outputs import refuse_outputs_over_inputs
 
+    written = [workdir] + [workdir / name for name in (METADATA_FILE, MANIFEST_FILE, FAILURES_FILE, SAMPLES_FILE)]
+    refuse_outputs_over_inputs({"--out": written},
+                               {"--events": events_path, "--controls": controls_path, "--hdf-dir": hdf_dir})
     try:
         EpicentreGrid(0.0, 0.0, size)
     except BadRequestError as err:

@@ -45,8 +45,11 @@ def report(workdir: Path, events: tuple[str, ...], runs: tuple[Path, ...], augme
 
     from tqdm import tqdm
 
-    from thermoquake.report.build import build_report
+    from thermoquake.outputs import refuse_outputs_over_inputs
+    from thermoquake.report.build import FIGURES, INDEX, PDF, build_report
 
+    refuse_outputs_over_inputs({"--out": [out, out / INDEX, out / PDF, out / FIGURES]},
+                               {"--workdir": workdir, "--run": runs, "--augment": augments})
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(desc="report", unit="figure", disable=not show, leave=False) as bar:
         summary = build_report(workdir, out, events, runs, augments, pdf=pdf, threshold=threshold,

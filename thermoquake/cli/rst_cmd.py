@@ -65,9 +65,12 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
         return
     if workdir is None:
         raise click.UsageError("--workdir is required")
-    from thermoquake.rst.run import run_rst
+    from thermoquake.outputs import refuse_outputs_over_inputs
+    from thermoquake.rst.run import ANOMALIES_FILE, SEQUENCES_FILE, run_rst
     from thermoquake.rst.sequences import Quake, SequenceRules
 
+    refuse_outputs_over_inputs({"--workdir": [workdir / ANOMALIES_FILE, workdir / SEQUENCES_FILE]},
+                               {"--catalog": catalog})
     quakes = []
     if catalog is not None:
         from thermoquake.catalog.readers import read_catalog

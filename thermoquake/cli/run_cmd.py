@@ -35,9 +35,12 @@ def run(pipeline_file: Path, out: Path | None, force: tuple[str, ...], dry_run: 
     import sys
 
     from thermoquake.pipeline.config import load_pipeline
-    from thermoquake.pipeline.runner import run_pipeline
+    from thermoquake.outputs import refuse_outputs_over_inputs
+    from thermoquake.pipeline.runner import RECORD_FILE, run_pipeline
 
     pipeline = load_pipeline(pipeline_file, out)
+    refuse_outputs_over_inputs({"--out": [pipeline.out, pipeline.out / RECORD_FILE]},
+                               {"PIPELINE_FILE": pipeline_file})
     echo = (lambda line: click.echo(line, err=True)) if as_json else click.echo
     record = run_pipeline(pipeline, force=force, dry_run=dry_run, echo=echo, quiet_stages=as_json)
     if as_json:

@@ -316,9 +316,12 @@ def study(events_path: Path, controls_path: Path | None, out_dir: Path, days_bef
     from tqdm import tqdm
 
     from thermoquake.batch.events import read_events
+    from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.synth import SynthConfig
-    from thermoquake.synth.study import write_study
+    from thermoquake.synth.study import STUDY_MANIFEST, write_study
 
+    refuse_outputs_over_inputs({"--out": [out_dir, out_dir / STUDY_MANIFEST]},
+                               {"--events": events_path, "--controls": controls_path})
     events = read_events(events_path)
     controls = read_events(controls_path) if controls_path is not None else []
     config = SynthConfig(seed=seed, cloud_fraction=parse_fraction(cloud_fraction))

@@ -121,12 +121,15 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
     """
     from tqdm import tqdm
 
+    from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.training.run import train_window
 
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
                          batch_size, learning_rate, gan_steps, not no_final_model, gan_width, gan_base, threshold,
                          overlap_max=overlap_max)
     out_dir = out_dir or Path("models") / config.run_name
+    refuse_outputs_over_inputs({"--out": out_dir, "--gan-cache": gan_cache},
+                               {"--workdir": workdir, "--catalog": catalog_path})
     show = sys.stderr.isatty() if progress is None else progress
     n = 1 if split == "chronological" else folds
     with tqdm(total=n, unit="fold", disable=not show, desc=config.run_name) as bar:
@@ -170,8 +173,11 @@ def evaluate(run_dir: Path, threshold: float | None, n_boot: int, pycsep_dir: Pa
     """Score a run's out-of-fold predictions again (another threshold or bootstrap size) and
     print the metrics with their intervals and baselines. No TensorFlow needed."""
     from thermoquake.evaluation.rescore import alarm_forecast_csv, rescore_run
+    from thermoquake.outputs import refuse_outputs_over_inputs
 
     grid, mags = csep_grid(cell_deg, min_mag, max_mag, mag_bin)
+    refuse_outputs_over_inputs({"--alarms-csv": alarms_csv, "--pycsep-dir": pycsep_dir},
+                               {"--run": [run_dir, run_dir / "predictions.csv", run_dir / "config.json"]})
     doc = rescore_run(run_dir, threshold, n_boot)
     if alarms_csv is not None:
         from thermoquake.atomic import write_text_atomic

@@ -10,9 +10,14 @@ For each manifest row:
    request; connection errors, truncated bodies, HTTP 429 and 5xx are
    retried with exponential back-off;
 4. the partial file is checked (size from the HTTP headers, HDF4 signature,
-   pyhdf opens it) and only then renamed to its final name. A file that
+   pyhdf opens it, and the checksum and size that the granule's Data Pool
+   ``.xml`` publishes) and only then renamed to its final name. A file that
    fails the check is deleted (and downloaded once more from scratch if it
-   had been resumed).
+   had been resumed or failed the checksum). The published checksum is
+   recorded as ``<granule>.verified.json`` (:mod:`thermoquake.fetch.checksum`);
+   where the Data Pool has no ``.xml`` (HTTP 404), nothing is recorded.
+
+A present file with such a record is checked against it again (no network).
 
 HTTP 401/403 stops the whole run: the credentials are missing or refused.
 """
@@ -35,6 +40,9 @@ import urllib3
 
 from thermoquake.atomic import TEMP_MARKER
 from thermoquake.fetch.auth import AuthError, Credentials, netrc_machine
+from thermoquake.fetch.checksum import (
+    ChecksumError, Sidecar, check_file, parse_datapool_xml, read_sidecar, sidecar_path, write_sidecar,
+)
 from thermoquake.fetch.http import EarthdataSession
 from thermoquake.fetch.listing import granule_files, pick_granule
 from thermoquake.fetch.verify import verify_hdf4
@@ -44,6 +52,8 @@ from thermoquake.modis.naming import is_granule_name, parse_granule_name
 STATUSES = ("downloaded", "present", "missing", "failed", "pending")
 """``pending`` only comes from :func:`plan` (a dry run): not present, would be downloaded."""
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+MAX_METADATA_BYTES = 1 << 20
+"""A granule's ``.xml`` is a few kB; a longer answer is refused."""
 
 
 @dataclass(frozen=True)
@@ -139,14 +149,16 @@ def local_granule(dest: Path, row: GranuleRow) -> Path | None:
 
 def plan(rows: list[GranuleRow], dest: Path) -> list[Outcome]:
     """Dry run, no network: ``present`` (a verified local file), ``failed`` (a local file that
-    is not valid HDF4) or ``pending`` (would be downloaded) for each row."""
+    is not valid HDF4, or no longer matches its recorded checksum) or ``pending`` (would be
+    downloaded) for each row."""
     out = []
     for row in rows:
         path = local_granule(dest, row)
-        if path is not None and verify_hdf4(path) is None:
+        reason = None if path is None else verify_hdf4(path) or _recorded_checksum_problem(path)
+        if path is not None and reason is None:
             out.append(Outcome(row, "present", path))
         elif path is not None:
-            out.append(Outcome(row, "failed", path, message=f"{path.name} is not valid HDF4"))
+            out.append(Outcome(row, "failed", path, message=f"{path.name} is not usable ({reason})"))
         else:
             out.append(Outcome(row, "pending"))
     return out
@@ -225,7 +237,7 @@ class Fetcher:
         """Fetch one granule; never raises for per-file problems."""
         existing = local_granule(self.settings.dest, row)
         if existing is not None:
-            reason = verify_hdf4(existing)
+            reason = verify_hdf4(existing) or _recorded_checksum_problem(existing)
             if reason is None:
                 return Outcome(row, "present", existing)
             return Outcome(
@@ -344,11 +356,15 @@ class Fetcher:
 
     def _download(self, url: str, final: Path, received: list[int]) -> None:
         part = partial_path(final)
+        published = self._retrying(functools.partial(self._published_checksum, url, final.name))
         fresh_retry_used = False
         while True:
             resumed = [False]
             total = self._retrying(functools.partial(self._get_into, url, part, received, resumed))
             reason = verify_hdf4(part, total)
+            if reason is None and published is not None:
+                reason = check_file(part, published)
+                resumed[0] = resumed[0] or reason is not None     # a damaged transfer: once more
             if reason is None:
                 break
             part.unlink()
@@ -359,6 +375,33 @@ class Fetcher:
         with open(part, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(part, final)
+        if published is not None:
+            write_sidecar(final, published)
+
+    def _published_checksum(self, url: str, filename: str) -> Sidecar | None:
+        """The checksum the granule's Data Pool ``.xml`` publishes; None if there is no .xml."""
+        xml_url = url + ".xml"
+        body = bytearray()
+
+        def keep(chunk: bytes) -> None:
+            body.extend(chunk)
+            if len(body) > MAX_METADATA_BYTES:
+                raise _Failed(f"{xml_url} is longer than {MAX_METADATA_BYTES} bytes: not granule metadata")
+
+        try:
+            with self._session().get(xml_url, stream=True, timeout=self.settings.timeout_s) as resp:
+                if resp.status_code == 404:
+                    return None
+                self._check_status(resp, xml_url)
+                self._stream(resp, xml_url, keep)
+        except (requests.ConnectionError, requests.Timeout) as err:
+            raise _Transient(f"{type(err).__name__} reading {xml_url}") from None
+        except requests.RequestException as err:
+            raise _Failed(f"cannot read {xml_url}: {err}") from None
+        try:
+            return parse_datapool_xml(bytes(body), filename, xml_url)
+        except ChecksumError as err:
+            raise _Failed(f"cannot check {filename} against NASA's checksum: {err}") from None
 
     def _get_into(
         self, url: str, part: Path, received: list[int], resumed: list[bool]
@@ -418,6 +461,17 @@ class Fetcher:
         if total is not None and size < total:
             raise _Transient(f"connection closed at {size} of {total} bytes of {url}")
         return total
+
+
+def _recorded_checksum_problem(path: Path) -> str | None:
+    """For a present file with a ``.verified.json`` record: what no longer matches it."""
+    record = sidecar_path(path)
+    if not record.exists():
+        return None
+    try:
+        return check_file(path, read_sidecar(record))
+    except ChecksumError as err:
+        return str(err)
 
 
 def _retry_after(response: requests.Response) -> float | None:

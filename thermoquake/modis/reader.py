@@ -4,6 +4,11 @@
 without reading pixels; ``read()`` returns an :class:`LstArray` in deg C with
 NaN wherever the QC policy rejects a pixel or no value was produced. Masked
 pixels are never 0 deg C.
+
+Pixels are always decoded for the whole layer, even when a window is asked for: a
+flipped byte in a compressed layer garbles everything after it, and only the whole
+layer shows that (:mod:`thermoquake.modis.consistency`). A tile whose LST and QC
+layers disagree is refused with :class:`InconsistentTileError`.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from pyhdf.error import HDF4Error
 from pyhdf.SD import SD, SDC
 from rasterio.windows import Window
 
-from thermoquake.errors import BadTileError
+from thermoquake.errors import BadTileError, InconsistentTileError
+from thermoquake.modis.consistency import lst_inconsistency
 from thermoquake.modis.hdf_attrs import read_global_text
 from thermoquake.modis.naming import GranuleName, parse_granule_name
 from thermoquake.modis.products import DEFAULT_LAYER, KELVIN_AT_0C, LAYERS, LST_PRODUCTS, LstProduct
@@ -97,7 +103,9 @@ class LstTileFile:
     product; pyhdf can open it; ``StructMetadata.0`` describes the product's
     sinusoidal grid at the tile the name claims; the LST and QC layers exist
     with the expected size and scale. Any failure raises :class:`BadTileError`
-    naming the file.
+    naming the file. The first read decodes the whole LST and QC layers, checks
+    that they are consistent (:class:`InconsistentTileError` if not) and keeps them
+    for later reads.
     """
 
     def __init__(self, path: str | os.PathLike[str], layer: str = DEFAULT_LAYER) -> None:
@@ -115,6 +123,7 @@ class LstTileFile:
                 path,
             )
         self.product = LST_PRODUCTS[self.granule.product]
+        self._layers: tuple[np.ndarray, np.ndarray] | None = None
         try:
             self._sd = SD(os.fspath(self.path), SDC.READ)
         except HDF4Error as err:
@@ -168,15 +177,18 @@ class LstTileFile:
         return grid
 
     def _check_core_metadata(self, text: str | None) -> None:
-        """Where the ECS inventory metadata names a product or start date, it must match the name."""
+        """Where the ECS inventory metadata names a product, start date or collection
+        (VERSIONID: 6 for collection 006, 61 for 061), it must match the name."""
         if not text:
             return
-        claims = {"SHORTNAME": self.granule.product, "RANGEBEGINNINGDATE": self.granule.date.isoformat()}
+        claims = {"SHORTNAME": self.granule.product, "RANGEBEGINNINGDATE": self.granule.date.isoformat(),
+                  "VERSIONID": str(int(self.granule.collection))}
         for key, expected in claims.items():
             m = re.search(rf"OBJECT\s*=\s*{key}\b.*?VALUE\s*=\s*\"?([^\"\n]*)", text, re.S)
             if m and m.group(1).strip() != expected:
+                said = f"collection {self.granule.collection}" if key == "VERSIONID" else expected
                 raise BadTileError(
-                    f"its CoreMetadata {key} is {m.group(1).strip()}, but the file name says {expected}",
+                    f"its CoreMetadata {key} is {m.group(1).strip()}, but the file name says {said}",
                     self.path,
                 )
 
@@ -214,14 +226,8 @@ class LstTileFile:
         r1, c1 = r0 + int(window.height), c0 + int(window.width)
         if not (0 <= r0 <= r1 <= self.grid.ydim and 0 <= c0 <= c1 <= self.grid.xdim):
             raise ValueError(f"window {window} is outside the {self.grid.ydim} x {self.grid.xdim} tile")
-        try:
-            dn = self._sd.select(self.layer)[r0:r1, c0:c1]
-            qc = self._sd.select(self.qc_layer)[r0:r1, c0:c1]
-        except (HDF4Error, ValueError) as err:  # pyhdf raises ValueError("SDreaddata failure")
-            raise BadTileError(f"cannot read {self.layer}/{self.qc_layer} (truncated or corrupt?): {err}",
-                               self.path) from None
-        celsius = decode_lst(np.asarray(dn, dtype=np.uint16), np.asarray(qc, dtype=np.uint8),
-                             qc_policy, self.product, self._valid_range)
+        dn, qc = self.layers()
+        celsius = decode_lst(dn[r0:r1, c0:c1], qc[r0:r1, c0:c1], qc_policy, self.product, self._valid_range)
         return LstArray(
             celsius=celsius,
             transform=self.grid.transform @ Affine.translation(c0, r0),
@@ -233,11 +239,28 @@ class LstTileFile:
             synthetic=self.synthetic,
         )
 
+    def layers(self) -> tuple[np.ndarray, np.ndarray]:
+        """The whole LST layer (DN, uint16) and its QC layer (uint8), (rows, cols) each, after
+        checking that they are consistent; decoded once per open file."""
+        if self._layers is None:
+            try:
+                dn = np.asarray(self._sd.select(self.layer)[:], dtype=np.uint16)
+                qc = np.asarray(self._sd.select(self.qc_layer)[:], dtype=np.uint8)
+            except (HDF4Error, ValueError) as err:  # pyhdf raises ValueError("SDreaddata failure")
+                raise BadTileError(f"cannot read {self.layer}/{self.qc_layer} (truncated or corrupt?): {err}",
+                                   self.path) from None
+            problem = lst_inconsistency(dn, qc, self.layer, self.qc_layer, self.product, self._valid_range)
+            if problem:
+                raise InconsistentTileError(problem, self.path)
+            self._layers = (dn, qc)
+        return self._layers
+
     def close(self) -> None:
         sd = getattr(self, "_sd", None)
         if sd is not None:
             sd.end()
             self._sd = None
+        self._layers = None
 
     def __enter__(self) -> LstTileFile:
         return self
