@@ -56,7 +56,9 @@ def run_window(config: dict, run_dir: Path) -> int:
 def rescore_run(run_dir: Path, threshold: float | None = None, n_boot: int = 1000) -> dict:
     """metrics.json's document recomputed from predictions.csv at ``threshold`` (default: the
     run's own). Another threshold than the run's is marked ``threshold_source`` "chosen
-    after evaluation", with the run's under ``threshold_fixed``."""
+    after evaluation", with the run's under ``threshold_fixed``. What only training knows
+    (:data:`TRAINING_RECORDS`: the class balance, the split, the folds, the augmentation) is
+    carried over from the run's metrics.json."""
     rows = read_predictions(run_dir)
     config = read_config(run_dir)
     train = config.get("train", {})
@@ -70,9 +72,24 @@ def rescore_run(run_dir: Path, threshold: float | None = None, n_boot: int = 100
             "threshold": threshold, "threshold_source": source}
     if source != THRESHOLD_FIXED:
         meta["threshold_fixed"] = fixed
-    return metrics_document([r["sample_id"] for r in rows], np.array([int(r["label"]) for r in rows]),
-                            [r["group"] for r in rows], prob, baselines, meta, threshold=threshold,
-                            n_boot=n_boot, seed=int(train.get("seed", 0)))
+    doc = metrics_document([r["sample_id"] for r in rows], np.array([int(r["label"]) for r in rows]),
+                           [r["group"] for r in rows], prob, baselines, meta, threshold=threshold,
+                           n_boot=n_boot, seed=int(train.get("seed", 0)))
+    return doc | {k: v for k, v in _training_records(run_dir).items() if k in TRAINING_RECORDS}
+
+
+TRAINING_RECORDS = ("balance", "split_summary", "folds", "augmentation")
+"""Keys of a run's metrics.json that re-scoring cannot recompute from predictions.csv."""
+
+
+def _training_records(run_dir: Path) -> dict:
+    path = Path(run_dir) / "metrics.json"
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as err:
+        raise ThermoquakeError(f"cannot read the run's metrics: {err}", path) from None
 
 
 def alarm_forecast_csv(run_dir: Path, threshold: float | None = None, box_deg: float = 1.0,
