@@ -17,7 +17,7 @@ def _run(tmp_path: Path) -> Path:
         w.writerow(["sample_id", "group", "label", "site", "date", "days_before", "fold", "prob"])
         for i in range(6):
             w.writerow([f"E{i}", f"E{i}", 1, f"E{i}", "2010-05-01", 1, i % 2, 0.6 + 0.05 * i])
-            w.writerow([f"C{i}", f"E{i}", 0, f"E{i}", "2011-05-01", 1, i % 2, 0.3 + 0.05 * i])
+            w.writerow([f"C{i}", f"E{i}", 0, f"E{i}", "2011-05-01", 1, i % 2, 0.1 + 0.05 * i])
     (run / "config.json").write_text(json.dumps({"train": {"window": 3, "threshold": 0.5, "seed": 0}}))
     return run
 
