@@ -194,7 +194,6 @@ def test_random_controls_join_events_in_time_order():
 # --- the same measure from dates only, on lists -------------------------------------------------
 
 def test_reference_year_counts_of_paired_classes_are_identical(random_study, tmp_path):
-    from thermoquake.batch.events import read_events
     from thermoquake.rst.reference_balance import reference_year_counts, summarize_counts
     from thermoquake.rst.sequences import Quake
 

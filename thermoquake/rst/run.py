@@ -178,17 +178,20 @@ def check_planned_reference(workdir: Path, mode: str, window_days: int) -> None:
             workdir / "workdir.json")
 
 
-def _epicentre(target: _Image) -> tuple[float, float]:
+def _epicentre(tags: dict[str, str], path: Path) -> tuple[float, float]:
+    try:
+        return float(tags["epicentre_lat"]), float(tags["epicentre_lon"])
+    except (KeyError, ValueError):
+        raise ThermoquakeError("has no epicentre_lat/epicentre_lon tags: not an epicentre image", path) from None
+
+
+def _site_epicentre(target: _Image) -> tuple[float, float]:
     try:
         with rasterio.open(target.path) as src:
             tags = src.tags()
     except rasterio.errors.RasterioIOError as err:
         raise ThermoquakeError(f"cannot read the image: {err}", target.path) from None
-    try:
-        return float(tags["epicentre_lat"]), float(tags["epicentre_lon"])
-    except (KeyError, ValueError):
-        raise ThermoquakeError("has no epicentre_lat/epicentre_lon tags: not an epicentre image",
-                               target.path) from None
+    return _epicentre(tags, target.path)
 
 
 def _sample_years(workdir: Path, images: list[_Image], samples) -> dict[str, int]:
@@ -234,7 +237,7 @@ def plan_references(workdir: Path, images: list[_Image], rules: ReferenceRules, 
     for key, sites in groups.items():
         members = []
         for site in sites:
-            periods = excluded_periods(_epicentre(targets[site][0]), quakes, exclusion_km,
+            periods = excluded_periods(_site_epicentre(targets[site][0]), quakes, exclusion_km,
                                        exclusion_days) if quakes else []
             members.append(ReferenceMember(years[site], tuple(t.date for t in targets[site]),
                                            tuple(candidates.get(site, ())), tuple(periods)))
@@ -271,16 +274,15 @@ def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_
     by_date = {(im.site, im.date): im for im in images if im.role == "reference"}
     rows, written, hot = [], 0, 0
     targets = [im for im in images if im.role == "target"]
+    last: tuple[tuple, ReferenceStats] | None = None   # targets of one month share one reference
     for target in targets:
         values, profile, tags = _read(target.path)
-        try:
-            epicentre = (float(tags["epicentre_lat"]), float(tags["epicentre_lon"]))
-        except (KeyError, ValueError):
-            raise ThermoquakeError("has no epicentre_lat/epicentre_lon tags: not an epicentre image",
-                                   target.path) from None
+        epicentre = _epicentre(tags, target.path)
         group, excluded, ref = plan[(target.site, target.date)]
         chosen = [by_date[(target.site, day)] for day in ref.dates]
-        stats = _reference_stats(profile, chosen, target.path)
+        key = (target.site, ref.dates, profile["transform"], profile["height"], profile["width"])
+        stats = last[1] if last is not None and last[0] == key else _reference_stats(profile, chosen, target.path)
+        last = (key, stats)
         result = retira_result(values, stats, min_count=min_count, sigma_floor_k=sigma_floor_k)
         years = sorted({c.date.year for c in chosen})
         out = retira_path(target.path)
