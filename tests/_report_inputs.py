@@ -44,7 +44,7 @@ def make_workdir(root: Path, rst: bool = True) -> Path:
                                       "2005-2008", "--size", str(SIZE), "--workers", "0", "--no-progress"])
     assert result.exit_code == 0, result.output
     if rst:
-        result = CliRunner().invoke(cli, ["rst", "--workdir", str(out), "--min-count", "3"])
+        result = CliRunner().invoke(cli, ["rst", "--workdir", str(out), "--min-count", "2"])
         assert result.exit_code == 0, result.output
     return out
 

@@ -164,7 +164,7 @@ def test_reference_window_widens_each_calendar_day(tmp_path, wenchuan_events):
 
 def test_29_february_has_reference_days_only_in_leap_years():
     settings = ManifestSettings(reference_years=range(2003, 2017))
-    days = reference_dates([dt.date(2008, 2, 29)], settings)
+    days = reference_dates([dt.date(2008, 2, 29)], settings, 2008)
     assert sorted(days) == [dt.date(y, 2, 29) for y in (2004, 2008, 2012, 2016)]
 
 

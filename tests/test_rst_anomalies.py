@@ -12,7 +12,8 @@ import pytest
 from thermoquake.epicentre_grid import EpicentreGrid
 from thermoquake.rst import ReferenceStats, null_exceedance, retira
 from thermoquake.rst.anomalies import ANOMALY, NO_ANOMALY, NO_DATA, anomaly_states, summarize_anomalies
-from thermoquake.rst.reference import calendar_distance_days, select_reference_dates
+from thermoquake.reference_calendar import reference_offset
+from thermoquake.rst.reference import select_reference_dates
 from thermoquake.rst.sequences import (
     DailyAnomaly,
     Quake,
@@ -38,10 +39,12 @@ def test_three_states_keep_clouds_apart_from_no_anomaly():
 def test_noise_only_fraction_matches_finite_reference_expectation():
     """Target and N reference images iid N(0, 1) per pixel: P(R >= 2) is the Student-t value
     of ``null_exceedance`` (6.1 % for N = 8), not the Gaussian 2.3 %; pixels are independent,
-    so the tolerance is 4 binomial standard deviations."""
+    so the tolerance is 4 binomial standard deviations. (The formula is that of R without a
+    sigma floor; a floor only lowers the fraction.)"""
     rng = np.random.default_rng(10)
     n, size = 8, 200
-    r = retira(rng.standard_normal((size, size)), rng.standard_normal((n, size, size)), min_count=n)
+    r = retira(rng.standard_normal((size, size)), rng.standard_normal((n, size, size)), min_count=n,
+               sigma_floor_k=0.0)
     p = null_exceedance(2.0, n)
     sd = math.sqrt(p * (1 - p) / size**2)
     assert abs(np.mean(r >= 2) - p) < 4 * sd
@@ -54,7 +57,7 @@ def test_noise_only_fraction_approaches_gaussian_with_many_years():
     stats = ReferenceStats((size, size))
     for _ in range(n):
         stats.add(rng.standard_normal((size, size)))
-    frac = float(np.mean(retira(rng.standard_normal((size, size)), stats) >= 2))
+    frac = float(np.mean(retira(rng.standard_normal((size, size)), stats, sigma_floor_k=0.0) >= 2))
     p = null_exceedance(2.0, n)                      # 2.35 %
     assert abs(frac - p) < 4 * math.sqrt(p * (1 - p) / size**2)
     assert abs(frac - 0.02275) < 0.004
@@ -68,7 +71,7 @@ def test_noise_with_clouds_matches_per_pixel_count_expectation():
     stats = ReferenceStats((size, size))
     for image in reference:
         stats.add(image)
-    r = retira(rng.standard_normal((size, size)), stats, min_count=3)
+    r = retira(rng.standard_normal((size, size)), stats, min_count=3, sigma_floor_k=0.0)
     valid = np.isfinite(r)
     p = null_exceedance(2.0, stats.count[valid]).mean()
     assert abs(np.mean(r[valid] >= 2) - p) < 4 * math.sqrt(p * (1 - p) / valid.sum())
@@ -168,9 +171,12 @@ def test_reference_dates_same_day_window_other_years_only():
     assert len(select_reference_dates(D(2008, 1, 20), candidates, mode="month")) == 10
 
 
-def test_calendar_distance_handles_new_year_and_leap_day():
-    assert calendar_distance_days(D(2008, 1, 1), D(2006, 12, 31)) == 1
-    assert calendar_distance_days(D(2008, 2, 29), D(2007, 2, 28)) == 0
-    assert calendar_distance_days(D(2008, 7, 1), D(2007, 7, 1)) == 0
+def test_reference_offset_handles_new_year_and_leap_day():
+    assert reference_offset(D(2008, 1, 1), D(2006, 12, 31), window_days=1) == -1
+    assert reference_offset(D(2008, 1, 1), D(2006, 12, 31)) is None
+    assert reference_offset(D(2008, 2, 29), D(2007, 2, 28)) is None          # no 29 February in 2007
+    assert reference_offset(D(2008, 2, 29), D(2007, 2, 28), window_days=1) == -1
+    assert reference_offset(D(2008, 7, 1), D(2007, 7, 1)) == -1
+    assert reference_offset(D(2008, 7, 1), D(2011, 7, 31), mode="month") == 3
     with pytest.raises(ValueError):
         select_reference_dates(D(2008, 1, 1), [], mode="season")

@@ -9,12 +9,15 @@ import warnings
 import numpy as np
 import pytest
 
-from thermoquake.rst import ReferenceStats, reference_stats, retira, retira_result, spatial_mean_anomaly
+from thermoquake.rst import (DEFAULT_SIGMA_FLOOR_K, ReferenceStats, reference_stats, retira, retira_result,
+                             spatial_mean_anomaly)
 from thermoquake.rst.retira import null_exceedance, spatial_mean
 
 
-def explicit_retira(target: np.ndarray, reference: np.ndarray, min_count: int) -> np.ndarray:
-    """Independent, loop-based RETIRA: plain Python floats, no numpy reductions."""
+def explicit_retira(target: np.ndarray, reference: np.ndarray, min_count: int,
+                    sigma_floor: float = 0.0) -> np.ndarray:
+    """Independent, loop-based RETIRA: plain Python floats, no numpy reductions; sigma is
+    raised to ``sigma_floor`` (K)."""
     def anomaly(img):
         vals = [float(v) for v in img.ravel() if not math.isnan(v)]
         m = sum(vals) / len(vals) if vals else math.nan
@@ -30,7 +33,7 @@ def explicit_retira(target: np.ndarray, reference: np.ndarray, min_count: int) -
             if math.isnan(t[i][j]) or len(samples) < min_count:
                 continue
             mu = sum(samples) / len(samples)
-            sd = math.sqrt(sum((s - mu) ** 2 for s in samples) / len(samples))
+            sd = max(math.sqrt(sum((s - mu) ** 2 for s in samples) / len(samples)), sigma_floor)
             if sd == 0:
                 continue
             out[i, j] = (t[i][j] - mu) / sd
@@ -52,7 +55,7 @@ def test_hand_built_stack_matches_explicit_values():
         [[12.0, 12.0], [18.0, nan]],
     ])
     target = np.array([[13.0, 12.0], [nan, 22.0]])
-    r = retira(target, reference, min_count=2)
+    r = retira(target, reference, min_count=2, sigma_floor_k=0.0)
     # target mean = (13 + 12 + 22)/3 = 47/3
     expected = explicit_retira(target, reference, 2)
     np.testing.assert_allclose(r, expected, rtol=1e-12, equal_nan=True)
@@ -76,17 +79,18 @@ def test_min_count_rule_blanks_pixels_with_too_few_clear_years():
     assert np.isnan(r3[0, 0]) and np.isfinite(r3[0, 1])
     r4 = retira(target, reference, min_count=4)
     assert np.isnan(r4[0, 0]) and np.isnan(r4[0, 1]) and np.isfinite(r4[1, 1])
-    np.testing.assert_allclose(r3, explicit_retira(target, reference, 3), rtol=1e-10, equal_nan=True)
+    np.testing.assert_allclose(r3, explicit_retira(target, reference, 3, DEFAULT_SIGMA_FLOOR_K), rtol=1e-10,
+                               equal_nan=True)
 
 
-def test_zero_sigma_gives_nan_not_inf():
+def test_zero_sigma_without_floor_gives_nan_not_inf():
     # image mean is 0 in every year: the diagonal pixels have a constant dT (sigma = 0)
     reference = np.stack([np.array([[0.0, k], [-k, 0.0]]) for k in range(4)])
     base = np.array([[1.0, 2.0], [3.0, 4.0]])
     constant = np.stack([base for _ in range(5)])            # identical images: sigma = 0 everywhere
-    r = retira(base + 1, constant, min_count=1)
+    r = retira(base + 1, constant, min_count=1, sigma_floor_k=0.0)
     assert np.isnan(r).all()
-    r2 = retira(base, reference, min_count=1)
+    r2 = retira(base, reference, min_count=1, sigma_floor_k=0.0)
     np.testing.assert_allclose(r2, explicit_retira(base, reference, 1), equal_nan=True)
     assert not np.isinf(r2).any()
     assert np.isnan(r2[0, 0]) and np.isnan(r2[1, 1]) and np.isfinite(r2[0, 1]) and np.isfinite(r2[1, 0])
@@ -99,9 +103,10 @@ def test_random_stacks_with_nans_match_explicit_computation():
         reference = _random_stack(rng, n, h, w, 0.3)
         target = _random_stack(rng, 1, h, w, 0.2)[0]
         for min_count in (1, 3, 5):
-            np.testing.assert_allclose(retira(target, reference, min_count=min_count),
-                                       explicit_retira(target, reference, min_count),
-                                       rtol=1e-9, atol=1e-12, equal_nan=True)
+            for floor in (0.0, DEFAULT_SIGMA_FLOOR_K, 2.0):
+                np.testing.assert_allclose(retira(target, reference, min_count=min_count, sigma_floor_k=floor),
+                                           explicit_retira(target, reference, min_count, floor),
+                                           rtol=1e-9, atol=1e-12, equal_nan=True)
 
 
 def test_streaming_equals_batch_statistics():

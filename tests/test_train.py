@@ -160,7 +160,7 @@ def test_an_event_and_its_matched_control_get_the_same_reference(workdir):
 
     assert years("E1") == years("C1") == {"2010"}       # 2009 (E1) and 2008 (C1) both left out
     assert years("E2") == years("C2") == {"2008"}
-    assert years("R1") == {"2008,2010"}                 # a random control keeps every other year
+    assert years("R1") == {"2008"}      # the random control (2009-08) joins E2 (2010-06): E2's years
 
 
 def test_gan_augmentation_trains_on_training_images_only(work64, tmp_path, monkeypatch):

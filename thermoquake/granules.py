@@ -4,9 +4,12 @@ For each sample (event or control) at UTC time ``t`` with epicentre box of
 ``size`` km, the *target days* are the ``days_before`` UTC days before
 ``t``'s date (days 1..N before, as ``thermoquake preprocess`` plans them), plus that
 date itself if ``include_sample_day``.
-The *reference days* (for the RST mean and standard deviation) are the same
-calendar days (``± reference_window_days``) in each reference year; a
-29 February has no counterpart in other years and is skipped there.
+The *reference days* (for the RST mean and standard deviation) are the reference periods
+of the target days in each reference year, by the calendar ``preprocess`` and ``rst`` use
+(:mod:`thermoquake.reference_calendar`): reference year ``Y`` is ``Y - t.year`` years from
+the sample, and the period is the same calendar days (``± reference_window_days``;
+a 29 February has no counterpart in common years and is skipped there) or, with
+``reference_mode`` "month", the whole calendar month.
 The tiles are the MODIS sinusoidal tiles holding any pixel of the sample's
 box (:meth:`thermoquake.epicentre_grid.EpicentreGrid.tiles`).
 
@@ -29,6 +32,7 @@ from thermoquake.catalog.schema import CatalogError, RowProblem, data_rows, open
 from thermoquake.epicentre_grid import EpicentreGrid
 from thermoquake.errors import BadRequestError
 from thermoquake.modis.sinusoidal import N_TILES_H, N_TILES_V, tile_name
+from thermoquake.reference_calendar import MAX_WINDOW_DAYS, MODES, reference_days, target_days
 
 DEFAULT_BASE_URL = "https://e4ftl01.cr.usgs.gov"
 """LP DAAC Data Pool."""
@@ -109,6 +113,8 @@ class ManifestSettings:
         reference_years: years of the RST reference (inclusive range).
         reference_window_days: reference days reach this many days either side
             of each target calendar day (0: the same calendar days only).
+        reference_mode: "same-day" (the calendar days +- the window) or "month" (the whole
+            calendar month of each target day).
         size_km: epicentre box width and height, km (1 km pixels).
         base_url: Data Pool root.
     """
@@ -119,6 +125,7 @@ class ManifestSettings:
     include_sample_day: bool = False
     reference_years: range = range(2003, 2017)
     reference_window_days: int = 0
+    reference_mode: str = "same-day"
     size_km: int = 256
     base_url: str = DEFAULT_BASE_URL
 
@@ -135,30 +142,44 @@ class ManifestSettings:
             raise BadRequestError(
                 "no target days: --days-before is 0 and the sample day is excluded"
             )
-        if self.reference_window_days < 0:
+        if not 0 <= self.reference_window_days <= MAX_WINDOW_DAYS:
             raise BadRequestError(
-                f"--reference-window-days must be >= 0, got {self.reference_window_days}"
+                f"--reference-window-days must be 0..{MAX_WINDOW_DAYS}, "
+                f"got {self.reference_window_days}"
             )
+        if self.reference_mode not in MODES:
+            raise BadRequestError(
+                f"--reference must be one of {', '.join(MODES)}, got {self.reference_mode!r}"
+            )
+
+
+def sample_date(sample: Sample) -> dt.date:
+    """The sample's UTC date (its reference years are counted from this date's year)."""
+    return sample.time.astimezone(dt.timezone.utc).date()
 
 
 def target_dates(sample: Sample, settings: ManifestSettings) -> list[dt.date]:
     """The UTC dates whose images a sample needs, oldest first."""
-    day = sample.time.astimezone(dt.timezone.utc).date()
-    last = 0 if settings.include_sample_day else 1
-    return [day - dt.timedelta(days=k) for k in range(settings.days_before, last - 1, -1)]
+    days = target_days(sample_date(sample), settings.days_before, settings.include_sample_day)
+    return [day for _, day in reversed(days)]
 
 
-def reference_dates(targets: Iterable[dt.date], settings: ManifestSettings) -> set[dt.date]:
-    """The same calendar days (± the window) in every reference year."""
+def reference_dates(
+    targets: Iterable[dt.date], settings: ManifestSettings, sample_year: int
+) -> set[dt.date]:
+    """The reference periods of ``targets`` (the target days of a sample dated in
+    ``sample_year``) in every reference year, the sample's own year included."""
+    targets = list(targets)
     out: set[dt.date] = set()
-    for day in targets:
-        for year in settings.reference_years:
-            try:
-                centre = day.replace(year=year)
-            except ValueError:  # 29 February in a common year
-                continue
-            for k in range(-settings.reference_window_days, settings.reference_window_days + 1):
-                out.add(centre + dt.timedelta(days=k))
+    for year in settings.reference_years:
+        out.update(
+            reference_days(
+                targets,
+                year - sample_year,
+                settings.reference_mode,
+                settings.reference_window_days,
+            )
+        )
     return out
 
 
@@ -180,7 +201,7 @@ def build_manifest(samples: list[Sample], settings: ManifestSettings) -> list[Gr
         for day in targets:
             for hv in tiles:
                 roles.setdefault((day, hv), set()).add("target")
-        for day in reference_dates(targets, settings):
+        for day in reference_dates(targets, settings, sample_date(sample).year):
             for hv in tiles:
                 roles.setdefault((day, hv), set()).add("reference")
     first = PRODUCT_START.get(settings.product)

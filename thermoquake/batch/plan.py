@@ -1,13 +1,17 @@
 """The images of a batch: for each event, a target image for each of the ``days_before``
-days before the event date, and a reference image for the same calendar days of every
-reference year other than the event's year (the RST reference).
+days before the event date, and a reference image for every day of the targets' reference
+periods in every reference year other than the event's year (the RST reference).
 
-The reference day of target day ``d`` in year ``Y`` is ``d`` moved by ``Y - event year``
-years (a window that crosses New Year stays one window). A target day of 29 February has no
-reference in a non-leap year: that reference image is skipped (not planned, not a failure).
+The calendar is :mod:`thermoquake.reference_calendar` (shared with ``manifest`` and ``rst``):
+reference year ``Y`` is the offset ``Y - event year``, so a window that crosses New Year
+stays one window; ``mode`` "same-day" takes the same calendar days (+- ``window_days``),
+"month" the whole calendar month of each target day. A target day of 29 February has no
+same-day reference in a common year: that reference image is skipped (not planned, not a
+failure).
 
 The order is deterministic: events in file order; per event the targets (days before
-1..N), then the references by year, then days before 1..N.
+1..N), then the references by year, then by the days before 1..N of the first target whose
+period holds them, then by date. A reference image's ``days_before`` is that target's.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from thermoquake.batch.events import Event
 from thermoquake.epicentre_grid import EpicentreGrid
 from thermoquake.errors import ThermoquakeError
 from thermoquake.modis.sinusoidal import tile_name
+from thermoquake.reference_calendar import check_reference, period_days, target_days
 
 TARGET = "target"
 REFERENCE = "reference"
@@ -48,21 +53,15 @@ def safe_name(event_id: str) -> str:
     return "_" + name if name.startswith(".") or not name else name
 
 
-def target_days(event_date: dt.date, days_before: int) -> list[tuple[int, dt.date]]:
-    return [(k, event_date - dt.timedelta(days=k)) for k in range(1, days_before + 1)]
-
-
-def shift_years(day: dt.date, years: int) -> dt.date | None:
-    """``day`` moved by ``years`` calendar years; None for 29 February into a non-leap year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return None
-
-
 def plan_images(events: Sequence[Event], days_before: int, reference_years: Sequence[int],
-                size: int, events_source: object = None) -> list[ImageTask]:
-    """Every image of the batch, in the deterministic order described above."""
+                size: int, events_source: object = None, mode: str = "same-day",
+                window_days: int = 0) -> list[ImageTask]:
+    """Every image of the batch, in the deterministic order described above (``mode`` and
+    ``window_days``: the reference period, :mod:`thermoquake.reference_calendar`)."""
+    try:
+        check_reference(mode, window_days)
+    except ValueError as err:
+        raise ThermoquakeError(str(err), events_source) from None
     tasks: list[ImageTask] = []
     sites: dict[str, str] = {}
     for event in events:
@@ -87,8 +86,10 @@ def plan_images(events: Sequence[Event], days_before: int, reference_years: Sequ
         for year in reference_years:
             if year == event.date.year:
                 continue
+            planned: set[dt.date] = set()
             for k, day in days:
-                ref = shift_years(day, year - event.date.year)
-                if ref is not None:
-                    tasks.append(task(REFERENCE, ref, k))
+                for ref in period_days(day, year - event.date.year, mode, window_days):
+                    if ref not in planned:
+                        planned.add(ref)
+                        tasks.append(task(REFERENCE, ref, k))
     return tasks

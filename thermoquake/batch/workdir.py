@@ -2,7 +2,10 @@
 
 Layout (paths relative to WORKDIR)::
 
-    workdir.json                          format name, format version, parameters
+    workdir.json                          format name, format version, parameters (the
+                                          reference period is recorded only when it is not
+                                          the default same-day, window 0: see
+                                          :func:`reference_parameters`)
     manifest.csv                          one row per image written (see tables.py)
     failures.csv                          bad tile files and images that could not be made
     images/<site>/target/<YYYY-MM-DD>.tif     target images (days before the event)
@@ -71,6 +74,39 @@ def check_workdir(workdir: Path, parameters: dict[str, Any]) -> None:
         shown = "; ".join(f"{k} was {old.get(k)!r}, now {parameters.get(k)!r}" for k in diff)
         raise ThermoquakeError(f"workdir was made with other parameters ({shown}): use a new --out "
                                "or the same parameters", meta_path)
+
+
+DEFAULT_REFERENCE = ("same-day", 0)
+
+
+def reference_parameters(mode: str, window_days: int) -> dict[str, Any]:
+    """The workdir parameters that record the planned reference period: none for the default
+    (same-day, window 0), so workdirs made before the period was recorded stay resumable."""
+    if (mode, window_days) == DEFAULT_REFERENCE:
+        return {}
+    return {"reference": mode, "reference_window_days": window_days}
+
+
+def read_parameters(workdir: Path) -> dict[str, Any] | None:
+    """The ``parameters`` of ``WORKDIR/workdir.json``, or None if there is no such file (a
+    workdir written by hand); a one-line error if it cannot be read."""
+    meta_path = Path(workdir) / METADATA_FILE
+    if not meta_path.is_file():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ThermoquakeError(f"cannot be read as a workdir description: {err}", meta_path) from None
+    parameters = meta.get("parameters") if isinstance(meta, dict) else None
+    if not isinstance(parameters, dict):
+        raise ThermoquakeError("has no parameters: not a thermoquake preprocess workdir description", meta_path)
+    return parameters
+
+
+def planned_reference(parameters: dict[str, Any]) -> tuple[str, int]:
+    """``(mode, window_days)`` of the reference period a workdir's images were planned for."""
+    return (str(parameters.get("reference", DEFAULT_REFERENCE[0])),
+            int(parameters.get("reference_window_days", DEFAULT_REFERENCE[1])))
 
 
 def prepare_workdir(workdir: Path, parameters: dict[str, Any]) -> None:

@@ -14,6 +14,8 @@ from thermoquake.cli.options import (
     dry_run_option,
     json_option,
     out_csv_option,
+    reference_mode_option,
+    reference_window_option,
     year_range_option,
 )
 
@@ -46,13 +48,8 @@ from thermoquake.cli.options import (
     help="Years of the RST reference: the same calendar days in "
     "each of these years [default: 2003-2016].",
 )
-@click.option(
-    "--reference-window-days",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Widen each reference calendar day by this many days either side.",
-)
+@reference_mode_option
+@reference_window_option()
 @click.option(
     "--product",
     type=click.Choice(["MYD11A1", "MOD11A1"]),
@@ -87,6 +84,7 @@ def manifest(
     days_before,
     sample_day,
     reference_years,
+    reference_mode,
     reference_window_days,
     product,
     collection,
@@ -101,8 +99,10 @@ def manifest(
 
     Target days: the --days-before UTC days before each sample's UTC date
     (and that date with --sample-day). Reference days: the same calendar
-    days in each --reference-years year, for the RST mean and standard
-    deviation. Tiles: those holding any
+    days (+- --reference-window-days), or with --reference month the whole
+    calendar month, in each --reference-years year, for the RST mean and
+    standard deviation; years count from the sample's own year, as in
+    preprocess and rst. Tiles: those holding any
     pixel of the sample's box. Columns: product, collection, date, tile,
     directory (LP DAAC Data Pool URL of the date), role
     (target / reference / target+reference).
@@ -126,6 +126,7 @@ def manifest(
         include_sample_day=sample_day,
         reference_years=reference_years or range(2003, 2017),
         reference_window_days=reference_window_days,
+        reference_mode=reference_mode,
         size_km=size_km,
         base_url=base_url or DEFAULT_BASE_URL,
     )

@@ -196,3 +196,27 @@ def csep_grid(cell_deg: float, min_mag: float, max_mag: float, mag_bin: float):
         return CellGrid(cell_deg), MagnitudeBins(min_mag, max_mag, mag_bin)
     except ValueError as err:
         raise click.UsageError(str(err)) from None
+
+# --- the RST reference period (manifest, preprocess and rst plan and use the same days) ---------
+
+reference_mode_option = click.option(
+    "--reference",
+    "reference_mode",
+    type=click.Choice(["same-day", "month"]),
+    default="same-day",
+    show_default=True,
+    help="RST reference period in each reference year: the target's calendar day "
+    "(+- the window) or its whole calendar month.",
+)
+
+
+def reference_window_option(name: str = "--reference-window-days"):
+    """Half-width in days of the same-day reference period (0..182)."""
+    return click.option(
+        name,
+        "reference_window_days",
+        type=click.IntRange(0, 182),
+        default=0,
+        show_default=True,
+        help="Widen each same-day reference period by this many days either side.",
+    )

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import parse_year_range, json_option, layer_option, qc_policy_option
+from thermoquake.cli.options import (parse_year_range, json_option, layer_option, qc_policy_option,
+                                     reference_mode_option, reference_window_option)
 
 
 @click.command()
@@ -25,6 +26,8 @@ from thermoquake.cli.options import parse_year_range, json_option, layer_option,
               help="Target images for the N days before each event (day 1 = the day before).")
 @click.option("--reference-years", callback=parse_year_range, default="2003-2016", show_default=True,
               metavar="YYYY-YYYY", help="Years of the RST reference (the event's own year is left out).")
+@reference_mode_option
+@reference_window_option()
 @click.option("--product", type=click.Choice(["MYD11A1", "MOD11A1"]), default="MYD11A1", show_default=True)
 @layer_option
 @qc_policy_option
@@ -37,14 +40,17 @@ from thermoquake.cli.options import parse_year_range, json_option, layer_option,
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @json_option
 def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, workdir: Path, days_before: int,
-               reference_years: range,
+               reference_years: range, reference_mode: str, reference_window_days: int,
                product: str, layer: str, qc_policy: str, size: int, workers: int, scheduler: str | None,
                dry_run: bool, progress: bool | None, as_json: bool) -> None:
     """Crop the target and reference epicentre images of every event in EVENTS into WORKDIR.
 
     For each event: one image per day for the DAYS_BEFORE days before its (UTC) date, and
-    the same calendar days of every reference year (29 February is skipped in non-leap
-    years). Tiles are mosaicked as `thermoquake crop` does. WORKDIR gets workdir.json,
+    the same calendar days (+- --reference-window-days; 29 February is skipped in non-leap
+    years), or with --reference month every day of their calendar months, of every reference
+    year; years count from the event's own year, so a window across New Year stays one
+    window (manifest and rst use the same calendar). Tiles are mosaicked as `thermoquake
+    crop` does. WORKDIR gets workdir.json,
     images/<site>/<target|reference>/<date>.tif, manifest.csv and failures.csv (bad files,
     images no tile covers); the batch goes on past bad files. Re-running skips finished
     images; a killed run re-run ends with the same outputs. A bad events file or a workdir
@@ -62,7 +68,7 @@ def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, wor
     from thermoquake.batch.samples import SAMPLES_FILE, build_samples, write_samples
     from thermoquake.batch.tables import write_tables
     from thermoquake.batch.workdir import (
-        FAILURES_FILE, MANIFEST_FILE, METADATA_FILE, check_workdir, prepare_workdir,
+        FAILURES_FILE, MANIFEST_FILE, METADATA_FILE, check_workdir, prepare_workdir, reference_parameters,
     )
     from thermoquake.epicentre_grid import EpicentreGrid
     from thermoquake.errors import BadRequestError
@@ -78,11 +84,13 @@ def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, wor
     parameters = {"product": product, "layer": layer, "qc_policy": qc_policy, "size": size,
                   "days_before": days_before,
                   "reference_years": [reference_years.start, reference_years.stop - 1]}
+    parameters |= reference_parameters(reference_mode, reference_window_days)
     events = read_events(events_path)
     controls = read_events(controls_path) if controls_path is not None else []
     samples = build_samples(events, events_path, controls, controls_path)
-    tasks = plan_images(events, days_before, reference_years, size, events_path)
-    tasks += plan_images(controls, days_before, reference_years, size, controls_path)
+    period = {"mode": reference_mode, "window_days": reference_window_days}
+    tasks = plan_images(events, days_before, reference_years, size, events_path, **period)
+    tasks += plan_images(controls, days_before, reference_years, size, controls_path, **period)
     _check_distinct_sites(tasks, controls_path)
     check_workdir(workdir, parameters)
     index = scan_hdf_dir(hdf_dir, product)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import json_option
-from thermoquake.rst.retira import DEFAULT_MIN_COUNT
+from thermoquake.cli.options import json_option, reference_mode_option, reference_window_option
+from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
 
 
 def _parse_years(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, ...]:
@@ -25,10 +25,11 @@ def _parse_years(ctx: click.Context, param: click.Parameter, value: str) -> tupl
               help="R threshold of an anomaly (the paper: 2; the RST literature: 3 to 4).")
 @click.option("--min-count", type=click.IntRange(min=1), default=DEFAULT_MIN_COUNT, show_default=True,
               help="Fewest clear reference samples for a pixel to get an R value.")
-@click.option("--reference", "mode", type=click.Choice(["same-day", "month"]), default="same-day",
-              show_default=True, help="Reference period: the same calendar day (+- --window-days) or month.")
-@click.option("--window-days", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Half-width in days of the same-day reference window.")
+@click.option("--sigma-floor-k", type=click.FloatRange(min=0), default=DEFAULT_SIGMA_FLOOR_K, show_default=True,
+              help="Smallest reference sigma R divides by, K (about the MODIS night LST retrieval noise; "
+                   "0 = none): a nearly constant reference no longer gives huge R.")
+@reference_mode_option
+@reference_window_option("--window-days")
 @click.option("--exclude-years", callback=_parse_years, default="", metavar="YYYY[,YYYY...]",
               help="Years never used as reference (e.g. the test years).")
 @click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path),
@@ -46,20 +47,23 @@ def _parse_years(ctx: click.Context, param: click.Parameter, value: str) -> tupl
 @click.option("--min-area-km2", type=click.FloatRange(min=0), default=150.0, show_default=True,
               help="Significant sequence: smallest anomalous region, km^2.")
 @click.option("--paired/--unpaired", default=True, show_default=True,
-              help="Leave the years of an event's matched controls (samples.csv groups) out of its "
-                   "reference and vice versa, so both get the same reference.")
+              help="Build every sample's reference under the exclusions of its whole reference group "
+                   "(an event, its matched controls, and the random controls that join it by time), "
+                   "so all get the same reference years; --unpaired: each sample alone.")
 @json_option
 @click.pass_context
-def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: int, mode: str,
-        window_days: int, exclude_years: tuple[int, ...], catalog: Path | None, exclusion_km: float,
-        exclusion_days: int, exclusion_min_mag: float, min_days: int, max_distance_km: float,
-        min_area_km2: float, paired: bool, as_json: bool) -> None:
+def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: int, sigma_floor_k: float,
+        reference_mode: str, reference_window_days: int, exclude_years: tuple[int, ...], catalog: Path | None,
+        exclusion_km: float, exclusion_days: int, exclusion_min_mag: float, min_days: int,
+        max_distance_km: float, min_area_km2: float, paired: bool, as_json: bool) -> None:
     """Write an R (RETIRA) GeoTIFF beside every target image of WORKDIR, WORKDIR/anomalies.csv
     and WORKDIR/sequences.csv (significant sequences of anomalies).
 
-    R = (dT - mu) / sigma per pixel, dT = T minus the image's mean over clear pixels, mu and
-    sigma (ddof=0) from the same site's reference images of other years. Pixels with fewer
-    than --min-count clear reference samples, or sigma = 0, get no value (NaN).
+    R = (dT - mu) / max(sigma, --sigma-floor-k) per pixel, dT = T minus the image's mean over
+    clear pixels, mu and sigma (ddof=0) from the same site's reference images of other years
+    (whole reference years counted from the sample's own year, the same years for every
+    sample of a reference group). Pixels with fewer than --min-count clear reference samples
+    get no value (NaN).
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -79,10 +83,10 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
                   for e in read_catalog(catalog).events if e.magnitude >= exclusion_min_mag]
     rules = SequenceRules(min_days=min_days, max_distance_km=max_distance_km, min_area_km2=min_area_km2,
                           threshold=threshold)
-    summary = run_rst(workdir, threshold=threshold, min_count=min_count, mode=mode,
-                      window_days=window_days, exclude_years=exclude_years, quakes=quakes,
+    summary = run_rst(workdir, threshold=threshold, min_count=min_count, mode=reference_mode,
+                      window_days=reference_window_days, exclude_years=exclude_years, quakes=quakes,
                       exclusion_km=exclusion_km, exclusion_days=exclusion_days, sequence_rules=rules,
-                      paired=paired)
+                      paired=paired, sigma_floor_k=sigma_floor_k)
     data = {"targets": summary.targets, "retira_written": summary.written,
             "targets_with_anomaly": summary.with_anomaly, "threshold": threshold,
             "anomalies_csv": str(summary.anomalies_csv)}

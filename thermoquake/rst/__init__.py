@@ -2,13 +2,16 @@
 sequences of anomalies and their association with earthquakes.
 
 Modules: :mod:`retira` (reference statistics, R), :mod:`reference` (which images form a
-reference), :mod:`anomalies` (three-state maps, per-image summaries), :mod:`sequences`
-(significant sequences, association radius and window), :mod:`blocks` (large GeoTIFFs in
-row blocks), :mod:`run` (the ``thermoquake rst`` batch over a preprocess workdir).
+reference), :mod:`pairing` (which samples share reference exclusions),
+:mod:`reference_balance` (reference-year counts per class, from dates only),
+:mod:`anomalies` (three-state maps, per-image summaries), :mod:`sequences` (significant
+sequences, association radius and window), :mod:`blocks` (large GeoTIFFs in row blocks),
+:mod:`run` (the ``thermoquake rst`` batch over a preprocess workdir).
 """
 
 from thermoquake.rst.retira import (
     DEFAULT_MIN_COUNT,
+    DEFAULT_SIGMA_FLOOR_K,
     ReferenceStats,
     RetiraResult,
     null_exceedance,
@@ -18,5 +21,5 @@ from thermoquake.rst.retira import (
     spatial_mean_anomaly,
 )
 
-__all__ = ["DEFAULT_MIN_COUNT", "ReferenceStats", "RetiraResult", "null_exceedance",
+__all__ = ["DEFAULT_MIN_COUNT", "DEFAULT_SIGMA_FLOOR_K", "ReferenceStats", "RetiraResult", "null_exceedance",
            "reference_stats", "retira", "retira_result", "spatial_mean_anomaly"]

@@ -21,7 +21,7 @@ from rasterio.windows import Window
 
 from thermoquake.atomic import atomic_path
 from thermoquake.errors import ThermoquakeError
-from thermoquake.rst.retira import DEFAULT_MIN_COUNT, ReferenceStats, retira
+from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K, ReferenceStats, retira
 
 PathLike = str | os.PathLike[str]
 
@@ -55,9 +55,10 @@ def file_spatial_mean(path: PathLike, block_rows: int = 512) -> tuple[float, flo
 
 def retira_geotiff(target: PathLike, references: Sequence[PathLike], out: PathLike,
                    min_count: int = DEFAULT_MIN_COUNT, block_rows: int = 512,
-                   gdal_cache_mb: int = 64) -> BlockRetiraSummary:
+                   gdal_cache_mb: int = 64, sigma_floor_k: float = DEFAULT_SIGMA_FLOOR_K) -> BlockRetiraSummary:
     """Write R (float32, nodata NaN, the target's grid) of ``target`` against ``references``
-    (GeoTIFFs in deg C on the same grid) to ``out`` atomically, one row block at a time.
+    (GeoTIFFs in deg C on the same grid) to ``out`` atomically, one row block at a time
+    (``sigma_floor_k``: smallest sigma divided by, K, :mod:`thermoquake.rst.retira`).
 
     ``gdal_cache_mb`` caps GDAL's raster block cache during the run (its default, 5 % of the
     machine's memory, would otherwise fill with every reference block read).
@@ -65,11 +66,11 @@ def retira_geotiff(target: PathLike, references: Sequence[PathLike], out: PathLi
     if block_rows < 1:
         raise ValueError(f"block_rows must be >= 1, got {block_rows}")
     with rasterio.Env(GDAL_CACHEMAX=int(gdal_cache_mb)):
-        return _retira_geotiff(target, references, out, min_count, block_rows)
+        return _retira_geotiff(target, references, out, min_count, block_rows, sigma_floor_k)
 
 
 def _retira_geotiff(target: PathLike, references: Sequence[PathLike], out: PathLike,
-                    min_count: int, block_rows: int) -> BlockRetiraSummary:
+                    min_count: int, block_rows: int, sigma_floor_k: float) -> BlockRetiraSummary:
     with rasterio.open(target) as src:
         profile, shape, transform = src.profile, (src.height, src.width), src.transform
     for ref in references:
@@ -92,7 +93,7 @@ def _retira_geotiff(target: PathLike, references: Sequence[PathLike], out: PathL
                         else:
                             stats.images += 1
                     r = retira(tgt.read(1, window=window), stats, min_count=min_count,
-                               spatial_mean=target_mean)
+                               spatial_mean=target_mean, sigma_floor_k=sigma_floor_k)
                     n_valid += int(np.isfinite(r).sum())
                     dst.write(r.astype(np.float32), 1, window=window)
         finally:

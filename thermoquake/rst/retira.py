@@ -5,11 +5,26 @@ For an image ``T`` (deg C, NaN = no data) the spatial anomaly is
 pixels. For a target image and a reference set (the same site and calendar period in
 other years)::
 
-    R(x, y) = (dT_target(x, y) - mu(x, y)) / sigma(x, y)
+    R(x, y) = (dT_target(x, y) - mu(x, y)) / max(sigma(x, y), sigma_floor_k)
 
 with ``mu``, ``sigma`` the per-pixel mean and standard deviation (ddof=0) of the reference
-``dT`` over the valid samples. R is dimensionless; NaN where the target is NaN, sigma is 0,
-or fewer than ``min_count`` reference samples are valid.
+``dT`` over the valid samples and ``sigma_floor_k`` a floor (K). R is dimensionless; NaN
+where the target is NaN or fewer than ``min_count`` reference samples are valid (and, with
+the floor at 0, where sigma is 0).
+
+Sigma floor (:data:`DEFAULT_SIGMA_FLOOR_K` = 0.5 K). A reference of a few years can be
+nearly constant at a pixel by chance (or by a stuck value), and dividing by its sigma turns
+a fraction of a kelvin into R of tens: on 64 x 64 images of 1 K Gaussian noise with 3
+reference years the median of the largest R is about 76 without a floor and about 8 with
+0.5 K. No pixel's year-to-year spread of ``dT`` can be known to better than the retrieval
+noise of one LST value: the MODIS night LST (MOD11A1/MYD11A1, collections 6 and 6.1) is
+accurate to about 0.5 K over homogeneous surfaces and to about 1 K elsewhere (Wan 2014,
+Remote Sens. Environ. 140: 36-45), and ``dT`` carries that noise (the image mean subtracted
+from it averages thousands of pixels and adds almost none). The default takes the lower
+end, 0.5 K, so the floor acts only where the reference claims more stability than one
+retrieval can show; 0 restores the plain formula. (The synthetic tiles of
+:mod:`thermoquake.synth` have 0.3 K pixel noise, so their reference spread is often below
+the floor.)
 
 The reference statistics are accumulated one image at a time (Welford, float64), so memory
 does not grow with the number of reference images, and the accumulator works on any
@@ -34,6 +49,9 @@ import numpy as np
 
 DEFAULT_MIN_COUNT = 5
 """Fewest valid reference samples for which R is reported (see the module docstring)."""
+
+DEFAULT_SIGMA_FLOOR_K = 0.5
+"""Smallest reference sigma (K) R divides by: the MODIS night LST retrieval noise (module doc)."""
 
 
 def spatial_mean_anomaly(image: np.ndarray) -> tuple[np.ndarray, float]:
@@ -171,6 +189,7 @@ class RetiraResult:
         count: ``(H, W)`` int32 valid reference samples per pixel.
         n_reference: number of reference images.
         min_count: the ``min_count`` rule used.
+        sigma_floor_k: the sigma floor used, K.
     """
 
     r: np.ndarray
@@ -178,6 +197,7 @@ class RetiraResult:
     count: np.ndarray
     n_reference: int
     min_count: int
+    sigma_floor_k: float = DEFAULT_SIGMA_FLOOR_K
 
     @property
     def valid_fraction(self) -> float:
@@ -186,10 +206,13 @@ class RetiraResult:
 
 
 def retira_result(target: np.ndarray, reference: np.ndarray | ReferenceStats | Iterable[np.ndarray],
-                  min_count: int = DEFAULT_MIN_COUNT, spatial_mean: float | None = None) -> RetiraResult:
+                  min_count: int = DEFAULT_MIN_COUNT, spatial_mean: float | None = None,
+                  sigma_floor_k: float = DEFAULT_SIGMA_FLOOR_K) -> RetiraResult:
     """RETIRA of ``target`` against ``reference`` with its clear-sky fraction (see :func:`retira`)."""
     if min_count < 1:
         raise ValueError(f"min_count must be >= 1, got {min_count}")
+    if not (math.isfinite(sigma_floor_k) and sigma_floor_k >= 0):
+        raise ValueError(f"sigma_floor_k must be a number >= 0 (K), got {sigma_floor_k}")
     target = np.asarray(target, dtype=np.float64)
     if target.ndim != 2:
         raise ValueError(f"target must be 2-D (H, W), got shape {target.shape}")
@@ -201,15 +224,17 @@ def retira_result(target: np.ndarray, reference: np.ndarray | ReferenceStats | I
     else:
         delta, clear = target - float(spatial_mean), float(np.isfinite(target).mean())
     sigma, mu, count = stats.std, stats.mean, stats._count
+    sigma = np.where(sigma < sigma_floor_k, sigma_floor_k, sigma)  # NaN stays NaN (no sample)
     ok = np.isfinite(delta) & (count >= min_count) & (sigma > 0)  # NaN sigma compares False
     r = np.full(target.shape, np.nan)
     r[ok] = (delta[ok] - mu[ok]) / sigma[ok]
-    return RetiraResult(r, clear, count.copy(), stats.images, min_count)
+    return RetiraResult(r, clear, count.copy(), stats.images, min_count, float(sigma_floor_k))
 
 
 def retira(target: np.ndarray, reference: np.ndarray | ReferenceStats | Iterable[np.ndarray],
-           min_count: int = DEFAULT_MIN_COUNT, spatial_mean: float | None = None) -> np.ndarray:
-    """RETIRA ``R = (dT_target - mu) / sigma`` (dimensionless, ``(H, W)`` float64).
+           min_count: int = DEFAULT_MIN_COUNT, spatial_mean: float | None = None,
+           sigma_floor_k: float = DEFAULT_SIGMA_FLOOR_K) -> np.ndarray:
+    """RETIRA ``R = (dT_target - mu) / max(sigma, sigma_floor_k)`` (dimensionless, ``(H, W)`` float64).
 
     Args:
         target: ``(H, W)`` deg C, NaN = no data.
@@ -218,11 +243,13 @@ def retira(target: np.ndarray, reference: np.ndarray | ReferenceStats | Iterable
             many targets).
         min_count: fewest valid reference samples for a pixel to get a value.
         spatial_mean: the target's whole-image mean (deg C) when ``target`` is a block.
+        sigma_floor_k: smallest sigma divided by, K (module doc); 0 = none.
 
     Returns:
-        R, NaN where the target is NaN, sigma is 0 or fewer than ``min_count`` samples are valid.
+        R, NaN where the target is NaN or fewer than ``min_count`` samples are valid (and where
+        sigma is 0 if the floor is 0).
     """
-    return retira_result(target, reference, min_count, spatial_mean).r
+    return retira_result(target, reference, min_count, spatial_mean, sigma_floor_k).r
 
 
 def null_exceedance(threshold: float, n: int | np.ndarray) -> float | np.ndarray:

@@ -2,27 +2,38 @@
 ``WORKDIR/anomalies.csv``.
 
 For each target image (``manifest.csv`` role ``target``) the reference is the same site's
-reference images chosen by :func:`thermoquake.rst.reference.select_reference_dates` (same
-calendar day +- ``window_days``, or the same month; never the target's year nor
-``exclude_years``). The reference images are read one at a time into a
-:class:`~thermoquake.rst.retira.ReferenceStats` (memory independent of their number).
+reference images chosen by :func:`thermoquake.rst.reference.group_references`: whole
+reference years counted from the sample's own year (same calendar day +- ``window_days``,
+or the same month, :mod:`thermoquake.reference_calendar`), the same years for every member
+of the sample's reference group (:mod:`thermoquake.rst.pairing`: an event, its matched
+controls and the random controls that joined it), never a member's own year, a year of
+``exclude_years`` or a period near a catalogue quake. The reference images are read one at
+a time into a :class:`~thermoquake.rst.retira.ReferenceStats` (memory independent of their
+number). A workdir whose ``workdir.json`` records a narrower reference period than asked
+(``preprocess --reference``, ``--reference-window-days``) is refused: its references would
+miss days.
 
 Outputs (atomic):
 
 * ``images/<site>/target/<date>.retira.tif``: float32 R (dimensionless), same grid, nodata
   NaN; tags of the source image plus ``units=1``, ``layer=RETIRA``, ``rst_reference_dates``,
-  ``rst_reference_years``, ``rst_min_count``, ``rst_reference_mode``, ``rst_window_days``,
-  ``clear_sky_fraction`` (``synthetic`` is kept from the source).
+  ``rst_reference_years`` (calendar years of the reference images), ``rst_reference_offsets``
+  (reference years relative to the sample's year: their number is the target's count of
+  reference years), ``rst_reference_group``, ``rst_excluded_years`` (reference years left
+  out for the whole group, counted like ``sample year + offset``), ``rst_min_count``,
+  ``rst_sigma_floor_k``, ``rst_reference_mode``, ``rst_window_days``, ``clear_sky_fraction``
+  (``synthetic`` is kept from the source).
 * ``anomalies.csv``: one row per target image, columns :data:`ANOMALY_COLUMNS`; empty
   fields are "no value" (e.g. no centroid without anomalous pixels).
   ``expected_null_fraction`` is the R >= threshold fraction pure noise would give with each
-  pixel's reference count (:func:`~thermoquake.rst.retira.null_exceedance`).
+  pixel's reference count (:func:`~thermoquake.rst.retira.null_exceedance`; an upper bound
+  where the sigma floor acts).
 * ``sequences.csv``: the significant sequences of anomalies of each site
   (:mod:`thermoquake.rst.sequences`), one row each, columns :data:`SEQUENCE_COLUMNS`.
 
 With ``quakes`` (a catalogue), reference dates within ``exclusion_days`` of an earthquake
-within ``exclusion_km`` of the site are left out, so a reference never holds another
-quake's own precursor window.
+within ``exclusion_km`` of the site are left out (their whole reference year, for the whole
+group), so a reference never holds another quake's own precursor window.
 """
 
 from __future__ import annotations
@@ -31,7 +42,7 @@ import csv
 import datetime as dt
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,17 +51,22 @@ import rasterio
 
 from thermoquake.atomic import atomic_path, write_text_atomic
 from thermoquake.errors import ThermoquakeError
-from thermoquake.rst.anomalies import summarize_anomalies
+from thermoquake.batch.samples import read_samples
+from thermoquake.batch.workdir import planned_reference, read_parameters
 from thermoquake.catalog.geodesy import haversine_km
-from thermoquake.rst.reference import select_reference_dates
+from thermoquake.rst.anomalies import summarize_anomalies
+from thermoquake.rst.pairing import reference_groups
+from thermoquake.rst.reference import (ReferenceMember, ReferenceRules, TargetReference, excluded_periods,
+                                       group_references)
+from thermoquake.rst.retira import (DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K, ReferenceStats, null_exceedance,
+                                    retira_result)
 from thermoquake.rst.sequences import Quake, SequenceRules, daily_anomalies, significant_sequences
-from thermoquake.rst.retira import DEFAULT_MIN_COUNT, ReferenceStats, null_exceedance, retira_result
 
 MANIFEST_FILE = "manifest.csv"
 ANOMALIES_FILE = "anomalies.csv"
 RETIRA_SUFFIX = ".retira.tif"
 ANOMALY_COLUMNS = ("event_id", "site", "date", "days_before", "threshold", "n_reference",
-                   "reference_years", "clear_sky_fraction", "valid_fraction", "anomalous_area_km2",
+                   "reference_years", "reference_offsets", "reference_group", "clear_sky_fraction", "valid_fraction", "anomalous_area_km2",
                    "anomalous_fraction", "expected_null_fraction", "max_r", "centroid_lat",
                    "centroid_lon", "centroid_distance_km", "synthetic", "retira_path")
 
@@ -137,82 +153,148 @@ def _fmt(value: float, digits: int = 6) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
 
 
-def excluded_periods(site: tuple[float, float], quakes: Iterable[Quake], exclusion_km: float,
-                     exclusion_days: int) -> list[tuple[dt.date, dt.date]]:
-    """Date ranges (inclusive) to keep out of a site's reference: +- ``exclusion_days`` around
-    every quake within ``exclusion_km`` km of the site (lat, lon degrees)."""
-    span = dt.timedelta(days=exclusion_days)
-    return [(q.date - span, q.date + span) for q in quakes
-            if float(haversine_km(site[0], site[1], q.lat, q.lon)) <= exclusion_km]
+def covers(planned: tuple[str, int], mode: str, window_days: int) -> bool:
+    """Whether images planned for the reference period ``planned`` = ``(mode, window_days)``
+    hold every day of the period ``(mode, window_days)``."""
+    planned_mode, planned_window = planned
+    if mode == "month":
+        return planned_mode == "month"
+    return window_days == 0 if planned_mode == "month" else window_days <= planned_window
 
 
-def paired_years(workdir: Path) -> dict[str, set[int]]:
-    """site -> the years of every sample of its group (samples.csv), or {} without the file.
+def check_planned_reference(workdir: Path, mode: str, window_days: int) -> None:
+    """Refuse a reference period the workdir's images were not planned for (one line)."""
+    parameters = read_parameters(workdir)
+    if parameters is None:
+        return
+    planned = planned_reference(parameters)
+    if not covers(planned, mode, window_days):
+        asked = "month" if mode == "month" else f"same-day +- {window_days} days"
+        have = "month" if planned[0] == "month" else f"same-day +- {planned[1]} days"
+        raise ThermoquakeError(
+            f"its reference images were planned for the {have} period, not the {asked} asked: run "
+            f"preprocess with --reference {mode}" + (f" --reference-window-days {window_days}"
+                                                     if mode == "same-day" else "") + " into a new workdir",
+            workdir / "workdir.json")
 
-    An event and its matched controls sit at one place on the same calendar days of different
-    years; leaving all their years out of each of their references gives them the very same
-    reference (same images, same mu and sigma). Otherwise an event's reference would hold its
-    control's year while the control's loses the event's (by the catalogue exclusion): fewer
-    reference years, a wider R distribution — a difference a classifier learns with no
-    anomaly at all.
-    """
-    from thermoquake.batch.samples import SAMPLES_FILE, read_samples
 
-    if not (Path(workdir) / SAMPLES_FILE).is_file():
-        return {}
-    samples = read_samples(workdir)
-    by_group: dict[str, set[int]] = {}
+def _epicentre(tags: dict[str, str], path: Path) -> tuple[float, float]:
+    try:
+        return float(tags["epicentre_lat"]), float(tags["epicentre_lon"])
+    except (KeyError, ValueError):
+        raise ThermoquakeError("has no epicentre_lat/epicentre_lon tags: not an epicentre image", path) from None
+
+
+def _site_epicentre(target: _Image) -> tuple[float, float]:
+    try:
+        with rasterio.open(target.path) as src:
+            tags = src.tags()
+    except rasterio.errors.RasterioIOError as err:
+        raise ThermoquakeError(f"cannot read the image: {err}", target.path) from None
+    return _epicentre(tags, target.path)
+
+
+def _sample_years(workdir: Path, images: list[_Image], samples) -> dict[str, int]:
+    """site -> the year of its sample's UTC date (samples.csv ``time``; without it, a target's
+    date plus its days before)."""
+    out = {}
     for s in samples:
         if s.time:
-            by_group.setdefault(s.group, set()).add(int(s.time[:4]))
-    return {s.site: by_group.get(s.group, set()) for s in samples}
+            try:
+                out[s.site] = dt.datetime.fromisoformat(s.time).astimezone(dt.timezone.utc).year
+            except ValueError:
+                raise ThermoquakeError(f"sample {s.sample_id}: time {s.time!r} is not ISO 8601",
+                                       workdir / "samples.csv") from None
+    for im in images:
+        if im.role == "target" and im.site not in out:
+            try:
+                out[im.site] = (im.date + dt.timedelta(days=int(im.days_before))).year
+            except ValueError:
+                raise ThermoquakeError(f"target {im.relpath}: days_before {im.days_before!r} is not a "
+                                       "whole number and there is no samples.csv time", workdir / MANIFEST_FILE) from None
+    return out
+
+
+def plan_references(workdir: Path, images: list[_Image], rules: ReferenceRules, quakes: Sequence[Quake],
+                    exclusion_km: float, exclusion_days: int, paired: bool
+                    ) -> dict[tuple[str, dt.date], tuple[str, frozenset[int], TargetReference]]:
+    """``(site, target date) -> (reference group, its excluded years, the target's reference)``
+    for every target image of the workdir (module doc)."""
+    samples = read_samples(workdir)
+    group_of = reference_groups(samples, paired, workdir / "samples.csv")
+    years = _sample_years(workdir, images, samples)
+    targets: dict[str, list[_Image]] = {}
+    candidates: dict[str, list[dt.date]] = {}
+    for im in images:
+        if im.role == "target":
+            targets.setdefault(im.site, []).append(im)
+        elif im.role == "reference":
+            candidates.setdefault(im.site, []).append(im.date)
+    groups: dict[str, list[str]] = {}
+    for site in sorted(targets):
+        groups.setdefault(group_of.get(site, site), []).append(site)
+    out = {}
+    for key, sites in groups.items():
+        members = []
+        for site in sites:
+            periods = excluded_periods(_site_epicentre(targets[site][0]), quakes, exclusion_km,
+                                       exclusion_days) if quakes else []
+            members.append(ReferenceMember(years[site], tuple(t.date for t in targets[site]),
+                                           tuple(candidates.get(site, ())), tuple(periods)))
+        excluded, refs = group_references(members, rules)
+        for site, by_target in zip(sites, refs):
+            for day, ref in by_target.items():
+                out[(site, day)] = (key, excluded, ref)
+    return out
 
 
 def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_COUNT, mode: str = "same-day",
             window_days: int = 0, exclude_years: Iterable[int] = (), quakes: Iterable[Quake] = (),
             exclusion_km: float = 200.0, exclusion_days: int = 30,
-            sequence_rules: SequenceRules | None = None, paired: bool = True) -> RstRunSummary:
+            sequence_rules: SequenceRules | None = None, paired: bool = True,
+            sigma_floor_k: float = DEFAULT_SIGMA_FLOOR_K) -> RstRunSummary:
     """Write the R GeoTIFFs, ``anomalies.csv`` and ``sequences.csv`` of ``workdir`` (see the
     module doc). ``sequence_rules`` default to :class:`SequenceRules` at ``threshold``. With
-    ``paired`` (and a samples.csv), each target's reference also leaves out the years of the
-    other samples of its group (:func:`paired_years`)."""
+    ``paired`` (and a samples.csv), every sample's reference years are those of its reference
+    group (:mod:`thermoquake.rst.pairing`); without, each sample is a group of its own.
+    ``sigma_floor_k``: smallest reference sigma (K) R divides by
+    (:data:`~thermoquake.rst.retira.DEFAULT_SIGMA_FLOOR_K`)."""
     workdir = Path(workdir)
     quakes = list(quakes)
     rules = sequence_rules or SequenceRules(threshold=threshold)
+    try:
+        reference_rules = ReferenceRules(mode, window_days, frozenset(exclude_years))
+    except ValueError as err:
+        raise ThermoquakeError(str(err), workdir) from None
     daily: dict[str, list] = {}
     site_info: dict[str, tuple[str, tuple[float, float], str]] = {}
     images = read_manifest(workdir)
-    exclude = sorted(set(exclude_years))
-    group_years = paired_years(workdir) if paired else {}
-    references: dict[str, list[_Image]] = {}
-    for im in images:
-        if im.role == "reference":
-            references.setdefault(im.site, []).append(im)
+    check_planned_reference(workdir, mode, window_days)
+    plan = plan_references(workdir, images, reference_rules, quakes, exclusion_km, exclusion_days, paired)
+    by_date = {(im.site, im.date): im for im in images if im.role == "reference"}
     rows, written, hot = [], 0, 0
     targets = [im for im in images if im.role == "target"]
+    last: tuple[tuple, ReferenceStats] | None = None   # targets of one month share one reference
     for target in targets:
         values, profile, tags = _read(target.path)
-        try:
-            epicentre = (float(tags["epicentre_lat"]), float(tags["epicentre_lon"]))
-        except (KeyError, ValueError):
-            raise ThermoquakeError("has no epicentre_lat/epicentre_lon tags: not an epicentre image",
-                                   target.path) from None
-        candidates = references.get(target.site, [])
-        periods = excluded_periods(epicentre, quakes, exclusion_km, exclusion_days)
-        exclude_here = sorted(set(exclude) | group_years.get(target.site, set()))
-        dates = set(select_reference_dates(target.date, [c.date for c in candidates], mode, window_days,
-                                           exclude_here, periods))
-        chosen = sorted((c for c in candidates if c.date in dates), key=lambda c: c.date)
-        stats = _reference_stats(profile, chosen, target.path)
-        result = retira_result(values, stats, min_count=min_count)
+        epicentre = _epicentre(tags, target.path)
+        group, excluded, ref = plan[(target.site, target.date)]
+        chosen = [by_date[(target.site, day)] for day in ref.dates]
+        key = (target.site, ref.dates, profile["transform"], profile["height"], profile["width"])
+        stats = last[1] if last is not None and last[0] == key else _reference_stats(profile, chosen, target.path)
+        last = (key, stats)
+        result = retira_result(values, stats, min_count=min_count, sigma_floor_k=sigma_floor_k)
         years = sorted({c.date.year for c in chosen})
         out = retira_path(target.path)
         _write_retira(out, result.r, profile, tags | {
             "layer": "RETIRA", "units": "1",
             "rst_reference_dates": ",".join(c.date.isoformat() for c in chosen),
             "rst_reference_years": ",".join(map(str, years)),
-            "rst_min_count": str(min_count), "rst_reference_mode": mode,
-            "rst_window_days": str(window_days), "rst_excluded_years": ",".join(map(str, exclude_here)),
+            "rst_reference_offsets": ",".join(map(str, ref.offsets)),
+            "rst_reference_group": group,
+            "rst_min_count": str(min_count), "rst_sigma_floor_k": repr(float(sigma_floor_k)),
+            "rst_reference_mode": mode, "rst_window_days": str(window_days),
+            "rst_excluded_years": ",".join(map(str, sorted(excluded))),
             "clear_sky_fraction": repr(result.clear_sky_fraction)})
         written += 1
         s = summarize_anomalies(result.r, profile["transform"], epicentre, threshold)
@@ -223,6 +305,7 @@ def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_
         expected = float(null_exceedance(threshold, result.count[valid]).mean()) if valid.any() else math.nan
         rows.append([target.event_id, target.site, target.date.isoformat(), target.days_before,
                      repr(float(threshold)), str(len(chosen)), ";".join(map(str, years)),
+                     ";".join(map(str, ref.offsets)), group,
                      _fmt(result.clear_sky_fraction), _fmt(s.valid_fraction), _fmt(s.anomalous_area_km2, 1),
                      _fmt(s.anomalous_fraction), _fmt(expected), _fmt(s.max_r, 4), _fmt(s.centroid_lat),
                      _fmt(s.centroid_lon), _fmt(s.centroid_distance_km, 3), tags.get("synthetic", ""),
