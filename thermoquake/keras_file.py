@@ -11,7 +11,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from thermoquake.errors import ThermoquakeError
+from thermoquake.errors import ModelDirectoryError
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
@@ -20,21 +20,21 @@ def check_keras_archive(path: Path) -> None:
     """Refuse, with one line, what cannot be a ``.keras`` archive (before Keras sees it)."""
     path = Path(path)
     if not path.is_file():
-        raise ThermoquakeError("no such model file", path)
+        raise ModelDirectoryError("no such model file", path)
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head == HDF5_SIGNATURE:
-        raise ThermoquakeError("is a legacy HDF5 model under a .keras name; thermoquake reads only "
+        raise ModelDirectoryError("is a legacy HDF5 model under a .keras name; thermoquake reads only "
                                "the .keras (zip) format of Keras 3", path)
     if not zipfile.is_zipfile(path):
-        raise ThermoquakeError("is not a .keras model (not a zip archive: damaged or another format)", path)
+        raise ModelDirectoryError("is not a .keras model (not a zip archive: damaged or another format)", path)
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError) as err:
-        raise ThermoquakeError(f"is a damaged .keras archive ({err})", path) from None
+        raise ModelDirectoryError(f"is a damaged .keras archive ({err})", path) from None
     if "config.json" not in names:
-        raise ThermoquakeError("is a zip archive without a model config.json: not a .keras model", path)
+        raise ModelDirectoryError("is a zip archive without a model config.json: not a .keras model", path)
 
 
 def load_keras_model(path: Path, *, compile: bool = True):
@@ -60,4 +60,4 @@ def load_keras_model(path: Path, *, compile: bool = True):
                       "run (Keras safe mode)")
         else:
             reason = f"cannot be loaded as a model ({type(err).__name__}: {text[:200]})"
-        raise ThermoquakeError(reason, path) from None
+        raise ModelDirectoryError(reason, path) from None

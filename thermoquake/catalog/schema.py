@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from thermoquake.errors import ThermoquakeError
+from thermoquake.errors import CatalogError, ThermoquakeError  # noqa: F401  (CatalogError: re-exported)
 
 COLUMNS: tuple[str, ...] = (
     "event_id",
@@ -74,10 +74,6 @@ class RowProblem:
 
     def __str__(self) -> str:
         return f"{self.unit} {self.line}: {self.message}"
-
-
-class CatalogError(ThermoquakeError):
-    """A catalogue (or event/control list) that cannot be read or used as asked."""
 
 
 class BadRowsError(CatalogError):

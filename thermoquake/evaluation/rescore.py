@@ -14,7 +14,7 @@ import numpy as np
 from thermoquake.dataset.windows import forecast_period
 from thermoquake.evaluation.document import metrics_document
 from thermoquake.evaluation.threshold import DEFAULT_THRESHOLD, THRESHOLD_FIXED, threshold_source
-from thermoquake.errors import ThermoquakeError
+from thermoquake.errors import RunDirectoryError, ThermoquakeError
 
 ALARM_COLUMNS = ("lon_min", "lon_max", "lat_min", "lat_max", "depth_min", "depth_max", "mag_min", "mag_max",
                  "start_time", "end_time", "score", "alarm", "sample_id", "label")
@@ -23,11 +23,11 @@ ALARM_COLUMNS = ("lon_min", "lon_max", "lat_min", "lat_max", "depth_min", "depth
 def read_predictions(run_dir: Path) -> list[dict[str, str]]:
     path = Path(run_dir) / "predictions.csv"
     if not path.is_file():
-        raise ThermoquakeError("no predictions.csv: not a thermoquake train run directory", run_dir)
+        raise RunDirectoryError("no predictions.csv: not a thermoquake train run directory", run_dir)
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     if not rows:
-        raise ThermoquakeError("has no predictions", path)
+        raise RunDirectoryError("has no predictions", path)
     return rows
 
 
@@ -36,7 +36,7 @@ def read_config(run_dir: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise ThermoquakeError(f"cannot read the run configuration: {err}", path) from None
+        raise RunDirectoryError(f"cannot read the run configuration: {err}", path) from None
 
 
 def fixed_threshold(config: dict) -> float:
@@ -49,7 +49,7 @@ def run_window(config: dict, run_dir: Path) -> int:
     """The run's window N, days (config.json)."""
     window = config.get("train", {}).get("window")
     if not isinstance(window, int) or window < 2:
-        raise ThermoquakeError("config.json has no window of 2 days or more (train.window)", run_dir)
+        raise RunDirectoryError("config.json has no window of 2 days or more (train.window)", run_dir)
     return window
 
 
@@ -89,7 +89,7 @@ def _training_records(run_dir: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except ValueError as err:
-        raise ThermoquakeError(f"cannot read the run's metrics: {err}", path) from None
+        raise RunDirectoryError(f"cannot read the run's metrics: {err}", path) from None
 
 
 def alarm_forecast_csv(run_dir: Path, threshold: float | None = None, box_deg: float = 1.0,

@@ -22,14 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from thermoquake.errors import ThermoquakeError
+from thermoquake.errors import AuthError, ThermoquakeError  # noqa: F401  (AuthError: re-exported)
 
 EARTHDATA_HOST = "urs.earthdata.nasa.gov"
 HOST_ENV = "EARTHDATA_HOST"
-
-
-class AuthError(ThermoquakeError):
-    """Missing, malformed or rejected Earthdata Login credentials."""
 
 
 @dataclass(frozen=True)

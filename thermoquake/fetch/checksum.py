@@ -25,14 +25,10 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from thermoquake.atomic import write_text_atomic
-from thermoquake.errors import ThermoquakeError
+from thermoquake.errors import ChecksumError, ThermoquakeError  # noqa: F401  (ChecksumError: re-exported)
 
 SIDECAR_SUFFIX = ".verified.json"
 _CHUNK = 1 << 20
-
-
-class ChecksumError(ThermoquakeError):
-    """A checksum record or published metadata that cannot be read or used."""
 
 
 @dataclass(frozen=True)

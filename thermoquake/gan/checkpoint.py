@@ -26,7 +26,7 @@ import keras
 import numpy as np
 
 from thermoquake.atomic import TEMP_MARKER, write_text_atomic
-from thermoquake.errors import ThermoquakeError
+from thermoquake.errors import ModelDirectoryError
 
 CHECKPOINT_DIR = "checkpoints"
 LATEST_FILE = "latest.json"
@@ -83,10 +83,10 @@ def latest_checkpoint(model_dir: Path) -> Path | None:
     try:
         name = json.loads(latest.read_text(encoding="utf-8"))["checkpoint"]
     except (OSError, ValueError, KeyError, TypeError) as err:
-        raise ThermoquakeError(f"cannot read the latest-checkpoint pointer: {err}", latest) from None
+        raise ModelDirectoryError(f"cannot read the latest-checkpoint pointer: {err}", latest) from None
     path = latest.parent / name
     if not (path / "state.json").is_file():
-        raise ThermoquakeError(f"names checkpoint {name}, which is missing or incomplete", latest)
+        raise ModelDirectoryError(f"names checkpoint {name}, which is missing or incomplete", latest)
     return path
 
 
@@ -95,7 +95,7 @@ def _copy_weights(target: keras.Model, path: Path) -> None:
 
     source = load_keras_model(path, compile=False)
     if len(source.weights) != len(target.weights):
-        raise ThermoquakeError(f"holds a model of another architecture ({source.name})", path)
+        raise ModelDirectoryError(f"holds a model of another architecture ({source.name})", path)
     target.set_weights(source.get_weights())
 
 
@@ -112,12 +112,12 @@ def restore_checkpoint(path: Path, generator: keras.Model, discriminator: keras.
                 opt.build(model.trainable_variables)
             saved = sum(1 for k in arrays.files if k.startswith(f"{prefix}_"))
             if saved != len(opt.variables):
-                raise ThermoquakeError(f"holds {saved} {prefix} optimizer variables, the model needs "
+                raise ModelDirectoryError(f"holds {saved} {prefix} optimizer variables, the model needs "
                                        f"{len(opt.variables)}", path / "optimizers.npz")
             for i, var in enumerate(opt.variables):
                 key = f"{prefix}_{i}"
                 if key not in arrays or arrays[key].shape != tuple(var.shape):
-                    raise ThermoquakeError(f"optimizer state {key} is missing or has another shape",
+                    raise ModelDirectoryError(f"optimizer state {key} is missing or has another shape",
                                            path / "optimizers.npz")
                 var.assign(arrays[key])
     return json.loads((path / "state.json").read_text(encoding="utf-8"))

@@ -50,7 +50,7 @@ import numpy as np
 import rasterio
 
 from thermoquake.atomic import atomic_path, write_text_atomic
-from thermoquake.errors import ThermoquakeError
+from thermoquake.errors import ThermoquakeError, WorkdirError
 from thermoquake.batch.samples import read_samples
 from thermoquake.batch.workdir import planned_reference, read_parameters
 from thermoquake.catalog.geodesy import haversine_km
@@ -104,8 +104,8 @@ def read_manifest(workdir: Path) -> list[_Image]:
     """The image rows of ``WORKDIR/manifest.csv`` (a one-line error if it is missing or malformed)."""
     path = workdir / MANIFEST_FILE
     if not path.is_file():
-        raise ThermoquakeError(f"no {MANIFEST_FILE}: not a thermoquake preprocess workdir "
-                               "(run thermoquake preprocess first)", workdir)
+        raise WorkdirError(f"no {MANIFEST_FILE}: not a thermoquake preprocess workdir "
+                           "(run thermoquake preprocess first)", workdir)
     images = []
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)

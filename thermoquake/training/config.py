@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from thermoquake.errors import ThermoquakeError
+from thermoquake.errors import ConfigurationError
 
 from thermoquake.dataset.augment import AUGMENTATIONS
 from thermoquake.dataset.splits import DEFAULT_OVERLAP_MAX, SPLITS
@@ -65,21 +65,21 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.model not in MODEL_KINDS:
-            raise ThermoquakeError(f"model {self.model!r} is not one of {', '.join(MODEL_KINDS)}")
+            raise ConfigurationError(f"model {self.model!r} is not one of {', '.join(MODEL_KINDS)}")
         if self.augment not in AUGMENTATIONS:
-            raise ThermoquakeError(f"augment {self.augment!r} is not one of {', '.join(AUGMENTATIONS)}")
+            raise ConfigurationError(f"augment {self.augment!r} is not one of {', '.join(AUGMENTATIONS)}")
         if self.gan_base not in GAN_BASES:
-            raise ThermoquakeError(f"gan_base {self.gan_base!r} is not one of {', '.join(GAN_BASES)}")
+            raise ConfigurationError(f"gan_base {self.gan_base!r} is not one of {', '.join(GAN_BASES)}")
         if self.split not in SPLITS:
-            raise ThermoquakeError(f"split {self.split!r} is not one of {', '.join(SPLITS)}")
+            raise ConfigurationError(f"split {self.split!r} is not one of {', '.join(SPLITS)}")
         if self.augment == "gan" and "retira" in self.channels:
-            raise ThermoquakeError("--augment gan generates LST images only: use --channels lst,mask")
+            raise ConfigurationError("--augment gan generates LST images only: use --channels lst,mask")
         if not 0.0 <= self.threshold <= 1.0:
-            raise ThermoquakeError(f"threshold {self.threshold!r} is not a probability in [0, 1]")
+            raise ConfigurationError(f"threshold {self.threshold!r} is not a probability in [0, 1]")
         if not 0.0 <= self.overlap_max <= 1.0:
-            raise ThermoquakeError(f"overlap_max {self.overlap_max:g} is not between 0 and 1")
+            raise ConfigurationError(f"overlap_max {self.overlap_max:g} is not between 0 and 1")
         if self.split == "chronological" and self.test_from is None:
-            raise ThermoquakeError("a chronological split needs --test-from YEAR")
+            raise ConfigurationError("a chronological split needs --test-from YEAR")
 
     def to_dict(self) -> dict:
         d = asdict(self)

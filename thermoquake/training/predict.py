@@ -10,7 +10,7 @@ import numpy as np
 import rasterio
 
 from thermoquake.dataset.arrays import Normaliser, read_band
-from thermoquake.errors import ThermoquakeError
+from thermoquake.errors import ModelDirectoryError, ThermoquakeError
 from thermoquake.evaluation.threshold import DEFAULT_THRESHOLD, THRESHOLD_FIXED, threshold_source
 from thermoquake.rst.run import retira_path
 
@@ -24,7 +24,7 @@ def run_threshold(model_dir: Path) -> float:
             try:
                 doc = json.loads(path.read_text(encoding="utf-8"))
             except ValueError as err:
-                raise ThermoquakeError(f"cannot read: {err}", path) from None
+                raise ModelDirectoryError(f"cannot read: {err}", path) from None
             for key in keys:
                 doc = doc.get(key, {})
             if "threshold" in doc:
@@ -41,7 +41,7 @@ def predict_images(model_dir: Path, images: Sequence[Path], threshold: float | N
     model_dir = Path(model_dir)
     model_path, norm_path = model_dir / "model.keras", model_dir / "normalisation.json"
     if not model_path.is_file() or not norm_path.is_file():
-        raise ThermoquakeError("has no model.keras/normalisation.json (train without --no-final-model)", model_dir)
+        raise ModelDirectoryError("has no model.keras/normalisation.json (train without --no-final-model)", model_dir)
     normaliser = Normaliser.from_json(norm_path.read_text(encoding="utf-8"), norm_path)
     fixed = run_threshold(model_dir)
     threshold, source = threshold_source(threshold, fixed)
