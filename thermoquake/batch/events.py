@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from thermoquake.errors import ThermoquakeError
+from thermoquake.errors import InputNotFoundError, ThermoquakeError
 
 ID_COLUMNS = ("event_id", "control_id")
 REQUIRED_COLUMNS = ("time", "latitude", "longitude")
@@ -51,7 +51,7 @@ def read_events(path: str | os.PathLike[str]) -> list[Event]:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             rows = list(csv.reader(fh))
     except FileNotFoundError:
-        raise ThermoquakeError("no such events file", path) from None
+        raise InputNotFoundError("no such events file", path) from None
     except (OSError, UnicodeDecodeError, csv.Error) as err:
         raise ThermoquakeError(f"cannot read the events file: {err}", path) from None
     if not rows or not any(cell.strip() for cell in rows[0]):

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from thermoquake.errors import BadTileError, ThermoquakeError
+from thermoquake.errors import BadTileError, InputNotFoundError, ThermoquakeError
 from thermoquake.modis.naming import GranuleName, is_granule_name, parse_granule_name
 
 
@@ -33,7 +33,7 @@ def scan_hdf_dir(root: str | os.PathLike[str], product: str) -> HdfIndex:
     """Index every ``product`` tile under ``root`` (sorted walk: the result is deterministic)."""
     root = Path(root)
     if not root.is_dir():
-        raise ThermoquakeError("--hdf-dir is not a directory", root)
+        raise InputNotFoundError("--hdf-dir is not a directory", root)
     index = HdfIndex(product)
     chosen: dict[tuple[dt.date, str], GranuleName] = {}
     for dirpath, dirnames, filenames in os.walk(root):

@@ -22,24 +22,10 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 def load_catalog(path: str, fmt: str, skip_bad_rows: bool, keep=None):
     """Read a catalogue for a command: skipped rows and merged exact duplicates are listed on
-    stderr; unusable rows (with ``keep``, those touching the selection) stop the command with a
-    hint about ``--skip-bad-rows``."""
-    from thermoquake.catalog import BadRowsError, CatalogError, read_catalog
+    stderr; unusable rows stop the command with a hint about ``--skip-bad-rows``."""
+    from thermoquake.catalog.load import load_catalog as load
 
-    try:
-        cat = read_catalog(path, fmt, skip_bad_rows=skip_bad_rows, keep=keep)
-    except BadRowsError as err:
-        raise CatalogError(
-            f"{err.problem} (pass --skip-bad-rows to drop them)", err.source
-        ) from None
-    for problem in cat.problems:
-        click.echo(f"warning: {path}: skipped {problem}", err=True)
-    if cat.merged:
-        shown = "; ".join(str(m) for m in cat.merged[:5])
-        more = f"; and {len(cat.merged) - 5} more" if len(cat.merged) > 5 else ""
-        click.echo(f"note: {path}: {len(cat.merged)} exact duplicate row(s) merged: {shown}{more}",
-                   err=True)
-    return cat
+    return load(path, fmt, skip_bad_rows, keep=keep, on_note=lambda line: click.echo(line, err=True))
 
 
 @click.group()

@@ -4,7 +4,6 @@ list, from a directory of MODIS tiles, on dask.distributed."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -59,17 +58,9 @@ def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, wor
     With --controls, the controls are cropped too and WORKDIR/samples.csv labels every site
     (1 event, 0 control) and groups each matched control with its event, for the classifier.
     """
-    from tqdm import tqdm
-
-    from thermoquake.batch.events import read_events
-    from thermoquake.batch.hdf_index import scan_hdf_dir
-    from thermoquake.batch.plan import TARGET, plan_images
-    from thermoquake.batch.run import execute, make_jobs
-    from thermoquake.batch.samples import SAMPLES_FILE, build_samples, write_samples
-    from thermoquake.batch.tables import write_tables
-    from thermoquake.batch.workdir import (
-        FAILURES_FILE, MANIFEST_FILE, METADATA_FILE, check_workdir, prepare_workdir, reference_parameters,
-    )
+    from thermoquake.batch.preprocess import preprocess as run_preprocess
+    from thermoquake.batch.samples import SAMPLES_FILE
+    from thermoquake.batch.workdir import FAILURES_FILE, MANIFEST_FILE, METADATA_FILE
     from thermoquake.epicentre_grid import EpicentreGrid
     from thermoquake.errors import BadRequestError
     from thermoquake.outputs import refuse_outputs_over_inputs
@@ -81,57 +72,13 @@ def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, wor
         EpicentreGrid(0.0, 0.0, size)
     except BadRequestError as err:
         raise click.BadParameter(err.problem, param_hint="--size") from None
-    parameters = {"product": product, "layer": layer, "qc_policy": qc_policy, "size": size,
-                  "days_before": days_before,
-                  "reference_years": [reference_years.start, reference_years.stop - 1]}
-    parameters |= reference_parameters(reference_mode, reference_window_days)
-    events = read_events(events_path)
-    controls = read_events(controls_path) if controls_path is not None else []
-    samples = build_samples(events, events_path, controls, controls_path)
-    period = {"mode": reference_mode, "window_days": reference_window_days}
-    tasks = plan_images(events, days_before, reference_years, size, events_path, **period)
-    tasks += plan_images(controls, days_before, reference_years, size, controls_path, **period)
-    _check_distinct_sites(tasks, controls_path)
-    check_workdir(workdir, parameters)
-    index = scan_hdf_dir(hdf_dir, product)
-    for note in index.notes:
-        click.echo(f"note: {note}", err=True)
-    workdir = workdir.resolve()
-    done = sum((workdir / t.relpath).exists() for t in tasks)
-    summary = {"events": len(events), "controls": len(controls), "images": len(tasks),
-               "targets": sum(t.role == TARGET for t in tasks),
-               "references": sum(t.role != TARGET for t in tasks), "already_done": done}
-    if dry_run:
-        summary["dates"] = len({t.date for t in tasks})
-        _report(summary, as_json, "would make")
-        return
-    prepare_workdir(workdir, parameters)
-    write_samples(workdir, samples)
-    jobs, failures = make_jobs(tasks, index, workdir, layer, qc_policy)
-    show = sys.stderr.isatty() if progress is None else progress
-    records, bad = {}, 0
-    with tqdm(total=len(tasks), initial=done + len(failures), unit="image", disable=not show) as bar:
-        def on_done(result):
-            bar.update(result.images)
-        results = execute(jobs, workers=workers, scheduler=scheduler, on_done=on_done)
-    for result in results:
-        records.update(result.records)
-        failures.update(result.failures)
-        bad += len(result.bad_files)
-    written, failed = write_tables(workdir, tasks, records, failures)
-    summary |= {"written_now": len(records), "manifest_rows": written, "failure_rows": failed,
-                "workdir": str(workdir)}
-    _report(summary, as_json, "planned")
-
-
-def _check_distinct_sites(tasks, source) -> None:
-    from thermoquake.errors import ThermoquakeError
-
-    owner: dict[str, str] = {}
-    for t in tasks:
-        if owner.setdefault(t.site, t.event_id) != t.event_id:
-            raise ThermoquakeError(f"ids {owner[t.site]!r} and {t.event_id!r} give the same directory name "
-                                   f"{t.site!r}", source)
+    summary = run_preprocess(events_path, hdf_dir, workdir, controls=controls_path, days_before=days_before,
+                             reference_years=reference_years, reference_mode=reference_mode,
+                             reference_window_days=reference_window_days, product=product, layer=layer,
+                             qc_policy=qc_policy, size=size, workers=workers, scheduler=scheduler,
+                             dry_run=dry_run, progress=progress,
+                             on_note=lambda note: click.echo(f"note: {note}", err=True))
+    _report(summary.to_dict(), as_json, "would make" if dry_run else "planned")
 
 
 def _report(summary: dict, as_json: bool, verb: str) -> None:
