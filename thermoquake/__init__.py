@@ -1,7 +1,75 @@
 """thermoquake: thermal precursors of earthquakes in MODIS land-surface temperature.
 
-Importing the package is cheap: no TensorFlow, no Keras, no dask. Heavy
-libraries are imported inside the modules that need them.
+The Python API (``docs/api.md``), imported lazily: ``import thermoquake`` is cheap (no
+TensorFlow, Keras, dask or xarray); each name loads its module on first use::
+
+    import thermoquake as tq
+    summary = tq.preprocess("events.csv", "hdf/", "work/", controls="controls.csv")
+    tq.run_rst("work/")
+    images = tq.open_workdir("work/").to_xarray()
+
+Every function raises :mod:`thermoquake.errors` exceptions (all :class:`ThermoquakeError`)
+for problems a user can fix, and never exits or prints.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 __version__ = "0.1.0"
+
+# public name -> (module, attribute there)
+_API: dict[str, tuple[str, str]] = {
+    # images: tiles, epicentre crops, the epicentre GeoTIFF
+    "read_tile": ("thermoquake.modis.reader", "read_lst_tile"),
+    "crop_epicentre": ("thermoquake.crop", "crop_epicentre"),
+    "read_epicentre_image": ("thermoquake.geotiff", "read_epicentre_geotiff"),
+    "write_epicentre_image": ("thermoquake.geotiff", "write_epicentre_geotiff"),
+    "EpicentreGrid": ("thermoquake.epicentre_grid", "EpicentreGrid"),
+    "EpicentreImage": ("thermoquake.crop", "EpicentreImage"),
+    # study: catalogue, events, controls, granules
+    "read_catalog": ("thermoquake.catalog.readers", "read_catalog"),
+    "Selection": ("thermoquake.catalog.select", "Selection"),
+    "select_events": ("thermoquake.catalog.select", "select_events"),
+    "make_controls": ("thermoquake.control_study", "make_controls"),
+    "build_manifest": ("thermoquake.api", "build_manifest"),
+    "fetch_granules": ("thermoquake.api", "fetch_granules"),
+    # preprocess and RST
+    "preprocess": ("thermoquake.batch.preprocess", "preprocess"),
+    "run_rst": ("thermoquake.rst.run", "run_rst"),
+    # classifiers
+    "TrainConfig": ("thermoquake.training.config", "TrainConfig"),
+    "train_window": ("thermoquake.api", "train_window"),
+    "evaluate_run": ("thermoquake.evaluation.rescore", "rescore_run"),
+    "predict": ("thermoquake.training.predict", "predict_images"),
+    # GAN augmentation
+    "train_gan": ("thermoquake.gan.train", "train_gan"),
+    "generate": ("thermoquake.gan.generation", "generate"),
+    # report
+    "build_report": ("thermoquake.report.build", "build_report"),
+    # directories written by the steps above
+    "open_workdir": ("thermoquake.directories", "open_workdir"),
+    "open_run": ("thermoquake.directories", "open_run"),
+    "Workdir": ("thermoquake.directories", "Workdir"),
+    "RunDirectory": ("thermoquake.directories", "RunDirectory"),
+}
+
+__all__ = ["ThermoquakeError", "__version__", "errors", *sorted(_API)]
+
+from thermoquake import errors  # noqa: E402  (light: no third-party imports)
+from thermoquake.errors import ThermoquakeError  # noqa: E402
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        import importlib
+
+        module, attribute = _API[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'thermoquake' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))

@@ -62,3 +62,46 @@ def write_epicentre_geotiff(path: str | os.PathLike[str], image: EpicentreImage,
             dst.set_band_description(1, f"{image.layer} (deg C)")
             dst.set_band_unit(1, "degC")
     return path
+
+
+def read_epicentre_geotiff(path: str | os.PathLike[str]) -> EpicentreImage:
+    """Read an epicentre GeoTIFF written by :func:`write_epicentre_geotiff` (or by preprocess).
+
+    Returns an :class:`EpicentreImage` whose ``celsius`` is float32 (size, size), deg C, NaN
+    for no data, and whose grid comes from the ``epicentre_lat``/``epicentre_lon`` tags (degrees),
+    checked against the file's transform.
+
+    Raises:
+        InputNotFoundError: no such file.
+        ThermoquakeError: not a GeoTIFF, or not an epicentre image (tags, transform).
+    """
+    import datetime as dt
+
+    from rasterio.errors import RasterioIOError
+
+    from thermoquake.epicentre_grid import EpicentreGrid
+    from thermoquake.errors import InputNotFoundError, ThermoquakeError
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputNotFoundError("no such image file", path)
+    try:
+        with rasterio.open(path) as src:
+            values = src.read(1).astype(np.float32, copy=False)
+            nodata, tags, transform = src.nodata, src.tags(), src.transform
+    except RasterioIOError as err:
+        raise ThermoquakeError(f"cannot read the image: {err}", path) from None
+    if nodata is not None and not np.isnan(nodata):
+        values = np.where(values == nodata, np.float32(np.nan), values)
+    try:
+        grid = EpicentreGrid(float(tags["epicentre_lat"]), float(tags["epicentre_lon"]), values.shape[0])
+        date = dt.date.fromisoformat(tags["date"])
+    except (KeyError, ValueError) as err:
+        raise ThermoquakeError(f"is not an epicentre image (tags epicentre_lat/lon, date: {err})", path) from None
+    if values.shape != grid.shape or not np.allclose(tuple(grid.transform)[:6], tuple(transform)[:6],
+                                                     rtol=0, atol=1e-9):
+        raise ThermoquakeError("its transform is not the epicentre grid its tags describe", path)
+    split = lambda key: tuple(s for s in tags.get(key, "").split(",") if s)  # noqa: E731
+    return EpicentreImage(celsius=values, grid=grid, product=tags.get("product", ""), layer=tags.get("layer", ""),
+                          qc_policy=tags.get("qc_policy", ""), date=date, sources=split("source_files"),
+                          missing_tiles=split("missing_tiles"), synthetic=tags.get("synthetic") == "true")
