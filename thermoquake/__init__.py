@@ -34,6 +34,8 @@ _API: dict[str, tuple[str, str]] = {
     "make_controls": ("thermoquake.control_study", "make_controls"),
     "build_manifest": ("thermoquake.api", "build_manifest"),
     "fetch_granules": ("thermoquake.api", "fetch_granules"),
+    # SYNTHETIC tiles for tests and demos
+    "synthetic_study": ("thermoquake.synth.study", "synthetic_study"),
     # preprocess and RST
     "preprocess": ("thermoquake.batch.preprocess", "preprocess"),
     "run_rst": ("thermoquake.rst.run", "run_rst"),

@@ -311,32 +311,20 @@ def study(events_path: Path, controls_path: Path | None, out_dir: Path, days_bef
     event (controls get none). Only the tile/date pairs the boxes need are written; complete
     tiles are skipped, so an interrupted run resumes. Writes synth_study.json.
     """
-    import sys
+    from thermoquake.synth.study import synthetic_study
 
-    from tqdm import tqdm
-
-    from thermoquake.batch.events import read_events
-    from thermoquake.outputs import refuse_outputs_over_inputs
-    from thermoquake.synth import SynthConfig
-    from thermoquake.synth.study import STUDY_MANIFEST, write_study
-
-    refuse_outputs_over_inputs({"--out": [out_dir, out_dir / STUDY_MANIFEST]},
-                               {"--events": events_path, "--controls": controls_path})
-    events = read_events(events_path)
-    controls = read_events(controls_path) if controls_path is not None else []
-    config = SynthConfig(seed=seed, cloud_fraction=parse_fraction(cloud_fraction))
-    show = sys.stderr.isatty() if progress is None else progress
-    with tqdm(unit="tile", disable=not show or dry_run, desc="synthetic tiles") as bar:
-        manifest = write_study(out_dir, product, events, controls, days_before, reference_years, size,
-                               config, anomaly_k, radius_km, onset_days, collection, dry_run,
-                               progress=lambda _: bar.update(1))
+    manifest = synthetic_study(events_path, out_dir, controls=controls_path, days_before=days_before,
+                               reference_years=reference_years, size=size, product=product, collection=collection,
+                               seed=seed, cloud_fraction=parse_fraction(cloud_fraction), anomaly_k=anomaly_k,
+                               radius_km=radius_km, onset_days=onset_days, dry_run=dry_run, progress=progress)
+    n_events, n_controls = manifest["events"], manifest["controls"]
     summary = {k: manifest[k] for k in ("files", "already_complete", "written_now", "tiles", "anomaly_k")}
-    summary |= {"synthetic": True, "dry_run": dry_run, "out": str(out_dir), "events": len(events),
-                "controls": len(controls)}
+    summary |= {"synthetic": True, "dry_run": dry_run, "out": str(out_dir), "events": n_events,
+                "controls": n_controls}
     if as_json:
         click.echo(json.dumps(summary, sort_keys=True))
     else:
         verb = "would write" if dry_run else "wrote"
         click.echo(f"{verb} {summary['files'] - summary['already_complete']} SYNTHETIC tiles "
-                   f"({summary['already_complete']} already complete) for {len(events)} events and "
-                   f"{len(controls)} controls in {out_dir}")
+                   f"({summary['already_complete']} already complete) for {n_events} events and "
+                   f"{n_controls} controls in {out_dir}")

@@ -113,3 +113,45 @@ def write_study(out_dir: Path, product: str, events: Sequence[Event], controls: 
         stable = {k: v for k, v in manifest.items() if k not in ("already_complete", "written_now")}
         write_text_atomic(Path(out_dir) / STUDY_MANIFEST, json.dumps(stable, sort_keys=True, indent=2) + "\n")
     return manifest
+
+
+def synthetic_study(events: str | Path, out_dir: str | Path, *, controls: str | Path | None = None,
+                    days_before: int = 9, reference_years: Sequence[int] = range(2003, 2017), size: int = 256,
+                    product: str = "MYD11A1", collection: str = "061", seed: int = 0,
+                    cloud_fraction: float = 0.3, anomaly_k: float = 3.0, radius_km: float = 40.0,
+                    onset_days: int | None = None, dry_run: bool = False,
+                    progress: bool | None = None) -> dict:
+    """Write the SYNTHETIC tiles that :func:`thermoquake.preprocess` with the same events,
+    controls, ``days_before``, ``reference_years`` and ``size`` will read, with an ``anomaly_k``
+    kelvin warm anomaly (e-folding radius ``radius_km`` km) before each event; controls get none.
+    Complete tiles are skipped (an interrupted run resumes). Returns the study manifest (also
+    written to ``out_dir/synth_study.json`` unless ``dry_run``): files, already_complete,
+    written_now, tiles, anomaly_k, ...
+
+    Raises:
+        ThermoquakeError: an unreadable events/controls file, a bad cloud fraction, an output
+            that is an input.
+    """
+    import sys
+
+    from tqdm import tqdm
+
+    from thermoquake.batch.events import read_events
+    from thermoquake.errors import BadRequestError
+    from thermoquake.outputs import refuse_outputs_over_inputs
+
+    out_dir = Path(out_dir)
+    refuse_outputs_over_inputs({"--out": [out_dir, out_dir / STUDY_MANIFEST]},
+                               {"--events": events, "--controls": controls})
+    if not 0.0 <= cloud_fraction <= 1.0:
+        raise BadRequestError(f"cloud fraction {cloud_fraction!r} is not in 0..1", "cloud_fraction")
+    event_rows = read_events(Path(events))
+    control_rows = read_events(Path(controls)) if controls is not None else []
+    config = SynthConfig(seed=seed, cloud_fraction=float(cloud_fraction))
+    show = sys.stderr.isatty() if progress is None else progress
+    years = range(min(reference_years), max(reference_years) + 1)
+    with tqdm(unit="tile", disable=not show or dry_run, desc="synthetic tiles") as bar:
+        manifest = write_study(out_dir, product, event_rows, control_rows, days_before, years, size,
+                               config, anomaly_k, radius_km, onset_days, collection, dry_run,
+                               progress=lambda _: bar.update(1))
+    return manifest | {"events": len(event_rows), "controls": len(control_rows)}
