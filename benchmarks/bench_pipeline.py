@@ -87,10 +87,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from thermoquake.cli.main import cli
-    from thermoquake.pipeline.checksum import HashCache, fingerprint
-    from thermoquake.pipeline.commands import check_pipeline
-    from thermoquake.pipeline.config import load_pipeline
-    from thermoquake.pipeline.runner import HASH_FILE, STATE_DIR, run_pipeline
+    from thermoquake.cli.pipeline.checksum import HashCache, fingerprint
+    from thermoquake.cli.pipeline.commands import check_pipeline
+    from thermoquake.cli.pipeline.config import load_pipeline
+    from thermoquake.cli.pipeline.runner import HASH_FILE, STATE_DIR, run_pipeline
 
     root = Path(tempfile.mkdtemp(prefix="bench_pipeline_"))
     events = root / "events.csv"

@@ -171,8 +171,8 @@ def test_dry_run_lists_every_stage_including_commands_this_version_lacks(tmp_pat
 
 def test_paper_pipeline_runs_the_papers_protocol_with_our_fixes_and_dry_runs():
     paper = ROOT / "pipelines" / "paper.toml"
-    from thermoquake.pipeline.commands import find_command
-    from thermoquake.pipeline.config import load_pipeline
+    from thermoquake.cli.pipeline.commands import find_command
+    from thermoquake.cli.pipeline.config import load_pipeline
 
     pipeline = load_pipeline(paper)
     stages = {s.name: s for s in pipeline.stages}
@@ -195,7 +195,7 @@ def test_paper_pipeline_runs_the_papers_protocol_with_our_fixes_and_dry_runs():
 def test_demo_pipeline_is_the_whole_chain_on_real_catalogue_events_and_matched_controls():
     demo = ROOT / "pipelines" / "demo.toml"
     raw = tomllib.loads(demo.read_text())
-    from thermoquake.pipeline.config import load_pipeline
+    from thermoquake.cli.pipeline.config import load_pipeline
 
     pipeline = load_pipeline(demo)
     with open(ROOT / "data_manifests" / "events_study.csv") as fh:
@@ -316,7 +316,7 @@ def test_run_and_report_modules_do_not_import_tensorflow(tmp_path):
 
 
 def test_an_interrupted_stage_is_not_complete_and_the_rerun_resumes_there(tmp_path, monkeypatch):
-    import thermoquake.pipeline.runner as runner
+    import thermoquake.cli.pipeline.runner as runner
 
     path = _write(tmp_path)
     real = runner.invoke

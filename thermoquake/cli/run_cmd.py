@@ -34,9 +34,9 @@ def run(pipeline_file: Path, out: Path | None, force: tuple[str, ...], dry_run: 
     """
     import sys
 
-    from thermoquake.pipeline.config import load_pipeline
+    from thermoquake.cli.pipeline.config import load_pipeline
     from thermoquake.outputs import refuse_outputs_over_inputs
-    from thermoquake.pipeline.runner import RECORD_FILE, run_pipeline
+    from thermoquake.cli.pipeline.runner import RECORD_FILE, run_pipeline
 
     pipeline = load_pipeline(pipeline_file, out)
     refuse_outputs_over_inputs({"--out": [pipeline.out, pipeline.out / RECORD_FILE]},

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from thermoquake.errors import ThermoquakeError
-from thermoquake.pipeline.config import Pipeline, Stage
+from thermoquake.cli.pipeline.config import Pipeline, Stage
 
 
 def find_command(words: tuple[str, ...]) -> click.Command | None:
@@ -116,7 +116,7 @@ def check_no_cycle(pipeline: Pipeline, argvs: dict[str, list[str] | None],
                    chain: tuple[Path, ...] = ()) -> None:
     """A pipeline that runs itself, directly or through other pipelines, is a one-line error
     naming the stage and the chain, before anything runs."""
-    from thermoquake.pipeline.config import load_pipeline
+    from thermoquake.cli.pipeline.config import load_pipeline
 
     here = Path(os.path.abspath(pipeline.path))
     chain = (*chain, here)

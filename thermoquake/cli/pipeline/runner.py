@@ -28,9 +28,9 @@ import click
 from thermoquake import __version__
 from thermoquake.atomic import write_text_atomic
 from thermoquake.errors import ThermoquakeError
-from thermoquake.pipeline.checksum import HashCache, fingerprint
-from thermoquake.pipeline.commands import check_pipeline, invoke
-from thermoquake.pipeline.config import Pipeline, Stage
+from thermoquake.cli.pipeline.checksum import HashCache, fingerprint
+from thermoquake.cli.pipeline.commands import check_pipeline, invoke
+from thermoquake.cli.pipeline.config import Pipeline, Stage
 
 STATE_DIR = ".thermoquake-pipeline"
 STATE_FILE = "state.json"
