@@ -11,6 +11,12 @@ import click
 from thermoquake.cli.train_cmd import make_config, print_metrics, train_options
 from thermoquake.training.config import GAN_BASES, MODEL_KINDS, TrainConfig
 
+# The real study lists the synthetic benchmark draws from ship with the source checkout
+# (data_manifests/), not with the installed package.
+DATA_MANIFESTS = Path(__file__).resolve().parents[2] / "data_manifests"
+DEFAULT_EVENTS = DATA_MANIFESTS / "events_study.csv"
+DEFAULT_CATALOG = DATA_MANIFESTS / "catalog" / "china_m5_2003_2020.csv"
+
 
 @click.group()
 def experiment() -> None:
@@ -49,7 +55,7 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     from thermoquake.atomic import write_text_atomic
     from thermoquake.cli.options import parse_year_range
     from thermoquake.cli.train_cmd import load_quakes
-    from thermoquake.experiment.synthetic import DEFAULT_CATALOG, SyntheticStudy, build_study
+    from thermoquake.experiment.synthetic import SyntheticStudy, build_study
     from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.training.run import train_window
 
@@ -64,7 +70,7 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     study = SyntheticStudy(anomaly_k=anomaly_k, n_events=n_events, size=size, first_year=years.start,
                            last_year=years.stop - 1, radius_km=radius_km, seed=seed)
     show = sys.stderr.isatty() if progress is None else progress
-    workdir = build_study(out_dir / "study", study, int(window) - 1, progress=show)
+    workdir = build_study(out_dir / "study", study, int(window) - 1, DEFAULT_EVENTS, DEFAULT_CATALOG, progress=show)
     quakes = load_quakes(catalog_path or DEFAULT_CATALOG)
     run_dir = out_dir / "runs" / f"{config.run_name}-{config.digest}"
     result = train_window(workdir, config, run_dir, quakes)

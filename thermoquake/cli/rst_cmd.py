@@ -71,16 +71,11 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
         raise click.UsageError("--workdir is required")
     from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.rst.run import ANOMALIES_FILE, SEQUENCES_FILE, run_rst
-    from thermoquake.rst.sequences import Quake, SequenceRules
+    from thermoquake.rst.sequences import SequenceRules, catalog_quakes
 
     refuse_outputs_over_inputs({"--workdir": [workdir / ANOMALIES_FILE, workdir / SEQUENCES_FILE]},
                                {"--catalog": catalog})
-    quakes = []
-    if catalog is not None:
-        from thermoquake.catalog.readers import read_catalog
-
-        quakes = [Quake(e.time.date(), e.latitude, e.longitude, e.magnitude)
-                  for e in read_catalog(catalog).events if e.magnitude >= exclusion_min_mag]
+    quakes = catalog_quakes(catalog, exclusion_min_mag) if catalog is not None else []
     rules = SequenceRules(min_days=min_days, max_distance_km=max_distance_km, min_area_km2=min_area_km2,
                           threshold=threshold)
     summary = run_rst(workdir, threshold=threshold, min_count=min_count, mode=reference_mode,

@@ -1,10 +1,10 @@
 """The SYNTHETIC benchmark: real catalogue events and matched controls, synthetic tiles with
 a K-kelvin anomaly before each event, then preprocess -> rst -> train -> evaluate, each
-through the real command (in-process click calls), so the benchmark tests the chain users run.
+through the library call its command makes, so the benchmark tests the chain users run.
 
 Events are drawn (seeded) from the study list whose UTC year lies strictly inside the
 reference years, preferring boxes inside one MODIS tile (cheaper synthetic tiles); matched
-controls come from ``thermoquake controls --mode matched`` over the whole real catalogue, in
+controls come from :func:`thermoquake.control_study.make_controls` (matched mode) over the whole real catalogue, in
 the events' years inside the reference years; an event without one is left out of the study
 (``controls.unmatched.csv`` says why).
 With K = 0 events and controls are statistically identical: any skill is an artefact (the
@@ -20,15 +20,8 @@ import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import click
-
-import thermoquake
 from thermoquake.atomic import write_text_atomic
-from thermoquake.errors import ThermoquakeError
-
-REPO = Path(thermoquake.__file__).resolve().parents[1]
-DEFAULT_EVENTS = REPO / "data_manifests" / "events_study.csv"
-DEFAULT_CATALOG = REPO / "data_manifests" / "catalog" / "china_m5_2003_2020.csv"
+from thermoquake.errors import InputNotFoundError, ThermoquakeError
 
 
 @dataclass(frozen=True)
@@ -44,16 +37,6 @@ class SyntheticStudy:
     cloud_fraction: float = 0.2
     min_count: int = 3
     seed: int = 0
-
-
-def invoke(args: list[str]) -> None:
-    """Run a thermoquake command in this process; its failure becomes a ThermoquakeError."""
-    from thermoquake.cli.main import cli
-
-    try:
-        cli.main(args, standalone_mode=False)
-    except click.ClickException as err:
-        raise ThermoquakeError(f"thermoquake {args[0]} failed: {err.format_message()}") from None
 
 
 def choose_events(events_csv: Path, study: SyntheticStudy, out_csv: Path) -> int:
@@ -77,28 +60,34 @@ def choose_events(events_csv: Path, study: SyntheticStudy, out_csv: Path) -> int
     return study.n_events
 
 
-def build_study(out: Path, study: SyntheticStudy, days_before: int, events_csv: Path = DEFAULT_EVENTS,
-                catalog: Path = DEFAULT_CATALOG, progress: bool = False) -> Path:
-    """events/controls -> synthetic tiles -> preprocess -> rst; returns the workdir."""
+def build_study(out: Path, study: SyntheticStudy, days_before: int, events_csv: Path, catalog: Path,
+                progress: bool = False) -> Path:
+    """events/controls -> synthetic tiles -> preprocess -> rst; returns the workdir.
+
+    ``events_csv``: the real study events to draw from; ``catalog``: the whole real catalogue
+    (controls are clear of its M >= 5 quakes; RST references leave its quakes out).
+    """
+    from thermoquake.batch.preprocess import preprocess
+    from thermoquake.control_study import make_controls
+    from thermoquake.rst.run import run_rst
+    from thermoquake.rst.sequences import catalog_quakes
+    from thermoquake.synth.study import synthetic_study
+
     for path in (events_csv, catalog):
         if not Path(path).is_file():
-            raise ThermoquakeError("not found (give --events/--catalog)", path)
+            raise InputNotFoundError("not found (give --events/--catalog)", path)
     out.mkdir(parents=True, exist_ok=True)
-    years = f"{study.first_year}-{study.last_year}"
+    years = range(study.first_year, study.last_year + 1)
     events, controls = out / "events.csv", out / "controls.csv"
     choose_events(Path(events_csv), study, events)
-    invoke(["controls", "--events", str(events), "--catalog", str(catalog), "--mode", "matched",
-            "--years", years, "--reference-years", years, "--seed", str(study.seed), "--out", str(controls)])
+    make_controls(events, catalog, controls, mode="matched", years=years, reference_years=years, seed=study.seed)
     events = out / "controls.events.csv"  # the events that got their control
-    common = ["--days-before", str(days_before), "--reference-years", years, "--size", str(study.size)]
-    bar = ["--progress" if progress else "--no-progress"]
-    invoke(["synth", "study", "--events", str(events), "--controls", str(controls), "--out", str(out / "hdf"),
-            "--anomaly-k", repr(study.anomaly_k), "--radius-km", repr(study.radius_km), "--seed", str(study.seed),
-            "--cloud-fraction", repr(study.cloud_fraction), *common, *bar])
+    common = {"days_before": days_before, "reference_years": years, "size": study.size, "progress": progress}
+    synthetic_study(events, out / "hdf", controls=controls, anomaly_k=study.anomaly_k, radius_km=study.radius_km,
+                    seed=study.seed, cloud_fraction=study.cloud_fraction, **common)
     workdir = out / "work"
-    invoke(["preprocess", "--events", str(events), "--controls", str(controls), "--hdf-dir", str(out / "hdf"),
-            "--out", str(workdir), "--workers", "0", *common, *bar])
-    invoke(["rst", "--workdir", str(workdir), "--catalog", str(catalog), "--min-count", str(study.min_count)])
+    preprocess(events, out / "hdf", workdir, controls=controls, workers=0, **common)
+    run_rst(workdir, min_count=study.min_count, quakes=catalog_quakes(catalog))
     write_text_atomic(out / "study.json", json.dumps({"synthetic": True, **asdict(study),
                                                       "days_before": days_before}, indent=2) + "\n")
     return workdir

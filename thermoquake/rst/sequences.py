@@ -170,3 +170,13 @@ def associated_quakes(sequence: SignificantSequence, quakes: Iterable[Quake], da
                       days_after: int = DAYS_AFTER) -> list[Quake]:
     """The quakes with which any daily region of ``sequence`` is associated."""
     return [q for q in quakes if any(is_associated(m, q, days_before, days_after) for m in sequence.members)]
+
+
+def catalog_quakes(path, min_mag: float = 5.0) -> list[Quake]:
+    """The quakes of M >= ``min_mag`` of a catalogue file (any format
+    :func:`thermoquake.catalog.read_catalog` reads), for the reference exclusions of
+    :func:`thermoquake.rst.run.run_rst`."""
+    from thermoquake.catalog.readers import read_catalog
+
+    return [Quake(e.time.date(), e.latitude, e.longitude, e.magnitude)
+            for e in read_catalog(path).events if e.magnitude >= min_mag]
