@@ -38,7 +38,7 @@ def study(tmp_path_factory):
                        cloud_fraction=0.1, progress=False, **common)
     summary = tq.preprocess(root / "events.csv", root / "hdf", root / "work", controls=root / "controls.csv",
                             workers=0, progress=False, **common)
-    tq.run_rst(root / "work", min_count=2)
+    tq.run_rst(root / "work", min_count=1)   # one reference year per group in this tiny study
     return root, summary
 
 
@@ -67,6 +67,10 @@ def test_workdir_dataset_holds_the_images_in_kelvin_with_their_r_maps(study, tmp
                           np.isfinite(image.celsius))
     np.testing.assert_allclose(ds["lon"].sel(site=row["site"]).mean(), image.grid.lon, atol=1e-6)
     assert sorted(ds["label"].values.tolist()) == [0, 0, 0, 1, 1]
+    r = tq.read_epicentre_image(work.retira_maps(row["site"])[0])
+    first = ds["retira"].sel(site=row["site"], time=np.datetime64(r.date.isoformat())).values
+    assert np.isfinite(r.celsius).any()
+    np.testing.assert_array_equal(first, r.celsius)
     out = tmp_path / "images.nc"
     ds.to_netcdf(out, engine="h5netcdf")
     import xarray as xr
