@@ -96,3 +96,13 @@ def test_opening_a_directory_of_the_wrong_kind_names_it(tmp_path):
         tq.open_run(tmp_path)
     with pytest.raises(FileNotFoundError):
         tq.open_workdir(tmp_path / "none")
+
+
+def test_library_preprocess_raises_instead_of_exiting(tmp_path):
+    (tmp_path / "hdf").mkdir()
+    with pytest.raises(tq.errors.InputNotFoundError, match="no such events file"):
+        tq.preprocess(tmp_path / "none.csv", tmp_path / "hdf", tmp_path / "work")
+    (tmp_path / "events.csv").write_text(EVENTS)
+    with pytest.raises(tq.errors.BadRequestError, match="size"):
+        tq.preprocess(tmp_path / "events.csv", tmp_path / "hdf", tmp_path / "work", size=7)
+    assert not (tmp_path / "work").exists()

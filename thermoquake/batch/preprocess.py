@@ -79,8 +79,9 @@ def preprocess(events: PathLike, hdf_dir: PathLike, workdir: PathLike, *, contro
         on_note: receives one-line notes about the tiles (default: logged as warnings).
 
     Raises:
-        InputNotFoundError: ``events``, ``controls`` or ``hdf_dir`` does not exist.
-        WorkdirError / ThermoquakeError: a bad events file, a workdir made with other parameters,
+        InputNotFoundError: no such events file or tile directory.
+        BadRequestError: a ``size`` no epicentre grid has.
+        ThermoquakeError: a bad events or controls file, a workdir made with other parameters,
             an output path that is an input. Nothing is written then.
     """
     from tqdm import tqdm
