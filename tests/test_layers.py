@@ -11,13 +11,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "thermoquake"
 
 # Bottom to top. A module may import its own floor and the floors below it.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("foundation", {"__init__", "errors", "atomic", "outputs"}),
+    ("foundation", {"__init__", "errors", "atomic", "outputs", "dirlock", "progress", "tf_quiet"}),
     ("files", {"modis", "epicentre_grid", "reference_calendar", "catalog", "control_years", "controls",
                "granules", "crop", "geotiff", "fetch", "verify"}),
     ("arrays", {"batch", "synth", "rst", "dataset", "control_study"}),
     ("models", {"drsn", "gan", "keras_file"}),
     ("evaluation", {"training", "evaluation"}),
-    ("reports", {"report", "experiment", "directories", "api"}),
+    ("reports", {"report", "experiment", "monitor", "testing", "directories", "api"}),
     ("cli", {"cli", "__main__"}),
 ]
 FLOOR = {part: n for n, (_, parts) in enumerate(LAYERS) for part in parts}

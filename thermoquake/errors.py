@@ -15,6 +15,8 @@ or ``except FileNotFoundError`` work too::
     ├── RunDirectoryError                       a training run directory (config, predictions, metrics)
     ├── ModelDirectoryError                     a model file or directory (model.keras, GAN checkpoints)
     ├── ConfigurationError (ValueError)         parameters or a configuration that do not fit together
+    ├── WriteError                              an output that could not be written completely
+    │   └── DiskFullError                       no space left (ENOSPC, a quota, a file size limit)
     └── DownloadError                           listing, fetching or checking granules
         ├── AuthError (PermissionError)         Earthdata Login credentials
         └── ChecksumError                       a checksum record or published checksum
@@ -30,7 +32,7 @@ import os
 __all__ = [
     "AuthError", "BadRequestError", "BadTileError", "CatalogError", "CatalogueError", "ChecksumError",
     "ConfigurationError", "DownloadError", "InconsistentTileError", "InputNotFoundError",
-    "ModelDirectoryError", "RunDirectoryError", "ThermoquakeError", "WorkdirError",
+    "ModelDirectoryError", "RunDirectoryError", "ThermoquakeError", "WorkdirError", "WriteError", "DiskFullError",
 ]
 
 
@@ -88,6 +90,14 @@ class ModelDirectoryError(ThermoquakeError):
 
 class ConfigurationError(ThermoquakeError, ValueError):
     """Parameters or a configuration file whose values do not fit together."""
+
+
+class WriteError(ThermoquakeError):
+    """An output that could not be written completely (the final name was left untouched)."""
+
+
+class DiskFullError(WriteError):
+    """No space left for an output (ENOSPC, a disk quota, a file size limit)."""
 
 
 class DownloadError(ThermoquakeError):
