@@ -463,3 +463,19 @@ def test_a_server_sending_one_byte_at_a_time_is_cut_off_retried_and_reported(tmp
     assert "slower than 2000 B/s" in result.stderr and "gave up after 2 attempts" in result.stderr
     assert len(pool.requests("data", REAL_TILE.name)) >= 2
     assert [p for p in names_in(tmp_path / "modis") if not p.startswith(".")] == []
+
+
+def test_the_library_call_downloads_what_the_command_does(tmp_path, pool, manifest, small_hdf, monkeypatch):
+    import thermoquake as tq
+
+    for key, value in env_for(pool, tmp_path, EARTHDATA_TOKEN=TOKEN).items():
+        if value is None:
+            monkeypatch.delenv(key, raising=False)
+        else:
+            monkeypatch.setenv(key, value)
+    outcomes = tq.fetch_granules(manifest, tmp_path / "modis", retries=1, timeout_s=10)
+    assert [o.status for o in outcomes] == ["downloaded", "downloaded"]
+    assert names_in(tmp_path / "modis") == [REAL_TILE.name, SMALL_NAME]
+    assert (tmp_path / "modis" / SMALL_NAME).read_bytes() == small_hdf
+    again = tq.fetch_granules(manifest, tmp_path / "modis")
+    assert [o.status for o in again] == ["present", "present"]

@@ -262,3 +262,18 @@ def test_manifest_reads_back_and_bad_rows_are_named(tmp_path, wenchuan_events):
         match=r"line 3: tile 'h40v06'.*line 506: duplicate granule \(first at line 2\)",
     ):
         read_manifest(out)
+
+
+def test_the_library_call_writes_the_manifest_the_command_writes(tmp_path, wenchuan_events):
+    import thermoquake as tq
+
+    by_command = tmp_path / "command.csv"
+    result = run("manifest", "--events", str(wenchuan_events), "--days-before", "3", "--reference-years",
+                 "2005-2010", "--reference", "month", "--out", str(by_command))
+    assert result.exit_code == 0, result.output
+    granules = tq.build_manifest(wenchuan_events, tmp_path / "library.csv", days_before=3,
+                                 reference_years=range(2005, 2011), reference_mode="month")
+    assert (tmp_path / "library.csv").read_text() == by_command.read_text()
+    assert len(granules) == len(rows(by_command)) > 0
+    assert tq.build_manifest(wenchuan_events, days_before=3, reference_years=range(2005, 2011),
+                             reference_mode="month") == granules
