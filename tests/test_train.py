@@ -1,4 +1,4 @@
-"""thermoquake train / evaluate / predict on a tiny SYNTHETIC study (issue 9)."""
+"""thermoquake train / evaluate / predict on a tiny SYNTHETIC study."""
 
 from __future__ import annotations
 
