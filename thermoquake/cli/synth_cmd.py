@@ -355,6 +355,10 @@ def study(events_path: Path, controls_path: Path | None, out_dir: Path, days_bef
               help="Earthquake catalogue (real): an anomaly precedes each of its events near the region.")
 @click.option("--min-mag", type=float, default=5.0, show_default=True,
               help="Smallest magnitude that gets an anomaly.")
+@click.option("--decluster", "decluster_window", type=click.Choice(["gardner-knopoff", "uhrhammer", "none"]),
+              default="gardner-knopoff", show_default=True,
+              help="Only the main shocks of the declustered catalogue get an anomaly (none: every event; "
+                   "overlapping anomalies add up).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for the tiles (give it to monitor --hdf-dir).")
 @product_option
@@ -371,7 +375,7 @@ def study(events_path: Path, controls_path: Path | None, out_dir: Path, days_bef
 @dry_run_option
 @json_option
 def region(region, start: str, end: str, reference_years: range, reference_window_days: int,
-           catalog_path: Path, min_mag: float, out_dir: Path, product: str, collection: str, seed: int,
+           catalog_path: Path, min_mag: float, decluster_window: str, out_dir: Path, product: str, collection: str, seed: int,
            cloud_fraction: str, anomaly_k: float, radius_km: float, onset_days: int, progress: bool | None,
            dry_run: bool, as_json: bool) -> None:
     """Write the SYNTHETIC tiles of a region: every tile covering it on every day from --start
@@ -403,7 +407,7 @@ def region(region, start: str, end: str, reference_years: range, reference_windo
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(unit="tile", disable=not show or dry_run, desc="synthetic tiles") as bar:
         manifest = write_region(out_dir, product, region, first, last, reference_years, reference_window_days,
-                                events, config, anomaly_k, radius_km, onset_days, min_mag, collection, dry_run,
+                                events, config, anomaly_k, radius_km, onset_days, min_mag, decluster_window, collection, dry_run,
                                 progress=lambda _: bar.update(1))
     summary = {k: manifest[k] for k in ("files", "already_complete", "written_now", "tiles", "anomaly_k")}
     summary |= {"synthetic": True, "dry_run": dry_run, "out": str(out_dir), "anomalies": len(manifest["anomalies"])}

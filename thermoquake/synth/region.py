@@ -6,7 +6,9 @@ The anomalies follow the synthetic study's rule (:mod:`thermoquake.synth.study`)
 :class:`SyntheticAnomaly` of ``anomaly_k`` K (e-folding ``radius_km``) at each epicentre of
 magnitude >= ``min_mag`` whose footprint reaches the region, on the ``onset_days`` days
 before its UTC date, in every year written (reference years included: the catalogue is
-real). Weather, cloud, terrain and noise are the synthetic world's (:mod:`thermoquake.synth`).
+real). By default only the main shocks of the Gardner-Knopoff declustered catalogue get one:
+anomalies of overlapping dates add up, and an aftershock swarm would otherwise stack tens of
+them into one patch of tens of kelvin. Weather, cloud, terrain and noise are the synthetic world's (:mod:`thermoquake.synth`).
 Complete tiles are skipped, so an interrupted run resumes. ``synth_region.json`` records
 the parameters, the anomalies and the counts.
 """
@@ -63,11 +65,16 @@ def quake_anomalies(events: Sequence[Event], region: Region, anomaly_k: float, r
 def write_region(out_dir: Path, product: str, region: Region, start: dt.date, end: dt.date,
                  reference_years: Sequence[int], window_days: int, events: Sequence[Event],
                  config: SynthConfig, anomaly_k: float, radius_km: float = 40.0, onset_days: int = 7,
-                 min_mag: float = 5.0, collection: str = "061", dry_run: bool = False,
+                 min_mag: float = 5.0, decluster_window: str = "gardner-knopoff", collection: str = "061",
+                 dry_run: bool = False,
                  progress: Callable[[tuple[int, int, dt.date]], None] | None = None) -> dict:
     """Write the region's SYNTHETIC tiles into ``out_dir`` (module doc); return the manifest
     (also written to ``synth_region.json`` unless ``dry_run``)."""
     grid = RegionGrid.for_region(region)
+    if decluster_window != "none":
+        from thermoquake.catalog.decluster import decluster
+
+        events = decluster(list(events), decluster_window).mainshocks
     anomalies = quake_anomalies(events, region, anomaly_k, radius_km, onset_days, min_mag)
     dates = region_dates(start, end, reference_years, window_days)
     files = already = written = 0
@@ -89,7 +96,7 @@ def write_region(out_dir: Path, product: str, region: Region, start: dt.date, en
         "product": product, "collection": collection, "config": config.to_dict(),
         "region": region.text, "start": start.isoformat(), "end": end.isoformat(),
         "reference_years": [min(reference_years), max(reference_years)], "window_days": window_days,
-        "anomaly_k": anomaly_k, "radius_km": radius_km, "onset_days": onset_days, "min_mag": min_mag,
+        "anomaly_k": anomaly_k, "radius_km": radius_km, "onset_days": onset_days, "min_mag": min_mag, "decluster": decluster_window,
         "anomalies": [a.to_dict() for a in anomalies],
         "tiles": [f"h{h:02d}v{v:02d}" for h, v in grid.tiles()], "dates": len(dates),
         "files": files, "already_complete": already, "written_now": written,
