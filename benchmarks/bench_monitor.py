@@ -11,7 +11,7 @@ child process, which reports its wall time per monitored day and its peak reside
 * ``naive``: read every needed region image into one ``(images, H, W)`` float32 stack, then per
   day ``nanmean``/``nanstd`` of its reference slice, R and the three-state map.
 
-Run: ``.venv/bin/python benchmarks/bench_monitor.py [--days 6] [--years 3] [--window 2]``.
+Run: ``.venv/bin/python benchmarks/bench_monitor.py [--days 4] [--years 3] [--window 2]``.
 Output: one JSON line per measurement and a table of ratios (monitor / naive).
 """
 
@@ -89,10 +89,11 @@ def child(mode: str, region: str, hdf: Path, days: int, years: int, window: int)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=int, default=6)
+    parser.add_argument("--days", type=int, default=4)
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--window", type=int, default=2)
-    parser.add_argument("--hdf", type=Path, default=None, help="Reuse tiles written by an earlier run.")
+    parser.add_argument("--hdf", type=Path, default=None,
+                        help="Use these tiles of h25v06 (e.g. the monitor demo's) instead of writing new ones.")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "REGION"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -106,8 +107,9 @@ def main() -> None:
     hdf = args.hdf or Path(tmp.name) / "hdf"
     end = START + dt.timedelta(days=args.days - 1)
     region = Region.parse(REGIONS["large"])
-    write_region(hdf, "MYD11A1", region, START, end, range(2015 - args.years, 2015), args.window, [],
-                 SynthConfig(seed=1), 0.0)
+    if args.hdf is None:
+        write_region(hdf, "MYD11A1", region, START, end, range(2015 - args.years, 2015), args.window, [],
+                     SynthConfig(seed=1), 0.0)
     rows = []
     for name, box in REGIONS.items():
         from thermoquake.modis.region_grid import RegionGrid
