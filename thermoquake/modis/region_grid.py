@@ -93,11 +93,8 @@ class RegionGrid:
         return _lonlat(self)
 
     def inside(self) -> np.ndarray:
-        """bool (height, width): pixel centre inside the lon/lat box."""
-        lon, lat = self.lonlat()
-        r = self.region
-        return (np.isfinite(lon) & (lon >= r.lon_min) & (lon <= r.lon_max)
-                & (lat >= r.lat_min) & (lat <= r.lat_max))
+        """bool (height, width): pixel centre inside the lon/lat box (cached, read-only)."""
+        return _inside(self)
 
     def tiles(self) -> list[tuple[int, int]]:
         """``(h, v)`` of every tile the window overlaps, sorted."""
@@ -131,3 +128,12 @@ def _lonlat(grid: RegionGrid) -> tuple[np.ndarray, np.ndarray]:
     lon.flags.writeable = False
     lat.flags.writeable = False
     return lon, lat
+
+
+@functools.lru_cache(maxsize=4)
+def _inside(grid: RegionGrid) -> np.ndarray:
+    lon, lat = grid.lonlat()
+    r = grid.region
+    out = np.isfinite(lon) & (lon >= r.lon_min) & (lon <= r.lon_max) & (lat >= r.lat_min) & (lat <= r.lat_max)
+    out.flags.writeable = False
+    return out

@@ -210,10 +210,10 @@ def run_monitor(hdf_dir: Path, monitor_dir: Path, settings: MonitorSettings, sta
 
     rows = CellGrid(settings.cell_deg).rows
     ids = cell_ids(grid, settings.cell_deg)
-    pos = {i * rows + j: k for k, (i, j) in enumerate(cells)}
+    sorted_ids = np.array([i * rows + j for i, j in cells], dtype=np.int64)   # ascending, as cells are
     lookup = np.full(ids.shape, -1, dtype=np.int64)
     inside = ids >= 0
-    lookup[inside] = np.vectorize(pos.__getitem__, otypes=[np.int64])(ids[inside]) if inside.any() else []
+    lookup[inside] = np.searchsorted(sorted_ids, ids[inside])
     synthetic = any(m.get("synthetic") for m in metas)
     attrs = {"region": settings.region.text, "start": start.isoformat(), "end": end.isoformat(),
              "synthetic": "true" if synthetic else "false", "threshold": settings.threshold,
