@@ -97,6 +97,23 @@ def test_changed_settings_recompute_every_day(monitored, hdf, tmp_path):
     assert again["computed_days"] == 3
 
 
+def test_a_day_whose_tiles_changed_is_computed_again(monitored, hdf, tmp_path):
+    import os
+    import shutil
+
+    out, _, _ = monitored
+    copy = tmp_path / "mon"
+    shutil.copytree(out, copy)
+    (tile,) = hdf.glob("MYD11A1.A2015115.*.hdf")           # 2015-04-25, a monitored day only
+    st = os.stat(tile)
+    os.utime(tile, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    try:
+        again = _run([*MONITOR, "--end", "2015-04-25", "--hdf-dir", str(hdf), "--out", str(copy)])
+    finally:
+        os.utime(tile, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert again["computed_days"] == 1 and again["computed"] == ["2015-04-25"]
+
+
 def test_the_datacube_opens_in_xarray_and_holds_the_warm_anomaly_before_the_main_shock(monitored):
     import xarray as xr
 

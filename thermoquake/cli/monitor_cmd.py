@@ -133,7 +133,7 @@ def monitor(ctx: click.Context, region, start, end, hdf_dir, reference_years, re
     summary = run_monitor(hdf_dir, out_dir, settings, first, last, rules=rules, mags=mags, workers=workers,
                           scheduler=scheduler, block_days=block_days, geotiffs=geotiffs)
     if as_json:
-        click.echo(json.dumps({k: v for k, v in summary.items() if k != "computed"}, sort_keys=True))
+        click.echo(json.dumps(summary, sort_keys=True))
     else:
         label = " (SYNTHETIC data)" if summary["synthetic"] else ""
         click.echo(f"{summary['days']} days ({summary['computed_days']} computed, {summary['reused_days']} "

@@ -19,7 +19,9 @@ map and the day's anomalous regions, saved so that a later run does not compute 
   cells it touches.
 
 A day is saved as ``MONITORDIR/days/YYYY-MM-DD.npz`` (atomically) with the key of the settings
-that made it; a day whose file holds the current key is not recomputed.
+that made it and a fingerprint of its tiles and its reference days' tiles (name, size,
+modification time); a day whose file holds the current key and fingerprint is not
+recomputed. Cached references are keyed by their days' tiles the same way.
 """
 
 from __future__ import annotations
@@ -176,6 +178,19 @@ class RegionImages:
         return out
 
 
+def inputs_fingerprint(index: HdfIndex, grid: RegionGrid, dates: list[dt.date]) -> str:
+    """Hash of the tiles (name, size, modification time) covering the region on ``dates``: a
+    saved day or reference made from other files is computed again."""
+    items = []
+    for d in dates:
+        for h, v in grid.tiles():
+            path = index.get(d, tile_name(h, v))
+            if path is not None:
+                st = os.stat(path)
+                items.append([d.isoformat(), path.name, st.st_size, st.st_mtime_ns])
+    return hashlib.sha256(json.dumps(items).encode()).hexdigest()[:20]
+
+
 def exclusion_mask(grid: RegionGrid, date: dt.date, quakes: tuple[Quake, ...], km: float, days: int) -> np.ndarray | None:
     """bool (height, width): pixels within ``km`` of a quake within ``days`` of ``date``; None if none."""
     near = [q for q in quakes if abs((q.date - date).days) <= days]
@@ -188,11 +203,13 @@ def exclusion_mask(grid: RegionGrid, date: dt.date, quakes: tuple[Quake, ...], k
     return mask
 
 
-def reference_path(monitor_dir: Path, day: dt.date, dates: list[dt.date], settings: MonitorSettings) -> Path:
+def reference_path(monitor_dir: Path, day: dt.date, dates: list[dt.date], settings: MonitorSettings,
+                   inputs: str = "") -> Path:
     key = settings.reference_key() | {"dates": [d.isoformat() for d in dates]}
     near = [[q.date.isoformat(), q.lat, q.lon] for q in settings.quakes
             if any(abs((q.date - d).days) <= settings.exclusion_days for d in dates)]
     key["quakes"] = near
+    key["inputs"] = inputs
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     return Path(monitor_dir) / REFERENCE_DIR / f"{day:%m%d}-{digest}.npz"
 
@@ -220,7 +237,7 @@ def reference_stats_for(day: dt.date, settings: MonitorSettings, images: RegionI
                         monitor_dir: Path) -> tuple[ReferenceStats, bool]:
     """The reference statistics of ``day`` (module doc) and whether they came from the cache."""
     dates = reference_dates(day, settings.reference_years, settings.window_days)
-    path = reference_path(monitor_dir, day, dates, settings)
+    path = reference_path(monitor_dir, day, dates, settings, inputs_fingerprint(images.index, images.grid, dates))
     cached = load_reference(path, images.grid.shape)
     if cached is not None:
         return cached, True
@@ -273,13 +290,21 @@ def day_path(monitor_dir: Path, day: dt.date) -> Path:
     return Path(monitor_dir) / DAYS_DIR / f"{day.isoformat()}.npz"
 
 
-def day_is_done(monitor_dir: Path, day: dt.date, key: str) -> bool:
-    """True if the day's saved result exists and was made with settings ``key``."""
+def day_inputs(index: HdfIndex, grid: RegionGrid, day: dt.date, settings: MonitorSettings) -> str:
+    """Fingerprint of the tiles of ``day`` and of its reference days."""
+    return inputs_fingerprint(index, grid, [day, *reference_dates(day, settings.reference_years,
+                                                                   settings.window_days)])
+
+
+def day_is_done(monitor_dir: Path, day: dt.date, key: str, inputs: str) -> bool:
+    """True if the day's saved result exists and was made with settings ``key`` from the
+    tiles of fingerprint ``inputs``."""
     path = day_path(monitor_dir, day)
     if not path.is_file():
         return False
     try:
-        return read_day_meta(path).get("key") == key
+        meta = read_day_meta(path)
+        return meta.get("key") == key and meta.get("inputs") == inputs
     except (OSError, ValueError, KeyError):
         return False
 
@@ -312,7 +337,8 @@ def compute_day(day: dt.date, settings: MonitorSettings, images: RegionImages, m
     rows = CellGrid(settings.cell_deg).rows
     regions = anomalous_regions(r, grid, cells, settings.threshold, settings.min_area_km2, rows)
     n_inside = int(inside.sum())
-    meta = {"key": settings.day_key(), "date": day.isoformat(), "sources": [Path(s).name for s in sources],
+    meta = {"key": settings.day_key(), "inputs": day_inputs(images.index, grid, day, settings),
+            "date": day.isoformat(), "sources": [Path(s).name for s in sources],
             "missing_tiles": missing, "synthetic": synthetic, "reference_images": stats.images,
             "reference_cached": cached,
             "valid_fraction": float(np.isfinite(lst).sum() / max(n_inside, 1)),

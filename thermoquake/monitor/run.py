@@ -39,6 +39,7 @@ from thermoquake.monitor.daily import (
     RegionImages,
     cell_ids,
     compute_day,
+    day_inputs,
     day_is_done,
     day_path,
     read_day_meta,
@@ -80,7 +81,7 @@ def run_block(job: BlockJob) -> list[tuple[str, bool]]:
     key = job.settings.day_key()
     out = []
     for day in job.days:
-        if day_is_done(job.monitor_dir, day, key):
+        if day_is_done(job.monitor_dir, day, key, day_inputs(job.index, job.grid, day, job.settings)):
             out.append((day.isoformat(), False))
             continue
         compute_day(day, job.settings, images, job.monitor_dir, cells, job.geotiffs)
