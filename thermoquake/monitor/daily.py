@@ -55,7 +55,7 @@ FORMAT_VERSION = 1
 DAYS_DIR = "days"
 REFERENCE_DIR = "reference"
 IMAGE_CACHE = 64
-"""Region images kept in memory per worker (consecutive days share most reference days)."""
+"""Default number of region images kept in memory by :class:`RegionImages`."""
 
 
 @dataclass(frozen=True)
@@ -140,12 +140,15 @@ def region_cells(grid: RegionGrid, cell_deg: float) -> list[tuple[int, int]]:
 @dataclass
 class RegionImages:
     """Reads region mosaics of one product/layer from an :class:`HdfIndex`, keeping the last
-    :data:`IMAGE_CACHE` in memory."""
+    ``capacity`` in memory (least recently used out first). Days computed in order with a
+    capacity of one day's reference days plus two read each image once: the next day's
+    reference drops only the oldest day of each year's window."""
 
     index: HdfIndex
     grid: RegionGrid
     layer: str
     qc_policy: str
+    capacity: int = IMAGE_CACHE
     _cache: collections.OrderedDict = field(default_factory=collections.OrderedDict)
     reads: int = 0
 
@@ -173,7 +176,7 @@ class RegionImages:
         image[~self.grid.inside()] = np.nan
         out = (image if sources else None, sources, missing, synthetic)
         self._cache[date] = out
-        if len(self._cache) > IMAGE_CACHE:
+        if len(self._cache) > self.capacity:
             self._cache.popitem(last=False)
         return out
 
@@ -270,12 +273,14 @@ def anomalous_regions(r: np.ndarray, grid: RegionGrid, cells: np.ndarray, thresh
     if n == 0:
         return []
     sizes = np.bincount(labels.ravel(), minlength=n + 1)
-    lon, lat = grid.lonlat()
+    boxes = ndimage.find_objects(labels)
     out = []
     for label in np.nonzero(sizes * PIXEL_AREA_KM2 >= min_area_km2)[0]:
         if label == 0:
             continue
-        rows, cols = np.nonzero(labels == label)
+        box = boxes[label - 1]
+        rows, cols = np.nonzero(labels[box] == label)
+        rows, cols = rows + box[0].start, cols + box[1].start
         x = float(grid.x_m[cols].mean())
         y = float(grid.y_m[rows].mean())
         clon, clat = xy_to_lonlat(x, y)

@@ -33,7 +33,7 @@ from thermoquake.batch.hdf_index import HdfIndex, scan_hdf_dir
 from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.csep_files import CellGrid, MagnitudeBins
 from thermoquake.modis.region_grid import RegionGrid
-from thermoquake.monitor.calendar import date_range
+from thermoquake.monitor.calendar import date_range, reference_dates
 from thermoquake.monitor.daily import (
     MonitorSettings,
     RegionImages,
@@ -76,7 +76,8 @@ class BlockJob:
 
 def run_block(job: BlockJob) -> list[tuple[str, bool]]:
     """Compute the block's unfinished days; return ``(date, computed now)`` per day."""
-    images = RegionImages(job.index, job.grid, job.settings.layer, job.settings.qc_policy)
+    per_day = len(reference_dates(job.days[0], job.settings.reference_years, job.settings.window_days)) + 2
+    images = RegionImages(job.index, job.grid, job.settings.layer, job.settings.qc_policy, capacity=per_day)
     cells = cell_ids(job.grid, job.settings.cell_deg)
     key = job.settings.day_key()
     out = []
