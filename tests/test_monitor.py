@@ -251,3 +251,17 @@ def test_molchan_skill_of_a_perfect_alarm_is_outside_the_random_band_and_of_no_a
     assert lo < molchan_area_skill(molchan_trajectory(none, np.zeros(len(quakes)))) < hi
     gain, glo, ghi = probability_gain(hit > 0, float((scores > 0).mean()))
     assert glo <= gain <= ghi and gain > 1
+
+
+def test_the_monitor_demo_pipeline_writes_the_days_and_references_monitor_reads():
+    from thermoquake.pipeline.commands import check_pipeline
+    from thermoquake.pipeline.config import load_pipeline
+
+    pipeline = load_pipeline(Path(__file__).parents[1] / "pipelines" / "monitor_demo.toml")
+    check_pipeline(pipeline)
+    stages = {" ".join(s.command): s.options for s in pipeline.stages}
+    assert list(stages) == ["synth region", "monitor", "monitor evaluate"]
+    for key in ("region", "start", "end", "reference-years", "reference-window-days"):
+        assert stages["synth region"][key] == stages["monitor"][key]
+    assert stages["synth region"]["out"] == stages["monitor"]["hdf-dir"]
+    assert stages["monitor"]["out"] == stages["monitor evaluate"]["monitor"]

@@ -41,7 +41,6 @@ from thermoquake.atomic import atomic_path
 from thermoquake.batch.hdf_index import HdfIndex
 from thermoquake.catalog.geodesy import haversine_km
 from thermoquake.catalog.region import Region
-from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.csep_files import CellGrid
 from thermoquake.modis.reader import LstTileFile
 from thermoquake.modis.region_grid import PIXEL_AREA_KM2, RegionGrid
@@ -359,7 +358,3 @@ def compute_day(day: dt.date, settings: MonitorSettings, images: RegionImages, m
         write_day_geotiff(Path(monitor_dir) / "geotiff" / f"{day.isoformat()}.tif", grid, lst, r, states, meta)
     return meta
 
-
-def check_settings(settings: MonitorSettings) -> None:
-    if not settings.reference_years:
-        raise ThermoquakeError("no reference years")
