@@ -86,6 +86,30 @@ def test_a_resumed_run_computes_only_the_days_it_had_not_finished(monitored):
     assert second["synthetic"] is True
 
 
+def test_a_killed_run_resumes_without_redoing_its_finished_days(hdf, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "mon"
+    args = [*MONITOR, "--end", "2015-04-25", "--hdf-dir", str(hdf), "--out", str(out), "--block-days", "1"]
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[1]))
+    proc = subprocess.Popen([sys.executable, "-m", "thermoquake", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and not list((out / "days").glob("*.npz")):
+        time.sleep(0.05)
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = len(list((out / "days").glob("*.npz")))
+    assert finished >= 1
+    resumed = _run([*args, "--workers", "0"])
+    assert resumed["computed_days"] == 3 - finished and resumed["reused_days"] == finished
+
+
 def test_changed_settings_recompute_every_day(monitored, hdf, tmp_path):
     out, _, _ = monitored
     import shutil
