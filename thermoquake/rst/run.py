@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 import rasterio
 
-from thermoquake.atomic import atomic_path, write_text_atomic
+from thermoquake.atomic import atomic_path, quiet_native_stderr, write_text_atomic
 from thermoquake.errors import ThermoquakeError
 from thermoquake.batch.samples import read_samples
 from thermoquake.batch.workdir import planned_reference, read_parameters
@@ -143,7 +143,7 @@ def _reference_stats(target_profile: dict, refs: Iterable[_Image], source: Path)
 def _write_retira(path: Path, r: np.ndarray, profile: dict, tags: dict[str, str]) -> None:
     profile = dict(profile) | {"dtype": "float32", "nodata": np.nan, "count": 1}
     with atomic_path(path) as tmp:
-        with rasterio.open(tmp, "w", **profile) as dst:
+        with quiet_native_stderr(), rasterio.open(tmp, "w", **profile) as dst:
             dst.write(r.astype(np.float32), 1)
             dst.update_tags(**tags)
             dst.set_band_description(1, "RETIRA (dimensionless)")
