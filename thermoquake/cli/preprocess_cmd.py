@@ -70,6 +70,7 @@ def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, wor
     from thermoquake.batch.workdir import (
         FAILURES_FILE, MANIFEST_FILE, METADATA_FILE, check_workdir, prepare_workdir, reference_parameters,
     )
+    from thermoquake.dirlock import lock_directory
     from thermoquake.epicentre_grid import EpicentreGrid
     from thermoquake.errors import BadRequestError
     from thermoquake.outputs import refuse_outputs_over_inputs
@@ -92,6 +93,8 @@ def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, wor
     tasks = plan_images(events, days_before, reference_years, size, events_path, **period)
     tasks += plan_images(controls, days_before, reference_years, size, controls_path, **period)
     _check_distinct_sites(tasks, controls_path)
+    if not dry_run:   # held until the command ends: one writer per workdir
+        click.get_current_context().with_resource(lock_directory(workdir, "workdir"))
     check_workdir(workdir, parameters)
     index = scan_hdf_dir(hdf_dir, product)
     for note in index.notes:
