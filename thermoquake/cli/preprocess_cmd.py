@@ -64,6 +64,7 @@ def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, wor
     from thermoquake.batch.events import read_events
     from thermoquake.batch.hdf_index import scan_hdf_dir
     from thermoquake.batch.plan import TARGET, plan_images
+    from thermoquake.batch.recipes import find_stale_images, remove_images
     from thermoquake.batch.run import execute, make_jobs
     from thermoquake.batch.samples import SAMPLES_FILE, build_samples, write_samples
     from thermoquake.batch.tables import write_tables
@@ -100,8 +101,9 @@ def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, wor
     for note in index.notes:
         click.echo(f"note: {note}", err=True)
     workdir = workdir.resolve()
-    done = sum((workdir / t.relpath).exists() for t in tasks)
-    summary = {"events": len(events), "controls": len(controls), "images": len(tasks),
+    stale = find_stale_images(tasks, index, workdir, write_cache=not dry_run)
+    done = sum((workdir / t.relpath).exists() for t in tasks) - len(stale)
+    summary = {"stale": len(stale), "events": len(events), "controls": len(controls), "images": len(tasks),
                "targets": sum(t.role == TARGET for t in tasks),
                "references": sum(t.role != TARGET for t in tasks), "already_done": done}
     if dry_run:
@@ -109,6 +111,7 @@ def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, wor
         _report(summary, as_json, "would make")
         return
     prepare_workdir(workdir, parameters)
+    remove_images(workdir, stale)
     write_samples(workdir, samples)
     jobs, failures = make_jobs(tasks, index, workdir, layer, qc_policy)
     show = sys.stderr.isatty() if progress is None else progress
@@ -145,6 +148,8 @@ def _report(summary: dict, as_json: bool, verb: str) -> None:
             f"{summary['references']} reference) for {summary['events']} events"
             + (f" and {summary['controls']} controls" if summary["controls"] else "") + "; "
             f"{summary['already_done']} already done")
+    if summary["stale"]:
+        line += f"; {summary['stale']} stale (inputs changed) {'to redo' if verb == 'would make' else 'redone'}"
     if "manifest_rows" in summary:
         line += (f"; {summary['written_now']} written now; manifest {summary['manifest_rows']} "
                  f"images, {summary['failure_rows']} failures in {summary['workdir']}")
