@@ -27,6 +27,8 @@ from thermoquake.atomic import TEMP_MARKER, atomic_path, write_text_atomic
 from thermoquake.cli.main import cli
 from thermoquake.errors import DiskFullError, WriteError
 
+from tests.test_fetch import pool, small_hdf  # noqa: F401 - fixtures: a Data Pool on 127.0.0.1
+
 ROOT = Path(__file__).resolve().parents[1]
 TILE = REAL_LST_TILES["terra_c61_north"]
 CENTRE = ["--lat", "39.37", "--lon", "-89.75", "--size", "64"]   # 99.6 % valid: ~9.6 kB
@@ -185,3 +187,25 @@ def test_the_cli_prints_a_full_disk_as_one_line(tmp_path, monkeypatch):
     lines = result.stderr.strip().splitlines()
     assert lines == [f"Error: {out}: cannot write: no space left on device; nothing was left under this name"]
     assert not out.exists() and not _temps(tmp_path)
+
+
+def test_fetch_past_the_file_size_limit_stops_keeps_the_partial_file_and_resumes(tmp_path, pool, small_hdf):
+    from tests.test_fetch import BASIC, REAL_TILE, env_for, write_manifest
+
+    manifest = write_manifest(tmp_path / "granules.csv", pool.url, ("2002-07-04", "h09v06"))
+    dest = tmp_path / "modis"
+    env = {k: v for k, v in (os.environ | env_for(pool, tmp_path, **BASIC)).items() if v is not None}
+    env |= {"PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    args = ["fetch", "--manifest", str(manifest), "--dest", str(dest), "--backoff", "0.01", "--timeout", "10"]
+    limited = subprocess.run([sys.executable, "-c", LIMITED, "300000", *args], capture_output=True, text=True,
+                             env=env, timeout=300)
+    assert limited.returncode == 1 and "Traceback" not in limited.stderr, limited.stderr
+    assert f"{dest}: cannot write: File too large; the partial download is kept" in limited.stderr
+    assert not (dest / REAL_TILE.name).exists()
+    partial = dest / f".{REAL_TILE.name}{TEMP_MARKER}partial"
+    assert 0 < partial.stat().st_size <= 300000
+    resumed = subprocess.run([sys.executable, "-m", "thermoquake", *args], capture_output=True, text=True,
+                             env=env, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert (dest / REAL_TILE.name).read_bytes() == REAL_TILE.read_bytes() and not partial.exists()
+    assert any(r.headers.get("Range") for r in pool.requests("data", REAL_TILE.name))
