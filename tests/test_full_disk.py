@@ -209,3 +209,12 @@ def test_fetch_past_the_file_size_limit_stops_keeps_the_partial_file_and_resumes
     assert resumed.returncode == 0, resumed.stderr
     assert (dest / REAL_TILE.name).read_bytes() == REAL_TILE.read_bytes() and not partial.exists()
     assert any(r.headers.get("Range") for r in pool.requests("data", REAL_TILE.name))
+
+
+def test_an_output_whose_directory_cannot_be_made_is_one_line(tmp_path):
+    (tmp_path / "file").write_text("x")
+    final = tmp_path / "file" / "sub" / "out.csv"
+    with pytest.raises(WriteError) as info:
+        write_text_atomic(final, "a\n")
+    assert str(info.value).startswith(f"{final}: cannot write: ") and "\n" not in str(info.value)
+    assert (tmp_path / "file").read_text() == "x"

@@ -65,7 +65,7 @@ def atomic_path(final: str | os.PathLike[str], check: Check | None | _Auto = AUT
         final.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{final.name}{TEMP_MARKER}", dir=final.parent)
     except OSError as err:
-        raise _as_write_error(err, final, None) from None
+        raise as_write_error(err, final, None) or _cannot_create(err, final) from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -73,7 +73,7 @@ def atomic_path(final: str | os.PathLike[str], check: Check | None | _Auto = AUT
         yield tmp_path
         finish(tmp_path, final, checker)
     except BaseException as err:
-        converted = _as_write_error(err, final, tmp_path)
+        converted = as_write_error(err, final, tmp_path)
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
         if converted is not None:
@@ -145,6 +145,12 @@ def probe_disk_full(path: Path) -> int | None:
     return None
 
 
+def _cannot_create(err: OSError, final: Path) -> WriteError:
+    """The one-line error for an output whose directory or temporary file cannot be made
+    (permissions, a file where a directory should be)."""
+    return WriteError(f"cannot write: {err.strerror or _one_line(err)}", final)
+
+
 def disk_full_error(code: int, final: Path) -> DiskFullError:
     """The one-line error for a write to ``final`` that failed with errno ``code``."""
     what = {errno.ENOSPC: "no space left on device",
@@ -153,9 +159,10 @@ def disk_full_error(code: int, final: Path) -> DiskFullError:
     return DiskFullError(f"cannot write: {what}; nothing was left under this name", final)
 
 
-def _as_write_error(err: BaseException, final: Path, tmp: Path | None) -> ThermoquakeError | None:
-    """The :class:`ThermoquakeError` a failed write to ``final`` becomes, or None to re-raise
-    ``err`` as it is (an interrupt, or a problem that is not the write's)."""
+def as_write_error(err: BaseException, final: Path, tmp: Path | None) -> ThermoquakeError | None:
+    """The :class:`ThermoquakeError` a failed write to ``final`` becomes (``tmp``: the
+    temporary file to probe for space, if it still exists), or None to re-raise ``err`` as
+    it is (an interrupt, or a problem that is not the write's)."""
     if not isinstance(err, Exception):
         return None                                  # KeyboardInterrupt, SystemExit
     if isinstance(err, ThermoquakeError) and not isinstance(err, WriteError):
@@ -281,13 +288,13 @@ def save_keras_atomic(model, final: str | os.PathLike[str]) -> Path:
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise _as_write_error(err, final, None) or err from None
+        raise as_write_error(err, final, None) or _cannot_create(err, final) from None
     tmp = final.parent / f".{final.stem}{TEMP_MARKER}{os.getpid()}.keras"
     try:
         model.save(tmp)
         finish(tmp, final, check_zip)
     except BaseException as err:
-        converted = _as_write_error(err, final, tmp if tmp.exists() else None)
+        converted = as_write_error(err, final, tmp if tmp.exists() else None)
         tmp.unlink(missing_ok=True)
         if converted is not None:
             raise converted from None
