@@ -7,6 +7,7 @@ list (and its controls), cropped from a directory of MODIS tiles into a workdir.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -27,7 +28,8 @@ _log = logging.getLogger("thermoquake.preprocess")
 class PreprocessSummary:
     """What a preprocess run planned and (unless ``dry_run``) wrote.
 
-    ``images`` = ``targets`` + ``references``; ``already_done`` images existed before the run.
+    ``images`` = ``targets`` + ``references``; ``already_done`` images existed before the run
+    and are up to date; ``stale`` images existed but their inputs changed (made again).
     After a real run ``written_now``, ``manifest_rows``, ``failure_rows`` and ``workdir`` are
     set; after a dry run ``dates`` (distinct image dates) is.
     """
@@ -38,6 +40,7 @@ class PreprocessSummary:
     targets: int
     references: int
     already_done: int
+    stale: int = 0
     dry_run: bool = False
     dates: int | None = None
     written_now: int | None = None
@@ -89,12 +92,14 @@ def preprocess(events: PathLike, hdf_dir: PathLike, workdir: PathLike, *, contro
     from thermoquake.batch.events import read_events
     from thermoquake.batch.hdf_index import scan_hdf_dir
     from thermoquake.batch.plan import TARGET, plan_images
+    from thermoquake.batch.recipes import find_stale_images, remove_images
     from thermoquake.batch.run import execute, make_jobs
     from thermoquake.batch.samples import SAMPLES_FILE, build_samples, write_samples
     from thermoquake.batch.tables import write_tables
     from thermoquake.batch.workdir import (
         FAILURES_FILE, MANIFEST_FILE, METADATA_FILE, check_workdir, prepare_workdir, reference_parameters,
     )
+    from thermoquake.dirlock import lock_directory
     from thermoquake.epicentre_grid import EpicentreGrid
     from thermoquake.errors import BadRequestError
     from thermoquake.outputs import refuse_outputs_over_inputs
@@ -119,30 +124,35 @@ def preprocess(events: PathLike, hdf_dir: PathLike, workdir: PathLike, *, contro
     tasks = plan_images(event_rows, days_before, years, size, events_path, **period)
     tasks += plan_images(control_rows, days_before, years, size, controls_path, **period)
     _check_distinct_sites(tasks, controls_path)
-    check_workdir(workdir, parameters)
-    index = scan_hdf_dir(hdf_dir, product)
-    for note in index.notes:
-        (on_note or _log.warning)(note)
-    workdir = workdir.resolve()
-    done = sum((workdir / t.relpath).exists() for t in tasks)
-    counts = {"events": len(event_rows), "controls": len(control_rows), "images": len(tasks),
-              "targets": sum(t.role == TARGET for t in tasks),
-              "references": sum(t.role != TARGET for t in tasks), "already_done": done}
-    if dry_run:
-        return PreprocessSummary(**counts, dry_run=True, dates=len({t.date for t in tasks}))
-    prepare_workdir(workdir, parameters)
-    write_samples(workdir, samples)
-    jobs, failures = make_jobs(tasks, index, workdir, layer, qc_policy)
-    show = sys.stderr.isatty() if progress is None else progress
-    records: dict = {}
-    with tqdm(total=len(tasks), initial=done + len(failures), unit="image", disable=not show) as bar:
-        results = execute(jobs, workers=workers, scheduler=scheduler, on_done=lambda r: bar.update(r.images))
-    for result in results:
-        records.update(result.records)
-        failures.update(result.failures)
-    manifest_rows, failure_rows = write_tables(workdir, tasks, records, failures)
-    return PreprocessSummary(**counts, written_now=len(records), manifest_rows=manifest_rows,
-                             failure_rows=failure_rows, workdir=workdir)
+    with contextlib.ExitStack() as held:
+        if not dry_run:   # one writer per workdir, until the tables are written
+            held.enter_context(lock_directory(workdir, "workdir"))
+        check_workdir(workdir, parameters)
+        index = scan_hdf_dir(hdf_dir, product)
+        for note in index.notes:
+            (on_note or _log.warning)(note)
+        workdir = workdir.resolve()
+        stale = find_stale_images(tasks, index, workdir, write_cache=not dry_run)
+        done = sum((workdir / t.relpath).exists() for t in tasks) - len(stale)
+        counts = {"stale": len(stale), "events": len(event_rows), "controls": len(control_rows), "images": len(tasks),
+                  "targets": sum(t.role == TARGET for t in tasks),
+                  "references": sum(t.role != TARGET for t in tasks), "already_done": done}
+        if dry_run:
+            return PreprocessSummary(**counts, dry_run=True, dates=len({t.date for t in tasks}))
+        prepare_workdir(workdir, parameters)
+        remove_images(workdir, stale)
+        write_samples(workdir, samples)
+        jobs, failures = make_jobs(tasks, index, workdir, layer, qc_policy)
+        show = sys.stderr.isatty() if progress is None else progress
+        records: dict = {}
+        with tqdm(total=len(tasks), initial=done + len(failures), unit="image", disable=not show) as bar:
+            results = execute(jobs, workers=workers, scheduler=scheduler, on_done=lambda r: bar.update(r.images))
+        for result in results:
+            records.update(result.records)
+            failures.update(result.failures)
+        manifest_rows, failure_rows = write_tables(workdir, tasks, records, failures)
+        return PreprocessSummary(**counts, written_now=len(records), manifest_rows=manifest_rows,
+                                 failure_rows=failure_rows, workdir=workdir)
 
 
 def _check_distinct_sites(tasks, source) -> None:

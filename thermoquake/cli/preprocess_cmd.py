@@ -89,6 +89,8 @@ def _report(summary: dict, as_json: bool, verb: str) -> None:
             f"{summary['references']} reference) for {summary['events']} events"
             + (f" and {summary['controls']} controls" if summary["controls"] else "") + "; "
             f"{summary['already_done']} already done")
+    if summary["stale"]:
+        line += f"; {summary['stale']} stale (inputs changed) {'to redo' if verb == 'would make' else 'redone'}"
     if "manifest_rows" in summary:
         line += (f"; {summary['written_now']} written now; manifest {summary['manifest_rows']} "
                  f"images, {summary['failure_rows']} failures in {summary['workdir']}")
