@@ -184,3 +184,97 @@ def test_the_stand_in_withholds_missing_granules_everywhere_and_needs_credential
 def test_synth_nasa_server_help_names_the_throw_away_credentials():
     result = run("synth", "nasa-server", "--help")
     assert result.exit_code == 0 and USERNAME in result.output and "--bad-checksum" in result.output
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+REAL_PATH = """
+[pipeline]
+name = "real-path"
+out = "out"
+
+[environment]
+EARTHDATA_HOST = "http://localhost:{port}"
+EARTHDATA_USERNAME = "demo-user"
+EARTHDATA_PASSWORD = "throw-away-password"
+EARTHDATA_TOKEN = ""
+
+[paths]
+events = "events.csv"
+granules = "{{out}}/granules.csv"
+modis = "{{out}}/modis"
+
+[[stage]]
+name = "nasa"
+command = "synth nasa-server"
+service = true
+[stage.options]
+hdf-dir = "{hdf_dir}"
+port = {port}
+
+[[stage]]
+name = "manifest"
+command = "manifest"
+inputs = ["{{events}}"]
+outputs = ["{{granules}}"]
+[stage.options]
+events = "{{events}}"
+days-before = 2
+reference-years = "2008-2008"
+cmr = true
+cmr-url = "http://127.0.0.1:{port}"
+out = "{{granules}}"
+
+[[stage]]
+name = "fetch"
+command = "fetch"
+inputs = ["{{granules}}"]
+outputs = ["{{modis}}"]
+[stage.options]
+manifest = "{{granules}}"
+dest = "{{modis}}"
+"""
+
+
+def test_a_service_stage_runs_beside_the_later_stages_with_the_runs_environment(tmp_path, hdf_dir, events,
+                                                                                monkeypatch):
+    import os
+
+    monkeypatch.setenv("EARTHDATA_TOKEN", "a-real-token-that-must-not-leak")
+    monkeypatch.setenv("NETRC", str(tmp_path / "none"))
+    port = free_port()
+    (tmp_path / "events.csv").write_text(events.read_text())
+    path = tmp_path / "real.toml"
+    path.write_text(REAL_PATH.format(port=port, hdf_dir=hdf_dir))
+    result = run("run", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    statuses = {s["name"]: s["status"] for s in record["stages"]}
+    assert statuses == {"nasa": "started", "manifest": "ran", "fetch": "ran"}
+    assert sorted(p.name for p in (tmp_path / "out" / "modis").glob("*.hdf")) == sorted(
+        granule_name(d, t) for d in DAYS for t in TILES)
+    assert os.environ["EARTHDATA_TOKEN"] == "a-real-token-that-must-not-leak"      # put back after the run
+    assert "EARTHDATA_USERNAME" not in os.environ
+    saved = (tmp_path / "out" / "run_record.json").read_text()
+    assert "throw-away-password" not in saved and "(hidden)" in saved
+    with pytest.raises(requests.ConnectionError):                                    # the service is stopped
+        requests.get(f"http://127.0.0.1:{port}/search/granules.json", timeout=5)
+    again = json.loads(run("run", str(path), "--json").stdout)
+    assert {s["name"]: s["status"] for s in again["stages"]} == {"nasa": "not-needed", "manifest": "skipped",
+                                                                 "fetch": "skipped"}
+
+
+def test_a_service_that_cannot_start_stops_the_run_with_one_line(tmp_path, events):
+    (tmp_path / "events.csv").write_text(events.read_text())
+    path = tmp_path / "real.toml"
+    path.write_text(REAL_PATH.format(port=free_port(), hdf_dir=tmp_path / "no-such-dir"))
+    result = run("run", str(path))
+    assert result.exit_code != 0
+    last = result.output.strip().splitlines()[-1]
+    assert "stage 'nasa' failed: service 'nasa' stopped before it was ready" in last and "no-such-dir" in last
