@@ -368,6 +368,7 @@ def nasa_server(hdf_dir: Path, port: int, missing: tuple[str, ...], bad_checksum
     Point `thermoquake manifest --cmr-url` at the first and EARTHDATA_HOST at the
     second. The first line printed is the URL.
     """
+    import logging
     import os
     import signal
     import sys
@@ -381,6 +382,7 @@ def nasa_server(hdf_dir: Path, port: int, missing: tuple[str, ...], bad_checksum
         if not name or (times and not times.isdigit()):
             raise click.BadParameter(f"{item!r} is not NAME or NAME:N", param_hint="--bad-checksum")
         faults[name] = int(times) if times else 1
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     server = NasaStandIn(hdf_dir, port, missing=missing, bad_checksum=faults, delay_s=delay_s).start()
     click.echo(server.url, nl=True)
     click.echo(f"NASA stand-in: Data Pool and CMR at {server.url}, Earthdata Login at {server.auth_url} "

@@ -35,6 +35,7 @@ import base64
 import datetime as dt
 import fnmatch
 import json
+import logging
 import os
 import threading
 import time
@@ -54,6 +55,7 @@ PASSWORD = "throw-away-password"
 TOKEN = "throw-away-token"
 """Throw-away credentials the stand-in accepts (never real Earthdata ones)."""
 SESSION_COOKIE = "DATAPOOL=standin"
+log = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 2000
 _CMR_PARAMS = {"short_name", "version", "temporal", "temporal[]", "readable_granule_name",
                "readable_granule_name[]", "options[readable_granule_name][pattern]", "page_size",
@@ -247,6 +249,7 @@ class NasaStandIn:
             if key is not None:
                 self._bad[key] -= 1
         if key is not None:
+            log.warning("served a damaged copy of %s (checksum fault)", granule.name.filename)
             damaged = bytearray(data)
             damaged[len(data) // 2] ^= 0xFF
             data = bytes(damaged)
