@@ -107,7 +107,8 @@ def run(path: Path, *extra: str, timeout: float = 600) -> subprocess.CompletedPr
 
 
 def _env() -> dict[str, str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), KERAS_BACKEND=os.environ.get("KERAS_BACKEND", "tensorflow"))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1",
+               KERAS_BACKEND=os.environ.get("KERAS_BACKEND", "tensorflow"))
     env.pop("THERMOQUAKE_CMR", None)
     return env
 
