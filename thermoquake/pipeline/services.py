@@ -3,7 +3,7 @@ run's ``[environment]``.
 
 A service is ``python -m thermoquake ARGV`` in a child process. It is ready when it prints its
 first line on standard output (its address); its standard error goes to
-``OUT/.thermoquake-pipeline/<stage>.log``. It is told the runner's process id
+``OUT/.thermoquake-pipeline/<stage>.log`` (appended to, run after run). It is told the runner's process id
 (``THERMOQUAKE_SERVICE_PARENT``) so that it can stop by itself if the run is killed.
 """
 
@@ -32,7 +32,7 @@ class Service:
         self.name = name
         log.parent.mkdir(parents=True, exist_ok=True)
         self._log_path = log
-        self._log = open(log, "wb")
+        self._log = open(log, "ab")                 # one log across runs
         env = dict(os.environ, **{PARENT_ENV: str(os.getpid()), "PYTHONUNBUFFERED": "1"})
         self.process = subprocess.Popen([sys.executable, "-m", "thermoquake", *argv], stdout=subprocess.PIPE,
                                         stderr=self._log, stdin=subprocess.DEVNULL, env=env)
