@@ -1,7 +1,7 @@
 """The real user's path end to end: pipelines/paper.toml, shrunk, against the local stand-in for NASA.
 
 The pipeline is paper.toml itself with its sizes made small (2 events with matched controls,
-16 km boxes, reference years 2008-2010, tiny networks), a SYNTHETIC study written first and
+64 km boxes, reference years 2008-2010, tiny networks), a SYNTHETIC study written first and
 served by `thermoquake synth nasa-server`, throw-away credentials under [environment], and
 the catalogue's URL in the manifest stage. The stand-in withholds one granule and serves
 another damaged once; the first run is killed during `fetch`.
@@ -61,7 +61,7 @@ def small_paper(tmp_path: Path, port: int) -> Path:
     paper = tomllib.loads((ROOT / "pipelines" / "paper.toml").read_text())
     (tmp_path / "events.csv").write_text(EVENTS)
     (tmp_path / "controls.csv").write_text("".join(l for l in CONTROLS.splitlines(True) if "random" not in l))
-    study = {"days-before": 9, "reference-years": "2008-2010", "size": 16}
+    study = {"days-before": 9, "reference-years": "2008-2010", "size": 64}     # the GAN wants >= 64
     paper["pipeline"]["out"] = str(tmp_path / "out")
     paper["paths"].update(events=str(tmp_path / "events.csv"), controls=str(tmp_path / "controls.csv"),
                           catalog=str(ROOT / "data_manifests" / "catalog" / "china_m5_2003_2020.csv"),
@@ -101,7 +101,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run(path: Path, *extra: str, timeout: float = 600) -> subprocess.CompletedProcess:
+def run(path: Path, *extra: str, timeout: float = 2400) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "thermoquake", "run", str(path), *extra], capture_output=True,
                           text=True, timeout=timeout, env=_env())
 
