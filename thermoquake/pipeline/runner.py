@@ -262,6 +262,8 @@ def _run_pipeline(pipeline: Pipeline, force: tuple[str, ...], dry_run: bool, ech
         cache.save()
         save_record("running")
         echo(f"{label}: done in {outcome.seconds:.1f} s")
+    for service_label, _, _ in pending:
+        echo(f"{service_label}: not started (no later stage ran)")
     if not dry_run:
         cache.save()
     save_record("dry-run" if dry_run else "complete")
