@@ -96,6 +96,19 @@ def test_catalogue_search_pages_with_search_after_and_picks_the_latest_productio
         assert first.url.endswith(granule_name(DAYS[0], "h26v05")) and first.directory == first.url.rsplit("/", 1)[0] + "/"
 
 
+def test_a_checksum_type_that_cannot_be_computed_is_dropped_not_trusted():
+    from thermoquake.fetch.cmr import _granule
+
+    item = {"umm": {"GranuleUR": "G", "RelatedUrls": [{"Type": "GET DATA", "URL": "https://x/" + granule_name(DAYS[0], "h26v05")}],
+                    "DataGranule": {"ArchiveAndDistributionInformation": [
+                        {"Name": granule_name(DAYS[0], "h26v05"), "SizeInBytes": 5,
+                         "Checksum": {"Algorithm": "Adler-32", "Value": "1"}}]}}}
+    granule = _granule(item, "test")
+    assert (granule.size, granule.checksum_type, granule.checksum) == (5, None, None)
+    item["umm"]["DataGranule"]["ArchiveAndDistributionInformation"][0]["Checksum"]["Algorithm"] = "SHA-256"
+    assert _granule(item, "test").checksum_type == "SHA-256"
+
+
 def test_a_search_the_stand_in_does_not_know_is_refused_not_ignored(hdf_dir):
     with NasaStandIn(hdf_dir) as standin:
         answer = requests.get(standin.url + "/search/granules.umm_json", params={"bounding_box": "1,2,3,4"})

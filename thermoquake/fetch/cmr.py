@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from thermoquake.errors import ThermoquakeError
+from thermoquake.fetch.checksum import ChecksumError, algorithm_of
 from thermoquake.granules import GranuleRow
 from thermoquake.modis.naming import GranuleName, is_granule_name, parse_granule_name
 
@@ -173,6 +174,8 @@ def _granule(item: object, source: str) -> CatalogueGranule | None:
         size = info.get("SizeInBytes")
         checksum = info.get("Checksum") if isinstance(info.get("Checksum"), dict) else {}
         kind, value = checksum.get("Algorithm"), checksum.get("Value")
+        if kind and value and not _known_algorithm(str(kind)):
+            kind = value = None                  # one this version cannot compute: fetch reads the .xml
         return CatalogueGranule(parse_granule_name(name), url,
                                 size if isinstance(size, int) and size >= 0 else None,
                                 str(kind) if kind and value else None, str(value) if kind and value else None)
@@ -180,6 +183,14 @@ def _granule(item: object, source: str) -> CatalogueGranule | None:
         if is_granule_name(name):
             return CatalogueGranule(parse_granule_name(name), url, None, None, None)
     return None
+
+
+def _known_algorithm(kind: str) -> bool:
+    try:
+        algorithm_of(kind)
+    except ChecksumError:
+        return False
+    return True
 
 
 def look_up(
