@@ -89,6 +89,7 @@ def small_paper(tmp_path: Path, port: int) -> Path:
                                                  "gan-cache": "{out}/gan-cache", "no-final-model": True,
                                                  "progress": False})
     stages["report"]["options"].update(event=["E1", "E2"], pdf=False)
+    stages["report"]["outputs"] = ["{report}/index.html"]
     paper["stage"] = [synth, nasa, *paper["stage"]]
     path = tmp_path / "small_paper.toml"
     path.write_text(_toml(paper))
