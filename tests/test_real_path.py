@@ -159,6 +159,9 @@ def test_paper_pipeline_against_the_stand_in_with_a_missing_granule_a_damaged_on
     assert all(got[name] == "ran" for name in got if name not in ("synth", "manifest", "nasa"))
     assert f" {fetched_before} already present" in second.stdout        # resumed, not fetched again
     assert not list(modis.glob(f"{MISSING}*")) and list(modis.glob(f"{DAMAGED}*.hdf"))
+    failures = (out / "work" / "failures.csv").read_text().splitlines()[1:]    # the missing day, recorded
+    assert sorted(f.split(",")[1:5] for f in failures) == [["C1", "C1", "2010-05-05", "reference"],
+                                                           ["E1", "E1", "2010-05-05", "reference"]]
     assert (out / ".thermoquake-pipeline" / "nasa.log").read_text().count(f"damaged copy of {DAMAGED}") == 1
     damaged = next(modis.glob(f"{DAMAGED}*.hdf"))
     assert damaged.read_bytes() == (out / "nasa-standin" / damaged.name).read_bytes()
