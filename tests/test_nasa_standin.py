@@ -291,3 +291,18 @@ def test_a_service_that_cannot_start_stops_the_run_with_one_line(tmp_path, event
     assert result.exit_code != 0
     last = result.output.strip().splitlines()[-1]
     assert "stage 'nasa' failed: service 'nasa' stopped before it was ready" in last and "no-such-dir" in last
+
+
+@pytest.mark.parametrize("table, problem", [
+    ('[environment]\n"BAD NAME" = "x"\n', "[environment] BAD NAME: needs a variable name"),
+    ('[environment]\nEARTHDATA_HOST = "{nope}"\n', "unknown placeholder {nope}"),
+    ('[environment]\nX = "1"\n[[stage]]\nname = "s"\ncommand = "synth nasa-server"\nservice = true\n'
+     'outputs = ["x"]\n', "a service has no outputs"),
+])
+def test_bad_environment_or_service_tables_are_one_line_naming_the_file(tmp_path, table, problem):
+    path = tmp_path / "p.toml"
+    path.write_text('[pipeline]\nname = "p"\nout = "out"\n' + table
+                    + '[[stage]]\nname = "m"\ncommand = "manifest"\n[stage.options]\nevents = "e.csv"\n')
+    result = run("run", str(path), "--dry-run")
+    assert result.exit_code != 0 and problem in result.output and str(path) in result.output
+    assert "Traceback" not in result.output
