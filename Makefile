@@ -9,7 +9,7 @@ DEMO_DIR ?= demo-output
 .PHONY: help install demo demo-wenchuan chromium test test-fast bench docs clean
 
 help:
-	@echo "make demo   - set up, then run pipelines/demo.toml (synthetic tiles -> preprocess -> rst -> report)"
+	@echo "make demo   - set up, then run pipelines/demo.toml (synthetic tiles -> local NASA stand-in -> manifest -> fetch -> preprocess -> rst -> report)"
 	@echo "make test   - set up, then run the whole test suite"
 	@echo "make bench  - set up, then run the benchmarks (figures for docs/benchmarks.md)"
 	@echo "make docs   - set up, then build the documentation site into site/"

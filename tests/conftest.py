@@ -17,6 +17,14 @@ REAL_LST_TILES = {
 OTHER_PRODUCT_TILE = MODIS / "MOD13A2.A2021225.h11v06.061.2021320163717.hdf"
 
 
+@pytest.fixture(autouse=True)
+def no_catalogue_by_default(monkeypatch):
+    """`thermoquake manifest` looks granules up in NASA's catalogue unless told not to; tests never
+    reach NASA: those that want the catalogue give --cmr and a local --cmr-url."""
+    monkeypatch.setenv("THERMOQUAKE_CMR", "0")
+    monkeypatch.delenv("THERMOQUAKE_CMR_URL", raising=False)
+
+
 @pytest.fixture(params=sorted(REAL_LST_TILES))
 def real_lst_tile(request) -> Path:
     """Each real LST tile in turn (Aqua/Terra, collections 6/6.1, north/south)."""

@@ -9,11 +9,13 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "thermoquake"
 
-# Bottom to top. A module may import its own floor and the floors below it.
+# Bottom to top. A module may import its own floor and the floors below it. An entry names a
+# top-level module or package, or (dotted) one module inside a package that sits lower than
+# the rest of it.
 LAYERS: list[tuple[str, set[str]]] = [
     ("foundation", {"__init__", "errors", "atomic", "outputs", "dirlock", "progress", "tf_quiet"}),
     ("files", {"modis", "epicentre_grid", "reference_calendar", "catalog", "control_years", "controls",
-               "granules", "crop", "geotiff", "fetch", "verify"}),
+               "granules", "crop", "geotiff", "fetch", "verify", "monitor.calendar"}),
     ("arrays", {"batch", "synth", "rst", "dataset", "control_study"}),
     ("models", {"drsn", "gan", "keras_file"}),
     ("evaluation", {"training", "evaluation"}),
@@ -24,8 +26,11 @@ FLOOR = {part: n for n, (_, parts) in enumerate(LAYERS) for part in parts}
 
 
 def _part(module: str) -> str:
-    """The top-level part of ``thermoquake.<part>...`` (the package root is ``__init__``)."""
+    """The entry of :data:`LAYERS` that ``module`` belongs to: ``<part>.<module>`` where listed,
+    else the top-level part of ``thermoquake.<part>...`` (the package root is ``__init__``)."""
     parts = module.split(".")
+    if len(parts) > 2 and f"{parts[1]}.{parts[2]}" in FLOOR:
+        return f"{parts[1]}.{parts[2]}"
     return parts[1] if len(parts) > 1 else "__init__"
 
 

@@ -278,8 +278,8 @@ def test_molchan_skill_of_a_perfect_alarm_is_outside_the_random_band_and_of_no_a
 
 
 def test_the_monitor_demo_pipeline_writes_the_days_and_references_monitor_reads():
-    from thermoquake.pipeline.commands import check_pipeline
-    from thermoquake.pipeline.config import load_pipeline
+    from thermoquake.cli.pipeline.commands import check_pipeline
+    from thermoquake.cli.pipeline.config import load_pipeline
 
     pipeline = load_pipeline(Path(__file__).parents[1] / "pipelines" / "monitor_demo.toml")
     check_pipeline(pipeline)

@@ -204,18 +204,32 @@ def test_demo_pipeline_is_the_whole_chain_on_real_catalogue_events_and_matched_c
         events = list(csv.DictReader(fh))
     assert 4 <= len(events) <= 12 and all(study[e["event_id"]] == e for e in events)
     commands = [" ".join(s.command) for s in pipeline.stages]
-    assert commands == ["controls", "synth study", "preprocess", "rst", "augment train", "augment generate",
-                        "train", "report"]
+    assert commands == ["controls", "synth study", "synth nasa-server", "manifest", "fetch", "preprocess", "rst",
+                        "augment train", "augment generate", "train", "report"]
+    assert [s.name for s in pipeline.stages if s.service] == ["nasa"]
     stages = {" ".join(s.command): s.options for s in pipeline.stages}
-    for key in ("days-before", "reference-years", "size"):     # synthesised = what preprocess reads
-        assert stages["synth study"][key] == stages["preprocess"][key]
+    for key in ("days-before", "reference-years", "size"):     # synthesised = listed = what preprocess reads
+        assert stages["synth study"][key] == stages["preprocess"][key] == stages["manifest"][key]
+    # the real path: the stand-in serves what synth wrote, preprocess reads what fetch downloaded
+    assert stages["synth nasa-server"]["hdf-dir"] == stages["synth study"]["out"]
+    assert stages["preprocess"]["hdf-dir"] == stages["fetch"]["dest"]
+    assert stages["fetch"]["manifest"] == stages["manifest"]["out"]
+    port = stages["synth nasa-server"]["port"]
+    assert stages["manifest"]["cmr-url"] == f"http://127.0.0.1:{port}"
+    assert pipeline.environment["EARTHDATA_HOST"] == f"http://localhost:{port}"
+    # against NASA (paper.toml) the manifest and fetch stages take the same options but the catalogue's URL
+    paper = {s.name: s.options for s in load_pipeline(ROOT / "pipelines" / "paper.toml").stages}
+    assert set(stages["manifest"]) - set(paper["manifest"]) == {"cmr-url", "size"}  # paper: default 256 km
+    assert set(paper["manifest"]) <= set(stages["manifest"]) and paper["manifest"]["cmr"] is True
+    assert set(stages["fetch"]) == set(paper["fetch"]) and stages["fetch"]["workers"] == paper["fetch"]["workers"]
     assert stages["controls"]["mode"] == "matched" and stages["preprocess"]["controls"] == stages["synth study"]["controls"]
     assert int(stages["train"]["window"]) - 1 <= int(stages["preprocess"]["days-before"])
     assert raw["pipeline"]["result"].endswith("index.html")
     out = Path(pytest.importorskip("tempfile").mkdtemp())
     result = CliRunner().invoke(cli, ["run", str(demo), "--dry-run", "--out", str(out / "demo")])
     assert result.exit_code == 0, result.output
-    assert result.output.count(": would run (no complete run yet)") == len(pipeline.stages)
+    assert result.output.count(": would run (no complete run yet)") == len(pipeline.stages) - 1
+    assert result.output.count(": would start a service") == 1
     assert not (out / "demo").exists()
 
 

@@ -51,6 +51,10 @@ ESTIMATED_GRANULE_MB = 3.0
 Real tiles range from well under 1 MB (mostly ocean or cloud) to several MB."""
 
 MANIFEST_COLUMNS: tuple[str, ...] = ("product", "collection", "date", "tile", "directory", "role")
+"""Columns every manifest has."""
+CATALOGUE_COLUMNS: tuple[str, ...] = ("url", "size", "checksum_type", "checksum")
+"""Columns from NASA's catalogue (CMR): the granule's URL, size in bytes and published checksum;
+empty where the manifest was built without the catalogue (and absent in older manifests)."""
 ROLES = ("target", "reference", "target+reference")
 
 
@@ -73,7 +77,10 @@ class Sample:
 
 @dataclass(frozen=True, order=True)
 class GranuleRow:
-    """One granule to fetch. ``tile`` is ``hHHvVV``; ``directory`` ends with ``/``."""
+    """One granule to fetch. ``tile`` is ``hHHvVV``; ``directory`` ends with ``/``.
+
+    ``url``, ``size`` (bytes), ``checksum_type`` and ``checksum`` come from NASA's catalogue
+    (:mod:`thermoquake.fetch.cmr`); None where the granule was not looked up there."""
 
     date: dt.date
     tile: str
@@ -81,6 +88,10 @@ class GranuleRow:
     collection: str
     directory: str
     role: str
+    url: str | None = None
+    size: int | None = None
+    checksum_type: str | None = None
+    checksum: str | None = None
 
     @property
     def hv(self) -> tuple[int, int]:
@@ -228,12 +239,14 @@ def build_manifest(samples: list[Sample], settings: ManifestSettings) -> list[Gr
 
 
 def manifest_to_csv(rows: list[GranuleRow]) -> str:
-    """CSV text with :data:`MANIFEST_COLUMNS`."""
+    """CSV text with :data:`MANIFEST_COLUMNS` and :data:`CATALOGUE_COLUMNS`."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(MANIFEST_COLUMNS)
+    writer.writerow(MANIFEST_COLUMNS + CATALOGUE_COLUMNS)
     for r in rows:
-        writer.writerow([r.product, r.collection, r.date.isoformat(), r.tile, r.directory, r.role])
+        writer.writerow([r.product, r.collection, r.date.isoformat(), r.tile, r.directory, r.role,
+                         r.url or "", "" if r.size is None else r.size, r.checksum_type or "",
+                         r.checksum or ""])
     return buf.getvalue()
 
 
@@ -244,6 +257,8 @@ def read_manifest(path: str | os.PathLike[str]) -> list[GranuleRow]:
     rows, problems, seen = [], [], {}
     for line, fields in data_rows(reader, len(header), problems):
         get = {name: fields[i].strip() for name, i in col.items()}
+        for name in CATALOGUE_COLUMNS:
+            get.setdefault(name, "")
         try:
             row = _parse_row(get)
         except ValueError as err:
@@ -287,6 +302,15 @@ def _parse_row(get: dict[str, str]) -> GranuleRow:
     role = get["role"]
     if role not in ROLES:
         raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    url = get["url"]
+    if url and not url.startswith(("http://", "https://")):
+        raise ValueError(f"url {url!r} is not an http(s) URL")
+    size_text = get["size"]
+    if size_text and not size_text.isdigit():
+        raise ValueError(f"size {size_text!r} is not a byte count")
+    kind, value = get["checksum_type"], get["checksum"]
+    if bool(kind) != bool(value):
+        raise ValueError("checksum_type and checksum go together (both or neither)")
     return GranuleRow(
         day,
         tile,
@@ -294,4 +318,8 @@ def _parse_row(get: dict[str, str]) -> GranuleRow:
         collection,
         directory if directory.endswith("/") else directory + "/",
         role,
+        url or None,
+        int(size_text) if size_text else None,
+        kind or None,
+        value or None,
     )

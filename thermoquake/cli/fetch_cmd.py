@@ -96,6 +96,10 @@ def fetch(
     sent only to the exact Earthdata Login origin (scheme, host and port; a
     token also to the Data Pool's origins), never to other origins redirected to.
 
+    A manifest made with `manifest --cmr` gives each granule's URL, size and
+    checksum from NASA's catalogue; without them (or with --base-url) the
+    Data Pool's directory listings and NAME.xml metadata are read instead.
+
     Files already complete are skipped; partial ones (hidden
     .NAME.tmp-partial files) are resumed. Each file is checked (size, HDF4
     signature, opens with pyhdf, and the checksum and size that the Data
@@ -134,7 +138,8 @@ def fetch(
             click.echo(json.dumps(summary))
             return
         for o in todo:
-            click.echo(f"{settings.directory(o.row)}{o.row.name_prefix}*.hdf")
+            click.echo(o.row.url if o.row.url and not base_url
+                       else f"{settings.directory(o.row)}{o.row.name_prefix}*.hdf")
         for o in bad:
             click.echo(f"unusable: {o.path}: {o.message}", err=True)
         click.echo(

@@ -68,6 +68,30 @@ from thermoquake.cli.options import (
     show_default=True,
     help="Epicentre box width and height, km.",
 )
+@click.option(
+    "--cmr/--no-cmr",
+    "use_cmr",
+    default=True,
+    show_default=True,
+    envvar="THERMOQUAKE_CMR",
+    show_envvar=True,
+    help="Look every granule up in NASA's catalogue (CMR): its URL, size and checksum go into "
+    "the manifest; granules it lacks are listed in --missing-out and left out. "
+    "--no-cmr: list Data Pool directories only (fetch then reads their listings).",
+)
+@click.option(
+    "--cmr-url",
+    default=None,
+    envvar="THERMOQUAKE_CMR_URL",
+    show_envvar=True,
+    help="Root of the CMR search [default: https://cmr.earthdata.nasa.gov].",
+)
+@click.option(
+    "--missing-out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="CSV of the granules the catalogue lacks [default: beside --out, NAME.missing.csv].",
+)
 @base_url_option(help="Root of the LP DAAC Data Pool [default: https://e4ftl01.cr.usgs.gov].")
 @click.option(
     "--granule-mb",
@@ -89,6 +113,9 @@ def manifest(
     product,
     collection,
     size_km,
+    use_cmr,
+    cmr_url,
+    missing_out,
     base_url,
     granule_mb,
     out,
@@ -105,7 +132,13 @@ def manifest(
     preprocess and rst. Tiles: those holding any
     pixel of the sample's box. Columns: product, collection, date, tile,
     directory (LP DAAC Data Pool URL of the date), role
-    (target / reference / target+reference).
+    (target / reference / target+reference), and from NASA's catalogue
+    (CMR, with --cmr) url, size (bytes), checksum_type and checksum.
+
+    With --cmr, a granule the catalogue does not have (a day the satellite did
+    not deliver) is listed in --missing-out and left out of the manifest; the
+    run goes on and says how many. Later stages treat that day as having no
+    image (preprocess records it in failures.csv).
     """
     from thermoquake.catalog import read_catalog
     from thermoquake.controls import read_controls
@@ -118,7 +151,12 @@ def manifest(
         manifest_to_csv,
     )
 
-    refuse_outputs_over_inputs({"--out": out}, {"--events": events_path, "--controls": controls_path})
+    from pathlib import Path
+
+    if missing_out is None:
+        missing_out = str(Path(out).with_name(Path(out).stem + ".missing.csv"))
+    refuse_outputs_over_inputs({"--out": out, "--missing-out": missing_out},
+                               {"--events": events_path, "--controls": controls_path})
     settings = ManifestSettings(
         product=product,
         collection=collection,
@@ -138,7 +176,21 @@ def manifest(
         n_controls = len(controls)
         samples += [Sample(c.control_id, c.time, c.latitude, c.longitude) for c in controls]
     rows = build_manifest(samples, settings)
+    needed = len(rows)
+    missing: list = []
+    if use_cmr:
+        from thermoquake.fetch.cmr import DEFAULT_CMR_URL, look_up
+
+        rows, missing = look_up(rows, cmr_url or DEFAULT_CMR_URL)
+        if not rows:
+            from thermoquake.errors import ThermoquakeError
+
+            raise ThermoquakeError(f"none of the {needed} granules needed is in the catalogue at "
+                                   f"{cmr_url or DEFAULT_CMR_URL} (check --product, --collection and "
+                                   "the dates)")
     mb = granule_mb or ESTIMATED_GRANULE_MB
+    known = [r.size for r in rows if r.size is not None]
+    estimated_bytes = sum(known) + (len(rows) - len(known)) * mb * 1e6
     roles = {
         r: sum(1 for row in rows if row.role == r)
         for r in ("target", "reference", "target+reference")
@@ -149,14 +201,21 @@ def manifest(
         "product": product,
         "collection": collection,
         "granules": len(rows),
+        "needed": needed,
+        "missing": len(missing),
+        "catalogue": (cmr_url or "https://cmr.earthdata.nasa.gov") if use_cmr else None,
+        "sizes_from_catalogue": len(known),
         "by_role": roles,
         "dates": len({r.date for r in rows}),
         "tiles": sorted({r.tile for r in rows}),
-        "estimated_gb": round(len(rows) * mb / 1000.0, 2),
-        "granule_mb_assumed": mb,
+        "estimated_gb": round(estimated_bytes / 1e9, 3),
+        "granule_mb_assumed": mb if len(known) < len(rows) else None,
         "out": None if dry_run else out,
+        "missing_out": None if dry_run or not use_cmr else missing_out,
     }
     if not dry_run:
+        if use_cmr:
+            write_text_atomic(missing_out, manifest_to_csv(missing))
         write_text_atomic(out, manifest_to_csv(rows))
     if as_json:
         click.echo(json.dumps(summary))
@@ -164,8 +223,20 @@ def manifest(
         verb = "would write" if dry_run else "->"
         n_target = roles["target"] + roles["target+reference"]
         n_reference = roles["reference"] + roles["target+reference"]
+        if len(known) == len(rows):
+            how = "catalogue sizes"
+        elif known:
+            how = f"catalogue sizes, {mb:g} MB for the {len(rows) - len(known)} without"
+        else:
+            how = f"{mb:g} MB each"
         click.echo(
             f"{len(rows)} granules of {product}.{collection} ({n_target} target, {n_reference} "
             f"reference; {summary['dates']} dates, {len(summary['tiles'])} tiles), about "
-            f"{summary['estimated_gb']:g} GB at {mb:g} MB each {verb} {out}"
+            f"{summary['estimated_gb']:g} GB ({how}) {verb} {out}"
         )
+        if missing:
+            click.echo(
+                f"{len(missing)} of {needed} granules are not in NASA's catalogue: left out, "
+                f"listed in {missing_out if not dry_run else '--missing-out'}",
+                err=True,
+            )

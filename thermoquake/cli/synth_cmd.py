@@ -406,3 +406,65 @@ def region(region, start: str, end: str, reference_years: range, reference_windo
         click.echo(f"{verb} {summary['files'] - summary['already_complete']} SYNTHETIC tiles "
                    f"({summary['already_complete']} already complete; {summary['anomalies']} anomalies "
                    f"of {anomaly_k:g} K) in {out_dir}")
+
+
+SERVICE_PARENT_ENV = "THERMOQUAKE_SERVICE_PARENT"
+"""Set by ``thermoquake run`` for a service stage: the stand-in stops when that process ends."""
+
+
+@synth.command("nasa-server")
+@click.option("--hdf-dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of MODIS-named .hdf granules to serve (e.g. from `thermoquake synth study`).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="TCP port on 127.0.0.1 (0: a free one, printed).")
+@click.option("--missing", multiple=True, metavar="NAME",
+              help="Withhold this granule (file name or prefix, e.g. MYD11A1.A2008130.h26v05); repeatable.")
+@click.option("--bad-checksum", multiple=True, metavar="NAME[:N]",
+              help="Serve this granule with one byte changed N times (default 1) before serving it whole; repeatable.")
+@click.option("--delay", "delay_s", type=click.FloatRange(min=0.0), default=0.0, show_default=True,
+              help="Seconds to wait before answering each granule download.")
+def nasa_server(hdf_dir: Path, port: int, missing: tuple[str, ...], bad_checksum: tuple[str, ...],
+                delay_s: float) -> None:
+    """Serve granules as NASA does, on 127.0.0.1, until interrupted (for tests and the demo).
+
+    One port answers as the LP DAAC Data Pool and CMR's granule search
+    (http://127.0.0.1:PORT) and as Earthdata Login (http://localhost:PORT), with the
+    throw-away credentials EARTHDATA_USERNAME=demo-user and
+    EARTHDATA_PASSWORD=throw-away-password (or EARTHDATA_TOKEN=throw-away-token).
+    Point `thermoquake manifest --cmr-url` at the first and EARTHDATA_HOST at the
+    second. The first line printed is the URL.
+    """
+    import logging
+    import os
+    import signal
+    import sys
+    import threading
+
+    from thermoquake.testing.nasa import PASSWORD, USERNAME, NasaStandIn
+
+    faults: dict[str, int] = {}
+    for item in bad_checksum:
+        name, _, times = item.partition(":")
+        if not name or (times and not times.isdigit()):
+            raise click.BadParameter(f"{item!r} is not NAME or NAME:N", param_hint="--bad-checksum")
+        faults[name] = int(times) if times else 1
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    server = NasaStandIn(hdf_dir, port, missing=missing, bad_checksum=faults, delay_s=delay_s).start()
+    click.echo(server.url, nl=True)
+    click.echo(f"NASA stand-in: Data Pool and CMR at {server.url}, Earthdata Login at {server.auth_url} "
+               f"(user {USERNAME}, password {PASSWORD}); {len(server.granules)} granules from {hdf_dir}",
+               err=True)
+    sys.stdout.flush()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    parent = os.environ.get(SERVICE_PARENT_ENV, "")
+    watch = parent.isdigit() and int(parent) == os.getppid()
+    try:
+        while not stop.is_set():
+            if watch and os.getppid() != int(parent):
+                break                          # the run that started it has gone
+            stop.wait(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

@@ -3,15 +3,16 @@
 For each manifest row:
 
 1. a verified file with the granule's name prefix already in ``dest`` -> ``present`` (no network);
-2. the date's Data Pool directory listing (fetched once per directory) gives
+2. a row with a ``url`` from NASA's catalogue (``manifest --cmr``) is downloaded from it;
+   otherwise the date's Data Pool directory listing (fetched once per directory) gives
    the file name (production time is not known in advance); not listed -> ``missing``;
 3. the file is streamed into ``.<name>.tmp-partial`` in ``dest``; a partial
    file left by an earlier try or run is resumed with an HTTP ``Range``
    request; connection errors, truncated bodies, HTTP 429 and 5xx are
    retried with exponential back-off;
 4. the partial file is checked (size from the HTTP headers, HDF4 signature,
-   pyhdf opens it, and the checksum and size that the granule's Data Pool
-   ``.xml`` publishes) and only then renamed to its final name. A file that
+   pyhdf opens it, and the checksum and size that the catalogue gave the
+   manifest or, without them, that the granule's Data Pool ``.xml`` publishes) and only then renamed to its final name. A file that
    fails the check is deleted (and downloaded once more from scratch if it
    had been resumed or failed the checksum). The published checksum is
    recorded as ``<granule>.verified.json`` (:mod:`thermoquake.fetch.checksum`);
@@ -218,7 +219,7 @@ class Fetcher:
     ) -> list[Outcome]:
         """Fetch every row; outcomes in manifest order. Stops early on an authentication error."""
         self.settings.dest.mkdir(parents=True, exist_ok=True)
-        self._data_origins = {self.settings.directory(r) for r in rows}
+        self._data_origins = {self.settings.directory(r) for r in rows} | {r.url for r in rows if r.url}
         done = on_done or (lambda o: None)
 
         def task(row: GranuleRow) -> Outcome:
@@ -251,18 +252,24 @@ class Fetcher:
         directory = self.settings.directory(row)
         received = [0]
         try:
-            names = self._listings.get(
-                directory, lambda: self._retrying(lambda: self._listing(directory))
-            )
-            name = pick_granule(names, row.product, row.collection, row.tile, row.date)
-            if name is None:
-                return Outcome(
-                    row,
-                    "missing",
-                    message=f"no {row.name_prefix}*.hdf in the listing of {directory}",
+            if row.url and not self.settings.base_url:
+                url = row.url                       # from NASA's catalogue: no listing needed
+                filename = url.rsplit("/", 1)[-1]
+            else:
+                names = self._listings.get(
+                    directory, lambda: self._retrying(lambda: self._listing(directory))
                 )
-            final = self.settings.dest / name.filename
-            self._download(directory + name.filename, final, received)
+                name = pick_granule(names, row.product, row.collection, row.tile, row.date)
+                if name is None:
+                    return Outcome(
+                        row,
+                        "missing",
+                        message=f"no {row.name_prefix}*.hdf in the listing of {directory}",
+                    )
+                filename = name.filename
+                url = directory + filename
+            final = self.settings.dest / filename
+            self._download(url, final, received, _catalogue_checksum(row, url))
             return Outcome(row, "downloaded", final, received[0])
         except _NotFound as err:
             return Outcome(row, "missing", received=received[0], message=str(err))
@@ -364,9 +371,11 @@ class Fetcher:
         except urllib3.exceptions.HTTPError as err:
             raise _Transient(f"{type(err).__name__} after {total} bytes of {url}") from None
 
-    def _download(self, url: str, final: Path, received: list[int]) -> None:
+    def _download(self, url: str, final: Path, received: list[int],
+                  published: Sidecar | None = None) -> None:
         part = partial_path(final)
-        published = self._retrying(functools.partial(self._published_checksum, url, final.name))
+        if published is None:
+            published = self._retrying(functools.partial(self._published_checksum, url, final.name))
         fresh_retry_used = False
         while True:
             resumed = [False]
@@ -471,6 +480,14 @@ class Fetcher:
         if total is not None and size < total:
             raise _Transient(f"connection closed at {size} of {total} bytes of {url}")
         return total
+
+
+def _catalogue_checksum(row: GranuleRow, url: str) -> Sidecar | None:
+    """The checksum (and size) NASA's catalogue gave the manifest for this granule, if any."""
+    if not (row.checksum_type and row.checksum) or (row.url and url != row.url):
+        return None
+    return Sidecar(row.checksum_type, row.checksum, f"NASA's catalogue (CMR) for {row.url}",
+                   url.rsplit("/", 1)[-1], row.size)
 
 
 def _recorded_checksum_problem(path: Path) -> str | None:

@@ -7,6 +7,9 @@ File layout::
     out = "../demo-output"            # output directory, relative to this file's directory
     result = "{out}/report/index.html"  # optional: printed when the run ends
 
+    [environment]                     # optional: variables set for the run (and its services)
+    EARTHDATA_HOST = "http://localhost:8765"
+
     [paths]                           # named paths, relative to this file's directory
     events = "demo_events.csv"        # ... or built on {out}, {here} or an earlier name
     workdir = "{out}/work"
@@ -22,6 +25,11 @@ File layout::
     events = "{events}"
     out = "{workdir}"
     days-before = 4
+
+A stage with ``service = true`` starts its command as a background process (e.g.
+``synth nasa-server``) just before the first later stage that runs, and stops it when the
+run ends; it is never recorded as complete and has no outputs. Its first line on standard
+output is its address, waited for before the run goes on.
 
 ``{here}`` is the file's directory, ``{out}`` the output directory, other ``{name}`` the
 ``[paths]`` entries. Relative paths (``out``, ``[paths]``, ``inputs``, ``outputs``) are taken
@@ -40,7 +48,8 @@ from thermoquake.errors import ThermoquakeError
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\}")
 STAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-STAGE_KEYS = {"name", "command", "options", "arguments", "inputs", "outputs", "exclude", "description"}
+STAGE_KEYS = {"name", "command", "options", "arguments", "inputs", "outputs", "exclude", "description", "service"}
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 OptionValue = str | int | float | bool | list
 
 
@@ -54,6 +63,7 @@ class Stage:
     outputs: tuple[str, ...]
     exclude: tuple[str, ...]
     description: str = ""
+    service: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,7 @@ class Pipeline:
     stages: tuple[Stage, ...]
     result: Path | None
     raw: dict = field(repr=False, default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
 
 
 def _substitute(text: str, names: dict[str, str], where: str, source: Path) -> str:
@@ -100,9 +111,10 @@ def load_pipeline(path: str | Path, out: str | Path | None = None) -> Pipeline:
     head = raw.get("pipeline")
     if not isinstance(head, dict) or not isinstance(head.get("name"), str):
         raise ThermoquakeError("needs a [pipeline] table with a name", path)
-    unknown = set(raw) - {"pipeline", "paths", "stage"}
+    unknown = set(raw) - {"pipeline", "paths", "stage", "environment"}
     if unknown:
-        raise ThermoquakeError(f"unknown table(s) {sorted(unknown)} (use [pipeline], [paths], [[stage]])", path)
+        raise ThermoquakeError(f"unknown table(s) {sorted(unknown)} (use [pipeline], [environment], [paths], "
+                               "[[stage]])", path)
     names = {"here": str(here)}
     if out is not None:
         out_dir = _normal(Path(out))                      # --out: relative to the working directory
@@ -128,9 +140,17 @@ def load_pipeline(path: str | Path, out: str | Path | None = None) -> Pipeline:
     stages, seen = [], set()
     for i, s in enumerate(stages_raw, start=1):
         stages.append(_stage(s, i, names, here, path, seen))
+    environment: dict[str, str] = {}
+    env_table = raw.get("environment", {})
+    if not isinstance(env_table, dict):
+        raise ThermoquakeError("[environment] must be a table of NAME = \"value\"", path)
+    for key, value in env_table.items():
+        if not ENV_NAME.match(key) or not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise ThermoquakeError(f"[environment] {key}: needs a variable name and a string or number", path)
+        environment[key] = _substitute(str(value), names, f"[environment] {key}", path)
     result = head.get("result")
     result_path = _normal(_path(result, names, here, "[pipeline] result", path)) if isinstance(result, str) else None
-    return Pipeline(path, head["name"], out_dir, paths, tuple(stages), result_path, raw)
+    return Pipeline(path, head["name"], out_dir, paths, tuple(stages), result_path, raw, environment)
 
 
 def _stage(s: dict, i: int, names: dict[str, str], here: Path, source: Path, seen: set[str]) -> Stage:
@@ -161,8 +181,13 @@ def _stage(s: dict, i: int, names: dict[str, str], here: Path, source: Path, see
     arguments = tuple(_substitute(a, names, f"{where} arguments", source) for a in strings("arguments"))
     inputs = tuple(str(_normal(_path(p, names, here, f"{where} inputs", source))) for p in strings("inputs"))
     outputs = tuple(str(_normal(_path(p, names, here, f"{where} outputs", source))) for p in strings("outputs"))
+    service = s.get("service", False)
+    if not isinstance(service, bool):
+        raise ThermoquakeError(f"{where}: service must be true or false", source)
+    if service and outputs:
+        raise ThermoquakeError(f"{where}: a service has no outputs (it runs beside the later stages)", source)
     return Stage(name, tuple(command.split()), resolved, arguments, inputs, outputs, tuple(strings("exclude")),
-                 str(s.get("description", "")))
+                 str(s.get("description", "")), service)
 
 
 def _option_value(value, names, where: str, source: Path) -> OptionValue:

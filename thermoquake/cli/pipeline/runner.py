@@ -31,6 +31,7 @@ from thermoquake.errors import ThermoquakeError
 from thermoquake.cli.pipeline.checksum import HashCache, fingerprint
 from thermoquake.cli.pipeline.commands import check_pipeline, invoke
 from thermoquake.cli.pipeline.config import Pipeline, Stage
+from thermoquake.cli.pipeline.services import Service, environment, redacted
 
 STATE_DIR = ".thermoquake-pipeline"
 STATE_FILE = "state.json"
@@ -63,6 +64,7 @@ class StageOutcome:
     command: list[str]
     argv: list[str] | None
     status: str                  # ran | skipped | failed | not-run | would-run | would-skip | unknown-command
+                                 # services: started | not-needed | would-start
     reason: str = ""
     seconds: float = 0.0
     inputs: dict[str, dict] = field(default_factory=dict)
@@ -120,7 +122,22 @@ def run_pipeline(pipeline: Pipeline, force: tuple[str, ...] = (), dry_run: bool 
     fails raises a one-line :class:`ThermoquakeError` naming the stage, after the run record
     (status failed) is written; its traceback, if any, goes to ``OUT/.thermoquake-pipeline/``.
     ``quiet_stages`` sends the stages' own output to stderr (for ``--json``).
+
+    The ``[environment]`` variables are set for the run and put back after it; services
+    (``service = true``) start just before the first later stage that runs and are stopped
+    when the run ends, however it ends.
     """
+    services: list[Service] = []
+    with environment({} if dry_run else pipeline.environment):
+        try:
+            return _run_pipeline(pipeline, force, dry_run, echo, quiet_stages, services)
+        finally:
+            for service in reversed(services):
+                service.stop()
+
+
+def _run_pipeline(pipeline: Pipeline, force: tuple[str, ...], dry_run: bool, echo: Callable[[str], None],
+                  quiet_stages: bool, services: list[Service]) -> dict:
     names = {s.name for s in pipeline.stages}
     unknown = [f for f in force if f != "all" and f not in names]
     if unknown:
@@ -132,7 +149,7 @@ def run_pipeline(pipeline: Pipeline, force: tuple[str, ...] = (), dry_run: bool 
     cache = HashCache(state_dir / HASH_FILE)
     record = {"format": 1, "pipeline": pipeline.name, "file": str(pipeline.path),
               "file_sha256": hashlib.sha256(pipeline.path.read_bytes()).hexdigest(),
-              "configuration": pipeline.raw, "out": str(pipeline.out), "dry_run": dry_run,
+              "configuration": _redacted_configuration(pipeline.raw), "out": str(pipeline.out), "dry_run": dry_run,
               "versions": versions(), "started": _now(), "finished": None, "status": "running",
               "result": None if pipeline.result is None else str(pipeline.result), "stages": []}
     outcomes = [StageOutcome(s.name, list(s.command), argvs[s.name], "not-run") for s in pipeline.stages]
@@ -147,6 +164,24 @@ def run_pipeline(pipeline: Pipeline, force: tuple[str, ...] = (), dry_run: bool 
             write_text_atomic(record_path, json.dumps(record, indent=1, sort_keys=True, default=str) + "\n")
 
     upstream_runs: list[str] = []
+    pending: list[tuple[str, Stage, StageOutcome]] = []
+
+    def start_services() -> None:
+        for service_label, service_stage, service_outcome in pending:
+            started = time.monotonic()
+            try:
+                service = Service(service_stage.name, service_outcome.argv or [],
+                                  state_dir / f"{service_stage.name}.log")
+            except ThermoquakeError as err:
+                service_outcome.status, service_outcome.error = "failed", err.problem
+                save_record("failed")
+                raise ThermoquakeError(f"stage {service_stage.name!r} failed: {err.problem}", pipeline.path) from None
+            services.append(service)
+            service_outcome.seconds = time.monotonic() - started
+            service_outcome.status, service_outcome.reason = "started", f"serving at {service.address}"
+            echo(f"{service_label}: started, serving at {service.address} (stopped when the run ends)")
+        pending.clear()
+
     total = len(pipeline.stages)
     for i, (stage, outcome) in enumerate(zip(pipeline.stages, outcomes), start=1):
         label = f"[{i}/{total}] {stage.name} (thermoquake {' '.join(stage.command)})"
@@ -154,6 +189,14 @@ def run_pipeline(pipeline: Pipeline, force: tuple[str, ...] = (), dry_run: bool 
             outcome.status, outcome.reason = "unknown-command", "this version has no such command"
             echo(f"{label}: UNKNOWN COMMAND in this version")
             upstream_runs.append(stage.name)
+            continue
+        if stage.service:
+            if dry_run:
+                outcome.status, outcome.reason = "would-start", "a service: started before the first later stage that runs"
+                echo(f"{label}: would start a service\n    thermoquake " + " ".join(_quote(a) for a in outcome.argv))
+            else:
+                outcome.status, outcome.reason = "not-needed", "a service: no later stage ran"
+                pending.append((label, stage, outcome))
             continue
         outcome.inputs = _fingerprints(stage.inputs, cache, stage.exclude)
         key = stage_key(outcome.argv, outcome.inputs)
@@ -180,6 +223,7 @@ def run_pipeline(pipeline: Pipeline, force: tuple[str, ...] = (), dry_run: bool 
             echo(f"{label}: skipped ({why})")
             continue
         outcome.reason = "forced" if forced else why
+        start_services()
         echo(f"{label}: running ({outcome.reason})")
         state.stages.pop(stage.name, None)
         state.save()
@@ -218,11 +262,20 @@ def run_pipeline(pipeline: Pipeline, force: tuple[str, ...] = (), dry_run: bool 
         cache.save()
         save_record("running")
         echo(f"{label}: done in {outcome.seconds:.1f} s")
+    for service_label, _, _ in pending:
+        echo(f"{service_label}: not started (no later stage ran)")
     if not dry_run:
         cache.save()
     save_record("dry-run" if dry_run else "complete")
     record["stages"] = [o.as_dict() for o in outcomes]
     return record
+
+
+def _redacted_configuration(raw: dict) -> dict:
+    """The pipeline file's tables, with secret-looking ``[environment]`` values hidden."""
+    if isinstance(raw.get("environment"), dict):
+        return {**raw, "environment": redacted({k: str(v) for k, v in raw["environment"].items()})}
+    return raw
 
 
 def _reads_from(stage: Stage, pipeline: Pipeline, upstream: list[str]) -> bool:

@@ -1,0 +1,1 @@
+"""Stand-ins for outside services, shipped for tests and demos (:mod:`.nasa`)."""
