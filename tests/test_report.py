@@ -54,8 +54,10 @@ def test_report_writes_the_page_the_pdf_and_every_figure(report):
     assert summary["synthetic"] is True and "SYNTHETIC DATA" in html
     pdf = (out / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF")
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]", pdf)
     pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
-    assert pages == len(figures) + 1 + 2          # cover + the two metric tables
+    assert pages >= 3 and len(boxes) == pages                     # a cover and the sections
+    assert {(round(float(w) / 72 * 25.4), round(float(h) / 72 * 25.4)) for w, h in boxes} == {(210, 297)}  # A4
     assert not [p for p in out.rglob("*") if ".tmp-" in p.name]
 
 
@@ -70,6 +72,19 @@ def test_metrics_tables_show_the_values_intervals_and_baselines_of_metrics_json(
     assert f"{mcc['value']:.3f} [{mcc['ci_low']:.3f}, {mcc['ci_high']:.3f}]" in html
     counts = metrics["daily"]["counts"]
     assert f"{counts['days']} days ({counts['positive_days']} earthquake)" in html
+
+
+def test_run_header_gives_the_training_options_config_json_keeps_under_train(inputs):
+    from thermoquake.report.figures_run import counts_text
+    from thermoquake.report.inputs import read_run
+
+    run = read_run(inputs["run"])
+    train = json.loads((inputs["run"] / "config.json").read_text())["train"]
+    text = counts_text(run)
+    for part in (f"window {train['window']} d", f"model {train['model']}", f"augment {train['augment']}",
+                 f"split {train['split']}", f"{train['folds']} folds", f"seed {train['seed']}"):
+        assert part in text
+    assert "?" not in text and "{" not in text
 
 
 def _rendered(fig):
@@ -122,18 +137,69 @@ def test_event_maps_draw_no_data_grey_on_lat_lon_axes_with_contours_and_the_star
     hot = [day for day in sample.days if day.anomaly.get("max_r", 0) >= 2]
     assert hot and sum(bool(ax.collections) for ax in r_axes) == len(hot)     # one R = 2 contour per hot day
     labels = [ax.get_ylabel() for ax in fig.axes]
-    assert "night LST (°C)" in labels and any(label.startswith("R (contour") for label in labels)
+    assert "night LST (°C)" in labels and any(label.startswith("R (±5, saturating") for label in labels)
+    assert all(ax.images[0].get_clim() == (-5.0, 5.0) for ax in r_axes)      # one scale, whatever the data
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert {"cloud / no data", "no R: reference too short", "epicentre"} <= set(legend)
+    _assert_text_inside(fig)
 
 
-def test_probability_figure_shows_the_window_alarm_of_any_day_over_one_half(inputs, tmp_path):
+def _assert_text_inside(fig):
+    """Everything the figure draws (titles, labels, legends, tick labels) lies within the canvas."""
+    fig.canvas.draw()
+    drawn = fig.get_tightbbox(fig.canvas.get_renderer())            # inches
+    page = fig.bbox_inches
+    assert drawn.x0 >= page.x0 - 0.01 and drawn.y0 >= page.y0 - 0.01, (drawn, page)
+    assert drawn.x1 <= page.x1 + 0.01 and drawn.y1 <= page.y1 + 0.01, (drawn, page)
+
+
+def test_clear_pixels_without_enough_reference_are_striped_not_cloud_grey(inputs, tmp_path):
+    from matplotlib.colors import to_rgb
+
+    from thermoquake.report import style
+    from thermoquake.report.figures_event import event_maps
+    from thermoquake.report.inputs import read_raster, read_workdir
+
+    workdir = shutil.copytree(inputs["workdir"], tmp_path / "wd")
+    result = CliRunner().invoke(cli, ["rst", "--workdir", str(workdir), "--min-count", "3"])
+    assert result.exit_code == 0, result.output
+    (sample,) = read_workdir(workdir).samples
+    fig, _ = event_maps(sample, 2.0)
+    rgb = _rendered(fig)
+    grey = np.array(to_rgb(style.NODATA_GREY))
+    stripes = [np.array(to_rgb(c)) for c in style.NO_REFERENCE_COLOURS]
+    r_axes = [ax for ax in fig.axes if ax.get_title().startswith("R (RETIRA)")]
+    checked = 0
+    for ax, day in zip(r_axes, sample.days):
+        lst, r = read_raster(day.lst_path).values, read_raster(day.retira_path).values
+        west, east, south, north = read_raster(day.lst_path).extent
+        h, w = lst.shape
+        for i, j in np.argwhere(np.isfinite(lst) & ~np.isfinite(r))[:20]:
+            colour = _pixel(fig, ax, west + (j + 0.5) * (east - west) / w, north - (i + 0.5) * (north - south) / h,
+                            rgb)
+            assert np.abs(colour - grey).max() > 0.05
+            assert min(np.abs(colour - s).max() for s in stripes) < 0.03
+            checked += 1
+    assert checked > 0
+
+
+def test_probability_figure_draws_the_event_and_its_matched_control_as_labelled_series(inputs, tmp_path):
     from thermoquake.report.figures_event import probability_series
     from thermoquake.report.inputs import read_run, read_workdir
 
     (sample,) = read_workdir(inputs["workdir"]).samples
-    run = read_run(inputs["run"])
+    run_dir = shutil.copytree(inputs["run"], tmp_path / "run")
+    with open(run_dir / "predictions.csv", "a") as fh:         # E1's matched control, never alarmed
+        fh.write("C1,E1,0,C1,2011-05-10,2,1,0.2\nC1,E1,0,C1,2011-05-11,1,1,0.45\n")
+    run = read_run(run_dir)
     fig = probability_series(sample, [(run.name, run.predictions)], True)
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert any(t.endswith("window ALARM") for t in legend)
+    ax = fig.axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["event E1: window ALARM", "matched control C1: window no alarm", "alarm threshold 0.5"]
+    event_line, control_line = ax.lines[:2]
+    assert list(control_line.get_ydata()) == [0.2, 0.45] and list(control_line.get_xdata()) == [-2, -1]
+    assert list(event_line.get_ydata()) == [0.3, 0.8]
+    _assert_text_inside(fig)
     quiet = shutil.copytree(inputs["run"], tmp_path / "quiet")
     csv_text = (quiet / "predictions.csv").read_text().splitlines()
     rows = [csv_text[0]] + [re.sub(r",[0-9.]+$", ",0.49", r) if r.startswith(f"{EVENT_ID},") else r
@@ -142,7 +208,7 @@ def test_probability_figure_shows_the_window_alarm_of_any_day_over_one_half(inpu
     run = read_run(quiet)
     fig = probability_series(sample, [(run.name, run.predictions)], True)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert any(t.endswith("window no alarm") for t in legend)
+    assert legend[0] == "event E1: window no alarm"
 
 
 def test_roc_curve_area_equals_the_auc_of_the_metrics_module(inputs):
@@ -157,17 +223,30 @@ def test_roc_curve_area_equals_the_auc_of_the_metrics_module(inputs):
     assert area == pytest.approx(roc_auc(p.label, p.prob))
 
 
-def test_augmentation_grid_titles_each_image_with_its_verdict(inputs):
+def test_augmentation_grid_shows_the_real_day_and_each_verdict_with_its_reasons_in_full(inputs):
     from thermoquake.report.figures_augment import augmentation_grid
     from thermoquake.report.inputs import read_augmentation
 
     fig, shown = augmentation_grid(read_augmentation(inputs["augment"]))
-    titles = [ax.get_title() for ax in fig.axes if ax.images and ax.get_visible()]
-    assert shown == 5 and len(titles) == 5
+    panels = [ax for ax in fig.axes if ax.images and ax.get_visible() and ax.get_title()]
+    titles = [ax.get_title() for ax in panels]
+    assert shown == 5 and len(titles) == 6 and titles[0].startswith("REAL day imitated")
     assert sum("ACCEPTED" in t for t in titles) == 3
-    rejected = [t for t in titles if "REJECTED" in t]
-    assert len(rejected) == 2 and all("eq6_ratio 1.9 > 1.25" in t for t in rejected)
+    rejected = [ax for ax in panels if "REJECTED" in ax.get_title()]
+    assert len(rejected) == 2
+    for ax in rejected:
+        reasons = ax.get_xlabel().replace("\n", " ")
+        assert "eq6_ratio 1.9 > 1.25" in reasons and "std_diff 3.8 K > 1 K" in reasons
     assert fig._suptitle.get_text().startswith("SYNTHETIC — GENERATED")
+    _assert_text_inside(fig)
+    fig.canvas.draw()
+    boxes = [ax.xaxis.label.get_window_extent() for ax in rejected] + [ax.get_window_extent() for ax in panels]
+    labels = boxes[:len(rejected)]
+    for k, a in enumerate(labels):          # a rejected image's reasons overlap no other panel or reasons
+        for b in boxes:
+            if b is a or b is boxes[len(rejected) + panels.index(rejected[k])]:
+                continue
+            assert not a.overlaps(b)
 
 
 def test_report_without_rst_or_runs_and_of_real_data_says_so_and_has_no_synthetic_label(inputs, tmp_path):
