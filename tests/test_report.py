@@ -311,7 +311,17 @@ window.addEventListener('load', () => {
     overflowing: Array.from(document.body.querySelectorAll('*'))
       .filter(e => e.getBoundingClientRect().right > width + 0.5 || e.scrollWidth > e.clientWidth + 1 &&
               getComputedStyle(e).overflowX !== 'visible')
-      .map(e => e.tagName + (e.className ? '.' + e.className : ''))};
+      .map(e => e.tagName + (e.className ? '.' + e.className : '')),
+    notes: Array.from(document.querySelectorAll('p.note')).map(p => p.textContent),
+    headings: Array.from(document.querySelectorAll('h2')).map(h => h.textContent),
+    uncaptioned: Array.from(document.querySelectorAll('figure'))
+      .filter(f => !(f.querySelector('figcaption') && f.querySelector('figcaption').textContent.trim()))
+      .length,
+    clippedCells: Array.from(document.querySelectorAll('td, th, caption'))
+      .filter(c => c.scrollWidth > c.clientWidth + 1 || c.scrollHeight > c.clientHeight + 1)
+      .map(c => c.textContent),
+    imagesShrunk: images.filter(i => i.getBoundingClientRect().width < 0.5 * Math.min(i.naturalWidth, width - 40))
+      .map(i => i.alt)};
   const pre = document.createElement('pre');
   pre.id = 'tq-check';
   pre.style.whiteSpace = 'pre-wrap';
@@ -356,6 +366,12 @@ def test_page_in_headless_chromium_loads_every_image_and_nothing_overflows(repor
     result = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&"))
     assert result["images"] == len(list((out / "figures").glob("*.png"))) and result["broken"] == []
     assert result["scrollWidth"] <= result["clientWidth"] and result["overflowing"] == []
+    # what a reader sees: a run header with every setting (no "?"), captions, whole table cells,
+    # figures at a readable size, sections titled with the date
+    run_lines = [n for n in result["notes"] if "model " in n]
+    assert run_lines and not any("?" in n for n in result["notes"])
+    assert result["uncaptioned"] == 0 and result["clippedCells"] == [] and result["imagesShrunk"] == []
+    assert any(h.startswith(f"Event {EVENT_ID} — ") and "2008-05-12" in h for h in result["headings"])
     page.unlink()
 
 
