@@ -456,3 +456,13 @@ def test_the_final_model_trains_its_gans_on_every_day_and_adds_one_ratio_to_both
         assert note["ratio"] == 1.0
         assert all(c["added"] == c["real"] for c in note["per_class"].values())
     assert {int(c): v["added"] for c, v in final["per_class"].items()} == days
+
+
+def test_paper_tables_dry_run_lists_every_run_and_trains_nothing(workdir, tmp_path):
+    runs = tmp_path / "runs"
+    result = _run("experiment", "paper-tables", "--workdir", str(workdir), "--windows", "3", "--folds", "2",
+                  "--epochs", "2", "--runs", str(runs), "--dry-run", "--json")
+    plan = json.loads(result.output)
+    assert sorted(plan["runs"]) == ["w3-cnn-gan", "w3-drsn-gan", "w3-drsn-none", "w3-resnet-gan"]
+    assert all(p["fits"] == ["fold0", "fold1"] and p["reused"] == [] for p in plan["runs"].values())
+    assert plan["seconds"] > 0 and not runs.exists()
