@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -63,7 +62,9 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
                                {"--catalog": catalog_path or DEFAULT_CATALOG})
     study = SyntheticStudy(anomaly_k=anomaly_k, n_events=n_events, size=size, first_year=years.start,
                            last_year=years.stop - 1, radius_km=radius_km, seed=seed)
-    show = sys.stderr.isatty() if progress is None else progress
+    from thermoquake.progress import show_progress
+
+    show = show_progress(progress)
     workdir = build_study(out_dir / "study", study, int(window) - 1, progress=show)
     quakes = load_quakes(catalog_path or DEFAULT_CATALOG)
     run_dir = out_dir / "runs" / f"{config.run_name}-{config.digest}"

@@ -156,15 +156,3 @@ def counts_text(run: Run) -> str:
     if events is not None and controls is not None:
         counts.append(f"{events} events and {controls} controls")
     return ", ".join(parts) + ("; " + ", ".join(counts) if counts else "")
-
-
-def table_figure(header: list[str], rows: list[list[str]], heading: str) -> Figure:
-    """The metrics table drawn as a figure (for the PDF)."""
-    fig = style.new_figure(min(2.0 + 1.7 * len(header), 22.0), 0.8 + 0.28 * (len(rows) + 1))
-    ax = fig.subplots()
-    ax.axis("off")
-    table = ax.table(cellText=rows, colLabels=header, loc="center", cellLoc="center")
-    table.auto_set_font_size(False)
-    table.set_fontsize(6)
-    ax.set_title(heading, fontsize=9)
-    return fig
