@@ -190,12 +190,13 @@ def test_probability_figure_draws_the_event_and_its_matched_control_as_labelled_
     (sample,) = read_workdir(inputs["workdir"]).samples
     run_dir = shutil.copytree(inputs["run"], tmp_path / "run")
     with open(run_dir / "predictions.csv", "a") as fh:         # E1's matched control, never alarmed
-        fh.write("C1,E1,0,C1,2011-05-10,2,1,0.2\nC1,E1,0,C1,2011-05-11,1,1,0.45\n")
+        fh.write("matched:E1:2011,E1,0,matched_E1_2011,2011-05-10,2,1,0.2\n"
+                 "matched:E1:2011,E1,0,matched_E1_2011,2011-05-11,1,1,0.45\n")
     run = read_run(run_dir)
     fig = probability_series(sample, [(run.name, run.predictions)], True)
     ax = fig.axes[0]
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["event E1: window ALARM", "matched control C1: window no alarm", "alarm threshold 0.5"]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["event E1: window ALARM", "matched control matched:E1:2011: window no alarm", "alarm threshold 0.5"]
     event_line, control_line = ax.lines[:2]
     assert list(control_line.get_ydata()) == [0.2, 0.45] and list(control_line.get_xdata()) == [-2, -1]
     assert list(event_line.get_ydata()) == [0.3, 0.8]
@@ -207,7 +208,7 @@ def test_probability_figure_draws_the_event_and_its_matched_control_as_labelled_
     (quiet / "predictions.csv").write_text("\n".join(rows) + "\n")
     run = read_run(quiet)
     fig = probability_series(sample, [(run.name, run.predictions)], True)
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend[0] == "event E1: window no alarm"
 
 

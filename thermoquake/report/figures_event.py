@@ -251,7 +251,7 @@ def probability_series(sample: EventSample, runs: list[tuple[str, Predictions]],
             series.append((prefix, keep, p, other_id, int(p.label[keep][0])))
     if not series:
         return None
-    fig = style.new_figure(6.4, 3.2)
+    fig = style.new_figure(6.4, 3.2 + 0.17 * (len(series) + 1))
     ax = fig.subplots()
     ticks = set()
     for prefix, keep, p, sid, label in series:
@@ -269,7 +269,7 @@ def probability_series(sample: EventSample, runs: list[tuple[str, Predictions]],
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("days before the event (a control: before its matched date)")
     ax.set_ylabel("P(earthquake)")
-    ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=7, ncols=1, frameon=False)
     truth = "earthquake followed" if sample.label == 1 else "control: no earthquake"
     ax.set_title(style.title(f"{sample.event_id}: per-day probability ({truth})", synthetic), fontsize=9)
     return fig
