@@ -404,3 +404,37 @@ def test_event_section_has_the_rst_summary_of_each_day(report, inputs):
         cells = f"<td>{row['date']}</td><td>{row['days_before']}</td>"
         assert cells in html
         assert f"<td>{float(row['anomalous_area_km2']):.0f}</td>" in html
+
+
+def test_extreme_r_is_marked_and_named_with_the_sigma_and_count_of_its_reference(inputs, tmp_path):
+    import rasterio
+
+    from thermoquake.report.figures_event import day_extremes, event_maps
+    from thermoquake.report.inputs import read_raster, read_workdir
+    from thermoquake.rst.retira import ReferenceStats
+
+    workdir = shutil.copytree(inputs["workdir"], tmp_path / "wd")
+    wd = read_workdir(workdir)
+    (sample,) = wd.samples
+    day = sample.days[-1]
+    with rasterio.open(day.retira_path, "r+") as dst:
+        r = dst.read(1)
+        i, j = map(int, np.argwhere(np.isfinite(r))[0])
+        r[i, j] = 12.0
+        dst.write(r, 1)
+        dates = dst.tags()["rst_reference_dates"].split(",")
+    wd = read_workdir(workdir)
+    (sample,) = wd.samples
+    extremes = day_extremes(sample, wd)
+    top = extremes[-1][0]
+    assert (top.row, top.col, top.r) == (i, j, 12.0)
+    stats = ReferenceStats(r.shape)
+    for d in dates:
+        stats.add(read_raster(wd.references[(sample.site, d)]).values)
+    assert top.n == int(stats.count[i, j]) and top.sigma_k == pytest.approx(float(stats.std[i, j]))
+    fig, _ = event_maps(sample, 2.0, extremes)
+    r_axes = [ax for ax in fig.axes if ax.get_title().startswith("R (RETIRA)")]
+    assert f"peak R 12.0 (σ {top.sigma_k:.2f} K, n {top.n})" in r_axes[-1].get_title()
+    marks = [line for line in r_axes[-1].lines if line.get_marker() == "x"]
+    assert marks and marks[0].get_xdata()[0] == pytest.approx(top.lon)
+    assert any(t.get_text().startswith("|R| ≥ 10") for t in fig.legends[0].get_texts())
