@@ -36,3 +36,12 @@ def progress_bar(total: int | None = None, desc: str = "", unit: str = "it", ena
     return tqdm(total=total, desc=desc, unit=unit, disable=not show_progress(enabled), leave=leave,
                 file=sys.stderr, dynamic_ncols=True, **kwargs)
 
+
+
+def rough_duration(seconds: float) -> str:
+    """``about 40 s``, ``about 12 min``, ``about 3.5 h``: a --dry-run estimate, rounded."""
+    if seconds < 90:
+        return f"about {max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60)} min"
+    return f"about {seconds / 3600:.1f} h"

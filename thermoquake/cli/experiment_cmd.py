@@ -115,7 +115,7 @@ def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path 
     accuracy, which A must beat to mean anything.
     """
     from thermoquake.outputs import refuse_outputs_over_inputs
-    from thermoquake.progress import progress_bar
+    from thermoquake.progress import progress_bar, rough_duration
     from thermoquake.training.run import plan_training, train_window
 
     runs_dir = runs_dir or workdir.parent / "paper-runs"
@@ -135,7 +135,7 @@ def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path 
             click.echo(json.dumps({"dry_run": True, "runs": {f"w{w}-{m}-{a}": p for (w, m, a), p in plans.items()},
                                    "seconds": seconds}, sort_keys=True))
             return
-        click.echo(f"dry run: {len(plans)} runs into {runs_dir}, roughly {seconds / 60:.0f} min on one CPU core")
+        click.echo(f"dry run: {len(plans)} runs into {runs_dir}, {rough_duration(seconds)} on CPU")
         for (w, m, a), p in plans.items():
             todo = len(p["fits"]) - len(p["reused"])
             click.echo(f"  w{w} {m:6s} {a:7s} {todo} of {len(p['fits'])} folds to fit, {p['days']} days -> {p['run']}")

@@ -47,7 +47,7 @@ def report(workdir: Path, events: tuple[str, ...], runs: tuple[Path, ...], augme
     RST gate's verdict. Anything made from synthetic data is labelled SYNTHETIC.
     """
     from thermoquake.outputs import refuse_outputs_over_inputs
-    from thermoquake.progress import progress_bar
+    from thermoquake.progress import progress_bar, rough_duration
     from thermoquake.report.build import FIGURES, INDEX, PDF, build_report, plan_report
 
     refuse_outputs_over_inputs({"--out": [out, out / INDEX, out / PDF, out / FIGURES]},
@@ -59,7 +59,7 @@ def report(workdir: Path, events: tuple[str, ...], runs: tuple[Path, ...], augme
             return
         click.echo(f"dry run: would report {len(plan['events'])} event(s), {len(plan['runs'])} run(s), "
                    f"{len(plan['augmentations'])} augmentation set(s): {plan['figures']} figures, "
-                   f"about {plan['seconds']:.0f} s")
+                   f"{rough_duration(plan['seconds'])}")
         for path in plan["writes"]:
             click.echo(f"would write: {path}")
         return

@@ -73,7 +73,7 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
     if workdir is None:
         raise click.UsageError("--workdir is required")
     from thermoquake.outputs import refuse_outputs_over_inputs
-    from thermoquake.progress import progress_bar
+    from thermoquake.progress import progress_bar, rough_duration
     from thermoquake.rst.run import ANOMALIES_FILE, SEQUENCES_FILE, plan_rst, run_rst
     from thermoquake.rst.sequences import Quake, SequenceRules
 
@@ -85,7 +85,7 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
             click.echo(json.dumps({"dry_run": True, **plan}, sort_keys=True))
             return
         click.echo(f"dry run: R maps of {plan['targets']} targets from {plan['references']} reference images, "
-                   f"roughly {plan['seconds']:.0f} s; would write {plan['targets']} *.retira.tif, "
+                   f"{rough_duration(plan['seconds'])}; would write {plan['targets']} *.retira.tif, "
                    f"{workdir / ANOMALIES_FILE} and {workdir / SEQUENCES_FILE}")
         return
     quakes = []

@@ -120,7 +120,7 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
     report under "balance".
     """
     from thermoquake.outputs import refuse_outputs_over_inputs
-    from thermoquake.progress import progress_bar
+    from thermoquake.progress import progress_bar, rough_duration
 
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
                          batch_size, learning_rate, gan_steps, not no_final_model, gan_width, gan_base, threshold,
@@ -137,8 +137,8 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
             return
         click.echo(f"dry run: {config.run_name} on {plan['days']} days ({plan['events']} events, "
                    f"{plan['controls']} controls): {len(plan['fits'])} fits ({', '.join(plan['fits'])}) of "
-                   f"{plan['epochs']} epochs, {len(plan['reused'])} already done; roughly "
-                   f"{plan['seconds'] / 60:.0f} min on one CPU core")
+                   f"{plan['epochs']} epochs, {len(plan['reused'])} already done; "
+                   f"{rough_duration(plan['seconds'])} on CPU")
         for path in plan["writes"]:
             click.echo(f"would write: {path}")
         return

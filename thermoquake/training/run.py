@@ -369,9 +369,10 @@ def versions() -> dict[str, str]:
             "keras": keras.__version__, "keras_backend": keras.backend.backend(), "scikit-learn": sklearn.__version__}
 
 
-SECONDS_PER_IMAGE_EPOCH = 0.004
-"""Rough network time per training image per epoch (s) at width 0.25 on 64 km images, one CPU
-core; scaled by image area and width for --dry-run estimates only."""
+SECONDS_PER_IMAGE_EPOCH = 0.012
+"""Rough network time per training image per epoch (s) at width 0.25 on 64 km images (the demo's
+train stage: 5 fits of 30 epochs on 48 days x 3 classic copies took 259 s on a shared 2-core
+machine); scaled by image area and width, for --dry-run estimates only."""
 
 
 def plan_training(workdir: Path, config: TrainConfig, out_dir: Path) -> dict:
