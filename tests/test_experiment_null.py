@@ -1,6 +1,15 @@
-"""The null test of issue 9, end to end: `thermoquake experiment synthetic` on real catalogue
-events and matched controls. With no injected anomaly, balanced accuracy must be compatible
-with chance; with a clear one it must be well above. Both studies are SYNTHETIC."""
+"""The null test end to end: `thermoquake experiment synthetic` on real catalogue events and
+matched controls. With no injected anomaly, balanced accuracy must not be above chance; with a
+clear one it must be well above. Both studies are SYNTHETIC.
+
+The null check is one-sided on purpose: a leak (a split, normaliser or augmentation that lets
+the test set in) inflates balanced accuracy, while cross-validation under the null is biased
+*below* 0.5 on small samples (a rule fitted to the other folds' noise tends to disagree with the
+held-out fold's labels), so one seed often lands under chance without anything being wrong. `thermoquake experiment null --seeds N` tests the mean over seeds both ways.
+
+The reference span is ten years: an event and its control share sample-relative reference
+years with both targets' years excluded, so a five-year span leaves one or two reference years
+and hardly any R map (the anomaly then cannot show in the RETIRA channel)."""
 
 from __future__ import annotations
 
@@ -15,7 +24,7 @@ from thermoquake.cli.main import cli
 
 pytestmark = [pytest.mark.ml, pytest.mark.slow]
 
-STUDY = ["--window", "3", "--events", "10", "--size", "64", "--reference-years", "2007-2011",
+STUDY = ["--window", "3", "--events", "10", "--size", "64", "--reference-years", "2004-2013",
          "--channels", "lst,mask,retira", "--augment", "classic", "--epochs", "40", "--batch-size", "8",
          "--width", "0.25", "--folds", "4",
          "--no-progress"]
@@ -38,11 +47,11 @@ def null_and_signal(tmp_path_factory) -> tuple[dict, dict]:
     return null, signal
 
 
-def test_without_an_anomaly_balanced_accuracy_is_compatible_with_chance(null_and_signal):
+def test_without_an_anomaly_balanced_accuracy_is_not_above_chance(null_and_signal):
     null, _ = null_and_signal
     ba = null["daily"]["metrics"]["balanced_accuracy"]
     assert null["synthetic"] is True and null["experiment"]["anomaly_k"] == 0.0
-    assert ba["ci_low"] < 0.5 < ba["ci_high"]
+    assert ba["ci_low"] < 0.5, ba                               # not above chance
     assert null["daily"]["counts"]["events"] == 10 and null["daily"]["counts"]["controls"] == 10
 
 
@@ -51,3 +60,5 @@ def test_with_a_clear_anomaly_balanced_accuracy_is_well_above_chance(null_and_si
     ba = signal["daily"]["metrics"]["balanced_accuracy"]
     assert ba["ci_low"] > 0.5, ba
     assert ba["value"] >= 0.7, ba
+    null, _ = null_and_signal
+    assert ba["value"] > null["daily"]["metrics"]["balanced_accuracy"]["ci_high"], (ba, null["daily"])

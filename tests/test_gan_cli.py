@@ -1,4 +1,4 @@
-"""Issue 8: ``augment train`` / ``augment generate`` on a tiny SYNTHETIC workdir, and the
+"""``augment train`` / ``augment generate`` on a tiny SYNTHETIC workdir, and the
 gate / file handling of generated images."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 8: generator / discriminator architecture, the validity channel and normalisation."""
+"""Generator / discriminator architecture, the validity channel and normalisation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 8: training moves both losses, save -> load -> generate, resume from a checkpoint."""
+"""Training moves both losses, save -> load -> generate, resume from a checkpoint."""
 
 from __future__ import annotations
 

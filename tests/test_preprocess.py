@@ -131,7 +131,8 @@ def test_batch_images_equal_single_crops(inprocess_run, hdf_dir, tmp_path):
         assert image.date.isoformat() == r["date"]
         with rasterio.open(inprocess_run / r["path"]) as src:
             np.testing.assert_array_equal(src.read(1), image.celsius)
-        single = write_epicentre_geotiff(tmp_path / "single.tif", image)
+            recipe = src.tags()["recipe"]                  # the batch also records what it read
+        single = write_epicentre_geotiff(tmp_path / "single.tif", image, extra_tags={"recipe": recipe})
         assert single.read_bytes() == (inprocess_run / r["path"]).read_bytes()
 
 

@@ -1,5 +1,5 @@
 """Three-state anomaly maps, per-image summaries, noise-only exceedance, injected discs,
-significant sequences, association radius/window and reference-date selection (issue 7)."""
+significant sequences, association radius/window and reference-date selection."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Gate for generated images (issue 7): Eq. 6, anomaly-map agreement, distribution checks,
+"""Gate for generated images: Eq. 6, anomaly-map agreement, distribution checks,
 the accept/reject gate and ``thermoquake rst validate``."""
 
 from __future__ import annotations

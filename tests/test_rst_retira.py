@@ -1,4 +1,4 @@
-"""RETIRA (issue 7): R against an explicit per-pixel computation written independently here,
+"""RETIRA: R against an explicit per-pixel computation written independently here,
 NaN patterns, the min-count and sigma = 0 rules, streaming == batch, block-wise == whole."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""RETIRA end to end on synthetic MODIS tiles, and ``thermoquake rst`` on a workdir (issue 7).
+"""RETIRA end to end on synthetic MODIS tiles, and ``thermoquake rst`` on a workdir.
 
 Reference: the same calendar day in 8 other years; target: that day with and without a 4 K
 warm anomaly (Gaussian, e-folding radius 15 km) at the epicentre. 64 km images keep it fast.

@@ -1,5 +1,5 @@
 """Window datasets: labels from samples.csv, grouped splits that never share an event or a
-site, normalisation fitted on training images only, masked pixels never cold (issue 9)."""
+site, normalisation fitted on training images only, masked pixels never cold."""
 
 from __future__ import annotations
 

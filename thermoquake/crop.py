@@ -25,7 +25,7 @@ from rasterio.enums import Resampling
 from rasterio.warp import reproject
 from rasterio.windows import Window
 
-from thermoquake.epicentre_grid import EpicentreGrid
+from thermoquake.epicentre_grid import EpicentreGrid, check_box_memory
 from thermoquake.errors import BadRequestError
 from thermoquake.modis.reader import LstArray, LstTileFile
 from thermoquake.modis.sinusoidal import (
@@ -267,10 +267,12 @@ def crop_epicentre(
 
     The tiles (one product, one date) are read only where the box needs them,
     mosaicked on the global sinusoidal pixel grid, and warped once. Raises
-    :class:`BadRequestError` if the tiles are mixed, or if none of them covers
-    any pixel of the box.
+    :class:`BadRequestError` if the box would need more memory than allowed
+    (:func:`~thermoquake.epicentre_grid.check_box_memory`), if the tiles are mixed, or if
+    none of them covers any pixel of the box.
     """
     grid = EpicentreGrid(lat=lat, lon=lon, size=size)
+    check_box_memory(size)
     if not paths:
         raise BadRequestError("no tile given")
     tiles: list[LstTileFile] = []

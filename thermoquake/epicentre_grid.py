@@ -9,6 +9,7 @@ contract exactly.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,45 @@ PIXEL_KM = 1.0
 TILE_PROBE_STRIDE = 16
 DLAT_DEG = math.degrees(PIXEL_KM * 1000.0 / SPHERE_RADIUS_M)
 """Pixel height in degrees of latitude (0.0089932 deg)."""
+
+
+BOX_BYTES_PER_PIXEL = 48
+"""Peak memory of cropping and writing one epicentre image, bytes per output pixel: the
+pixel-centre coordinates (2 x float64), source indices and masks of the closed-form warp,
+the float32 image and its read-back. Measured ~40 bytes a pixel (peak RSS growth) for
+1024..4096 km boxes; rounded up."""
+MAX_BOX_GIB_ENV = "THERMOQUAKE_MAX_BOX_GIB"
+DEFAULT_MAX_BOX_GIB = 2.0
+
+
+def box_memory_gib(size: int) -> float:
+    """Estimated peak memory (GiB) of one ``size`` x ``size`` km epicentre image."""
+    return size * size * BOX_BYTES_PER_PIXEL / 2**30
+
+
+def max_box_gib() -> float:
+    """The memory limit of one box (GiB): ``THERMOQUAKE_MAX_BOX_GIB``, default 2."""
+    text = os.environ.get(MAX_BOX_GIB_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_BOX_GIB
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise BadRequestError(f"{MAX_BOX_GIB_ENV}={text!r} is not a positive number of GiB")
+    return value
+
+
+def check_box_memory(size: int) -> None:
+    """Refuse, before anything is allocated, a box whose estimated memory
+    (:func:`box_memory_gib`) exceeds :func:`max_box_gib`."""
+    need, limit = box_memory_gib(size), max_box_gib()
+    if need > limit:
+        raise BadRequestError(
+            f"a {size} km box needs about {need:.3g} GiB of memory ({BOX_BYTES_PER_PIXEL} bytes a "
+            f"pixel), more than the {limit:g} GiB limit: use a smaller --size, or raise "
+            f"{MAX_BOX_GIB_ENV} if the machine has the memory")
 
 
 @dataclass(frozen=True)

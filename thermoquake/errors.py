@@ -28,3 +28,11 @@ class InconsistentTileError(BadTileError):
 
 class BadRequestError(ThermoquakeError):
     """Arguments that cannot give an image (coordinates, sizes, mixed tiles)."""
+
+
+class WriteError(ThermoquakeError):
+    """An output that could not be written completely (the final name was left untouched)."""
+
+
+class DiskFullError(WriteError):
+    """No space left for an output (ENOSPC, a disk quota, a file size limit)."""

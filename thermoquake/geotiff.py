@@ -9,7 +9,7 @@ import numpy as np
 import rasterio
 
 from thermoquake import __version__
-from thermoquake.atomic import atomic_path
+from thermoquake.atomic import atomic_path, quiet_native_stderr
 from thermoquake.crop import GEOGRAPHIC_CRS, EpicentreImage
 
 
@@ -36,7 +36,9 @@ def write_epicentre_geotiff(path: str | os.PathLike[str], image: EpicentreImage,
                             extra_tags: dict[str, str] | None = None) -> Path:
     """Write ``image`` as a one-band float32 GeoTIFF (deg C, nodata NaN, EPSG:4326), atomically.
 
-    Returns the final path. A killed write leaves no file under ``path``.
+    Returns the final path. The file is re-opened and its pixels compared with ``image``
+    before it is renamed to ``path``; a killed or failed write (a full disk:
+    :class:`thermoquake.errors.DiskFullError`) leaves no file under ``path``.
     """
     path = Path(path)
     tags = image_tags(image) | (extra_tags or {})
@@ -55,10 +57,20 @@ def write_epicentre_geotiff(path: str | os.PathLike[str], image: EpicentreImage,
         "blockxsize": 256 if image.grid.size % 256 == 0 else 16 * max(1, image.grid.size // 16 // 16),
         "blockysize": 256 if image.grid.size % 256 == 0 else 16 * max(1, image.grid.size // 16 // 16),
     }
-    with atomic_path(path) as tmp:
-        with rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(image.celsius.astype(np.float32, copy=False), 1)
+    values = image.celsius.astype(np.float32, copy=False)
+    with atomic_path(path, check=lambda tmp: check_pixels(tmp, values)) as tmp:
+        with quiet_native_stderr(), rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(values, 1)
             dst.update_tags(**tags)
             dst.set_band_description(1, f"{image.layer} (deg C)")
             dst.set_band_unit(1, "degC")
     return path
+
+
+def check_pixels(path: Path, expected: np.ndarray) -> None:
+    """Re-open the one-band GeoTIFF ``path`` and compare its pixels with ``expected``
+    (float32 (rows, cols); NaN equals NaN); raise ValueError if they differ."""
+    with rasterio.open(path) as src:
+        got = src.read(1)
+    if got.shape != expected.shape or not np.array_equal(got, expected, equal_nan=True):
+        raise ValueError("the pixels read back differ from those written")

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from thermoquake.batch.events import Event
-from thermoquake.epicentre_grid import EpicentreGrid
+from thermoquake.epicentre_grid import EpicentreGrid, check_box_memory
 from thermoquake.errors import ThermoquakeError
 from thermoquake.modis.sinusoidal import tile_name
 from thermoquake.reference_calendar import check_reference, period_days, target_days
@@ -62,6 +62,7 @@ def plan_images(events: Sequence[Event], days_before: int, reference_years: Sequ
         check_reference(mode, window_days)
     except ValueError as err:
         raise ThermoquakeError(str(err), events_source) from None
+    check_box_memory(size)
     tasks: list[ImageTask] = []
     sites: dict[str, str] = {}
     for event in events:

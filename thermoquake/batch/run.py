@@ -2,7 +2,8 @@
 date cropped from the same arrays; jobs run on dask.distributed (or in-process with
 ``workers=0``). Workers write the images (atomically) and return small records.
 
-Images whose final file exists are skipped. Bad tile files are recorded under the workdir
+Images whose final file exists are skipped (stale ones are deleted first:
+:mod:`thermoquake.batch.recipes`); each image records what it was made from. Bad tile files are recorded under the workdir
 before any image of their date is written, so a resumed run still reports them.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from thermoquake.batch.hdf_index import HdfIndex
 from thermoquake.batch.plan import ImageTask
+from thermoquake.batch.recipes import image_recipe, recipe_tag, tile_sha256
 from thermoquake.batch.tables import ImageRecord, write_bad_file_record
 from thermoquake.crop import crop_from_arrays
 from thermoquake.epicentre_grid import EpicentreGrid
@@ -93,6 +95,7 @@ def run_job(job: DateJob) -> JobResult:
     for path, reason in result.bad_files:
         write_bad_file_record(workdir, path, reason)
     pixels = LST_PRODUCTS[job.product].pixels
+    hashes = {tile: (Path(path).name, tile_sha256(workdir, path)) for tile, path in job.tile_paths}
     for task in job.images:
         have = [arrays[t] for t in task.tiles if t in arrays]
         if not have:
@@ -105,7 +108,8 @@ def run_job(job: DateJob) -> JobResult:
         except ThermoquakeError as err:
             result.failures[task.relpath] = err.problem
             continue
-        write_epicentre_geotiff(workdir / task.relpath, image)
+        recipe = image_recipe(task, dict(hashes[t] for t in task.tiles if t in hashes))
+        write_epicentre_geotiff(workdir / task.relpath, image, extra_tags=recipe_tag(recipe))
         result.records[task.relpath] = ImageRecord(image.valid_fraction, image.sources,
                                                    image.missing_tiles)
     return result

@@ -12,6 +12,8 @@ Layout (paths relative to WORKDIR)::
     images/<site>/reference/<YYYY-MM-DD>.tif  RST reference images (same days, other years)
     state/bad_files/<key>.json            bad tile files found so far (so a resumed run
                                           still reports them)
+    .thermoquake.lock                     the lock a run holds while it writes the workdir
+                                          (:mod:`thermoquake.dirlock`)
 
 ``<site>`` is the event id with characters other than letters, digits and ``._-`` replaced
 by ``_``. Every file is written atomically (temporary ``.<name>.tmp-*`` sibling, then
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from thermoquake.atomic import TEMP_MARKER, write_text_atomic
+from thermoquake.dirlock import LOCK_FILE
 from thermoquake.errors import ThermoquakeError
 
 FORMAT_NAME = "thermoquake-preprocess"
@@ -46,6 +49,11 @@ def _is_temp(name: str) -> bool:
     return name.startswith(".") and TEMP_MARKER in name
 
 
+def _is_ours_hidden(name: str) -> bool:
+    """A temporary file or the lock file (neither makes a directory a workdir)."""
+    return _is_temp(name) or name == LOCK_FILE
+
+
 def check_workdir(workdir: Path, parameters: dict[str, Any]) -> None:
     """Refuse (one-line :class:`ThermoquakeError`) a workdir that is not ours, was written by
     another format version, or with other parameters. A missing or empty one is fine."""
@@ -53,7 +61,7 @@ def check_workdir(workdir: Path, parameters: dict[str, Any]) -> None:
         raise ThermoquakeError("--out exists and is not a directory", workdir)
     meta_path = workdir / METADATA_FILE
     if not meta_path.exists():
-        if workdir.is_dir() and any(not _is_temp(p.name) for p in workdir.iterdir()):
+        if workdir.is_dir() and any(not _is_ours_hidden(p.name) for p in workdir.iterdir()):
             raise ThermoquakeError(f"--out is not empty and has no {METADATA_FILE}: not a "
                                    "thermoquake preprocess workdir", workdir)
         return

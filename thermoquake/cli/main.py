@@ -27,6 +27,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "verify": ("thermoquake.cli.verify_cmd", "verify", "Re-check a directory of tiles: consistency and checksums."),
     "preprocess": ("thermoquake.cli.preprocess_cmd", "preprocess", "Crop every target and reference image of an events list (dask)."),
     "synth": ("thermoquake.cli.synth_cmd", "synth", "Write synthetic data (HDF4-EOS tiles) for tests and demos."),
+    "monitor": ("thermoquake.cli.monitor_cmd", "monitor", "Daily anomaly and alarm maps over a region; score them as a forecast."),
     "rst": ("thermoquake.cli.rst_cmd", "rst", "RETIRA (RST) maps and the anomalies table of a preprocess workdir."),
     "balance": ("thermoquake.cli.balance_cmd", "balance", "Compare events and controls before training (two-sample tests)."),
     "train": ("thermoquake.cli.train_cmd", "train", "Train and cross-validate a classifier for one forecast window."),

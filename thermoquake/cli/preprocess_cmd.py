@@ -64,12 +64,14 @@ def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, wor
     from thermoquake.batch.events import read_events
     from thermoquake.batch.hdf_index import scan_hdf_dir
     from thermoquake.batch.plan import TARGET, plan_images
+    from thermoquake.batch.recipes import find_stale_images, remove_images
     from thermoquake.batch.run import execute, make_jobs
     from thermoquake.batch.samples import SAMPLES_FILE, build_samples, write_samples
     from thermoquake.batch.tables import write_tables
     from thermoquake.batch.workdir import (
         FAILURES_FILE, MANIFEST_FILE, METADATA_FILE, check_workdir, prepare_workdir, reference_parameters,
     )
+    from thermoquake.dirlock import lock_directory
     from thermoquake.epicentre_grid import EpicentreGrid
     from thermoquake.errors import BadRequestError
     from thermoquake.outputs import refuse_outputs_over_inputs
@@ -92,13 +94,16 @@ def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, wor
     tasks = plan_images(events, days_before, reference_years, size, events_path, **period)
     tasks += plan_images(controls, days_before, reference_years, size, controls_path, **period)
     _check_distinct_sites(tasks, controls_path)
+    if not dry_run:   # held until the command ends: one writer per workdir
+        click.get_current_context().with_resource(lock_directory(workdir, "workdir"))
     check_workdir(workdir, parameters)
     index = scan_hdf_dir(hdf_dir, product)
     for note in index.notes:
         click.echo(f"note: {note}", err=True)
     workdir = workdir.resolve()
-    done = sum((workdir / t.relpath).exists() for t in tasks)
-    summary = {"events": len(events), "controls": len(controls), "images": len(tasks),
+    stale = find_stale_images(tasks, index, workdir, write_cache=not dry_run)
+    done = sum((workdir / t.relpath).exists() for t in tasks) - len(stale)
+    summary = {"stale": len(stale), "events": len(events), "controls": len(controls), "images": len(tasks),
                "targets": sum(t.role == TARGET for t in tasks),
                "references": sum(t.role != TARGET for t in tasks), "already_done": done}
     if dry_run:
@@ -106,6 +111,7 @@ def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, wor
         _report(summary, as_json, "would make")
         return
     prepare_workdir(workdir, parameters)
+    remove_images(workdir, stale)
     write_samples(workdir, samples)
     jobs, failures = make_jobs(tasks, index, workdir, layer, qc_policy)
     show = sys.stderr.isatty() if progress is None else progress
@@ -142,6 +148,8 @@ def _report(summary: dict, as_json: bool, verb: str) -> None:
             f"{summary['references']} reference) for {summary['events']} events"
             + (f" and {summary['controls']} controls" if summary["controls"] else "") + "; "
             f"{summary['already_done']} already done")
+    if summary["stale"]:
+        line += f"; {summary['stale']} stale (inputs changed) {'to redo' if verb == 'would make' else 'redone'}"
     if "manifest_rows" in summary:
         line += (f"; {summary['written_now']} written now; manifest {summary['manifest_rows']} "
                  f"images, {summary['failure_rows']} failures in {summary['workdir']}")

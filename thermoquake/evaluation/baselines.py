@@ -1,4 +1,4 @@
-"""Non-deep baselines the deep classifiers must beat (issue 9), each giving per-day
+"""Non-deep baselines the deep classifiers must beat, each giving per-day
 probabilities of "an earthquake follows" for the test days. numpy, scipy and scikit-learn only.
 
 * :func:`climatology` — the training base rate, the same for every day.

@@ -1,4 +1,4 @@
-"""Classification metrics for "an M>=5 earthquake within N days" (issue 9).
+"""Classification metrics for "an M>=5 earthquake within N days".
 
 Every figure comes from one confusion matrix (so accuracy always lies between
 recall and specificity), and every figure has a 95 % bootstrap interval over

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
-from thermoquake.atomic import TEMP_MARKER
+from thermoquake.atomic import DISK_FULL_ERRNOS, TEMP_MARKER
 from thermoquake.fetch.auth import AuthError, Credentials, netrc_machine
 from thermoquake.fetch.checksum import (
     ChecksumError, Sidecar, check_file, parse_datapool_xml, read_sidecar, sidecar_path, write_sidecar,
@@ -273,6 +273,16 @@ class Fetcher:
                 self.stop_reason = str(err)
                 self.stop.set()
             return Outcome(row, "failed", received=received[0], message=str(err))
+        except OSError as err:
+            if err.errno not in DISK_FULL_ERRNOS:
+                raise
+            # A full disk stops the whole run; the partial download stays (hidden, resumable).
+            message = (f"{self.settings.dest}: cannot write: {os.strerror(err.errno)}; the partial "
+                       "download is kept and resumes when fetch is run again with space")
+            if not self.stop.is_set():
+                self.stop_reason = message
+                self.stop.set()
+            return Outcome(row, "failed", received=received[0], message=message)
 
     # ----------------------------------------------------------------- helpers
 

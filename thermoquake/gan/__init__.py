@@ -1,4 +1,4 @@
-"""Improved DCGAN augmentation (issue 8): generator, multi-scale fusion discriminator,
+"""Improved DCGAN augmentation: generator, multi-scale fusion discriminator,
 training with checkpoints, generation in deg C.
 
 Public API (imports Keras lazily, so ``import thermoquake.gan`` stays light):

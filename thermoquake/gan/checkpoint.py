@@ -25,7 +25,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from thermoquake.atomic import TEMP_MARKER, write_text_atomic
+from thermoquake.atomic import TEMP_MARKER, as_write_error, write_text_atomic
 from thermoquake.errors import ThermoquakeError
 
 CHECKPOINT_DIR = "checkpoints"
@@ -58,8 +58,12 @@ def save_checkpoint(model_dir: Path, step: int, generator: keras.Model, discrimi
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
-    except BaseException:
+    except BaseException as err:
+        probe = tmp / "state.json" if (tmp / "state.json").exists() else None
+        converted = as_write_error(err, final, probe)
         shutil.rmtree(tmp, ignore_errors=True)
+        if converted is not None:
+            raise converted from None
         raise
     write_text_atomic(root / LATEST_FILE, json.dumps({"checkpoint": final.name, "step": step}) + "\n")
     for old in sorted(p for p in root.glob("step-*") if p.is_dir())[:-KEEP]:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from thermoquake.atomic import write_text_atomic
+from thermoquake.dirlock import locks_directory
 from thermoquake.errors import ThermoquakeError
 from thermoquake.gan.normalise import BASES, fit_normalisation, save_normalisation
 
@@ -87,6 +88,7 @@ def _finished(model_dir: Path, steps: int) -> bool:
     return bool(record.get("complete")) and int(record.get("steps_done", 0)) >= int(steps)
 
 
+@locks_directory("model_dir", "model directory")
 def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fusion: bool = True,
               steps: int = 1000, batch_size: int = 16, seed: int = 0, checkpoint_every: int = 100,
               progress: bool = False, latent_dim: int = 100, learning_rate: float = 2e-4,
@@ -121,6 +123,7 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
     Returns:
         ``model_dir``.
 
+    ``model_dir`` is locked (:func:`thermoquake.dirlock.lock_directory`) while it is written.
     Losses are the standard GAN objective, Adam(``learning_rate``, ``beta_1``). A NaN or
     infinite loss stops the run with a :class:`ThermoquakeError` (checkpoints kept).
     """

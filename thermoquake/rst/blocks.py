@@ -19,7 +19,7 @@ import numpy as np
 import rasterio
 from rasterio.windows import Window
 
-from thermoquake.atomic import atomic_path
+from thermoquake.atomic import atomic_path, quiet_native_stderr
 from thermoquake.errors import ThermoquakeError
 from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K, ReferenceStats, retira
 
@@ -81,7 +81,7 @@ def _retira_geotiff(target: PathLike, references: Sequence[PathLike], out: PathL
     ref_means = [file_spatial_mean(ref, block_rows)[0] for ref in references]
     profile = dict(profile) | {"dtype": "float32", "nodata": np.nan, "count": 1}
     n_valid = 0
-    with atomic_path(out) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+    with atomic_path(out) as tmp, quiet_native_stderr(), rasterio.open(tmp, "w", **profile) as dst:
         sources = [rasterio.open(ref) for ref in references]
         try:
             with rasterio.open(target) as tgt:

@@ -49,7 +49,8 @@ from pathlib import Path
 import numpy as np
 import rasterio
 
-from thermoquake.atomic import atomic_path, write_text_atomic
+from thermoquake.atomic import atomic_path, quiet_native_stderr, write_text_atomic
+from thermoquake.dirlock import lock_directory
 from thermoquake.errors import ThermoquakeError
 from thermoquake.batch.samples import read_samples
 from thermoquake.batch.workdir import planned_reference, read_parameters
@@ -143,7 +144,7 @@ def _reference_stats(target_profile: dict, refs: Iterable[_Image], source: Path)
 def _write_retira(path: Path, r: np.ndarray, profile: dict, tags: dict[str, str]) -> None:
     profile = dict(profile) | {"dtype": "float32", "nodata": np.nan, "count": 1}
     with atomic_path(path) as tmp:
-        with rasterio.open(tmp, "w", **profile) as dst:
+        with quiet_native_stderr(), rasterio.open(tmp, "w", **profile) as dst:
             dst.write(r.astype(np.float32), 1)
             dst.update_tags(**tags)
             dst.set_band_description(1, "RETIRA (dimensionless)")
@@ -259,8 +260,20 @@ def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_
     ``paired`` (and a samples.csv), every sample's reference years are those of its reference
     group (:mod:`thermoquake.rst.pairing`); without, each sample is a group of its own.
     ``sigma_floor_k``: smallest reference sigma (K) R divides by
-    (:data:`~thermoquake.rst.retira.DEFAULT_SIGMA_FLOOR_K`)."""
+    (:data:`~thermoquake.rst.retira.DEFAULT_SIGMA_FLOOR_K`). The workdir is locked
+    (:func:`thermoquake.dirlock.lock_directory`) while it is written."""
     workdir = Path(workdir)
+    if not workdir.is_dir():
+        raise ThermoquakeError("is not a directory", workdir)
+    with lock_directory(workdir, "workdir"):
+        return _run_rst(workdir, threshold, min_count, mode, window_days, exclude_years, quakes,
+                        exclusion_km, exclusion_days, sequence_rules, paired, sigma_floor_k)
+
+
+def _run_rst(workdir: Path, threshold: float, min_count: int, mode: str, window_days: int,
+             exclude_years: Iterable[int], quakes: Iterable[Quake], exclusion_km: float,
+             exclusion_days: int, sequence_rules: SequenceRules | None, paired: bool,
+             sigma_floor_k: float) -> RstRunSummary:
     quakes = list(quakes)
     rules = sequence_rules or SequenceRules(threshold=threshold)
     try:

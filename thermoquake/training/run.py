@@ -43,6 +43,7 @@ import numpy as np
 
 from thermoquake import __version__
 from thermoquake.atomic import save_keras_atomic, write_text_atomic
+from thermoquake.dirlock import lock_directory
 from thermoquake.dataset.arrays import Normaliser, check_channels, encode_all, load_days
 from thermoquake.dataset.augment import classic_copies
 from thermoquake.dataset.splits import (Fold, chronological_fold, grouped_folds, reference_years,
@@ -268,9 +269,17 @@ def train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes=None,
     ``gan_cache``: a directory where ``--augment gan`` keeps its per-fold, per-class GANs so
     that runs of other classifiers on the same folds reuse them (default: inside ``out_dir``).
     A clearly imbalanced study (:mod:`thermoquake.evaluation.balance`) is refused unless
-    ``allow_imbalance``; the balance report goes into metrics.json as ``balance``.
+    ``allow_imbalance``; the balance report goes into metrics.json as ``balance``. ``out_dir``
+    is locked (:func:`thermoquake.dirlock.lock_directory`) while it is written.
     ``on_epoch(fit, epoch, logs)`` follows every network fit (folds, then ``final``)."""
     workdir, out_dir = Path(workdir), Path(out_dir)
+    with lock_directory(out_dir, "run directory"):
+        return _train_window(workdir, config, out_dir, quakes, on_fold, gan_cache, allow_imbalance, on_epoch)
+
+
+def _train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes,
+                  on_fold: Callable[[int, bool], None] | None, gan_cache: Path | None,
+                  allow_imbalance: bool, on_epoch: Callable[[str, int, dict], None] | None = None) -> RunResult:
     check_channels(config.channels)
     days = window_days(workdir, config.window, require_retira="retira" in config.channels)
     check_both_classes(days, workdir)

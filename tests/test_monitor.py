@@ -1,0 +1,291 @@
+"""Region-wide monitoring on SYNTHETIC tiles: synth region -> monitor -> monitor evaluate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from thermoquake.catalog.region import Region
+from thermoquake.cli.main import cli
+from thermoquake.modis.region_grid import PIXEL_AREA_KM2, RegionGrid
+from thermoquake.monitor.calendar import reference_dates
+
+CATALOG = Path(__file__).parent / "data" / "catalog" / "comcat_china_2013_2016.csv"
+REGION = "84.5,27.8,85.5,28.5"          # holds the Gorkha main shock, 2015-04-25 M7.8
+MAIN_SHOCK = (28.2305, 84.7314)
+COMMON = ["--region", REGION, "--reference-years", "2012-2013", "--reference-window-days", "1"]
+MONITOR = ["monitor", *COMMON, "--start", "2015-04-23", "--workers", "0", "--min-count", "3"]
+
+
+def _run(args: list[str]) -> dict:
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def hdf(tmp_path_factory) -> Path:
+    """SYNTHETIC tiles: +5 K on the 7 days before each main shock near the region."""
+    out = tmp_path_factory.mktemp("region") / "hdf"
+    summary = _run(["synth", "region", *COMMON, "--start", "2015-04-23", "--end", "2015-04-25",
+                    "--catalog", str(CATALOG), "--anomaly-k", "5", "--cloud-fraction", "0.1", "--out", str(out),
+                    "--no-progress"])
+    assert summary["synthetic"] and summary["written_now"] == summary["files"] > 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def monitored(hdf, tmp_path_factory) -> tuple[Path, dict, dict]:
+    """A run to 2015-04-24, then to 2015-04-25 in the same MONITORDIR (a resumed run)."""
+    out = tmp_path_factory.mktemp("mon") / "mon"
+    first = _run([*MONITOR, "--end", "2015-04-24", "--hdf-dir", str(hdf), "--out", str(out)])
+    second = _run([*MONITOR, "--end", "2015-04-25", "--hdf-dir", str(hdf), "--out", str(out)])
+    return out, first, second
+
+
+def test_reference_days_never_come_from_the_monitored_year():
+    days = reference_dates(dt.date(2015, 1, 1), range(2013, 2017), 2)
+    assert days and all(d.year != 2015 for d in days)
+    assert dt.date(2013, 12, 30) in days and dt.date(2016, 1, 3) in days     # windows cross New Year
+    assert dt.date(2014, 1, 3) in days and dt.date(2014, 1, 4) not in days
+    assert dt.date(2015, 12, 31) not in days and dt.date(2016, 1, 1) in days  # 2016's window, 2015's days out
+
+
+def test_region_grid_is_the_tiles_own_pixels_mosaicked(real_lst_tile):
+    from thermoquake.batch.hdf_index import scan_hdf_dir
+    from thermoquake.modis.reader import read_lst_tile
+    from thermoquake.modis.sinusoidal import tile_bounds, xy_to_lonlat
+    from thermoquake.monitor.daily import RegionImages
+
+    tile = read_lst_tile(real_lst_tile)
+    h, v = tile.granule.h, tile.granule.v
+    west, south, east, north = tile_bounds(h, v)
+    lon, lat = xy_to_lonlat((west + east) / 2, (south + north) / 2)
+    region = Region(float(lon) - 0.3, float(lat) - 0.2, float(lon) + 0.3, float(lat) + 0.2)
+    grid = RegionGrid.for_region(region)
+    assert grid.tiles() == [(h, v)]
+    index = scan_hdf_dir(real_lst_tile.parent, tile.granule.product)
+    image, sources, missing, _ = RegionImages(index, grid, tile.layer, tile.qc_policy).read(tile.granule.date)
+    tr, tc, rr, rc = grid.tile_overlap(h, v)
+    inside = grid.inside()
+    np.testing.assert_array_equal(image[inside], tile.celsius[tr, tc][inside[rr, rc]])
+    assert np.isnan(image[~inside]).all() and (~inside).any()
+    assert sources and not missing
+    assert PIXEL_AREA_KM2 == pytest.approx(0.8586, abs=1e-4)
+
+
+def test_a_resumed_run_computes_only_the_days_it_had_not_finished(monitored):
+    _, first, second = monitored
+    assert first["computed_days"] == 2 and first["reused_days"] == 0
+    assert second["computed_days"] == 1 and second["reused_days"] == 2 and second["days"] == 3
+    assert second["synthetic"] is True
+
+
+def test_a_killed_run_resumes_without_redoing_its_finished_days(hdf, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "mon"
+    args = [*MONITOR, "--end", "2015-04-25", "--hdf-dir", str(hdf), "--out", str(out), "--block-days", "1"]
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[1]))
+    proc = subprocess.Popen([sys.executable, "-m", "thermoquake", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and not list((out / "days").glob("*.npz")):
+        time.sleep(0.05)
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = len(list((out / "days").glob("*.npz")))
+    assert finished >= 1
+    resumed = _run([*args, "--workers", "0"])
+    assert resumed["computed_days"] == 3 - finished and resumed["reused_days"] == finished
+
+
+def test_changed_settings_recompute_every_day(monitored, hdf, tmp_path):
+    out, _, _ = monitored
+    import shutil
+
+    copy = tmp_path / "mon"
+    shutil.copytree(out, copy)
+    again = _run([*MONITOR, "--end", "2015-04-25", "--hdf-dir", str(hdf), "--out", str(copy),
+                  "--threshold", "3"])
+    assert again["computed_days"] == 3
+
+
+def test_a_day_whose_tiles_changed_is_computed_again(monitored, hdf, tmp_path):
+    import os
+    import shutil
+
+    out, _, _ = monitored
+    copy = tmp_path / "mon"
+    shutil.copytree(out, copy)
+    (tile,) = hdf.glob("MYD11A1.A2015115.*.hdf")           # 2015-04-25, a monitored day only
+    st = os.stat(tile)
+    os.utime(tile, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    try:
+        again = _run([*MONITOR, "--end", "2015-04-25", "--hdf-dir", str(hdf), "--out", str(copy)])
+    finally:
+        os.utime(tile, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert again["computed_days"] == 1 and again["computed"] == ["2015-04-25"]
+
+
+def test_the_datacube_opens_in_xarray_and_holds_the_warm_anomaly_before_the_main_shock(monitored):
+    import xarray as xr
+
+    out, _, _ = monitored
+    with xr.open_dataset(out / "monitor.nc") as ds:
+        assert dict(ds.sizes) | {"cell": 0} == {"time": 3, "y": ds.sizes["y"], "x": ds.sizes["x"], "cell": 0}
+        assert [str(t)[:10] for t in ds.time.values] == ["2015-04-23", "2015-04-24", "2015-04-25"]
+        r = ds.retira.values
+        state = ds.state.values
+        assert ((state == 1) == (np.isfinite(r) & (r >= 2.0))).all()
+        assert ((state == -1) == ~np.isfinite(r)).all()
+        assert (ds.valid.values == np.isfinite(ds.lst.values)).all()
+        lon, lat = ds.lon.values, ds.lat.values
+    from thermoquake.catalog.geodesy import haversine_km
+
+    near = haversine_km(MAIN_SHOCK[0], MAIN_SHOCK[1], lat, lon) <= 30
+    far = haversine_km(MAIN_SHOCK[0], MAIN_SHOCK[1], lat, lon) >= 55
+    for k in (0, 1):                            # the anomaly is on; the event day (k = 2) has none
+        assert np.nanmean(r[k][near]) > 2.0 > np.nanmean(r[k][far])
+    assert np.nanmean(r[2][near]) < 2.0
+
+
+def test_a_sequence_alarms_its_cells_from_the_day_after_it_is_significant(monitored):
+    import csv
+
+    import xarray as xr
+
+    out, _, _ = monitored
+    rows = list(csv.DictReader((out / "sequences.csv").open()))
+    assert rows
+    seq = max(rows, key=lambda r: float(r["peak_r"]))
+    assert seq["start"] == "2015-04-23" and seq["alarm_from"] == "2015-04-25"
+    assert float(seq["max_area_km2"]) >= 150
+    with xr.open_dataset(out / "monitor.nc") as ds:
+        alarm = ds.alarm_cell.values
+    assert alarm[0].sum() == 0 and alarm[1].sum() == 0 and alarm[2].sum() > 0
+
+
+def test_daily_geotiffs_match_the_datacube(monitored):
+    import rasterio
+    import xarray as xr
+
+    out, _, _ = monitored
+    with rasterio.open(out / "geotiff" / "2015-04-24.tif") as src:
+        bands = src.read()
+        assert src.tags()["synthetic"] == "true" and src.crs is not None
+    with xr.open_dataset(out / "monitor.nc") as ds:
+        np.testing.assert_array_equal(bands[1], ds.retira.values[1])
+        np.testing.assert_array_equal(bands[0], ds.lst.values[1])
+
+
+def test_csep_forecasts_load_in_pycsep_with_the_alarmed_cells(monitored):
+    csep = pytest.importorskip("csep")
+    from thermoquake.monitor.outputs import ALARM_RATE, BACKGROUND_RATE
+
+    out, _, _ = monitored
+    index = (out / "csep" / "index.csv").read_text().splitlines()
+    assert len(index) == 4
+    last = index[-1].split(",")
+    forecast = csep.load_gridded_forecast(str(out / "csep" / last[0]), start_date=dt.datetime(2015, 4, 25),
+                                          end_date=dt.datetime(2015, 4, 26), name="monitor")
+    rates = forecast.data.sum(axis=1)
+    alarmed = int(last[3])
+    assert alarmed > 0
+    assert np.isclose(rates, ALARM_RATE).sum() == alarmed
+    assert np.isclose(rates, BACKGROUND_RATE).sum() == len(rates) - alarmed
+
+
+def test_evaluate_scores_the_alarms_against_raw_and_declustered_catalogues(monitored):
+    out, _, _ = monitored
+    result = _run(["monitor", "evaluate", "--monitor", str(out), "--catalog", str(CATALOG)])
+    declustered, raw = result["scores"]
+    assert result["synthetic"] is True
+    assert declustered["earthquakes"] == 1 and raw["earthquakes"] > declustered["earthquakes"]
+    for s in (declustered, raw):
+        assert s["molchan"][0] == [0.0, 1.0] and s["molchan"][-1] == [1.0, 0.0]
+        assert 0.0 <= s["area_skill"] <= 1.0
+        lo, hi = s["area_skill_random_band"]
+        assert lo < 0.5 < hi
+    main = [q for q in declustered["earthquake_list"] if q["id"] == "us20002926"]
+    assert main and main[0]["score"] > 0            # the main shock's cell was alarmed
+    assert (out / "evaluation.json").is_file()
+
+
+def test_catalogue_quakes_keep_reference_pixels_out(hdf, tmp_path):
+    from thermoquake.batch.hdf_index import scan_hdf_dir
+    from thermoquake.monitor.daily import MonitorSettings, RegionImages, reference_stats_for
+    from thermoquake.rst.sequences import Quake
+
+    region = Region.parse(REGION)
+    grid = RegionGrid.for_region(region)
+    images = RegionImages(scan_hdf_dir(hdf, "MYD11A1"), grid, "LST_Night_1km", "paper")
+    plain = MonitorSettings(region, (2012, 2013), 1)
+    quake = Quake(dt.date(2013, 4, 24), MAIN_SHOCK[0], MAIN_SHOCK[1], 6.0)
+    excluded = MonitorSettings(region, (2012, 2013), 1, quakes=(quake,), exclusion_km=30, exclusion_days=0)
+    day = dt.date(2015, 4, 24)
+    a, _ = reference_stats_for(day, plain, images, tmp_path / "a")
+    b, cached = reference_stats_for(day, excluded, images, tmp_path / "b")
+    assert not cached and reference_stats_for(day, excluded, images, tmp_path / "b")[1]
+    from thermoquake.catalog.geodesy import haversine_km
+
+    lon, lat = grid.lonlat()
+    near = haversine_km(MAIN_SHOCK[0], MAIN_SHOCK[1], lat, lon) <= 30
+    assert (b.count[near] <= a.count[near]).all() and (b.count[near] < a.count[near]).any()
+    assert (b.count[~near] == a.count[~near]).all()
+
+
+def test_monitor_without_tiles_is_a_one_line_error(tmp_path):
+    (tmp_path / "hdf").mkdir()
+    result = CliRunner().invoke(cli, [*MONITOR, "--end", "2015-04-24", "--hdf-dir", str(tmp_path / "hdf"),
+                                      "--out", str(tmp_path / "mon")])
+    assert result.exit_code == 1
+    assert "no MYD11A1 tiles found" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_evaluate_of_a_directory_without_a_monitor_is_a_one_line_error(tmp_path):
+    result = CliRunner().invoke(cli, ["monitor", "evaluate", "--monitor", str(tmp_path), "--catalog", str(CATALOG)])
+    assert result.exit_code == 1 and "run thermoquake monitor first" in result.output
+
+
+def test_molchan_skill_of_a_perfect_alarm_is_outside_the_random_band_and_of_no_alarm_inside():
+    from thermoquake.evaluation.metrics import molchan_area_skill
+    from thermoquake.monitor.score import area_skill_band, molchan_trajectory, probability_gain
+
+    rng = np.random.default_rng(1)
+    scores = np.zeros((50, 20))
+    quakes = [(int(k), int(j)) for k, j in zip(rng.integers(0, 50, 12), rng.integers(0, 20, 12))]
+    for k, j in quakes:
+        scores[k, j] = 3.0
+    hit = np.array([scores[k, j] for k, j in quakes])
+    lo, hi = area_skill_band(len(quakes), 0.05)
+    assert molchan_area_skill(molchan_trajectory(scores, hit)) > hi
+    none = np.zeros_like(scores)
+    assert lo < molchan_area_skill(molchan_trajectory(none, np.zeros(len(quakes)))) < hi
+    gain, glo, ghi = probability_gain(hit > 0, float((scores > 0).mean()))
+    assert glo <= gain <= ghi and gain > 1
+
+
+def test_the_monitor_demo_pipeline_writes_the_days_and_references_monitor_reads():
+    from thermoquake.pipeline.commands import check_pipeline
+    from thermoquake.pipeline.config import load_pipeline
+
+    pipeline = load_pipeline(Path(__file__).parents[1] / "pipelines" / "monitor_demo.toml")
+    check_pipeline(pipeline)
+    stages = {" ".join(s.command): s.options for s in pipeline.stages}
+    assert list(stages) == ["synth region", "monitor", "monitor evaluate"]
+    for key in ("region", "start", "end", "reference-years", "reference-window-days"):
+        assert stages["synth region"][key] == stages["monitor"][key]
+    assert stages["synth region"]["out"] == stages["monitor"]["hdf-dir"]
+    assert stages["monitor"]["out"] == stages["monitor evaluate"]["monitor"]

@@ -1,0 +1,188 @@
+"""``thermoquake monitor``: daily RETIRA, anomaly and alarm maps over a region; ``monitor
+evaluate`` scores the alarms as a forecast."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from thermoquake.cli.options import (
+    json_option,
+    layer_option,
+    parse_year_range,
+    qc_policy_option,
+    region_option,
+)
+from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
+
+
+@click.group(invoke_without_command=True)
+@region_option(help="Region LON_MIN,LAT_MIN,LON_MAX,LAT_MAX in degrees (edges included).")
+@click.option("--start", metavar="YYYY-MM-DD", help="First monitored day.")
+@click.option("--end", metavar="YYYY-MM-DD", help="Last monitored day (included).")
+@click.option("--hdf-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory of MODIS LST tiles (searched recursively).")
+@click.option("--reference-years", callback=parse_year_range, default="2003-2016", show_default=True,
+              metavar="YYYY-YYYY", help="RST reference years (a monitored day's own year is never used).")
+@click.option("--reference-window-days", type=click.IntRange(0, 182), default=4, show_default=True,
+              help="Reference days either side of each calendar day in each reference year.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="MONITORDIR: outputs, cached reference statistics and finished days (a rerun resumes).")
+@click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path),
+              help="Earthquake catalogue: reference pixel-days near its quakes are left out.")
+@click.option("--exclusion-km", type=click.FloatRange(min=0), default=200.0, show_default=True,
+              help="With --catalog: radius around each quake, km.")
+@click.option("--exclusion-days", type=click.IntRange(min=0), default=30, show_default=True,
+              help="With --catalog: days before and after each quake.")
+@click.option("--exclusion-min-mag", type=float, default=5.0, show_default=True,
+              help="With --catalog: smallest magnitude that excludes.")
+@click.option("--product", type=click.Choice(["MYD11A1", "MOD11A1"]), default="MYD11A1", show_default=True,
+              help="MODIS daily LST product.")
+@layer_option
+@qc_policy_option
+@click.option("--threshold", type=float, default=2.0, show_default=True,
+              help="R threshold of an anomaly (the paper: 2; the RST literature: 3 to 4).")
+@click.option("--min-count", type=click.IntRange(min=1), default=DEFAULT_MIN_COUNT, show_default=True,
+              help="Fewest clear reference samples for a pixel to get an R value.")
+@click.option("--sigma-floor-k", type=click.FloatRange(min=0), default=DEFAULT_SIGMA_FLOOR_K, show_default=True,
+              help="Smallest reference sigma R divides by, K (0 = none).")
+@click.option("--min-days", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Significant sequence: fewest consecutive days.")
+@click.option("--max-distance-km", type=click.FloatRange(min=0), default=50.0, show_default=True,
+              help="Significant sequence: largest centroid distance between consecutive days, km.")
+@click.option("--min-area-km2", type=click.FloatRange(min=0), default=150.0, show_default=True,
+              help="Significant sequence: smallest anomalous region, km^2.")
+@click.option("--alarm-days", type=click.IntRange(min=1), default=30, show_default=True,
+              help="Days an anomalous region of a significant sequence keeps its cells alarmed.")
+@click.option("--cell-deg", type=click.FloatRange(min=0, min_open=True, max=180), default=0.5, show_default=True,
+              help="Alarm and forecast cell size, degrees; must divide 180.")
+@click.option("--min-mag", type=float, default=5.0, show_default=True,
+              help="Smallest magnitude the CSEP forecasts are for.")
+@click.option("--max-mag", type=float, default=9.0, show_default=True,
+              help="Upper edge of the last magnitude bin of the CSEP forecasts.")
+@click.option("--mag-bin", type=click.FloatRange(min=0, min_open=True), default=0.1, show_default=True,
+              help="Magnitude bin width of the CSEP forecasts.")
+@click.option("--block-days", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Consecutive days per job.")
+@click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
+              help="Processes of the local dask cluster; 0 runs in this process.")
+@click.option("--scheduler", default=None, metavar="ADDR",
+              help="Use the existing dask.distributed cluster at ADDR instead of a local one.")
+@click.option("--geotiffs/--no-geotiffs", default=True, show_default=True, help="Write the daily GeoTIFFs.")
+@click.option("--dry-run", is_flag=True, help="Print the grid, tiles and days; compute nothing.")
+@json_option
+@click.pass_context
+def monitor(ctx: click.Context, region, start, end, hdf_dir, reference_years, reference_window_days, out_dir,
+            catalog, exclusion_km, exclusion_days, exclusion_min_mag, product, layer, qc_policy, threshold,
+            min_count, sigma_floor_k, min_days, max_distance_km, min_area_km2, alarm_days, cell_deg, min_mag,
+            max_mag, mag_bin, block_days, workers, scheduler, geotiffs, dry_run, as_json) -> None:
+    """Daily RETIRA maps of a whole region, Significant Sequences of anomalies and an alarm
+    per forecast cell and day, from every tile covering the region on the MODIS sinusoidal
+    1 km grid (the product's own pixels, no resampling).
+
+    Writes MONITORDIR/monitor.nc (time, y, x), geotiff/DAY.tif, sequences.csv,
+    csep/DAY.dat (CSEP gridded forecasts) and monitor.json. Finished days and reference
+    statistics are kept in MONITORDIR: a rerun (or a longer --end) computes only new days.
+
+    Example: thermoquake monitor --region 84,27,87,29 --start 2015-04-10 --end 2015-05-20
+    --hdf-dir hdf --reference-years 2012-2014 --out mon
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    import datetime as dt
+
+    from thermoquake.errors import BadRequestError
+
+    missing = [name for name, v in (("--region", region), ("--start", start), ("--end", end),
+                                    ("--hdf-dir", hdf_dir), ("--out", out_dir)) if v is None]
+    if missing:
+        raise click.UsageError(f"{', '.join(missing)} required")
+    try:
+        first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    except ValueError:
+        raise BadRequestError(f"--start {start!r} / --end {end!r} must be dates YYYY-MM-DD") from None
+    if last < first:
+        raise BadRequestError(f"--end {last} is before --start {first}")
+    from thermoquake.cli.options import csep_grid
+    from thermoquake.modis.region_grid import RegionGrid
+    from thermoquake.monitor.daily import MonitorSettings, quakes_near
+    from thermoquake.monitor.run import AlarmRules, run_monitor
+    from thermoquake.outputs import refuse_outputs_over_inputs
+
+    _, mags = csep_grid(cell_deg, min_mag, max_mag, mag_bin)
+    refuse_outputs_over_inputs({"--out": [out_dir]}, {"--hdf-dir": hdf_dir, "--catalog": catalog})
+    quakes = ()
+    if catalog is not None:
+        from thermoquake.catalog.readers import read_catalog
+
+        quakes = quakes_near(read_catalog(catalog).events, region, exclusion_min_mag, exclusion_km + 50.0)
+    settings = MonitorSettings(region, tuple(reference_years), reference_window_days, product, layer, qc_policy,
+                               threshold, min_count, sigma_floor_k, min_area_km2, cell_deg, quakes,
+                               exclusion_km, exclusion_days)
+    grid = RegionGrid.for_region(region)
+    if dry_run:
+        plan = {"grid": grid.to_dict(), "tiles": [f"h{h:02d}v{v:02d}" for h, v in grid.tiles()],
+                "days": (last - first).days + 1, "quakes_excluding": len(quakes)}
+        click.echo(json.dumps(plan, sort_keys=True) if as_json else
+                   f"{plan['days']} days on a {grid.width} x {grid.height} pixel grid from tiles "
+                   f"{', '.join(plan['tiles'])}")
+        return
+    rules = AlarmRules(min_days, max_distance_km, alarm_days)
+    summary = run_monitor(hdf_dir, out_dir, settings, first, last, rules=rules, mags=mags, workers=workers,
+                          scheduler=scheduler, block_days=block_days, geotiffs=geotiffs)
+    if as_json:
+        click.echo(json.dumps(summary, sort_keys=True))
+    else:
+        label = " (SYNTHETIC data)" if summary["synthetic"] else ""
+        click.echo(f"{summary['days']} days ({summary['computed_days']} computed, {summary['reused_days']} "
+                   f"reused), {summary['sequences']} significant sequences, {summary['alarmed_cell_days']} of "
+                   f"{summary['cell_days']} cell-days alarmed{label}; outputs in {out_dir}")
+
+
+@monitor.command("evaluate")
+@click.option("--monitor", "monitor_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="MONITORDIR written by thermoquake monitor.")
+@click.option("--catalog", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Earthquake catalogue the alarms are scored against.")
+@click.option("--min-mag", type=float, default=5.0, show_default=True, help="Smallest magnitude that counts.")
+@click.option("--decluster", "decluster_window", type=click.Choice(["gardner-knopoff", "uhrhammer", "none", "both"]),
+              default="both", show_default=True,
+              help="Score against the declustered catalogue, the raw one (none), or both.")
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
+              help="Significance of the random-guess bands.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap and band simulation.")
+@json_option
+def evaluate(monitor_dir: Path, catalog: Path, min_mag: float, decluster_window: str, alpha: float, seed: int,
+             as_json: bool) -> None:
+    """Score the alarm record of MONITORDIR against the earthquakes that followed: Molchan
+    diagram over space-time cells (fraction alarmed vs fraction of earthquakes missed), its
+    random-guess band, the area skill and its random band, and the probability gain with a
+    bootstrap interval; for the declustered and the raw catalogue. Writes
+    MONITORDIR/evaluation.json.
+    """
+    from thermoquake.atomic import write_text_atomic
+    from thermoquake.catalog.readers import read_catalog
+    from thermoquake.monitor.score import read_alarm_record, score_record
+
+    record = read_alarm_record(monitor_dir)
+    events = read_catalog(catalog).events
+    windows = ["gardner-knopoff", "none"] if decluster_window == "both" else [decluster_window]
+    results = [score_record(record, events, min_mag, w, alpha, seed) for w in windows]
+    out = {"synthetic": record.synthetic, "monitor": str(monitor_dir), "catalog": str(catalog), "scores": results}
+    write_text_atomic(Path(monitor_dir) / "evaluation.json", json.dumps(out, indent=2, sort_keys=True) + "\n")
+    if as_json:
+        click.echo(json.dumps(out, sort_keys=True))
+        return
+    label = "SYNTHETIC data: " if record.synthetic else ""
+    for r in results:
+        if "error" in r:
+            click.echo(f"{label}{r['catalogue']}: {r['error']}")
+            continue
+        lo, hi = r["area_skill_random_band"]
+        glo, ghi = r["probability_gain_interval"]
+        click.echo(f"{label}{r['catalogue']} catalogue, M>={min_mag:g}: {r['earthquakes']} earthquakes, "
+                   f"{r['hits']} hit; alarm fraction {r['alarm_fraction']:.3f}; area skill {r['area_skill']:.3f} "
+                   f"(random {lo:.3f}..{hi:.3f}, {'outside' if r['outside_random_band'] else 'inside'}); "
+                   f"probability gain {r['probability_gain']:.2f} ({glo:.2f}..{ghi:.2f})")

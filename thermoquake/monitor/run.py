@@ -1,0 +1,243 @@
+"""``thermoquake monitor``: every day of a period over a region, then sequences, alarms and
+the output files (:mod:`thermoquake.monitor.outputs`).
+
+Work is split in time blocks of ``block_days`` consecutive days (one job each, so a worker's
+image cache serves the overlapping reference windows of neighbouring days); blocks run on a
+local dask cluster of ``workers`` processes, on the cluster at ``scheduler``, or in this
+process (``workers`` 0). Each finished day is saved on its own (:mod:`thermoquake.monitor.daily`),
+so a killed run, run again, computes only the days it had not finished.
+
+Alarms (the RST rule on significant sequences). Daily regions (R >= threshold, area >=
+``min_area_km2``) are linked into significant sequences (:func:`thermoquake.rst.sequences.significant_sequences`:
+centroids of consecutive days within ``max_distance_km``, at least ``min_days`` consecutive
+days). A sequence is *known* from the day its first run of ``min_days`` consecutive days is
+complete. Each of its daily regions then alarms the forecast cells it touches on the days
+after both that region's day and the day the sequence became known, up to ``alarm_days``
+days after the region's day. The alarm of day ``d`` so uses data up to ``d - 1`` only (a
+forecast for day ``d``). A cell-day's alarm score is the largest peak R of the regions
+alarming it (0: no alarm).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from thermoquake.atomic import write_text_atomic
+from thermoquake.batch.hdf_index import HdfIndex, scan_hdf_dir
+from thermoquake.errors import ThermoquakeError
+from thermoquake.evaluation.csep_files import CellGrid, MagnitudeBins
+from thermoquake.modis.region_grid import RegionGrid
+from thermoquake.monitor.calendar import date_range, reference_dates
+from thermoquake.monitor.daily import (
+    MonitorSettings,
+    RegionImages,
+    cell_ids,
+    compute_day,
+    day_inputs,
+    day_is_done,
+    day_path,
+    read_day_meta,
+    region_cells,
+)
+from thermoquake.rst.sequences import DailyAnomaly, SequenceRules, significant_sequences
+
+MONITOR_JSON = "monitor.json"
+MONITOR_NC = "monitor.nc"
+SEQUENCES_CSV = "sequences.csv"
+
+
+@dataclass(frozen=True)
+class AlarmRules:
+    """Significant sequences (``min_days`` consecutive days, centroids within
+    ``max_distance_km`` km) and how long a region alarms its cells (``alarm_days`` days)."""
+
+    min_days: int = 2
+    max_distance_km: float = 50.0
+    alarm_days: int = 30
+
+
+@dataclass(frozen=True)
+class BlockJob:
+    """Consecutive days computed by one worker."""
+
+    days: tuple[dt.date, ...]
+    index: HdfIndex
+    grid: RegionGrid
+    settings: MonitorSettings
+    monitor_dir: Path
+    geotiffs: bool
+
+
+def run_block(job: BlockJob) -> list[tuple[str, bool]]:
+    """Compute the block's unfinished days; return ``(date, computed now)`` per day."""
+    per_day = len(reference_dates(job.days[0], job.settings.reference_years, job.settings.window_days)) + 2
+    images = RegionImages(job.index, job.grid, job.settings.layer, job.settings.qc_policy, capacity=per_day)
+    cells = cell_ids(job.grid, job.settings.cell_deg)
+    key = job.settings.day_key()
+    out = []
+    for day in job.days:
+        if day_is_done(job.monitor_dir, day, key, day_inputs(job.index, job.grid, day, job.settings)):
+            out.append((day.isoformat(), False))
+            continue
+        compute_day(day, job.settings, images, job.monitor_dir, cells, job.geotiffs)
+        out.append((day.isoformat(), True))
+    return out
+
+
+def execute_blocks(jobs: Sequence[BlockJob], workers: int, scheduler: str | None,
+                   on_done: Callable[[list[tuple[str, bool]]], None]) -> list[tuple[str, bool]]:
+    """Run the jobs in this process (``workers`` 0, no scheduler) or on dask."""
+    results: list[tuple[str, bool]] = []
+    if scheduler is None and workers == 0:
+        for job in jobs:
+            done = run_block(job)
+            results += done
+            on_done(done)
+        return results
+    from distributed import Client, LocalCluster, as_completed
+
+    from thermoquake.batch.run import WORKER_ENV
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=50, env=WORKER_ENV)
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout=30)
+        except OSError as err:
+            raise ThermoquakeError(f"cannot connect to the dask scheduler: {err}", scheduler) from None
+    try:
+        futures = [client.submit(run_block, job, pure=False) for job in jobs]
+        for future in as_completed(futures):
+            done = future.result()
+            results += done
+            on_done(done)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return results
+
+
+def sequence_onset(dates: Sequence[dt.date], min_days: int) -> dt.date:
+    """The day a sequence with region days ``dates`` first has ``min_days`` consecutive days."""
+    ordinals = sorted({d.toordinal() for d in dates})
+    run = 1
+    if min_days <= 1:
+        return dt.date.fromordinal(ordinals[0])
+    for a, b in zip(ordinals, ordinals[1:]):
+        run = run + 1 if b == a + 1 else 1
+        if run >= min_days:
+            return dt.date.fromordinal(b)
+    return dt.date.fromordinal(ordinals[-1])
+
+
+def sequences_and_alarms(days: Sequence[dt.date], metas: Sequence[dict], cells: Sequence[tuple[int, int]],
+                         settings: MonitorSettings, rules: AlarmRules) -> tuple[list[dict], np.ndarray]:
+    """The significant sequences (rows of ``sequences.csv``) and the alarm scores, float32
+    (len(days), len(cells)) (module doc)."""
+    anomalies, cells_of = [], {}
+    for meta in metas:
+        day = dt.date.fromisoformat(meta["date"])
+        for reg in meta["regions"]:
+            a = DailyAnomaly(day, reg["lat"], reg["lon"], reg["area_km2"], reg["max_r"])
+            anomalies.append(a)
+            cells_of[a] = [tuple(c) for c in reg["cells"]]
+    seqs = significant_sequences(anomalies, SequenceRules(rules.min_days, rules.max_distance_km,
+                                                           settings.min_area_km2, settings.threshold))
+    day_pos = {d: k for k, d in enumerate(days)}
+    cell_pos = {c: j for j, c in enumerate(cells)}
+    scores = np.zeros((len(days), len(cells)), dtype=np.float32)
+    rows = []
+    for n, seq in enumerate(seqs, start=1):
+        known = sequence_onset([m.date for m in seq.members], rules.min_days)
+        touched = set()
+        for m in seq.members:
+            first = max(m.date, known) + dt.timedelta(days=1)
+            last = m.date + dt.timedelta(days=rules.alarm_days)
+            js = [cell_pos[c] for c in cells_of.get(m, []) if c in cell_pos]
+            touched.update(cells_of.get(m, []))
+            d = first
+            while d <= last:
+                k = day_pos.get(d)
+                if k is not None and js:
+                    scores[k, js] = np.maximum(scores[k, js], np.float32(m.max_r))
+                d += dt.timedelta(days=1)
+        lats = [m.lat for m in seq.members]
+        lons = [m.lon for m in seq.members]
+        rows.append({"sequence": n, "start": seq.start.isoformat(), "end": seq.end.isoformat(), "days": seq.days,
+                     "regions": len(seq.members), "alarm_from": (known + dt.timedelta(days=1)).isoformat(),
+                     "peak_r": round(max(m.max_r for m in seq.members), 4),
+                     "max_area_km2": round(max(m.area_km2 for m in seq.members), 3),
+                     "lat": round(float(np.mean(lats)), 5), "lon": round(float(np.mean(lons)), 5),
+                     "lat_min": round(min(lats), 5), "lat_max": round(max(lats), 5),
+                     "lon_min": round(min(lons), 5), "lon_max": round(max(lons), 5),
+                     "cells": " ".join(f"{i}:{j}" for i, j in sorted(touched))})
+    return rows, scores
+
+
+def run_monitor(hdf_dir: Path, monitor_dir: Path, settings: MonitorSettings, start: dt.date, end: dt.date, *,
+                rules: AlarmRules = AlarmRules(), mags: MagnitudeBins = MagnitudeBins(), workers: int = 0,
+                scheduler: str | None = None, block_days: int = 8, geotiffs: bool = True,
+                on_done: Callable[[list[tuple[str, bool]]], None] = lambda done: None) -> dict:
+    """Monitor ``start``..``end`` (module doc); write the outputs into ``monitor_dir``; return
+    the summary written to ``monitor.json``."""
+    if end < start:
+        raise ThermoquakeError(f"--end {end} is before --start {start}")
+    if block_days < 1:
+        raise ThermoquakeError(f"block size must be >= 1 day, got {block_days}")
+    monitor_dir = Path(monitor_dir)
+    grid = RegionGrid.for_region(settings.region)
+    index = scan_hdf_dir(hdf_dir, settings.product)
+    if not index.paths:
+        raise ThermoquakeError(f"no {settings.product} tiles found", hdf_dir)
+    days = date_range(start, end)
+    jobs = [BlockJob(tuple(days[i:i + block_days]), index, grid, settings, monitor_dir, geotiffs)
+            for i in range(0, len(days), block_days)]
+    done = execute_blocks(jobs, workers, scheduler, on_done)
+    computed = sorted(d for d, now in done if now)
+    files = [day_path(monitor_dir, d) for d in days]
+    metas = [read_day_meta(p) for p in files]
+    cells = region_cells(grid, settings.cell_deg)
+    seq_rows, scores = sequences_and_alarms(days, metas, cells, settings, rules)
+    from thermoquake.monitor.outputs import write_csep_forecasts, write_monitor_nc, write_sequences_csv
+
+    rows = CellGrid(settings.cell_deg).rows
+    ids = cell_ids(grid, settings.cell_deg)
+    sorted_ids = np.array([i * rows + j for i, j in cells], dtype=np.int64)   # ascending, as cells are
+    lookup = np.full(ids.shape, -1, dtype=np.int64)
+    inside = ids >= 0
+    lookup[inside] = np.searchsorted(sorted_ids, ids[inside])
+    synthetic = any(m.get("synthetic") for m in metas)
+    attrs = {"region": settings.region.text, "start": start.isoformat(), "end": end.isoformat(),
+             "synthetic": "true" if synthetic else "false", "threshold": settings.threshold,
+             "cell_deg": settings.cell_deg, "reference_years": f"{min(settings.reference_years)}-"
+             f"{max(settings.reference_years)}", "window_days": settings.window_days,
+             "alarm_days": rules.alarm_days, "min_days": rules.min_days}
+    write_monitor_nc(monitor_dir / MONITOR_NC, grid, days, files, cells, settings.cell_deg, lookup, scores, attrs)
+    write_sequences_csv(monitor_dir / SEQUENCES_CSV, seq_rows)
+    write_csep_forecasts(monitor_dir / "csep", days, cells, scores, settings.cell_deg, mags)
+    summary = {
+        "synthetic": synthetic, "region": settings.region.text, "start": start.isoformat(), "end": end.isoformat(),
+        "grid": grid.to_dict(), "days": len(days), "computed_days": len(computed), "reused_days": len(days) - len(computed),
+        "computed": computed, "cells": len(cells), "cell_deg": settings.cell_deg,
+        "reference_years": [min(settings.reference_years), max(settings.reference_years)],
+        "window_days": settings.window_days, "threshold": settings.threshold, "min_count": settings.min_count,
+        "sigma_floor_k": settings.sigma_floor_k, "min_area_km2": settings.min_area_km2,
+        "min_days": rules.min_days, "max_distance_km": rules.max_distance_km, "alarm_days": rules.alarm_days,
+        "catalog_quakes_excluded": len(settings.quakes), "exclusion_km": settings.exclusion_km,
+        "exclusion_days": settings.exclusion_days, "sequences": len(seq_rows),
+        "alarmed_cell_days": int((scores > 0).sum()), "cell_days": int(scores.size),
+        "csep": {"min_mag": mags.min_mag, "max_mag": mags.max_mag, "mag_bin": mags.width},
+        "notes": index.notes[:20],
+    }
+    write_text_atomic(monitor_dir / MONITOR_JSON, json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    return summary

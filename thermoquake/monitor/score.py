@@ -1,0 +1,177 @@
+"""Score a monitor's alarm record as a forecast over space-time cells.
+
+The space-time cells are (forecast cell, monitored day) pairs of ``monitor.nc``. A target
+earthquake is a catalogue event of magnitude >= ``min_mag`` whose epicentre lies inside the
+region and in one of its cells, on a monitored UTC day; with ``decluster`` the catalogue is
+declustered first (:func:`thermoquake.catalog.decluster.decluster`, the whole file, so that
+main shocks outside the period still claim their aftershocks inside it). Each earthquake
+counts once; it is hit when its cell-day is alarmed.
+
+* Molchan diagram (Molchan 1990; Zechar & Jordan 2008): for every threshold on the
+  alarm score, tau = the fraction of space-time cells alarmed and nu = the fraction of
+  earthquakes missed, from (0, 1) to (1, 0); cell-days of equal score are taken in random
+  order (straight segments).
+* Random-guess band: for an alarm covering tau, the number of hits of a random alarm is
+  Binomial(N, tau); the band edge is the largest nu that a random alarm reaches with
+  probability ``alpha`` or less (one-sided, Zechar & Jordan 2008).
+* Area skill: 1 - the area under the Molchan trajectory (:func:`thermoquake.evaluation.metrics.molchan_area_skill`);
+  0.5 for a random alarm. Its random band: the ``alpha/2`` and ``1 - alpha/2`` quantiles of the
+  mean of N independent uniform(0, 1) draws (the area skill of a random ranking of cell-days
+  for N earthquakes in distinct cell-days), by seeded simulation.
+* Probability gain of the binary alarm (score > 0): (hit fraction) / tau, with a percentile
+  bootstrap interval over earthquakes (tau fixed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from thermoquake.catalog.region import Region
+from thermoquake.catalog.schema import Event
+from thermoquake.errors import ThermoquakeError
+from thermoquake.evaluation.csep_files import CellGrid
+from thermoquake.evaluation.metrics import molchan_area_skill
+
+DECLUSTER_CHOICES = ("gardner-knopoff", "uhrhammer", "none")
+
+
+@dataclass(frozen=True)
+class AlarmRecord:
+    """The alarm scores of a monitor: ``scores`` float32 (days, cells), 0 = no alarm."""
+
+    days: list[dt.date]
+    cells: list[tuple[int, int]]
+    scores: np.ndarray
+    cell_deg: float
+    region: Region
+    synthetic: bool
+
+
+def read_alarm_record(monitor_dir: Path) -> AlarmRecord:
+    """Read ``monitor.nc`` and ``monitor.json`` of a monitor directory."""
+    import xarray as xr
+
+    monitor_dir = Path(monitor_dir)
+    nc, js = monitor_dir / "monitor.nc", monitor_dir / "monitor.json"
+    for p in (nc, js):
+        if not p.is_file():
+            raise ThermoquakeError("not found: run thermoquake monitor first", p)
+    summary = json.loads(js.read_text(encoding="utf-8"))
+    cell_deg = float(summary["cell_deg"])
+    grid = CellGrid(cell_deg)
+    with xr.open_dataset(nc) as ds:
+        days = [dt.date.fromisoformat(str(t)[:10]) for t in ds["time"].values]
+        scores = np.asarray(ds["alarm_score"].values, dtype=np.float32)
+        lon0 = np.asarray(ds["cell_lon_min"].values)
+        lat0 = np.asarray(ds["cell_lat_min"].values)
+    cells = [grid.cell_of(float(la) + cell_deg / 2, float(lo) + cell_deg / 2) for lo, la in zip(lon0, lat0)]
+    return AlarmRecord(days, cells, scores, cell_deg, Region.parse(summary["region"]), bool(summary["synthetic"]))
+
+
+def target_quakes(record: AlarmRecord, events: list[Event], min_mag: float,
+                  decluster_window: str = "none") -> list[tuple[int, int, Event]]:
+    """``(day index, cell index, event)`` of every target earthquake (module doc)."""
+    if decluster_window not in DECLUSTER_CHOICES:
+        raise ThermoquakeError(f"unknown declustering {decluster_window!r}; known: {', '.join(DECLUSTER_CHOICES)}")
+    if decluster_window != "none":
+        from thermoquake.catalog.decluster import decluster
+
+        events = decluster(list(events), decluster_window).mainshocks
+    grid = CellGrid(record.cell_deg)
+    day_pos = {d: k for k, d in enumerate(record.days)}
+    cell_pos = {c: j for j, c in enumerate(record.cells)}
+    out = []
+    for e in sorted(events):
+        if e.magnitude < min_mag or not record.region.contains(e.latitude, e.longitude):
+            continue
+        k = day_pos.get(e.time.astimezone(dt.timezone.utc).date())
+        j = cell_pos.get(grid.cell_of(e.latitude, e.longitude))
+        if k is not None and j is not None:
+            out.append((k, j, e))
+    return out
+
+
+def molchan_trajectory(scores: np.ndarray, hit_scores: np.ndarray) -> list[tuple[float, float]]:
+    """(tau, nu) for every threshold on ``scores`` (all space-time cells) given the scores of the
+    earthquakes' cell-days; from (0, 1) to (1, 0)."""
+    flat = np.sort(np.asarray(scores, dtype=np.float64).ravel())
+    n = len(hit_scores)
+    points = [(0.0, 1.0)]
+    for t in np.unique(flat)[::-1]:
+        tau = float((flat.size - np.searchsorted(flat, t, side="left")) / flat.size)
+        nu = float(1.0 - np.sum(hit_scores >= t) / n)
+        points.append((tau, nu))
+    if points[-1] != (1.0, 0.0):
+        points.append((1.0, 0.0))
+    return points
+
+
+def random_band(tau: np.ndarray, n: int, alpha: float) -> np.ndarray:
+    """Largest nu a random alarm of fraction ``tau`` reaches with probability <= ``alpha``:
+    ``1 - h/n`` with ``h`` the smallest hit count with P(Binomial(n, tau) >= h) <= alpha."""
+    from scipy.stats import binom
+
+    out = []
+    for t in np.atleast_1d(tau):
+        h = next((h for h in range(n + 1) if binom.sf(h - 1, n, t) <= alpha), n + 1)
+        out.append(1.0 - min(h, n + 1) / n)
+    return np.array(out)
+
+
+def area_skill_band(n: int, alpha: float, draws: int = 20000, seed: int = 0) -> tuple[float, float]:
+    """The ``alpha/2``, ``1 - alpha/2`` quantiles of the area skill of a random alarm for ``n``
+    earthquakes (module doc)."""
+    rng = np.random.default_rng(seed)
+    sims = rng.random((draws, n)).mean(axis=1)
+    return float(np.quantile(sims, alpha / 2)), float(np.quantile(sims, 1 - alpha / 2))
+
+
+def probability_gain(hits: np.ndarray, tau: float, boot: int = 2000, seed: int = 0,
+                     level: float = 0.95) -> tuple[float, float, float]:
+    """Gain (hit fraction / tau) and its percentile bootstrap interval over earthquakes."""
+    hits = np.asarray(hits, dtype=bool)
+    if tau <= 0:
+        return math.nan, math.nan, math.nan
+    gain = float(hits.mean() / tau)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, hits.size, size=(boot, hits.size))
+    g = hits[idx].mean(axis=1) / tau
+    lo, hi = np.quantile(g, [(1 - level) / 2, 1 - (1 - level) / 2])
+    return gain, float(lo), float(hi)
+
+
+def score_record(record: AlarmRecord, events: list[Event], min_mag: float, decluster_window: str = "none",
+                 alpha: float = 0.05, seed: int = 0) -> dict:
+    """Molchan trajectory, random band, area skill and probability gain (module doc) as JSON-ready data."""
+    quakes = target_quakes(record, events, min_mag, decluster_window)
+    base = {"catalogue": "declustered (" + decluster_window + ")" if decluster_window != "none" else "raw",
+            "min_mag": min_mag, "earthquakes": len(quakes), "cell_days": int(record.scores.size),
+            "synthetic": record.synthetic}
+    if not quakes:
+        return base | {"error": "no target earthquake in the monitored cells and days"}
+    hit_scores = np.array([record.scores[k, j] for k, j, _ in quakes], dtype=np.float64)
+    points = molchan_trajectory(record.scores, hit_scores)
+    skill = molchan_area_skill(points)
+    lo, hi = area_skill_band(len(quakes), alpha, seed=seed)
+    tau = float((record.scores > 0).mean())
+    hits = hit_scores > 0
+    gain, glo, ghi = probability_gain(hits, tau, seed=seed)
+    taus = np.array([p[0] for p in points])
+    return base | {
+        "alarm_fraction": tau, "hits": int(hits.sum()), "missed_fraction": float(1 - hits.mean()),
+        "area_skill": skill, "area_skill_random_band": [lo, hi], "alpha": alpha,
+        "outside_random_band": bool(skill > hi or skill < lo),
+        "probability_gain": gain, "probability_gain_interval": [glo, ghi],
+        "molchan": [[round(t, 6), round(v, 6)] for t, v in points],
+        "random_nu_edge": [[round(float(t), 6), round(float(v), 6)]
+                           for t, v in zip(taus, random_band(taus, len(quakes), alpha))],
+        "earthquake_list": [{"id": e.event_id, "date": record.days[k].isoformat(), "magnitude": e.magnitude,
+                             "cell": list(record.cells[j]), "score": float(record.scores[k, j])}
+                            for k, j, e in quakes],
+    }
