@@ -267,13 +267,13 @@ def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_
         raise ThermoquakeError("is not a directory", workdir)
     with lock_directory(workdir, "workdir"):
         return _run_rst(workdir, threshold, min_count, mode, window_days, exclude_years, quakes,
-                        exclusion_km, exclusion_days, sequence_rules, paired, sigma_floor_k)
+                        exclusion_km, exclusion_days, sequence_rules, paired, sigma_floor_k, progress)
 
 
 def _run_rst(workdir: Path, threshold: float, min_count: int, mode: str, window_days: int,
              exclude_years: Iterable[int], quakes: Iterable[Quake], exclusion_km: float,
              exclusion_days: int, sequence_rules: SequenceRules | None, paired: bool,
-             sigma_floor_k: float) -> RstRunSummary:
+             sigma_floor_k: float, progress: Callable[[str], None] | None = None) -> RstRunSummary:
     quakes = list(quakes)
     rules = sequence_rules or SequenceRules(threshold=threshold)
     try:
