@@ -85,9 +85,12 @@ def make_run(root: Path, name: str = "w3-drsn-gan-s0", seed: int = 0, n_controls
                "baselines_models": {m: evaluate(y, rng.random(len(y)), g, n_boot=20)
                                     for m in ("logistic_rst", "rst_rule", "climatology", "clustering")}}
     (run / "metrics.json").write_text(json.dumps(metrics))
-    (run / "config.json").write_text(json.dumps({"window": days + 1, "model": "drsn", "augment": "gan", "folds": 4,
-                                                 "split": "grouped", "seed": seed, "channels": ["lst"],
-                                                 "workdir": "wd", "synthetic": True, "versions": {}}))
+    # the layout thermoquake train writes: options under "train", the folds' composition beside them
+    (run / "config.json").write_text(json.dumps({
+        "train": {"window": days + 1, "model": "drsn", "augment": "gan", "folds": 4, "split": "grouped",
+                  "seed": seed, "channels": ["lst"], "epochs": 30},
+        "folds": [{"fold": k, "test_groups": []} for k in range(4)],
+        "workdir": "wd", "synthetic": True, "versions": {}}))
     with open(run / "predictions.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, ["sample_id", "group", "label", "site", "date", "days_before", "fold", "prob"])
         writer.writeheader()
@@ -120,6 +123,6 @@ def make_augmentation(root: Path, workdir: Path, n_accepted: int = 3, n_rejected
         writer = csv.DictWriter(fh, ["file", "accepted", "reasons", "eq6_ratio", "iou"])
         writer.writeheader()
         writer.writerows(rows)
-    (gen / "generated.json").write_text(json.dumps({"synthetic": True, "accepted": n_accepted,
+    (gen / "generated.json").write_text(json.dumps({"synthetic": True, "accepted": n_accepted, "like": str(target),
                                                     "rejected": n_rejected}))
     return gen

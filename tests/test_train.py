@@ -75,6 +75,32 @@ def test_train_writes_config_predictions_metrics_and_model(run_dir):
     assert all(len(f) == 1 for f in folds.values())             # a group is tested in one fold
 
 
+def test_the_training_history_has_each_epoch_of_each_fit_in_csv_and_tensorboard(run_dir):
+    with open(run_dir / "history.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["fit"], r["epoch"]) for r in rows] == [("fold0", "1"), ("fold0", "2"), ("fold1", "1"),
+                                                     ("fold1", "2"), ("final", "1"), ("final", "2")]
+    assert all(float(r["loss"]) > 0 and 0 <= float(r["binary_accuracy"]) <= 1 for r in rows)
+    import tensorflow as tf
+
+    for fit in ("fold0", "fold1", "final"):
+        (events,) = list((run_dir / "tensorboard" / fit).glob("events.out.tfevents.*"))
+        losses = [float(tf.make_ndarray(v.tensor)) for e in tf.compat.v1.train.summary_iterator(str(events))
+                  for v in e.summary.value if v.tag == "epoch/loss"]
+        assert losses == pytest.approx([float(r["loss"]) for r in rows if r["fit"] == fit], rel=1e-5)
+
+
+def test_train_dry_run_says_what_would_run_and_writes_nothing(workdir, tmp_path):
+    out = tmp_path / "run"
+    result = _run("train", "--workdir", str(workdir), *FAST, "--out", str(out), "--dry-run", "--json")
+    plan = json.loads(result.output)
+    assert plan["dry_run"] and plan["fits"] == ["fold0", "fold1", "final"] and plan["epochs"] == 2
+    assert plan["days"] == 10 and plan["seconds"] > 0 and str(out / "metrics.json") in plan["writes"]
+    assert not out.exists()
+    result = _run("train", "--workdir", str(workdir), *FAST, "--out", str(out), "--dry-run")
+    assert result.output.startswith("dry run: ") and "would write: " in result.output and not out.exists()
+
+
 def test_evaluate_rescoring_reproduces_the_training_metrics(run_dir):
     out = json.loads(_run("evaluate", "--run", str(run_dir), "--json").output)["metrics"]
     saved = json.loads((run_dir / "metrics.json").read_text())
@@ -432,3 +458,13 @@ def test_the_final_model_trains_its_gans_on_every_day_and_adds_one_ratio_to_both
         assert note["ratio"] == 1.0
         assert all(c["added"] == c["real"] for c in note["per_class"].values())
     assert {int(c): v["added"] for c, v in final["per_class"].items()} == days
+
+
+def test_paper_tables_dry_run_lists_every_run_and_trains_nothing(workdir, tmp_path):
+    runs = tmp_path / "runs"
+    result = _run("experiment", "paper-tables", "--workdir", str(workdir), "--windows", "3", "--folds", "2",
+                  "--epochs", "2", "--runs", str(runs), "--dry-run", "--json")
+    plan = json.loads(result.output)
+    assert sorted(plan["runs"]) == ["w3-cnn-gan", "w3-drsn-gan", "w3-drsn-none", "w3-resnet-gan"]
+    assert all(p["fits"] == ["fold0", "fold1"] and p["reused"] == [] for p in plan["runs"].values())
+    assert plan["seconds"] > 0 and not runs.exists()

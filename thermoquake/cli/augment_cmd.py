@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from thermoquake.progress import show_progress
+
 from thermoquake.gan.normalise import BASES
 
 
@@ -41,7 +43,8 @@ def augment() -> None:
               help="Steps between checkpoints and sample grids (a killed run resumes from the last).")
 @click.option("--dry-run", is_flag=True, help="List the selected images and the model directory only.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
-@click.option("--progress/--no-progress", default=True, show_default=True, help="tqdm progress bar.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: on a terminal; never redrawn into a log).")
 def train(workdir: Path, selection: str | None, model_dir: Path | None, width: float, no_fusion: bool,
           base: str, reuse_fake: bool, steps: int, batch_size: int, seed: int, checkpoint_every: int, dry_run: bool, as_json: bool,
           progress: bool) -> None:
@@ -73,7 +76,7 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
     from thermoquake.gan import train_gan
 
     train_gan(loaded.celsius, model_dir, width=width, fusion=fusion, steps=steps, batch_size=batch_size,
-              seed=seed, base=base, checkpoint_every=checkpoint_every, progress=progress and not as_json,
+              seed=seed, base=base, checkpoint_every=checkpoint_every, progress=show_progress(progress) and not as_json,
               synthetic=synthetic, sources=[str(p.relative_to(workdir)) for p in paths], sites=loaded.sites,
               reuse_fake=reuse_fake)
     summary |= {"synthetic": synthetic, "sites": len(set(loaded.sites))}
@@ -98,7 +101,8 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
 @click.option("--dry-run", is_flag=True,
               help="Check the model, the --like image's site and the reference; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--progress/--no-progress", default=True, show_default=True, help="tqdm progress bar.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: on a terminal; never redrawn into a log).")
 def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[str, ...], seed: int,
              dry_run: bool, as_json: bool, progress: bool) -> None:
     """Generate N images, gate them (RST + distribution checks) and write GeoTIFFs.
@@ -133,7 +137,7 @@ def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[st
     summary = write_generated(out, images, real, stack, model_dir=model_dir, seed=seed,
                               synthetic=bool(info.get("synthetic")),
                               architecture="improved-dcgan" if fusion else "dcgan",
-                              progress=progress and not as_json)
+                              progress=show_progress(progress) and not as_json)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:

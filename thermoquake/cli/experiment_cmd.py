@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -69,7 +68,9 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
                                {"--catalog": catalog_path or DEFAULT_CATALOG})
     study = SyntheticStudy(anomaly_k=anomaly_k, n_events=n_events, size=size, first_year=years.start,
                            last_year=years.stop - 1, radius_km=radius_km, seed=seed)
-    show = sys.stderr.isatty() if progress is None else progress
+    from thermoquake.progress import show_progress
+
+    show = show_progress(progress)
     workdir = build_study(out_dir / "study", study, int(window) - 1, DEFAULT_EVENTS, DEFAULT_CATALOG, progress=show)
     quakes = load_quakes(catalog_path or DEFAULT_CATALOG)
     run_dir = out_dir / "runs" / f"{config.run_name}-{config.digest}"
@@ -104,9 +105,14 @@ TABLE_METRICS = (("accuracy", "A"), ("recall", "A1"), ("specificity", "A2"), ("b
 @click.option("--folds", type=int, default=TrainConfig.folds, show_default=True)
 @click.option("--channels", default="lst,mask", show_default=True,
               help="Model inputs (the paper's: LST images only); add retira with --augment-with classic.")
+@click.option("--progress/--no-progress", default=None,
+              help="One bar over every epoch of every run (default: on a terminal).")
+@click.option("--dry-run", is_flag=True,
+              help="List the runs (finished ones reused), a rough time and where they go; train nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON.")
 def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path | None, seed: int, width: float,
-                 epochs: int, gan_steps: int, gan_width: float, gan_base: str, folds: int, channels: str, as_json: bool) -> None:
+                 epochs: int, gan_steps: int, gan_width: float, gan_base: str, folds: int, channels: str,
+                 progress: bool | None, dry_run: bool, as_json: bool) -> None:
     """Tables 2 and 3 of the paper in its layout, from our runs, with intervals.
 
     Table 2: DRSN per window, without -> with augmentation. Table 3: CNN / ResNet / DRSN
@@ -115,21 +121,38 @@ def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path 
     accuracy, which A must beat to mean anything.
     """
     from thermoquake.outputs import refuse_outputs_over_inputs
-    from thermoquake.training.run import train_window
+    from thermoquake.progress import progress_bar, rough_duration
+    from thermoquake.training.run import plan_training, train_window
 
     runs_dir = runs_dir or workdir.parent / "paper-runs"
     refuse_outputs_over_inputs({"--runs": runs_dir}, {"--workdir": workdir})
     wins = [int(w) for w in windows.split(",")]
-    docs: dict[tuple[int, str, str], dict] = {}
     needed = [(w, "drsn", "none") for w in wins] + [(w, m, augment_with) for w in wins for m in MODEL_KINDS]
+    configs = {}
     for w, m, a in needed:
-        if (w, m, a) in docs:
-            continue
-        config = make_config(str(w), m, a, folds, "grouped", None, seed, tuple(channels.split(",")), width,
-                             epochs, 8, 1e-3, gan_steps, final_model=False, gan_width=gan_width,
-                             gan_base=gan_base)
-        docs[(w, m, a)] = train_window(workdir, config, runs_dir / f"{config.run_name}-{config.digest}",
-                                       gan_cache=runs_dir / "gan-cache").metrics
+        configs[(w, m, a)] = make_config(str(w), m, a, folds, "grouped", None, seed, tuple(channels.split(",")),
+                                         width, epochs, 8, 1e-3, gan_steps, final_model=False,
+                                         gan_width=gan_width, gan_base=gan_base)
+    run_dir = {k: runs_dir / f"{c.run_name}-{c.digest}" for k, c in configs.items()}
+    if dry_run:
+        plans = {k: plan_training(workdir, c, run_dir[k]) for k, c in configs.items()}
+        seconds = sum(p["seconds"] for p in plans.values())
+        if as_json:
+            click.echo(json.dumps({"dry_run": True, "runs": {f"w{w}-{m}-{a}": p for (w, m, a), p in plans.items()},
+                                   "seconds": seconds}, sort_keys=True))
+            return
+        click.echo(f"dry run: {len(plans)} runs into {runs_dir}, {rough_duration(seconds)} on CPU")
+        for (w, m, a), p in plans.items():
+            todo = len(p["fits"]) - len(p["reused"])
+            click.echo(f"  w{w} {m:6s} {a:7s} {todo} of {len(p['fits'])} folds to fit, {p['days']} days -> {p['run']}")
+        return
+    docs: dict[tuple[int, str, str], dict] = {}
+    total = len(configs) * folds * epochs
+    with progress_bar(total=total, desc="paper tables", unit="epoch", enabled=False if as_json else progress) as bar:
+        for k, config in configs.items():
+            bar.set_postfix_str(config.run_name)
+            docs[k] = train_window(workdir, config, run_dir[k], gan_cache=runs_dir / "gan-cache",
+                                   on_epoch=lambda fit, epoch, logs: bar.update(1)).metrics
     if as_json:
         click.echo(json.dumps({f"w{w}-{m}-{a}": d for (w, m, a), d in docs.items()}, sort_keys=True))
         return

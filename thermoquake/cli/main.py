@@ -68,12 +68,18 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="thermoquake")
-def cli() -> None:
+@click.option("--verbose", is_flag=True,
+              help="Let TensorFlow print its start-up and runtime notices (CUDA, oneDNN, grappler); "
+              "hidden by default.")
+def cli(verbose: bool = False) -> None:
     """thermoquake: thermal precursors of earthquakes in MODIS night-time LST.
 
     Each command has --help. Errors print one line naming the file and the
     problem and exit with status 1.
     """
+    from thermoquake.tf_quiet import quiet_tensorflow
+
+    quiet_tensorflow(verbose)
 
 
 def main() -> None:  # pragma: no cover - thin wrapper for ``python -m``

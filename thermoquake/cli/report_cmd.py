@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import json_option
+from thermoquake.cli.options import dry_run_option, json_option
 
 
 @click.command()
@@ -27,10 +27,15 @@ from thermoquake.cli.options import json_option
 @click.option("--embed/--link", "embed", default=True, show_default=True,
               help="Embed the figures in index.html (one file is the report), or link OUT/figures/*.png "
               "(smaller page for many events; keep the folder whole).")
+@click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Events or catalogue CSV (event_id; optional place, magnitude, magnitude_type, depth_km) "
+              "that titles each event with its place, date, magnitude and depth; repeatable, later files win.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@dry_run_option
 @json_option
 def report(workdir: Path, events: tuple[str, ...], runs: tuple[Path, ...], augments: tuple[Path, ...], out: Path,
-           threshold: float | None, pdf: bool, embed: bool, progress: bool | None, as_json: bool) -> None:
+           threshold: float | None, pdf: bool, embed: bool, catalogs: tuple[Path, ...], progress: bool | None,
+           dry_run: bool, as_json: bool) -> None:
     """Write OUT/index.html (self-contained: figures embedded, no network; --link to link them
     instead), OUT/report.pdf and OUT/figures/*.png.
 
@@ -41,19 +46,27 @@ def report(workdir: Path, events: tuple[str, ...], runs: tuple[Path, ...], augme
     ROC curve, Molchan diagram. Per --augment directory: a grid of generated images with the
     RST gate's verdict. Anything made from synthetic data is labelled SYNTHETIC.
     """
-    import sys
-
-    from tqdm import tqdm
-
     from thermoquake.outputs import refuse_outputs_over_inputs
-    from thermoquake.report.build import FIGURES, INDEX, PDF, build_report
+    from thermoquake.progress import progress_bar, rough_duration
+    from thermoquake.report.build import FIGURES, INDEX, PDF, build_report, plan_report
 
     refuse_outputs_over_inputs({"--out": [out, out / INDEX, out / PDF, out / FIGURES]},
                                {"--workdir": workdir, "--run": runs, "--augment": augments})
-    show = sys.stderr.isatty() if progress is None else progress
-    with tqdm(desc="report", unit="figure", disable=not show, leave=False) as bar:
+    if dry_run:
+        plan = plan_report(workdir, out, events, runs, augments, pdf=pdf)
+        if as_json:
+            click.echo(json.dumps(plan, sort_keys=True))
+            return
+        click.echo(f"dry run: would report {len(plan['events'])} event(s), {len(plan['runs'])} run(s), "
+                   f"{len(plan['augmentations'])} augmentation set(s): {plan['figures']} figures, "
+                   f"{rough_duration(plan['seconds'])}")
+        for path in plan["writes"]:
+            click.echo(f"would write: {path}")
+        return
+    with progress_bar(desc="report", unit="figure", enabled=progress) as bar:
         summary = build_report(workdir, out, events, runs, augments, pdf=pdf, threshold=threshold,
-                               progress=lambda label: (bar.set_postfix_str(label), bar.update(1)), embed=embed)
+                               progress=lambda label: (bar.set_postfix_str(label), bar.update(1)), embed=embed,
+                               event_files=catalogs)
     if as_json:
         click.echo(json.dumps(summary.as_dict(), sort_keys=True))
         return

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import json_option, reference_mode_option, reference_window_option
+from thermoquake.cli.options import dry_run_option, json_option, reference_mode_option, reference_window_option
 from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
 
 
@@ -50,12 +50,15 @@ def _parse_years(ctx: click.Context, param: click.Parameter, value: str) -> tupl
               help="Build every sample's reference under the exclusions of its whole reference group "
                    "(an event, its matched controls, and the random controls that join it by time), "
                    "so all get the same reference years; --unpaired: each sample alone.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@dry_run_option
 @json_option
 @click.pass_context
 def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: int, sigma_floor_k: float,
         reference_mode: str, reference_window_days: int, exclude_years: tuple[int, ...], catalog: Path | None,
         exclusion_km: float, exclusion_days: int, exclusion_min_mag: float, min_days: int,
-        max_distance_km: float, min_area_km2: float, paired: bool, as_json: bool) -> None:
+        max_distance_km: float, min_area_km2: float, paired: bool, progress: bool | None, dry_run: bool,
+        as_json: bool) -> None:
     """Write an R (RETIRA) GeoTIFF beside every target image of WORKDIR, WORKDIR/anomalies.csv
     and WORKDIR/sequences.csv (significant sequences of anomalies).
 
@@ -70,18 +73,29 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
     if workdir is None:
         raise click.UsageError("--workdir is required")
     from thermoquake.outputs import refuse_outputs_over_inputs
-    from thermoquake.rst.run import ANOMALIES_FILE, SEQUENCES_FILE, run_rst
+    from thermoquake.progress import progress_bar, rough_duration
+    from thermoquake.rst.run import ANOMALIES_FILE, SEQUENCES_FILE, plan_rst, run_rst
     from thermoquake.rst.sequences import SequenceRules, catalog_quakes
 
     refuse_outputs_over_inputs({"--workdir": [workdir / ANOMALIES_FILE, workdir / SEQUENCES_FILE]},
                                {"--catalog": catalog})
+    if dry_run:
+        plan = plan_rst(workdir)
+        if as_json:
+            click.echo(json.dumps({"dry_run": True, **plan}, sort_keys=True))
+            return
+        click.echo(f"dry run: R maps of {plan['targets']} targets from {plan['references']} reference images, "
+                   f"{rough_duration(plan['seconds'])}; would write {plan['targets']} *.retira.tif, "
+                   f"{workdir / ANOMALIES_FILE} and {workdir / SEQUENCES_FILE}")
+        return
     quakes = catalog_quakes(catalog, exclusion_min_mag) if catalog is not None else []
     rules = SequenceRules(min_days=min_days, max_distance_km=max_distance_km, min_area_km2=min_area_km2,
                           threshold=threshold)
-    summary = run_rst(workdir, threshold=threshold, min_count=min_count, mode=reference_mode,
-                      window_days=reference_window_days, exclude_years=exclude_years, quakes=quakes,
-                      exclusion_km=exclusion_km, exclusion_days=exclusion_days, sequence_rules=rules,
-                      paired=paired, sigma_floor_k=sigma_floor_k)
+    with progress_bar(desc="rst", unit="image", enabled=False if as_json else progress) as bar:
+        summary = run_rst(workdir, threshold=threshold, min_count=min_count, mode=reference_mode,
+                          window_days=reference_window_days, exclude_years=exclude_years, quakes=quakes,
+                          exclusion_km=exclusion_km, exclusion_days=exclusion_days, sequence_rules=rules,
+                          paired=paired, sigma_floor_k=sigma_floor_k, progress=lambda site: bar.update(1))
     data = {"targets": summary.targets, "retira_written": summary.written,
             "targets_with_anomaly": summary.with_anomaly, "threshold": threshold,
             "anomalies_csv": str(summary.anomalies_csv)}

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import csep_grid, csep_grid_options, json_option
+from thermoquake.cli.options import csep_grid, csep_grid_options, dry_run_option, json_option
 from thermoquake.dataset.windows import WINDOWS
 from thermoquake.training.config import AUGMENTATIONS, GAN_BASES, MODEL_KINDS, SPLITS, TrainConfig
 
@@ -102,10 +101,11 @@ def load_quakes(catalog_path: Path | None):
 @click.option("--allow-imbalance", is_flag=True,
               help="Train even if events and controls differ clearly (thermoquake balance) in something "
                    "other than the label.")
+@dry_run_option
 @json_option
 def train(workdir: Path, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
           batch_size, learning_rate, gan_steps, gan_width, gan_base, catalog_path, out_dir, threshold, no_final_model,
-          gan_cache, progress, allow_imbalance, as_json, overlap_max) -> None:
+          gan_cache, progress, allow_imbalance, dry_run, as_json, overlap_max) -> None:
     """Train and cross-validate one classifier for one forecast window.
 
     The images of the N-1 days before each event are positives, the same days of each
@@ -119,10 +119,8 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
     refuses a clearly imbalanced study unless --allow-imbalance; metrics.json carries that
     report under "balance".
     """
-    from tqdm import tqdm
-
     from thermoquake.outputs import refuse_outputs_over_inputs
-    from thermoquake.training.run import train_window
+    from thermoquake.progress import progress_bar, rough_duration
 
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
                          batch_size, learning_rate, gan_steps, not no_final_model, gan_width, gan_base, threshold,
@@ -130,12 +128,30 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
     out_dir = out_dir or Path("models") / config.run_name
     refuse_outputs_over_inputs({"--out": out_dir, "--gan-cache": gan_cache},
                                {"--workdir": workdir, "--catalog": catalog_path})
-    show = sys.stderr.isatty() if progress is None else progress
-    n = 1 if split == "chronological" else folds
-    with tqdm(total=n, unit="fold", disable=not show, desc=config.run_name) as bar:
-        result = train_window(workdir, config, out_dir, load_quakes(catalog_path),
-                              on_fold=lambda k, reused: bar.update(1), gan_cache=gan_cache,
-                              allow_imbalance=allow_imbalance)
+    if dry_run:
+        from thermoquake.training.run import plan_training
+
+        plan = plan_training(workdir, config, out_dir)
+        if as_json:
+            click.echo(json.dumps({"dry_run": True, **plan}, sort_keys=True))
+            return
+        click.echo(f"dry run: {config.run_name} on {plan['days']} days ({plan['events']} events, "
+                   f"{plan['controls']} controls): {len(plan['fits'])} fits ({', '.join(plan['fits'])}) of "
+                   f"{plan['epochs']} epochs, {len(plan['reused'])} already done; "
+                   f"{rough_duration(plan['seconds'])} on CPU")
+        for path in plan["writes"]:
+            click.echo(f"would write: {path}")
+        return
+    from thermoquake.training.run import train_window
+
+    n = (1 if split == "chronological" else folds) + (0 if no_final_model else 1)
+    with progress_bar(total=n * epochs, unit="epoch", desc=config.run_name, enabled=progress) as bar:
+        def on_epoch(fit: str, epoch: int, logs: dict) -> None:
+            bar.set_postfix_str(f"{fit} loss {logs.get('loss', float('nan')):.3f}")
+            bar.update(1)
+
+        result = train_window(workdir, config, out_dir, load_quakes(catalog_path), gan_cache=gan_cache,
+                              allow_imbalance=allow_imbalance, on_epoch=on_epoch)
     print_metrics(result.metrics, out_dir, as_json)
 
 

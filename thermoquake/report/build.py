@@ -3,7 +3,6 @@ the self-contained ``index.html`` (all atomically; a killed run re-run rewrites 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
 from collections.abc import Callable, Sequence
@@ -14,7 +13,7 @@ from thermoquake import __version__
 from thermoquake.atomic import atomic_path, write_text_atomic
 from thermoquake.errors import ThermoquakeError
 from thermoquake.report import html
-from thermoquake.report.inputs import TRUE, read_augmentation, read_run, read_workdir
+from thermoquake.report.inputs import TRUE, read_augmentation, read_event_info, read_run, read_workdir
 
 DPI = 100
 INDEX = "index.html"
@@ -44,35 +43,15 @@ def _safe(name: str) -> str:
 
 
 class _Collector:
-    """Saves each figure as PNG under ``out/figures`` and, when a PDF is wanted, as a page of it
-    (written to a temporary file renamed at :meth:`finish`); then closes the figure."""
+    """Saves each figure as PNG under ``out/figures`` and closes it."""
 
-    def __init__(self, out: Path, pdf_path: Path | None, cover_lines: list[str]) -> None:
-        from thermoquake.report import style
-
+    def __init__(self, out: Path) -> None:
         self.out = out
         self.paths: list[Path] = []
-        self._stack = contextlib.ExitStack()
-        self._pdf = None
-        if pdf_path is not None:
-            from matplotlib.backends.backend_pdf import PdfPages
-
-            tmp = self._stack.enter_context(atomic_path(pdf_path))
-            self._pdf = self._stack.enter_context(PdfPages(tmp, metadata={
-                "Title": cover_lines[0], "Creator": f"thermoquake {__version__}"}))
-            cover = style.new_figure(8.27, 11.69)
-            cover.text(0.08, 0.92, "\n\n".join(cover_lines), va="top", fontsize=10, wrap=True)
-            self.page(cover)
-
-    def page(self, fig) -> None:
-        """A PDF-only page (closed afterwards)."""
-        from thermoquake.report import style
-
-        if self._pdf is not None:
-            self._pdf.savefig(fig)
-        style.close(fig)
 
     def add(self, fig, stem: str, alt: str, caption: str) -> html.Figure:
+        from thermoquake.report import style
+
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=DPI)
         png = buf.getvalue()
@@ -81,14 +60,8 @@ class _Collector:
             tmp.write_bytes(png)
         self.paths.append(path)
         width, height = (int(round(v * DPI)) for v in fig.get_size_inches())
-        self.page(fig)
+        style.close(fig)
         return html.Figure(png, alt, caption, width, height, path.relative_to(self.out).as_posix())
-
-    def finish(self) -> None:
-        self._stack.close()
-
-    def abort(self, exc: BaseException) -> None:
-        self._stack.__exit__(type(exc), exc, exc.__traceback__)
 
 
 def _is_synthetic(samples, runs, augs) -> bool:
@@ -107,16 +80,20 @@ def _is_synthetic(samples, runs, augs) -> bool:
 
 def build_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Sequence[Path] = (),
                  augmentations: Sequence[Path] = (), pdf: bool = True, threshold: float | None = None,
-                 progress: Callable[[str], None] | None = None, embed: bool = True) -> ReportSummary:
+                 progress: Callable[[str], None] | None = None, embed: bool = True,
+                 event_files: Sequence[Path] = ()) -> ReportSummary:
     """Write ``out/index.html``, ``out/report.pdf`` (unless ``pdf`` is False) and
     ``out/figures/*.png`` for the events of ``workdir`` (all, or those named in ``events``, by
     event id or site), the classifier ``runs`` and the generation directories ``augmentations``.
     ``threshold`` is the R contour level (default: the one ``rst`` used, else 2).
     ``progress`` is called with a short label after each figure. ``embed`` puts the figures in
     the page as base64 PNG; otherwise the page links ``figures/*.png`` (keep the folder whole).
+    ``event_files``: events or catalogue CSVs whose ``place``, ``magnitude``, ``depth_km`` title
+    each event (a control names its matched event's place).
     PNGs (and a PDF) an earlier report left in ``out`` that this one did not make are removed."""
     out = Path(out)
     wd = read_workdir(workdir)
+    info = read_event_info(list(event_files))
     run_objs = [read_run(r) for r in runs]
     aug_objs = [read_augmentation(a) for a in augmentations]
     samples = list(wd.samples)
@@ -135,14 +112,16 @@ def build_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Seq
     intro = [f"Workdir {wd.path}: {len(samples)} sample(s); {len(run_objs)} classifier run(s); "
              f"{len(aug_objs)} augmentation set(s). Made by thermoquake {__version__} on "
              f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC."]
-    collector = _Collector(out, out / PDF if pdf else None,
-                           [("SYNTHETIC — " if synthetic else "") + title, *intro])
-    try:
-        sections = _draw(collector, wd, samples, run_objs, aug_objs, threshold, progress or (lambda label: None))
-    except BaseException as exc:
-        collector.abort(exc)
-        raise
-    collector.finish()
+    collector = _Collector(out)
+    sections = _draw(collector, wd, samples, run_objs, aug_objs, threshold, progress or (lambda label: None),
+                     info)
+    if pdf:
+        from thermoquake.report.pdf import write_pdf
+
+        with atomic_path(out / PDF) as tmp:
+            write_pdf(tmp, title, synthetic, intro, sections,
+                      {"Title": ("SYNTHETIC — " if synthetic else "") + title,
+                       "Creator": f"thermoquake {__version__}"})
     write_text_atomic(out / INDEX, html.page(title, synthetic, intro, sections, embed))
     made = set(collector.paths)
     for stale in (out / FIGURES).glob("*.png"):       # figures of an earlier report into this folder
@@ -155,7 +134,44 @@ def build_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Seq
                          [str(a.path) for a in aug_objs], synthetic)
 
 
-def _draw(collector: _Collector, wd, samples, run_objs, aug_objs, threshold, tick) -> list[html.Section]:
+SECONDS_PER_FIGURE = 1.5
+"""Rough drawing time of one figure on one CPU core (for --dry-run estimates)."""
+
+
+def plan_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Sequence[Path] = (),
+                augmentations: Sequence[Path] = (), pdf: bool = True) -> dict:
+    """What :func:`build_report` would do, reading its inputs (so a bad input fails here too)
+    and writing nothing: the events, runs and augmentation sets, the number of figures, a
+    rough time (s) and the paths it would write."""
+    out = Path(out)
+    wd = read_workdir(workdir)
+    run_objs = [read_run(r) for r in runs]
+    aug_objs = [read_augmentation(a) for a in augmentations]
+    samples = [s for s in wd.samples if not events or s.event_id in set(events) or s.site in set(events)]
+    if events:
+        unknown = set(events) - {s.event_id for s in wd.samples} - {s.site for s in wd.samples}
+        if unknown:
+            raise ThermoquakeError(f"has no event {sorted(unknown)[0]!r}", wd.path / "manifest.csv")
+    stems = []
+    for s in samples:
+        stems.append(f"event_{s.site}_maps")
+        if wd.has_rst and any(d.anomaly for d in s.days):
+            stems.append(f"event_{s.site}_area")
+        if any(((r.predictions.sample_id == s.event_id) | (r.predictions.site == s.site)).any() for r in run_objs):
+            stems.append(f"event_{s.site}_prob")
+    for r in run_objs:
+        stems += [f"run_{r.name}_confusion", f"run_{r.name}_roc"] + ([f"run_{r.name}_molchan"]
+                                                                    if r.metrics.get("molchan") else [])
+    stems += [f"augment_{a.path.name}" for a in aug_objs]
+    writes = [str(out / INDEX)] + ([str(out / PDF)] if pdf else []) + [str(out / FIGURES / f"{_safe(s)}.png")
+                                                                       for s in stems]
+    seconds = SECONDS_PER_FIGURE * len(stems) * (1.5 if pdf else 1.0)
+    return {"events": [s.event_id for s in samples], "runs": [str(r.path) for r in run_objs],
+            "augmentations": [str(a.path) for a in aug_objs], "figures": len(stems), "seconds": seconds,
+            "writes": writes}
+
+
+def _draw(collector: _Collector, wd, samples, run_objs, aug_objs, threshold, tick, info) -> list[html.Section]:
     from thermoquake.report import figures_augment, figures_event, figures_run, style
 
     sections: list[html.Section] = []
@@ -163,17 +179,24 @@ def _draw(collector: _Collector, wd, samples, run_objs, aug_objs, threshold, tic
         level = threshold
         if level is None:
             level = next((d.anomaly["threshold"] for d in sample.days if "threshold" in d.anomaly), 2.0)
-        section = html.Section(f"{sample.kind.capitalize()} {sample.event_id} — {sample.time[:10]}")
-        fig, syn = figures_event.event_maps(sample, level)
+        heading = figures_event.event_heading(sample, info)
+        section = html.Section(heading)
+        extremes = figures_event.day_extremes(sample, wd)
+        fig, syn = figures_event.event_maps(sample, level, extremes, heading)
         stem = f"event_{sample.site}"
         section.items.append(collector.add(
             fig, f"{stem}_maps", f"night LST and RETIRA maps before {sample.event_id}",
-            f"Top: night LST (°C) of each day before the event; below: RETIRA R with the R = {level:g} "
-            "contour. Grey: cloud or no data (never cold). Star: epicentre."))
+            f"Top: night LST (°C) of each day before the {'event' if sample.label else 'control date'}; below: "
+            f"RETIRA R on one scale for the whole report (±{style.R_LIMIT:g}, darker beyond it) with the "
+            f"R = {level:g} contour. Grey: cloud or no data (never cold). Striped: clear, but too few clear "
+            f"reference samples for R (rst --min-count). x: |R| ≥ {style.R_EXTREME:g}; each panel names its "
+            "largest R with the reference σ and count n behind it. Star: epicentre."))
         tick(f"{sample.event_id} maps")
         if wd.has_rst and any(d.anomaly for d in sample.days):
-            section.items.append(html.Table(*anomaly_table(sample), "RST summary per day (anomalies.csv): "
-                                            "compare the anomalous fraction with what noise alone gives."))
+            section.items.append(html.Table(*anomaly_table(sample, extremes), "RST summary per day "
+                                            "(anomalies.csv): R coverage is the share of clear pixels with an R "
+                                            "value; compare the anomalous fraction with what noise alone gives; "
+                                            "σ and n are those of the largest-|R| pixel."))
             section.items.append(collector.add(
                 figures_event.anomalous_area_series(sample, syn), f"{stem}_area",
                 f"anomalous area before {sample.event_id}",
@@ -185,8 +208,9 @@ def _draw(collector: _Collector, wd, samples, run_objs, aug_objs, threshold, tic
         if prob is not None:
             section.items.append(collector.add(
                 prob, f"{stem}_prob", f"per-day probabilities for {sample.event_id}",
-                "Out-of-fold probability of an earthquake for each day; the window alarm is raised when "
-                "any day reaches 0.5."))
+                "Out-of-fold probability of an earthquake for each day, for this sample and the other samples "
+                "of its group (an event's matched control); a window is an alarm when any of its days reaches "
+                "the dotted threshold (0.5)."))
         elif run_objs:
             section.items.append(html.Text("No run classified this sample (it may be outside every test fold)."))
         sections.append(section)
@@ -197,13 +221,10 @@ def _draw(collector: _Collector, wd, samples, run_objs, aug_objs, threshold, tic
         header, rows = figures_run.metrics_table(run)
         section.items.append(html.Table(header, rows, "Metrics with 95 % bootstrap intervals over event "
                                         "groups; baselines: majority class, chance, and the baseline models."))
-        collector.page(figures_run.table_figure(header, rows, style.title(f"{run.name}: metrics", run.synthetic)))
         models = figures_run.baseline_models_table(run)
         if models is not None:
             section.items.append(html.Table(*models, "The model against the baseline models (daily), 95 % "
                                             "bootstrap intervals over event groups."))
-            collector.page(figures_run.table_figure(
-                *models, style.title(f"{run.name}: baseline models", run.synthetic)))
         stem = f"run_{run.name}"
         section.items.append(collector.add(figures_run.confusion_figure(run), f"{stem}_confusion",
                                            f"confusion matrices of {run.name}", "Confusion matrices (counts)."))
@@ -219,29 +240,36 @@ def _draw(collector: _Collector, wd, samples, run_objs, aug_objs, threshold, tic
     for aug in aug_objs:
         fig, shown = figures_augment.augmentation_grid(aug)
         section = html.Section(f"Augmentation {aug.path.name}")
+        real = " The first panel is the real day the images imitate." if figures_augment.real_day(aug) else ""
         section.items.append(collector.add(
             fig, f"augment_{aug.path.name}", f"generated images of {aug.path.name} with gate verdicts",
             f"{shown} of {len(aug.verdicts)} generated images (accepted first) with the RST gate's verdict "
-            "and its reasons."))
+            f"and, under each rejected one, its reasons.{real}"))
         tick(f"augmentation {aug.path.name}")
         sections.append(section)
     return sections
 
 
-def anomaly_table(sample) -> tuple[list[str], list[list[str]]]:
-    """One row per target day: clear sky, anomalous area and fraction against the noise-only
-    expectation, max R, centroid distance from the epicentre."""
+def anomaly_table(sample, extremes=None) -> tuple[list[str], list[list[str]]]:
+    """One row per target day: clear sky, R coverage (share of clear pixels with R), the
+    reference count, anomalous area and fraction against the noise-only expectation, max R
+    with the reference sigma (K) and count of its pixel, centroid distance from the epicentre."""
     def f(value, fmt):
         return "–" if value is None or value != value else format(value, fmt)
-    header = ["date", "days before", "clear sky", "R ≥ threshold (km²)", "anomalous fraction",
-              "expected from noise", "max R", "centroid–epicentre (km)", "references"]
+    header = ["date", "days before", "clear sky", "R coverage", "references", "R ≥ threshold (km²)",
+              "anomalous fraction", "expected from noise", "max R", "σ at max (K)", "n at max",
+              "centroid–epicentre (km)"]
     rows = []
-    for d in sample.days:
+    for i, d in enumerate(sample.days):
         a = d.anomaly
         if not a:
             continue
-        rows.append([d.date.isoformat(), str(d.days_before), f(a.get("clear_sky_fraction"), ".0%"),
-                     f(a.get("anomalous_area_km2"), ".0f"), f(a.get("anomalous_fraction"), ".1%"),
-                     f(a.get("expected_null_fraction"), ".1%"), f(a.get("max_r"), ".2f"),
-                     f(a.get("centroid_distance_km"), ".0f"), f(a.get("n_reference"), ".0f")])
+        clear, valid = a.get("clear_sky_fraction"), a.get("valid_fraction")
+        coverage = valid / clear if clear and valid == valid and clear == clear else None
+        top = extremes[i][0] if extremes and extremes[i] else None
+        rows.append([d.date.isoformat(), str(d.days_before), f(clear, ".0%"), f(coverage, ".0%"),
+                     f(a.get("n_reference"), ".0f"), f(a.get("anomalous_area_km2"), ".0f"),
+                     f(a.get("anomalous_fraction"), ".1%"), f(a.get("expected_null_fraction"), ".1%"),
+                     f(a.get("max_r"), ".2f"), f(top.sigma_k if top else None, ".2f"),
+                     "–" if top is None else str(top.n), f(a.get("centroid_distance_km"), ".0f")])
     return header, rows

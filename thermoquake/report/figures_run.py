@@ -127,23 +127,32 @@ def baseline_models_table(run: Run) -> tuple[list[str], list[list[str]]] | None:
     return header, rows
 
 
+def run_settings(run: Run) -> dict:
+    """The training options of a run: config.json's ``train`` block (older runs kept them at
+    the top level), with the window from metrics.json where config.json lacks it."""
+    cfg = run.config.get("train") if isinstance(run.config.get("train"), dict) else run.config
+    out = dict(cfg)
+    if "window" not in out and "window" in run.metrics:
+        out["window"] = run.metrics["window"]
+    return out
+
+
 def counts_text(run: Run) -> str:
+    """One line on what the run is: its options and its days, events and controls. Options the
+    run's files do not record are left out (never shown as a placeholder)."""
+    cfg = run_settings(run)
+    names = (("window", "window {} d"), ("model", "model {}"), ("augment", "augment {}"), ("split", "split {}"),
+             ("folds", "{} folds"), ("epochs", "{} epochs"), ("seed", "seed {}"))
+    parts = [fmt.format(cfg[k]) for k, fmt in names if cfg.get(k) not in (None, "")]
+    channels = cfg.get("channels")
+    if channels:
+        parts.append("channels " + ("+".join(channels) if isinstance(channels, (list, tuple)) else str(channels)))
     c = run.metrics["daily"].get("counts", {})
     w = run.metrics["window_any"].get("counts", {})
-    cfg = run.config
-    return (f"window {cfg.get('window', run.metrics.get('window', '?'))} d, model {cfg.get('model', '?')}, "
-            f"augment {cfg.get('augment', '?')}, split {cfg.get('split', '?')}, folds {cfg.get('folds', '?')}, "
-            f"seed {cfg.get('seed', '?')}; {c.get('days', '?')} days ({c.get('positive_days', '?')} earthquake), "
-            f"{c.get('events', w.get('events', '?'))} events and {c.get('controls', w.get('controls', '?'))} controls")
-
-
-def table_figure(header: list[str], rows: list[list[str]], heading: str) -> Figure:
-    """The metrics table drawn as a figure (for the PDF)."""
-    fig = style.new_figure(min(2.0 + 1.7 * len(header), 22.0), 0.8 + 0.28 * (len(rows) + 1))
-    ax = fig.subplots()
-    ax.axis("off")
-    table = ax.table(cellText=rows, colLabels=header, loc="center", cellLoc="center")
-    table.auto_set_font_size(False)
-    table.set_fontsize(6)
-    ax.set_title(heading, fontsize=9)
-    return fig
+    counts = []
+    if "days" in c:
+        counts.append(f"{c['days']} days" + (f" ({c['positive_days']} earthquake)" if "positive_days" in c else ""))
+    events, controls = c.get("events", w.get("events")), c.get("controls", w.get("controls"))
+    if events is not None and controls is not None:
+        counts.append(f"{events} events and {controls} controls")
+    return ", ".join(parts) + ("; " + ", ".join(counts) if counts else "")

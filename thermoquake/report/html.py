@@ -19,6 +19,7 @@ figcaption{font-size:.85rem;color:#555}
 .table-wrap{max-width:100%;overflow-x:auto}
 table{border-collapse:collapse;font-size:.75rem;table-layout:auto;max-width:100%}
 th,td{border:1px solid #ccc;padding:.2rem .35rem;text-align:right}
+th{overflow-wrap:normal;word-break:normal}td:first-child{white-space:nowrap}
 th:first-child,td:first-child{text-align:left}
 .note{font-size:.85rem;color:#555}
 code{overflow-wrap:anywhere}

@@ -83,6 +83,8 @@ class EventSample:
     label: int           # 1 event, 0 control
     time: str            # ISO date or time; from samples.csv, else the day after days_before = 1
     days: tuple[DayImage, ...]
+    group: str = ""               # samples.csv group (an event and its matched controls share it)
+    matched_event_id: str = ""    # a control's event, from samples.csv
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class Workdir:
     samples: tuple[EventSample, ...]
     has_rst: bool
     has_samples_csv: bool
+    references: dict = field(default_factory=dict)
+    """``(site, ISO date) -> Path`` of every reference image of manifest.csv."""
 
 
 def read_workdir(workdir: Path) -> Workdir:
@@ -116,9 +120,12 @@ def read_workdir(workdir: Path) -> Workdir:
         for row in _read_csv(samples_csv, {"sample_id", "site", "label", "kind"}):
             samples_meta[row["site"]] = row
     by_site: dict[str, list[tuple[dict[str, str], int]]] = {}
+    references: dict[tuple[str, str], Path] = {}
     for n, row in enumerate(rows, start=2):
         if row["role"] == "target":
             by_site.setdefault(row["site"], []).append((row, n))
+        elif row["role"] == "reference":
+            references[(row["site"], row["date"])] = workdir / row["path"]
     samples = []
     for site, items in by_site.items():
         days = []
@@ -134,15 +141,68 @@ def read_workdir(workdir: Path) -> Workdir:
                                  anomalies.get((site, row["date"]), {})))
         days.sort(key=lambda d: d.date)
         meta = samples_meta.get(site)
+        group = matched = ""
         if meta is not None:
             kind, label, time = meta["kind"], int(meta["label"]), meta.get("time", "")
+            group, matched = meta.get("group", ""), meta.get("matched_event_id", "")
         else:
             first = min(days, key=lambda d: d.days_before)
             kind, label = "event", 1
             time = (first.date + dt.timedelta(days=first.days_before)).isoformat()
-        samples.append(EventSample(items[0][0]["event_id"], site, kind, label, time, tuple(days)))
+        samples.append(EventSample(items[0][0]["event_id"], site, kind, label, time, tuple(days), group,
+                                   matched))
     samples.sort(key=lambda s: (s.time, s.event_id))
-    return Workdir(workdir, tuple(samples), has_rst, samples_csv.is_file())
+    return Workdir(workdir, tuple(samples), has_rst, samples_csv.is_file(), references)
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """What a catalogue or events CSV says of one event: place (may be empty), time (ISO),
+    magnitude, depth (km; NaN where the file has none)."""
+
+    event_id: str
+    place: str = ""
+    time: str = ""
+    magnitude: float = math.nan
+    magnitude_type: str = ""
+    depth_km: float = math.nan
+
+
+def read_event_info(paths: list[Path] | tuple[Path, ...]) -> dict[str, EventInfo]:
+    """``event_id -> EventInfo`` from events / catalogue CSVs (column ``event_id``; optional
+    ``place``, ``time`` or ``time_utc``, ``magnitude``, ``magnitude_type``, ``depth_km``). A later
+    file's row replaces an earlier one's."""
+    info: dict[str, EventInfo] = {}
+    for path in paths:
+        path = Path(path)
+        for n, row in enumerate(_read_csv(path, {"event_id"}), start=2):
+            info[row["event_id"]] = EventInfo(
+                row["event_id"], (row.get("place") or "").strip(), row.get("time") or row.get("time_utc") or "",
+                _float(row, "magnitude", path, n), (row.get("magnitude_type") or "").strip(),
+                _float(row, "depth_km", path, n))
+    return info
+
+
+def reference_sigma_count(workdir: Workdir, site: str, retira_tags: dict[str, str],
+                          pixels: list[tuple[int, int]]) -> list[tuple[float, int]]:
+    """The reference sigma (K, before rst's floor) and the count of clear reference samples
+    behind R at each ``(row, col)`` of ``pixels``, recomputed from the reference images the R
+    GeoTIFF names (tag ``rst_reference_dates``). NaN / 0 where the images are not in the workdir."""
+    from thermoquake.rst.retira import ReferenceStats
+
+    dates = [d for d in retira_tags.get("rst_reference_dates", "").split(",") if d]
+    paths = [workdir.references.get((site, d)) for d in dates]
+    paths = [p for p in paths if p is not None and p.is_file()]
+    if not paths or not pixels:
+        return [(math.nan, 0) for _ in pixels]
+    stats = None
+    for p in paths:
+        values = read_raster(p).values
+        if stats is None:
+            stats = ReferenceStats(values.shape)
+        stats.add(values)
+    sigma, count = stats.std, stats.count
+    return [(float(sigma[i, j]), int(count[i, j])) for i, j in pixels]
 
 
 @dataclass(frozen=True)

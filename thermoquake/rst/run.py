@@ -42,7 +42,7 @@ import csv
 import datetime as dt
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -253,7 +253,8 @@ def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_
             window_days: int = 0, exclude_years: Iterable[int] = (), quakes: Iterable[Quake] = (),
             exclusion_km: float = 200.0, exclusion_days: int = 30,
             sequence_rules: SequenceRules | None = None, paired: bool = True,
-            sigma_floor_k: float = DEFAULT_SIGMA_FLOOR_K) -> RstRunSummary:
+            sigma_floor_k: float = DEFAULT_SIGMA_FLOOR_K,
+            progress: Callable[[str], None] | None = None) -> RstRunSummary:
     """Write the R GeoTIFFs, ``anomalies.csv`` and ``sequences.csv`` of ``workdir`` (see the
     module doc). ``sequence_rules`` default to :class:`SequenceRules` at ``threshold``. With
     ``paired`` (and a samples.csv), every sample's reference years are those of its reference
@@ -266,13 +267,13 @@ def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_
         raise ThermoquakeError("is not a directory", workdir)
     with lock_directory(workdir, "workdir"):
         return _run_rst(workdir, threshold, min_count, mode, window_days, exclude_years, quakes,
-                        exclusion_km, exclusion_days, sequence_rules, paired, sigma_floor_k)
+                        exclusion_km, exclusion_days, sequence_rules, paired, sigma_floor_k, progress)
 
 
 def _run_rst(workdir: Path, threshold: float, min_count: int, mode: str, window_days: int,
              exclude_years: Iterable[int], quakes: Iterable[Quake], exclusion_km: float,
              exclusion_days: int, sequence_rules: SequenceRules | None, paired: bool,
-             sigma_floor_k: float) -> RstRunSummary:
+             sigma_floor_k: float, progress: Callable[[str], None] | None = None) -> RstRunSummary:
     quakes = list(quakes)
     rules = sequence_rules or SequenceRules(threshold=threshold)
     try:
@@ -310,6 +311,8 @@ def _run_rst(workdir: Path, threshold: float, min_count: int, mode: str, window_
             "rst_excluded_years": ",".join(map(str, sorted(excluded))),
             "clear_sky_fraction": repr(result.clear_sky_fraction)})
         written += 1
+        if progress is not None:
+            progress(target.site)
         s = summarize_anomalies(result.r, profile["transform"], epicentre, threshold)
         daily.setdefault(target.site, []).extend(daily_anomalies(result.r, profile["transform"], target.date, rules))
         site_info[target.site] = (target.event_id, epicentre, tags.get("synthetic", ""))
@@ -345,3 +348,21 @@ def _write_sequences(path: Path, daily: dict[str, list], site_info: dict, rules:
                              _fmt(max(a.area_km2 for a in m), 1), _fmt(max(a.max_r for a in m), 4),
                              _fmt(m[0].lat), _fmt(m[0].lon), _fmt(dist, 3), synthetic])
     write_text_atomic(path, buf.getvalue())
+
+
+SECONDS_PER_IMAGE = 0.01
+"""Rough time to read one 64 km image and fold it into a reference (s, one CPU core); for
+--dry-run estimates only."""
+
+
+def plan_rst(workdir: Path) -> dict:
+    """What :func:`run_rst` would do, writing nothing: the target and reference image counts,
+    a rough time (s) and the files it would write (an R GeoTIFF per target, the two tables)."""
+    workdir = Path(workdir)
+    images = read_manifest(workdir)
+    targets = [im for im in images if im.role == "target"]
+    references = [im for im in images if im.role == "reference"]
+    return {"workdir": str(workdir), "targets": len(targets), "references": len(references),
+            "seconds": SECONDS_PER_IMAGE * (2 * len(targets) + len(references)),
+            "writes": [str(retira_path(t.path)) for t in targets] + [str(workdir / ANOMALIES_FILE),
+                                                                   str(workdir / SEQUENCES_FILE)]}

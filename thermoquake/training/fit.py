@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -16,19 +17,24 @@ def class_weights(y: np.ndarray) -> dict[int, float]:
 
 
 def fit_classifier(kind: str, x: np.ndarray, y: np.ndarray, *, width: float, epochs: int, batch_size: int,
-                   learning_rate: float, seed: int, verbose: int = 0):
+                   learning_rate: float, seed: int, verbose: int = 0,
+                   on_epoch: Callable[[int, dict], None] | None = None):
     """A freshly built ``kind`` model (thermoquake.drsn) fitted on x (n, H, W, C) float32 and
     y (n,) in {0, 1} with Adam and binary cross-entropy, balanced class weights; returns the
-    model. Same seed, same data -> same weights on one backend and machine."""
+    model. Same seed, same data -> same weights on one backend and machine. ``on_epoch`` is
+    called after each epoch with its 0-based index and Keras' logs (``loss``, nats;
+    ``binary_accuracy``); ``verbose`` 0 keeps Keras' own bar out of logs."""
     import keras
 
     from thermoquake.drsn import build_classifier
 
     keras.utils.set_random_seed(seed)
     model = build_classifier(kind, x.shape[1:], width=width, seed=seed)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
+                  metrics=["binary_accuracy"])
+    callbacks = [] if on_epoch is None else [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch)]
     model.fit(x, np.asarray(y, np.float32).reshape(-1, 1), epochs=epochs, batch_size=batch_size,
-              shuffle=True, class_weight=class_weights(y), verbose=verbose)
+              shuffle=True, class_weight=class_weights(y), verbose=verbose, callbacks=callbacks)
     return model
 
 

@@ -23,6 +23,8 @@ Run directory (all files atomic)::
                        folds, split_summary and the study's class balance under ``balance``
                        (:mod:`thermoquake.evaluation.balance`)
     folds/fold<k>.json a finished fold (a killed run re-run skips it)
+    history.csv        loss and binary_accuracy per epoch of each fit (fold<k>, final);
+    tensorboard/<fit>/ the same as TensorBoard scalars (:mod:`thermoquake.training.history`)
     model.keras, normalisation.json, final_model.json   the final model (for ``predict``)
                        and its record: days, augmentation note, threshold
 """
@@ -55,6 +57,7 @@ from thermoquake.evaluation.threshold import THRESHOLD_FIXED
 from thermoquake.training.config import TrainConfig, comparable
 from thermoquake.training.fake_ratio import common_fake_share, keep_indices
 from thermoquake.training.fit import fit_classifier, predict_probability
+from thermoquake.training.history import HistoryLog
 
 PREDICTION_COLUMNS = ("sample_id", "group", "label", "site", "date", "days_before", "fold", "prob")
 BASELINES = ("logistic_rst", "rst_rule", "climatology", "clustering")
@@ -199,27 +202,36 @@ def _fold_file(out_dir: Path, k: int) -> Path:
 
 
 def fit_on(config: TrainConfig, days: Sequence[WindowDay], images_c: np.ndarray, retira: np.ndarray | None,
-           train: np.ndarray, work_dir: Path, seed: int, gan_cache: Path | None = None) -> tuple:
+           train: np.ndarray, work_dir: Path, seed: int, gan_cache: Path | None = None,
+           history: HistoryLog | None = None) -> tuple:
     """The evaluated fitting procedure on the days ``train`` (indices into ``days``): the
     normaliser fitted on them, ``config``'s augmentation (GANs trained on them, kept in
     ``work_dir`` or ``gan_cache``), then the network. Every fold and the final model are fitted
-    by it. Returns (model, normaliser, augmentation note)."""
+    by it. ``history`` receives the network's per-epoch logs. Returns (model, normaliser,
+    augmentation note)."""
     y = np.array([d.label for d in days])
     normaliser = Normaliser.fit(images_c[train], config.channels)
     x_train = encode_all(normaliser, images_c[train], None if retira is None else retira[train])
     x_fit, y_fit, aug = _augment(config, x_train, y[train], images_c[train], [days[i].site for i in train],
                                  normaliser, work_dir, seed, gan_cache)
     model = fit_classifier(config.model, x_fit, y_fit, width=config.width, epochs=config.epochs,
-                           batch_size=config.batch_size, learning_rate=config.learning_rate, seed=seed)
+                           batch_size=config.batch_size, learning_rate=config.learning_rate, seed=seed,
+                           on_epoch=None if history is None else history.add)
+    if history is not None:
+        history.close()
     return model, normaliser, aug
 
 
 def run_fold(config: TrainConfig, days: Sequence[WindowDay], images_c: np.ndarray, retira: np.ndarray | None,
-             fold: Fold, out_dir: Path, quakes, gan_cache: Path | None = None) -> dict:
-    """Fit and predict one fold; return (and save atomically) its record."""
+             fold: Fold, out_dir: Path, quakes, gan_cache: Path | None = None,
+             on_epoch: Callable[[str, int, dict], None] | None = None) -> dict:
+    """Fit and predict one fold; return (and save atomically) its record. The fit's history
+    goes to ``out_dir/history.csv`` and ``out_dir/tensorboard/fold<k>`` (:mod:`history`);
+    ``on_epoch(fit, epoch, logs)`` is called after each epoch."""
     seed = config.seed * 1000 + fold.index
     model, normaliser, aug = fit_on(config, days, images_c, retira, fold.train,
-                                    out_dir / "folds" / f"fold{fold.index}", seed, gan_cache)
+                                    out_dir / "folds" / f"fold{fold.index}", seed, gan_cache,
+                                    HistoryLog(out_dir, f"fold{fold.index}", on_epoch))
     x_test = encode_all(normaliser, images_c[fold.test], None if retira is None else retira[fold.test])
     prob = predict_probability(model, x_test)
     record = {"fold": fold.describe(days), "test": fold.test.tolist(), "prob": prob.tolist(),
@@ -250,22 +262,24 @@ def check_run_dir(out_dir: Path, config_text: str) -> None:
 
 def train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes=None,
                  on_fold: Callable[[int, bool], None] | None = None,
-                 gan_cache: Path | None = None, allow_imbalance: bool = False) -> RunResult:
+                 gan_cache: Path | None = None, allow_imbalance: bool = False,
+                 on_epoch: Callable[[str, int, dict], None] | None = None) -> RunResult:
     """Run the protocol (module doc) for ``config`` on ``workdir``; write ``out_dir``.
 
     ``gan_cache``: a directory where ``--augment gan`` keeps its per-fold, per-class GANs so
     that runs of other classifiers on the same folds reuse them (default: inside ``out_dir``).
     A clearly imbalanced study (:mod:`thermoquake.evaluation.balance`) is refused unless
     ``allow_imbalance``; the balance report goes into metrics.json as ``balance``. ``out_dir``
-    is locked (:func:`thermoquake.dirlock.lock_directory`) while it is written."""
+    is locked (:func:`thermoquake.dirlock.lock_directory`) while it is written.
+    ``on_epoch(fit, epoch, logs)`` follows every network fit (folds, then ``final``)."""
     workdir, out_dir = Path(workdir), Path(out_dir)
     with lock_directory(out_dir, "run directory"):
-        return _train_window(workdir, config, out_dir, quakes, on_fold, gan_cache, allow_imbalance)
+        return _train_window(workdir, config, out_dir, quakes, on_fold, gan_cache, allow_imbalance, on_epoch)
 
 
 def _train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes,
                   on_fold: Callable[[int, bool], None] | None, gan_cache: Path | None,
-                  allow_imbalance: bool) -> RunResult:
+                  allow_imbalance: bool, on_epoch: Callable[[str, int, dict], None] | None = None) -> RunResult:
     check_channels(config.channels)
     days = window_days(workdir, config.window, require_retira="retira" in config.channels)
     check_both_classes(days, workdir)
@@ -284,7 +298,7 @@ def _train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes,
         record = _fold_record(out_dir, fold)
         reused += record is not None
         if record is None:
-            record = run_fold(config, days, images_c, retira, fold, out_dir, quakes, gan_cache)
+            record = run_fold(config, days, images_c, retira, fold, out_dir, quakes, gan_cache, on_epoch)
         records.append(record)
         if on_fold is not None:
             on_fold(fold.index, record is not None)
@@ -312,19 +326,21 @@ def _train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes,
     write_text_atomic(out_dir / "predictions.csv", predictions_text(days, prob, fold_of, base))
     write_text_atomic(out_dir / "metrics.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
     if config.final_model:
-        fit_final_model(config, days, images_c, retira, out_dir, gan_cache)
+        fit_final_model(config, days, images_c, retira, out_dir, gan_cache, on_epoch)
     return RunResult(out_dir, doc, reused)
 
 
 def fit_final_model(config: TrainConfig, days: Sequence[WindowDay], images_c: np.ndarray,
-                    retira: np.ndarray | None, out_dir: Path, gan_cache: Path | None = None) -> dict:
+                    retira: np.ndarray | None, out_dir: Path, gan_cache: Path | None = None,
+                    on_epoch: Callable[[str, int, dict], None] | None = None) -> dict:
     """The model for ``predict``, fitted on every day of the window by the procedure the folds
     were evaluated with (:func:`fit_on`: the same normaliser fitting, augmentation — GANs
     trained on all days — and epochs). Writes model.keras, normalisation.json and
     final_model.json (what it was fitted on, its augmentation note and the run's threshold);
     returns that record."""
     every = np.arange(len(days))
-    model, normaliser, aug = fit_on(config, days, images_c, retira, every, out_dir / "final", config.seed, gan_cache)
+    model, normaliser, aug = fit_on(config, days, images_c, retira, every, out_dir / "final", config.seed, gan_cache,
+                                    HistoryLog(out_dir, "final", on_epoch))
     record = {"days": int(len(days)), "events": len({d.sample_id for d in days if d.label == 1}),
               "controls": len({d.sample_id for d in days if d.label == 0}), "seed": config.seed,
               "augmentation": aug, "scale_k": normaliser.scale_k, **threshold_record(config)}
@@ -360,3 +376,39 @@ def versions() -> dict[str, str]:
 
     return {"thermoquake": __version__, "python": platform.python_version(), "numpy": np.__version__,
             "keras": keras.__version__, "keras_backend": keras.backend.backend(), "scikit-learn": sklearn.__version__}
+
+
+SECONDS_PER_IMAGE_EPOCH = 0.012
+"""Rough network time per training image per epoch (s) at width 0.25 on 64 km images (the demo's
+train stage: 5 fits of 30 epochs on 48 days x 3 classic copies took 259 s on a shared 2-core
+machine); scaled by image area and width, for --dry-run estimates only."""
+
+
+def plan_training(workdir: Path, config: TrainConfig, out_dir: Path) -> dict:
+    """What :func:`train_window` would do, writing nothing: the days of the window (events,
+    controls), the fits (folds and the final model), epochs, a rough time (s, CPU) and the
+    files it would write. Raises like ``train`` on a workdir that lacks the window's images."""
+    workdir, out_dir = Path(workdir), Path(out_dir)
+    check_channels(config.channels)
+    days = window_days(workdir, config.window, require_retira="retira" in config.channels)
+    check_both_classes(days, workdir)
+    fits = [f"fold{k}" for k in range(1 if config.split == "chronological" else config.folds)]
+    if config.final_model:
+        fits.append("final")
+    done = [f for f in fits[:-1 if config.final_model else None] if (out_dir / "folds" / f"{f}.json").is_file()]
+    copies = {"classic": 1 + config.classic_copies, "gan": 1 + config.gan_copies}.get(config.augment, 1)
+    import rasterio
+
+    with rasterio.open(days[0].path) as src:
+        side_px = src.width
+    per_fit = (len(days) * copies * config.epochs * SECONDS_PER_IMAGE_EPOCH * (side_px / 64) ** 2
+               * (config.width / 0.25) ** 2)
+    seconds = per_fit * (len(fits) - len(done)) * (1.0 if config.augment != "gan" else 3.0)
+    writes = ["config.json", "folds/fold<k>.json", "predictions.csv", "metrics.json", "history.csv",
+              "tensorboard/<fit>/"]
+    if config.final_model:
+        writes += ["model.keras", "normalisation.json", "final_model.json"]
+    return {"run": str(out_dir), "days": len(days), "events": len({d.sample_id for d in days if d.label == 1}),
+            "controls": len({d.sample_id for d in days if d.label == 0}), "fits": fits, "reused": done,
+            "epochs": config.epochs, "seconds": seconds,
+            "writes": [str(out_dir / w) for w in writes]}
