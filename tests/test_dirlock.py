@@ -156,3 +156,38 @@ def test_a_file_where_the_directory_should_be_is_one_line(tmp_path):
         with lock_directory(path, "workdir"):
             pass
     assert path.read_text() == "not a directory"
+
+
+def _writers():
+    """Every other library function that writes a directory, called on a directory in use:
+    the lock is taken before any argument is looked at."""
+    from thermoquake.evaluation.pycsep_export import export_pycsep
+    from thermoquake.fetch.download import FetchSettings, fetch_granules
+    from thermoquake.monitor.run import run_monitor
+    from thermoquake.report.build import build_report
+    from thermoquake.synth.region import write_region
+    from thermoquake.synth.study import write_study
+
+    return {
+        "report directory": lambda d: build_report(d.parent / "no-workdir", d),
+        "pycsep directory": lambda d: export_pycsep(d.parent / "no-run", d),
+        "monitor directory": lambda d: run_monitor(d.parent / "no-hdf", d, None, None, None),
+        "tile directory": lambda d: write_study(d, "MYD11A1", [], [], 1, [], 16, None, 0.0),
+        "region tile directory": lambda d: write_region(d, "MYD11A1", None, None, None, [], 0, [], None, 0.0),
+        "download directory": lambda d: fetch_granules([], FetchSettings(dest=d), None, "localhost"),
+    }
+
+
+@pytest.mark.parametrize("what", ["report directory", "pycsep directory", "monitor directory", "tile directory",
+                                  "region tile directory", "download directory"])
+def test_every_writer_refuses_a_directory_in_use(tmp_path, what):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "kept.txt").write_text("kept")
+    holder = _Holder(out)
+    try:
+        with pytest.raises(DirectoryBusyError, match=f"is in use by process {holder.proc.pid} on "):
+            _writers()[what](out)
+    finally:
+        holder.release()
+    assert sorted(p.name for p in out.iterdir()) == ["kept.txt"]

@@ -38,6 +38,7 @@ from thermoquake.evaluation.csep_files import (DEPTH_KM, CellGrid, MagnitudeBins
                                                utc_text)
 from thermoquake.evaluation.rescore import fixed_threshold, read_config, read_predictions, run_window
 from thermoquake.evaluation.threshold import threshold_source
+from thermoquake.dirlock import locks_directory
 
 INDEX_FILE = "forecasts.json"
 SCHEMA = "thermoquake-pycsep/1"
@@ -134,6 +135,7 @@ def pycsep_files(forecasts: list[SiteForecast], grid: CellGrid, mags: MagnitudeB
     return texts, gridded, temporal
 
 
+@locks_directory("out_dir", "pycsep directory")
 def export_pycsep(run_dir: Path, out_dir: Path, threshold: float | None = None, grid: CellGrid = CellGrid(),
                   mags: MagnitudeBins = MagnitudeBins(), depth_km: tuple[float, float] = DEPTH_KM) -> dict:
     """Write ``out_dir`` (module doc) from ``run_dir``; return the index (forecasts.json).

@@ -515,5 +515,9 @@ def fetch_granules(
     on_bytes: Callable[[int], None] | None = None,
     on_done: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Fetch ``rows`` (see the module docstring); one :class:`Outcome` per row, in order."""
-    return Fetcher(settings, credentials, auth_host, on_bytes).run(rows, on_done)
+    """Fetch ``rows`` (see the module docstring); one :class:`Outcome` per row, in order.
+    ``settings.dest`` is locked (:func:`thermoquake.dirlock.lock_directory`) while it is written."""
+    from thermoquake.dirlock import lock_directory
+
+    with lock_directory(settings.dest, "download directory"):
+        return Fetcher(settings, credentials, auth_host, on_bytes).run(rows, on_done)

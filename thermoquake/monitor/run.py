@@ -46,6 +46,7 @@ from thermoquake.monitor.daily import (
     region_cells,
 )
 from thermoquake.rst.sequences import DailyAnomaly, SequenceRules, significant_sequences
+from thermoquake.dirlock import locks_directory
 
 MONITOR_JSON = "monitor.json"
 MONITOR_NC = "monitor.nc"
@@ -184,6 +185,7 @@ def sequences_and_alarms(days: Sequence[dt.date], metas: Sequence[dict], cells: 
     return rows, scores
 
 
+@locks_directory("monitor_dir", "monitor directory")
 def run_monitor(hdf_dir: Path, monitor_dir: Path, settings: MonitorSettings, start: dt.date, end: dt.date, *,
                 rules: AlarmRules = AlarmRules(), mags: MagnitudeBins = MagnitudeBins(), workers: int = 0,
                 scheduler: str | None = None, block_days: int = 8, geotiffs: bool = True,

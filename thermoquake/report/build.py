@@ -14,6 +14,7 @@ from thermoquake.atomic import atomic_path, write_text_atomic
 from thermoquake.errors import ThermoquakeError
 from thermoquake.report import html
 from thermoquake.report.inputs import TRUE, read_augmentation, read_event_info, read_run, read_workdir
+from thermoquake.dirlock import locks_directory
 
 DPI = 100
 INDEX = "index.html"
@@ -78,6 +79,7 @@ def _is_synthetic(samples, runs, augs) -> bool:
             or any(tagged(v.path) for a in augs for v in a.verdicts))
 
 
+@locks_directory("out", "report directory")
 def build_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Sequence[Path] = (),
                  augmentations: Sequence[Path] = (), pdf: bool = True, threshold: float | None = None,
                  progress: Callable[[str], None] | None = None, embed: bool = True,

@@ -31,6 +31,7 @@ from thermoquake.synth.config import SYNTH_VERSION, SynthConfig
 from thermoquake.synth.ecs_metadata import GENERATOR
 from thermoquake.synth.study import active_on
 from thermoquake.synth.tiles import is_complete, synthetic_granule_name, tile_parameters, write_synthetic_tile
+from thermoquake.dirlock import locks_directory
 
 REGION_MANIFEST = "synth_region.json"
 KM_PER_DEG = 111.195
@@ -62,6 +63,7 @@ def quake_anomalies(events: Sequence[Event], region: Region, anomaly_k: float, r
     return out
 
 
+@locks_directory("out_dir", "tile directory")
 def write_region(out_dir: Path, product: str, region: Region, start: dt.date, end: dt.date,
                  reference_years: Sequence[int], window_days: int, events: Sequence[Event],
                  config: SynthConfig, anomaly_k: float, radius_km: float = 40.0, onset_days: int = 7,

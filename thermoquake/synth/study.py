@@ -35,6 +35,7 @@ from thermoquake.synth.tiles import (
     tile_parameters,
     write_synthetic_tile,
 )
+from thermoquake.dirlock import locks_directory
 
 STUDY_MANIFEST = "synth_study.json"
 
@@ -79,6 +80,7 @@ def study_tiles(out_dir: Path, product: str, sites: Sequence[Event], days_before
     return out
 
 
+@locks_directory("out_dir", "tile directory")
 def write_study(out_dir: Path, product: str, events: Sequence[Event], controls: Sequence[Event],
                 days_before: int, reference_years: Sequence[int], size: int, config: SynthConfig,
                 anomaly_k: float, radius_km: float = 40.0, onset_days: int | None = None,
