@@ -38,7 +38,7 @@ from thermoquake.evaluation.csep_files import (DEPTH_KM, CellGrid, MagnitudeBins
                                                utc_text)
 from thermoquake.evaluation.rescore import fixed_threshold, read_config, read_predictions, run_window
 from thermoquake.evaluation.threshold import threshold_source
-from thermoquake.dirlock import locks_directory
+from thermoquake.dirlock import LOCK_FILE, locks_directory
 
 INDEX_FILE = "forecasts.json"
 SCHEMA = "thermoquake-pycsep/1"
@@ -176,7 +176,7 @@ def _old_files(out_dir: Path) -> set[str]:
         raise ThermoquakeError("is not a directory", out_dir)
     index = out_dir / INDEX_FILE
     if not index.is_file():
-        if any(out_dir.iterdir()):
+        if any(p.name != LOCK_FILE for p in out_dir.iterdir()):
             raise ThermoquakeError(f"is not empty and has no {INDEX_FILE}: give a new or empty directory", out_dir)
         return set()
     try:
