@@ -26,6 +26,9 @@ def generate_with(generator, norm: Normalisation, n: int, seed: int = 0, *,
     (or ``noise``, ``(n, latent_dim)``). ``site``: the site the images are made for, or one
     per image (:data:`Sites`; with ``base="mean"`` each image's site's mean field is added).
     A site the model did not learn raises ValueError."""
+    from thermoquake.ml_extra import require_ml
+
+    require_ml("generating GAN images")
     from keras import ops
 
     latent_dim = int(generator.input_shape[-1])
