@@ -9,8 +9,7 @@ from pathlib import Path
 
 import click
 
-from thermoquake.progress import show_progress
-
+from thermoquake.cli.options import make_json_option, make_seed_option, progress_option
 from thermoquake.gan.normalise import BASES
 
 
@@ -38,13 +37,12 @@ def augment() -> None:
                    "pass per step, as PyTorch's DCGAN example; ~1/5 fewer FLOPs at the paper's size).")
 @click.option("--steps", type=click.IntRange(min=1), default=1000, show_default=True, help="Training steps.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@make_seed_option()
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=100, show_default=True,
               help="Steps between checkpoints and sample grids (a killed run resumes from the last).")
 @click.option("--dry-run", is_flag=True, help="List the selected images and the model directory only.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar (default: on a terminal; never redrawn into a log).")
+@make_json_option("Print a JSON summary.")
+@progress_option
 def train(workdir: Path, selection: str | None, model_dir: Path | None, width: float, no_fusion: bool,
           base: str, reuse_fake: bool, steps: int, batch_size: int, seed: int, checkpoint_every: int, dry_run: bool, as_json: bool,
           progress: bool) -> None:
@@ -76,7 +74,7 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
     from thermoquake.gan import train_gan
 
     train_gan(loaded.celsius, model_dir, width=width, fusion=fusion, steps=steps, batch_size=batch_size,
-              seed=seed, base=base, checkpoint_every=checkpoint_every, progress=show_progress(progress) and not as_json,
+              seed=seed, base=base, checkpoint_every=checkpoint_every, progress=progress and not as_json,
               synthetic=synthetic, sources=[str(p.relative_to(workdir)) for p in paths], sites=loaded.sites,
               reuse_fake=reuse_fake)
     summary |= {"synthetic": synthetic, "sites": len(set(loaded.sites))}
@@ -97,12 +95,11 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
 @click.option("--reference", multiple=True,
               help="The site's real RST reference (directory, glob or file; repeatable). Default: the "
                    "same calendar day's images in ../reference/ beside a workdir --like.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Noise seed (same seed, same images).")
+@make_seed_option(help="Noise seed (same seed, same images).")
 @click.option("--dry-run", is_flag=True,
               help="Check the model, the --like image's site and the reference; write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar (default: on a terminal; never redrawn into a log).")
+@make_json_option("Print the summary as JSON.")
+@progress_option
 def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[str, ...], seed: int,
              dry_run: bool, as_json: bool, progress: bool) -> None:
     """Generate N images, gate them (RST + distribution checks) and write GeoTIFFs.
@@ -137,7 +134,7 @@ def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[st
     summary = write_generated(out, images, real, stack, model_dir=model_dir, seed=seed,
                               synthetic=bool(info.get("synthetic")),
                               architecture="improved-dcgan" if fusion else "dcgan",
-                              progress=show_progress(progress) and not as_json)
+                              progress=progress and not as_json)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
+from thermoquake.cli.options import make_json_option, make_size_option, progress_option, training_options
 from thermoquake.cli.train_cmd import make_config, print_metrics, train_options
-from thermoquake.training.config import GAN_BASES, MODEL_KINDS, TrainConfig
+from thermoquake.training.config import MODEL_KINDS
 
 # The real study lists the synthetic benchmark draws from ship with the source checkout
 # (data_manifests/), not with the installed package.
@@ -28,8 +29,7 @@ def experiment() -> None:
 @train_options
 @click.option("--events", "n_events", type=click.IntRange(min=4), default=16, show_default=True,
               help="Real catalogue events drawn (each with one matched control).")
-@click.option("--size", type=click.IntRange(min=16), default=64, show_default=True,
-              help="Epicentre box, km (= pixels).")
+@make_size_option(default=64, minimum=16)
 @click.option("--reference-years", default="2007-2012", show_default=True, metavar="YYYY-YYYY",
               help="Years of tiles: events inside them, controls and the RST reference.")
 @click.option("--radius-km", type=float, default=25.0, show_default=True, help="Anomaly e-folding radius, km.")
@@ -38,7 +38,7 @@ def experiment() -> None:
                    "[default: experiments/synthetic-k<K>-w<N>-e<events>-<size>km-<years>-s<seed>].")
 @click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Write the metrics document (metrics.json schema) here too.")
-@click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
+@progress_option
 def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
               batch_size, learning_rate, gan_steps, gan_width, gan_base, catalog_path, n_events, size, reference_years, radius_km,
               out_dir, json_path, progress, overlap_max) -> None:
@@ -68,9 +68,7 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
                                {"--catalog": catalog_path or DEFAULT_CATALOG})
     study = SyntheticStudy(anomaly_k=anomaly_k, n_events=n_events, size=size, first_year=years.start,
                            last_year=years.stop - 1, radius_km=radius_km, seed=seed)
-    from thermoquake.progress import show_progress
-
-    show = show_progress(progress)
+    show = progress
     workdir = build_study(out_dir / "study", study, int(window) - 1, DEFAULT_EVENTS, DEFAULT_CATALOG, progress=show)
     quakes = load_quakes(catalog_path or DEFAULT_CATALOG)
     run_dir = out_dir / "runs" / f"{config.run_name}-{config.digest}"
@@ -94,24 +92,14 @@ TABLE_METRICS = (("accuracy", "A"), ("recall", "A1"), ("specificity", "A2"), ("b
               help="The augmentation of the 'after' columns.")
 @click.option("--runs", "runs_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Where the runs go (finished runs are reused) [default: WORKDIR/../paper-runs].")
-@click.option("--seed", type=int, default=TrainConfig.seed, show_default=True)
-@click.option("--width", type=float, default=TrainConfig.width, show_default=True)
-@click.option("--epochs", type=int, default=TrainConfig.epochs, show_default=True)
-@click.option("--gan-steps", type=int, default=TrainConfig.gan_steps, show_default=True)
-@click.option("--gan-width", type=click.FloatRange(min=0, min_open=True), default=TrainConfig.gan_width,
-              show_default=True)
-@click.option("--gan-base", type=click.Choice(GAN_BASES), default=TrainConfig.gan_base, show_default=True,
-              help="none = the paper's GAN on whole images; site = departures from each site's mean field.")
-@click.option("--folds", type=int, default=TrainConfig.folds, show_default=True)
-@click.option("--channels", default="lst,mask", show_default=True,
-              help="Model inputs (the paper's: LST images only); add retira with --augment-with classic.")
-@click.option("--progress/--no-progress", default=None,
-              help="One bar over every epoch of every run (default: on a terminal).")
+@training_options("seed", "width", "epochs", "gan_steps", "gan_width", "gan_base", "folds", "channels",
+                  channels=("lst", "mask"))
+@progress_option
 @click.option("--dry-run", is_flag=True,
               help="List the runs (finished ones reused), a rough time and where they go; train nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON.")
+@make_json_option("Print the tables as JSON.")
 def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path | None, seed: int, width: float,
-                 epochs: int, gan_steps: int, gan_width: float, gan_base: str, folds: int, channels: str,
+                 epochs: int, gan_steps: int, gan_width: float, gan_base: str, folds: int, channels: tuple[str, ...],
                  progress: bool | None, dry_run: bool, as_json: bool) -> None:
     """Tables 2 and 3 of the paper in its layout, from our runs, with intervals.
 
@@ -130,7 +118,7 @@ def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path 
     needed = [(w, "drsn", "none") for w in wins] + [(w, m, augment_with) for w in wins for m in MODEL_KINDS]
     configs = {}
     for w, m, a in needed:
-        configs[(w, m, a)] = make_config(str(w), m, a, folds, "grouped", None, seed, tuple(channels.split(",")),
+        configs[(w, m, a)] = make_config(str(w), m, a, folds, "grouped", None, seed, channels,
                                          width, epochs, 8, 1e-3, gan_steps, final_model=False,
                                          gan_width=gan_width, gan_base=gan_base)
     run_dir = {k: runs_dir / f"{c.run_name}-{c.digest}" for k, c in configs.items()}

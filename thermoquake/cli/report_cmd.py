@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import dry_run_option, json_option
+from thermoquake.cli.options import progress_option, dry_run_option, json_option
 
 
 @click.command()
@@ -30,7 +30,7 @@ from thermoquake.cli.options import dry_run_option, json_option
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Events or catalogue CSV (event_id; optional place, magnitude, magnitude_type, depth_km) "
               "that titles each event with its place, date, magnitude and depth; repeatable, later files win.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@progress_option
 @dry_run_option
 @json_option
 def report(workdir: Path, events: tuple[str, ...], runs: tuple[Path, ...], augments: tuple[Path, ...], out: Path,

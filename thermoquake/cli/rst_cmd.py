@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import dry_run_option, json_option, reference_mode_option, reference_window_option
+from thermoquake.cli.options import progress_option, dry_run_option, json_option, reference_mode_option, reference_window_option
 from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
 
 
@@ -50,7 +50,7 @@ def _parse_years(ctx: click.Context, param: click.Parameter, value: str) -> tupl
               help="Build every sample's reference under the exclusions of its whole reference group "
                    "(an event, its matched controls, and the random controls that join it by time), "
                    "so all get the same reference years; --unpaired: each sample alone.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@progress_option
 @dry_run_option
 @json_option
 @click.pass_context
