@@ -56,6 +56,90 @@ def test_every_progress_option_is_the_shared_one():
     assert {path: d for path, d in found.items() if d != expected} == {}
 
 
+def test_every_json_option_can_be_given_alone():
+    needing_a_value = [path for path, cmd in _commands() if (o := _option(cmd, "--json"))
+                       and not (o.is_flag or o._flag_needs_value)]
+    assert needing_a_value == []
+
+
+# (command words, the old option, the new option, a value of the old option, the parameter, its value)
+RENAMED = [
+    (["predict"], "--model", "--run", "RUN", "model_dir", "RUN"),
+    (["augment", "generate"], "--model", "--model-dir", "GAN", "model_dir", "GAN"),
+    (["augment", "train"], "--base", "--gan-base", "mean", "gan_base", "site"),
+    (["rst"], "--threshold", "--r-threshold", "3.5", "threshold", 3.5),
+    (["rst"], "--window-days", "--reference-window-days", "4", "reference_window_days", 4),
+    (["rst", "validate"], "--threshold", "--r-threshold", "3.5", "threshold", 3.5),
+    (["report"], "--threshold", "--r-threshold", "3.5", "threshold", 3.5),
+    (["report"], "--augment", "--gan-dir", "GEN", "augments", ("GEN",)),
+    (["experiment", "synthetic"], "--events", "--n-events", "12", "n_events", 12),
+]
+
+
+def _leaf(words):
+    cmd = getattr(importlib.import_module(LAZY_COMMANDS[words[0]][0]), LAZY_COMMANDS[words[0]][1])
+    for word in words[1:]:
+        cmd = cmd.commands[word]
+    return cmd
+
+
+@pytest.mark.parametrize("words, old, new, value, param, expected", RENAMED,
+                         ids=[f"{' '.join(r[0])} {r[1]}" for r in RENAMED])
+def test_an_old_option_name_is_hidden_and_feeds_the_new_parameter(words, old, new, value, param, expected):
+    cmd = _leaf(words)
+    assert _option(cmd, new).name == param
+    hidden = [p for p in cmd.params if isinstance(p, click.Option) and old in p.opts]
+    assert len(hidden) == 1 and hidden[0].hidden and hidden[0].name.startswith(f"_renamed_{param}_")
+    help_text = cmd.get_help(click.Context(cmd, info_name=words[-1]))
+    assert f"{new} " in help_text and f"{old} " not in help_text.replace(new, "")
+
+
+def _toy():
+    from thermoquake.cli.options import renamed_option
+
+    @click.command()
+    @click.option("--gan-base", type=click.Choice(["none", "site"]), default="none")
+    @renamed_option("--base", "--gan-base", "gan_base", type=click.Choice(["none", "mean"]),
+                    convert=lambda v: {"mean": "site"}.get(v, v))
+    def toy(gan_base):
+        click.echo(f"gan_base={gan_base}")
+
+    return toy
+
+
+def test_the_old_name_gives_the_new_value_and_a_deprecation_note():
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(_toy(), ["--base", "mean"])
+    assert result.exit_code == 0 and result.stdout == "gan_base=site\n"
+    assert "--base is deprecated, use --gan-base" in result.stderr
+    plain = CliRunner().invoke(_toy(), ["--gan-base", "site"])
+    assert plain.stdout == "gan_base=site\n" and plain.stderr == ""
+    assert CliRunner().invoke(_toy(), []).stdout == "gan_base=none\n"
+
+
+def test_the_old_and_the_new_name_together_are_refused():
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(_toy(), ["--base", "none", "--gan-base", "site"])
+    assert result.exit_code == 2 and "give --gan-base only" in result.output
+
+
+def test_predict_with_the_old_model_option_reads_that_run(tmp_path):
+    from click.testing import CliRunner
+
+    from thermoquake.cli.main import cli
+
+    image = tmp_path / "day.tif"
+    image.write_bytes(b"")
+    missing = CliRunner().invoke(cli, ["predict", str(image)])
+    assert missing.exit_code == 2 and "Missing option '--run'" in missing.stderr
+    (tmp_path / "run").mkdir()
+    result = CliRunner().invoke(cli, ["predict", "--model", str(tmp_path / "run"), str(image)])
+    assert "--model is deprecated, use --run" in result.stderr
+    assert result.exit_code == 1 and str(tmp_path / "run") in result.stderr, result.output
+
+
 def test_paper_tables_takes_the_training_options_of_train_with_their_types():
     from thermoquake.cli.experiment_cmd import paper_tables
     from thermoquake.cli.train_cmd import train

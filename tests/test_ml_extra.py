@@ -59,7 +59,7 @@ def test_predict_without_the_ml_extra_names_the_extra(tmp_path):
 
     assert issubclass(MissingExtraError, ThermoquakeError) and issubclass(MissingExtraError, ImportError)
     (tmp_path / "image.tif").write_bytes(b"")
-    proc = without_ml("predict", "--model", str(tmp_path), str(tmp_path / "image.tif"))
+    proc = without_ml("predict", "--run", str(tmp_path), str(tmp_path / "image.tif"))
     assert proc.returncode == 1 and "thermoquake[ml]" in proc.stderr, proc.stderr
 
 

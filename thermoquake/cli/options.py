@@ -243,10 +243,10 @@ reference_mode_option = click.option(
 )
 
 
-def reference_window_option(name: str = "--reference-window-days"):
-    """Half-width in days of the same-day reference period (0..182)."""
+def reference_window_option():
+    """``--reference-window-days``: half-width in days of the same-day reference period (0..182)."""
     return click.option(
-        name,
+        "--reference-window-days",
         "reference_window_days",
         type=click.IntRange(0, 182),
         default=0,
@@ -365,3 +365,38 @@ def gan_base_option(default: str = "none"):
     return click.option("--gan-base", type=click.Choice(["none", "site"]), default=default, show_default=True,
                         help="How the GAN encodes temperature: none = the paper's GAN on whole images; "
                              "site = departures from each training site's mean field, added back per site.")
+
+
+# --- old option names, kept hidden for one release ------------------------------------------------
+
+
+def renamed_option(old: str, new: str, dest: str, convert=None, required: bool = False, **option_kwargs):
+    """A hidden ``old`` option that sets the parameter ``dest`` of the option now called ``new``,
+    with a deprecation note on stderr. ``convert`` maps an old value to the new option's value
+    set; ``option_kwargs`` (type, multiple...) describe the old option. Giving both names is a
+    usage error. Place it anywhere in the command's decorator stack below ``@click.command``.
+    ``required``: one of the two names must be given (declare ``new`` itself not required, so
+    that the old name alone is accepted)."""
+    import functools
+
+    hidden_name = f"_renamed_{dest}_{old.lstrip('-').replace('-', '_')}"
+
+    def decorate(f):
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            value = kwargs.pop(hidden_name, None)
+            if value is None or value == ():
+                if required and kwargs.get(dest) is None:
+                    raise click.MissingParameter(param_hint=f"'{new}'", param_type="option")
+                return f(*args, **kwargs)
+            ctx = click.get_current_context()
+            source = ctx.get_parameter_source(dest)
+            if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
+                raise click.UsageError(f"{old} is the old name of {new}: give {new} only")
+            click.echo(f"thermoquake: {old} is deprecated, use {new}", err=True)
+            kwargs[dest] = convert(value) if convert is not None else value
+            return f(*args, **kwargs)
+
+        return click.option(old, hidden_name, hidden=True, default=None, **option_kwargs)(wrapper)
+
+    return decorate

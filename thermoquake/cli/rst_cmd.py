@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import progress_option, dry_run_option, json_option, reference_mode_option, reference_window_option
+from thermoquake.cli.options import (dry_run_option, json_option, progress_option, reference_mode_option,
+                                     reference_window_option, renamed_option)
 from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
 
 
@@ -21,15 +22,17 @@ def _parse_years(ctx: click.Context, param: click.Parameter, value: str) -> tupl
 @click.group(invoke_without_command=True)
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
               help="Workdir written by thermoquake preprocess.")
-@click.option("--threshold", type=float, default=2.0, show_default=True,
-              help="R threshold of an anomaly (the paper: 2; the RST literature: 3 to 4).")
+@click.option("--r-threshold", "threshold", type=float, default=2.0, show_default=True,
+              help="R level of an anomaly (the paper: 2; the RST literature: 3 to 4).")
+@renamed_option("--threshold", "--r-threshold", "threshold", type=float)
 @click.option("--min-count", type=click.IntRange(min=1), default=DEFAULT_MIN_COUNT, show_default=True,
               help="Fewest clear reference samples for a pixel to get an R value.")
 @click.option("--sigma-floor-k", type=click.FloatRange(min=0), default=DEFAULT_SIGMA_FLOOR_K, show_default=True,
               help="Smallest reference sigma R divides by, K (about the MODIS night LST retrieval noise; "
                    "0 = none): a nearly constant reference no longer gives huge R.")
 @reference_mode_option
-@reference_window_option("--window-days")
+@reference_window_option()
+@renamed_option("--window-days", "--reference-window-days", "reference_window_days", type=click.IntRange(0, 182))
 @click.option("--exclude-years", callback=_parse_years, default="", metavar="YYYY[,YYYY...]",
               help="Years never used as reference (e.g. the test years).")
 @click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path),
@@ -113,7 +116,9 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
               help="The site's real reference images (same calendar period, other years); repeatable.")
 @click.option("--set", "sets", multiple=True, required=True, metavar="LABEL=DIR_OR_GLOB",
               help="A named set of generated GeoTIFFs, e.g. dcgan=gen/dcgan; repeatable.")
-@click.option("--threshold", type=float, default=2.0, show_default=True, help="R threshold of an anomaly.")
+@click.option("--r-threshold", "threshold", type=float, default=2.0, show_default=True,
+              help="R level of an anomaly.")
+@renamed_option("--threshold", "--r-threshold", "threshold", type=float)
 @click.option("--min-count", type=click.IntRange(min=1), default=DEFAULT_MIN_COUNT, show_default=True,
               help="Fewest clear reference samples for a pixel to get an R value.")
 @click.option("--max-eq6-ratio", type=float, default=1.25, show_default=True,
@@ -138,7 +143,7 @@ def validate(real: Path, reference: tuple[str, ...], sets: tuple[str, ...], thre
     """Gate sets of generated images against the REAL image of their day and its RST reference.
 
     Prints one row per generated image (Eq. 6 in grey levels and over the real spread, IoU
-    and centroid distance of the R >= --threshold masks, mean/std differences, histogram and
+    and centroid distance of the R >= --r-threshold masks, mean/std differences, histogram and
     spectrum distances, verdict), the mean of each set (the paper's Table 1: DCGAN vs
     improved DCGAN), and every rejection reason. No downloaded model is used.
     """

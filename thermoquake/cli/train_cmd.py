@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from thermoquake.cli.options import (csep_grid, csep_grid_options, dry_run_option, json_option, progress_option,
-                                     training_options)
+                                     renamed_option, training_options)
 from thermoquake.training.config import TrainConfig
 
 train_options = training_options()
@@ -168,8 +168,10 @@ def _note_threshold(result: dict) -> None:
 
 
 @click.command()
-@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="A run directory with model.keras (thermoquake train).")
+@click.option("--run", "model_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A run directory with model.keras (thermoquake train).  [required]")
+@renamed_option("--model", "--run", "model_dir", required=True,
+                type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None,
               help="Alarm threshold [default: the run's, fixed before evaluation].")

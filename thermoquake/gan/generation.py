@@ -92,6 +92,6 @@ def generate(model_dir: Path, n: int, seed: int = 0, site: Sites = None) -> np.n
     if unknown:
         shown = ", ".join(norm.sites[:4]) + (", ..." if len(norm.sites) > 4 else "")
         raise ThermoquakeError(f"learnt departures from the mean fields of {len(norm.sites)} site(s) ({shown}), "
-                               f"not of site {unknown[0]}: train on that site's images, or with --base none", model_dir)
+                               f"not of site {unknown[0]}: train on that site's images, or with --gan-base none", model_dir)
     generator = load_generator(model_dir)
     return generate_with(generator, norm, n, seed, site=site)
