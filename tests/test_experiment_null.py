@@ -24,7 +24,7 @@ from thermoquake.cli.main import cli
 
 pytestmark = [pytest.mark.ml, pytest.mark.slow]
 
-STUDY = ["--window", "3", "--events", "10", "--size", "64", "--reference-years", "2004-2013",
+STUDY = ["--window", "3", "--n-events", "10", "--size", "64", "--reference-years", "2004-2013",
          "--channels", "lst,mask,retira", "--augment", "classic", "--epochs", "40", "--batch-size", "8",
          "--width", "0.25", "--folds", "4",
          "--no-progress"]
@@ -32,7 +32,7 @@ STUDY = ["--window", "3", "--events", "10", "--size", "64", "--reference-years",
 
 def _experiment(out: Path, k: float) -> dict:
     result = CliRunner().invoke(cli, ["experiment", "synthetic", "--anomaly-k", str(k), *STUDY,
-                                      "--out", str(out), "--json", str(out / "metrics.json")])
+                                      "--out", str(out), "--metrics-out", str(out / "metrics.json")])
     assert result.exit_code == 0, result.output
     return json.loads((out / "metrics.json").read_text())
 

@@ -146,12 +146,12 @@ def test_augment_train_then_generate_end_to_end(workdir, tmp_path):
     assert info["synthetic"] and info["sources"][0] == "images/ev1/target/2008-05-09.tif"
     out = tmp_path / "gen"
     like = workdir / "images" / SITE / "target" / "2008-05-10.tif"
-    plan = runner.invoke(cli, ["augment", "generate", "--model", str(model), "--n", "3", "--out", str(out),
+    plan = runner.invoke(cli, ["augment", "generate", "--model-dir", str(model), "--n", "3", "--out", str(out),
                                "--like", str(like), "--dry-run", "--json"])
     assert plan.exit_code == 0, plan.output
     assert json.loads(plan.output)["site"] == site_key(GRID.lat, GRID.lon) and json.loads(plan.output)["n"] == 3
     assert json.loads(plan.output)["reference_days"] >= 1 and not out.exists()
-    gen = runner.invoke(cli, ["augment", "generate", "--model", str(model), "--n", "3", "--out", str(out),
+    gen = runner.invoke(cli, ["augment", "generate", "--model-dir", str(model), "--n", "3", "--out", str(out),
                               "--like", str(like), "--seed", "4", "--json", "--no-progress"])
     assert gen.exit_code == 0, gen.output
     summary = json.loads(gen.output)
@@ -172,18 +172,18 @@ def test_augment_train_then_generate_end_to_end(workdir, tmp_path):
     write_epicentre_geotiff(elsewhere, EpicentreImage(images[0], EpicentreGrid(-33.5, -70.2, SIZE), "MYD11A1",
                                                       "LST_Night_1km", "paper", DAYS[1], ("synthetic",),
                                                       synthetic=True))
-    bad = runner.invoke(cli, ["augment", "generate", "--model", str(model), "--n", "1", "--out",
+    bad = runner.invoke(cli, ["augment", "generate", "--model-dir", str(model), "--n", "1", "--out",
                               str(tmp_path / "gen2"), "--like", str(elsewhere), "--reference", str(elsewhere)])
     assert bad.exit_code == 1 and len(bad.output.strip().splitlines()) == 1, bad.output
     assert "not of site -33.50000,-70.20000" in bad.output and str(model) in bad.output
-    bad_plan = runner.invoke(cli, ["augment", "generate", "--model", str(model), "--n", "1", "--out",
+    bad_plan = runner.invoke(cli, ["augment", "generate", "--model-dir", str(model), "--n", "1", "--out",
                                    str(tmp_path / "gen2"), "--like", str(elsewhere), "--reference", str(elsewhere),
                                    "--dry-run"])
     assert bad_plan.exit_code == 1 and "not of site -33.50000,-70.20000" in bad_plan.output
 
 
 def test_generate_without_a_model_is_one_line(workdir, tmp_path):
-    result = CliRunner().invoke(cli, ["augment", "generate", "--model", str(tmp_path / "none"), "--n", "1",
+    result = CliRunner().invoke(cli, ["augment", "generate", "--model-dir", str(tmp_path / "none"), "--n", "1",
                                       "--out", str(tmp_path / "o"), "--like",
                                       str(workdir / "images" / SITE / "target" / "2008-05-10.tif")])
     assert result.exit_code == 1

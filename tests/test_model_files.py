@@ -66,7 +66,7 @@ def test_predict_with_a_refused_model_is_one_line_without_traceback(tmp_path, la
     (run / "normalisation.json").write_text(Normaliser(1.0, ("lst", "mask")).to_json())
     image = tmp_path / "day.tif"
     image.write_bytes(b"")
-    result = CliRunner().invoke(cli, ["predict", "--model", str(run), str(image)])
+    result = CliRunner().invoke(cli, ["predict", "--run", str(run), str(image)])
     assert result.exit_code == 1, result.output
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "Traceback" not in result.output

@@ -133,7 +133,7 @@ def test_augment_generate_out_holding_the_like_image_is_refused(files):
     like = files / "gen" / "gan_00000.tif"                 # a re-run deletes OUT/gan_*.tif
     result = CliRunner().invoke(cli, ["crop", str(files / "hdf" / TILE.name), *CENTRE, "--out", str(like)])
     assert result.exit_code == 0, result.output
-    _refused(["augment", "generate", "--model", str(files / "model"), "--n", "1", "--out", str(files / "gen"),
+    _refused(["augment", "generate", "--model-dir", str(files / "model"), "--n", "1", "--out", str(files / "gen"),
               "--like", str(like), "--reference", str(like)], files, files / "gen", "lies inside --out")
 
 

@@ -34,7 +34,7 @@ def inputs(tmp_path_factory):
 def report(inputs, tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "rep"
     result = CliRunner().invoke(cli, ["report", "--workdir", str(inputs["workdir"]), "--run", str(inputs["run"]),
-                                      "--augment", str(inputs["augment"]), "--out", str(out), "--json"])
+                                      "--gan-dir", str(inputs["augment"]), "--out", str(out), "--json"])
     assert result.exit_code == 0, result.output
     return out, json.loads(result.output)
 
@@ -290,7 +290,7 @@ def test_bad_inputs_are_one_line_errors_naming_the_file(inputs, tmp_path, case):
     elif case == "missing-image":
         gen = shutil.copytree(inputs["augment"], tmp_path / "gen")
         (gen / "rejected" / "gen_004.tif").unlink()
-        args += ["--augment", str(gen)]
+        args += ["--gan-dir", str(gen)]
         named = gen / "gate.csv"
     else:
         args[2] = str(tmp_path)
@@ -336,7 +336,7 @@ window.addEventListener('load', () => {
 def linked_report(inputs, tmp_path_factory):
     out = tmp_path_factory.mktemp("linked") / "rep"
     result = CliRunner().invoke(cli, ["report", "--workdir", str(inputs["workdir"]), "--run", str(inputs["run"]),
-                                      "--augment", str(inputs["augment"]), "--out", str(out), "--link",
+                                      "--gan-dir", str(inputs["augment"]), "--out", str(out), "--link",
                                       "--no-pdf"])
     assert result.exit_code == 0, result.output
     return out

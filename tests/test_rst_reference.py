@@ -289,7 +289,7 @@ def test_rst_refuses_a_month_reference_on_a_same_day_workdir(new_year_workdir):
     result = rst("--workdir", str(new_year_workdir), "--reference", "month")
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
     assert "--reference month" in result.output
-    result = rst("--workdir", str(new_year_workdir), "--window-days", "3")
+    result = rst("--workdir", str(new_year_workdir), "--reference-window-days", "3")
     assert result.exit_code == 1 and "--reference-window-days 3" in result.output
 
 

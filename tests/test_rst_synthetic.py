@@ -113,7 +113,7 @@ def test_rst_command_writes_retira_geotiffs_and_the_anomalies_table(tmp_path, im
 
 def test_rst_threshold_and_reference_window_options(tmp_path, images):
     workdir = _workdir(tmp_path, images)
-    result = CliRunner().invoke(cli, ["rst", "--workdir", str(workdir), "--threshold", "4",
+    result = CliRunner().invoke(cli, ["rst", "--workdir", str(workdir), "--r-threshold", "4",
                                       "--exclude-years", "2002,2003", "--min-count", "3"])
     assert result.exit_code == 0, result.output
     with open(workdir / "anomalies.csv", newline="") as fh:
@@ -176,7 +176,7 @@ def test_rst_writes_significant_sequences_of_consecutive_anomalous_days(tmp_path
     write_epicentre_geotiff(workdir / rel, images["with"])        # the same warm image, a day later
     with open(workdir / "manifest.csv", "a") as fh:
         fh.write(f"E1,E1,{second.isoformat()},target,1,0.9,,,{rel}\n")
-    result = CliRunner().invoke(cli, ["rst", "--workdir", str(workdir), "--window-days", "1"])
+    result = CliRunner().invoke(cli, ["rst", "--workdir", str(workdir), "--reference-window-days", "1"])
     assert result.exit_code == 0, result.output
     with open(workdir / "sequences.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))

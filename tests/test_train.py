@@ -119,7 +119,7 @@ def test_evaluate_exports_daily_alarms_for_csep(run_dir, tmp_path):
 
 def test_predict_gives_a_probability_per_day_and_the_window_alarm(run_dir, workdir):
     images = sorted((workdir / "images" / "E1" / "target").glob("????-??-??.tif"))
-    out = json.loads(_run("predict", "--model", str(run_dir), *map(str, images), "--json").output)
+    out = json.loads(_run("predict", "--run", str(run_dir), *map(str, images), "--json").output)
     assert len(out["days"]) == 2 and out["synthetic"] is True
     assert out["window_alarm"] == any(d["prob"] >= 0.5 for d in out["days"])
 
@@ -411,7 +411,7 @@ def test_the_threshold_fixed_before_evaluation_is_recorded_and_used(classic_run,
     assert rescored.exit_code == 0 and rescored.stderr == ""
     assert json.loads(rescored.stdout)["metrics"]["daily"] == saved["daily"]
     images = sorted((workdir / "images" / "E1" / "target").glob("????-??-??.tif"))
-    predicted = json.loads(_run("predict", "--model", str(out), *map(str, images), "--json").stdout)
+    predicted = json.loads(_run("predict", "--run", str(out), *map(str, images), "--json").stdout)
     assert predicted["threshold"] == 0.25 and predicted["threshold_source"] == "fixed before evaluation"
     assert [d["alarm"] for d in predicted["days"]] == [d["prob"] >= 0.25 for d in predicted["days"]]
 
@@ -426,7 +426,7 @@ def test_a_threshold_chosen_after_evaluation_is_marked_so(run_dir, workdir):
     same = json.loads(_run("evaluate", "--run", str(run_dir), "--threshold", "0.5", "--json").stdout)["metrics"]
     assert same["threshold_source"] == "fixed before evaluation" and "threshold_fixed" not in same
     images = sorted((workdir / "images" / "E1" / "target").glob("????-??-??.tif"))
-    r = CliRunner().invoke(cli, ["predict", "--model", str(run_dir), *map(str, images), "--threshold", "0.9"])
+    r = CliRunner().invoke(cli, ["predict", "--run", str(run_dir), *map(str, images), "--threshold", "0.9"])
     assert r.exit_code == 0 and "threshold 0.9" in r.stdout and "chosen after evaluation" in r.stderr
 
 

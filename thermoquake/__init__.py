@@ -38,6 +38,7 @@ _API: dict[str, tuple[str, str]] = {
     "synthetic_study": ("thermoquake.synth.study", "synthetic_study"),
     # preprocess and RST
     "preprocess": ("thermoquake.batch.preprocess", "preprocess"),
+    "RstConfig": ("thermoquake.rst.config", "RstConfig"),
     "run_rst": ("thermoquake.rst.run", "run_rst"),
     # classifiers
     "TrainConfig": ("thermoquake.training.config", "TrainConfig"),

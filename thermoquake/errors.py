@@ -15,6 +15,7 @@ or ``except FileNotFoundError`` work too::
     ├── RunDirectoryError                       a training run directory (config, predictions, metrics)
     ├── ModelDirectoryError                     a model file or directory (model.keras, GAN checkpoints)
     ├── ConfigurationError (ValueError)         parameters or a configuration that do not fit together
+    ├── MissingExtraError (ImportError)         an optional extra (Keras/TensorFlow) not installed
     ├── WriteError                              an output that could not be written completely
     │   └── DiskFullError                       no space left (ENOSPC, a quota, a file size limit)
     └── DownloadError                           listing, fetching or checking granules
@@ -32,7 +33,7 @@ import os
 __all__ = [
     "AuthError", "BadRequestError", "BadTileError", "CatalogError", "CatalogueError", "ChecksumError",
     "ConfigurationError", "DownloadError", "InconsistentTileError", "InputNotFoundError",
-    "ModelDirectoryError", "RunDirectoryError", "ThermoquakeError", "WorkdirError", "WriteError", "DiskFullError",
+    "MissingExtraError", "ModelDirectoryError", "RunDirectoryError", "ThermoquakeError", "WorkdirError", "WriteError", "DiskFullError",
 ]
 
 
@@ -90,6 +91,11 @@ class ModelDirectoryError(ThermoquakeError):
 
 class ConfigurationError(ThermoquakeError, ValueError):
     """Parameters or a configuration file whose values do not fit together."""
+
+
+class MissingExtraError(ThermoquakeError, ImportError):
+    """An optional part of thermoquake whose packages are not installed (the ``ml`` extra:
+    Keras and TensorFlow, for training, prediction and the GAN)."""
 
 
 class WriteError(ThermoquakeError):

@@ -44,6 +44,9 @@ def load_keras_model(path: Path, *, compile: bool = True):
         ThermoquakeError: the file is missing, not a ``.keras`` archive, holds code that safe
             mode refuses (``Lambda``), or Keras cannot rebuild it.
     """
+    from thermoquake.ml_extra import require_ml
+
+    require_ml("loading a Keras model")
     import keras
 
     import thermoquake.drsn  # noqa: F401  (registers the classifier layers)

@@ -9,9 +9,12 @@ from pathlib import Path
 
 import click
 
-from thermoquake.progress import show_progress
+from thermoquake.cli.options import (gan_base_option, make_json_option, make_seed_option, progress_option,
+                                     renamed_option)
 
-from thermoquake.gan.normalise import BASES
+LIBRARY_BASE = {"none": "none", "site": "mean"}
+"""``--gan-base`` (as ``train --gan-base``) -> the GAN library's ``base``
+(:data:`thermoquake.gan.normalise.BASES`)."""
 
 
 @click.group()
@@ -30,23 +33,22 @@ def augment() -> None:
 @click.option("--width", type=float, default=1.0, show_default=True,
               help="Channel multiplier; 1.0 = the paper's model (GPU), 0.125 trains on a CPU.")
 @click.option("--no-fusion", is_flag=True, help="The plain DCGAN baseline (no feature-fusion layer).")
-@click.option("--base", type=click.Choice(BASES), default="mean", show_default=True,
-              help="mean: generate departures from each site's per-pixel mean field (kept with the "
-                   "model; generation adds back the --like site's); none: the paper's whole-field scaling.")
+@gan_base_option(default="site")
+@renamed_option("--base", "--gan-base", "gan_base", type=click.Choice(["none", "mean"]),
+                convert=lambda value: {"mean": "site"}.get(value, value))
 @click.option("--reuse-fake", is_flag=True,
               help="The generator update reuses the discriminator update's generated batch (one generator "
                    "pass per step, as PyTorch's DCGAN example; ~1/5 fewer FLOPs at the paper's size).")
 @click.option("--steps", type=click.IntRange(min=1), default=1000, show_default=True, help="Training steps.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@make_seed_option()
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=100, show_default=True,
               help="Steps between checkpoints and sample grids (a killed run resumes from the last).")
 @click.option("--dry-run", is_flag=True, help="List the selected images and the model directory only.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar (default: on a terminal; never redrawn into a log).")
+@make_json_option("Print a JSON summary.")
+@progress_option
 def train(workdir: Path, selection: str | None, model_dir: Path | None, width: float, no_fusion: bool,
-          base: str, reuse_fake: bool, steps: int, batch_size: int, seed: int, checkpoint_every: int, dry_run: bool, as_json: bool,
+          gan_base: str, reuse_fake: bool, steps: int, batch_size: int, seed: int, checkpoint_every: int, dry_run: bool, as_json: bool,
           progress: bool) -> None:
     """Train the (improved) DCGAN on target images of a preprocess workdir.
 
@@ -57,6 +59,7 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
     from thermoquake.gan.workdir_io import load_images, select_training_images, site_of
     from thermoquake.outputs import refuse_outputs_over_inputs
 
+    base = LIBRARY_BASE[gan_base]
     paths = select_training_images(workdir, selection)
     fusion = not no_fusion
     if model_dir is None:
@@ -64,7 +67,7 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
     refuse_outputs_over_inputs({"--model-dir": model_dir},
                                {"--workdir": workdir, "--images": selection, "image": paths})
     summary = {"model_dir": str(model_dir), "images": len(paths), "width": width, "fusion": fusion,
-               "base": base, "reuse_fake": reuse_fake, "steps": steps, "batch_size": batch_size, "seed": seed}
+               "gan_base": gan_base, "base": base, "reuse_fake": reuse_fake, "steps": steps, "batch_size": batch_size, "seed": seed}
     if dry_run:
         summary |= {"dry_run": True, "sites": len({site_of(p) for p in paths}), "paths": [str(p) for p in paths]}
         click.echo(json.dumps(summary, indent=2) if as_json else
@@ -76,7 +79,7 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
     from thermoquake.gan import train_gan
 
     train_gan(loaded.celsius, model_dir, width=width, fusion=fusion, steps=steps, batch_size=batch_size,
-              seed=seed, base=base, checkpoint_every=checkpoint_every, progress=show_progress(progress) and not as_json,
+              seed=seed, base=base, checkpoint_every=checkpoint_every, progress=progress and not as_json,
               synthetic=synthetic, sources=[str(p.relative_to(workdir)) for p in paths], sites=loaded.sites,
               reuse_fake=reuse_fake)
     summary |= {"synthetic": synthetic, "sites": len(set(loaded.sites))}
@@ -88,8 +91,9 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
 
 
 @augment.command()
-@click.option("--model", "model_dir", type=click.Path(path_type=Path), required=True,
-              help="A model directory written by augment train.")
+@click.option("--model-dir", "model_dir", type=click.Path(path_type=Path),
+              help="A model directory written by augment train.  [required]")
+@renamed_option("--model", "--model-dir", "model_dir", required=True, type=click.Path(path_type=Path))
 @click.option("--n", type=click.IntRange(min=1), required=True, help="Images to generate.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output directory.")
 @click.option("--like", type=click.Path(path_type=Path), required=True,
@@ -97,12 +101,11 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
 @click.option("--reference", multiple=True,
               help="The site's real RST reference (directory, glob or file; repeatable). Default: the "
                    "same calendar day's images in ../reference/ beside a workdir --like.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Noise seed (same seed, same images).")
+@make_seed_option(help="Noise seed (same seed, same images).")
 @click.option("--dry-run", is_flag=True,
               help="Check the model, the --like image's site and the reference; write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar (default: on a terminal; never redrawn into a log).")
+@make_json_option("Print the summary as JSON.")
+@progress_option
 def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[str, ...], seed: int,
              dry_run: bool, as_json: bool, progress: bool) -> None:
     """Generate N images, gate them (RST + distribution checks) and write GeoTIFFs.
@@ -116,7 +119,7 @@ def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[st
 
     real = read_like(like)
     reference_paths = resolve_reference(like, reference)
-    inputs = {"--model": model_dir, "--like": like, "--reference": [*reference, *reference_paths]}
+    inputs = {"--model-dir": model_dir, "--like": like, "--reference": [*reference, *reference_paths]}
     refuse_outputs_over_inputs({"--out": out}, inputs)
     refuse_inputs_inside({"--out": out}, inputs)       # a re-run deletes OUT's old gan_*.tif
     info = training_info(model_dir)
@@ -137,7 +140,7 @@ def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[st
     summary = write_generated(out, images, real, stack, model_dir=model_dir, seed=seed,
                               synthetic=bool(info.get("synthetic")),
                               architecture="improved-dcgan" if fusion else "dcgan",
-                              progress=show_progress(progress) and not as_json)
+                              progress=progress and not as_json)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
+from thermoquake.cli.options import (make_json_option, make_size_option, progress_option, renamed_option,
+                                     training_options)
 from thermoquake.cli.train_cmd import make_config, print_metrics, train_options
-from thermoquake.training.config import GAN_BASES, MODEL_KINDS, TrainConfig
+from thermoquake.training.config import MODEL_KINDS
 
 # The real study lists the synthetic benchmark draws from ship with the source checkout
 # (data_manifests/), not with the installed package.
@@ -26,25 +28,27 @@ def experiment() -> None:
 @click.option("--anomaly-k", type=float, required=True,
               help="Warming injected before each event, K (0: the null test).")
 @train_options
-@click.option("--events", "n_events", type=click.IntRange(min=4), default=16, show_default=True,
-              help="Real catalogue events drawn (each with one matched control).")
-@click.option("--size", type=click.IntRange(min=16), default=64, show_default=True,
-              help="Epicentre box, km (= pixels).")
+@click.option("--n-events", "n_events", type=click.IntRange(min=4), default=16, show_default=True,
+              help="How many real catalogue events are drawn (each with one matched control).")
+@renamed_option("--events", "--n-events", "n_events", type=click.IntRange(min=4))
+@make_size_option(default=64, minimum=16)
 @click.option("--reference-years", default="2007-2012", show_default=True, metavar="YYYY-YYYY",
               help="Years of tiles: events inside them, controls and the RST reference.")
 @click.option("--radius-km", type=float, default=25.0, show_default=True, help="Anomaly e-folding radius, km.")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Experiment directory: the study, and each model configuration's run under runs/ "
                    "[default: experiments/synthetic-k<K>-w<N>-e<events>-<size>km-<years>-s<seed>].")
-@click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the metrics document (metrics.json schema) here too.")
-@click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
+@click.option("--metrics-out", "metrics_out", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the metrics document (metrics.json schema) to this file.")
+@click.option("--json", "json_arg", is_flag=False, flag_value="-", default=None, metavar="",
+              help="Print the run and its metrics document as JSON.")
+@progress_option
 def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
               batch_size, learning_rate, gan_steps, gan_width, gan_base, catalog_path, n_events, size, reference_years, radius_km,
-              out_dir, json_path, progress, overlap_max) -> None:
+              out_dir, metrics_out, json_arg, progress, overlap_max) -> None:
     """Build a SYNTHETIC benchmark and score a model on it, end to end.
 
-    Draws --events real catalogue events (data_manifests/events_study.csv) inside
+    Draws --n-events real catalogue events (data_manifests/events_study.csv) inside
     --reference-years, picks one matched control each (same site and calendar days, another
     year, no M>=5 within 200 km / 30 days in the whole real catalogue), writes synthetic
     MYD11A1 tiles with an --anomaly-k kelvin anomaly on the N-1 days before each event, then
@@ -58,28 +62,33 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.training.run import train_window
 
+    as_json = json_arg is not None
+    if json_arg not in (None, "-"):     # the earlier --json FILE
+        if metrics_out is not None:
+            raise click.UsageError("--json FILE is the old form of --metrics-out FILE: give --metrics-out only")
+        click.echo("thermoquake: --json FILE is deprecated, use --metrics-out FILE (--json now prints to stdout)",
+                   err=True)
+        metrics_out, as_json = Path(json_arg), False
     years = parse_year_range(None, None, reference_years)
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
                          batch_size, learning_rate, gan_steps, final_model=False, gan_width=gan_width,
                          gan_base=gan_base, overlap_max=overlap_max)
     out_dir = out_dir or Path("experiments") / (f"synthetic-k{anomaly_k:g}-w{window}-e{n_events}-{size}km-"
                                                 f"{reference_years}-s{seed}")
-    refuse_outputs_over_inputs({"--out": out_dir, "--json": json_path},
+    refuse_outputs_over_inputs({"--out": out_dir, "--metrics-out": metrics_out},
                                {"--catalog": catalog_path or DEFAULT_CATALOG})
     study = SyntheticStudy(anomaly_k=anomaly_k, n_events=n_events, size=size, first_year=years.start,
                            last_year=years.stop - 1, radius_km=radius_km, seed=seed)
-    from thermoquake.progress import show_progress
-
-    show = show_progress(progress)
+    show = progress
     workdir = build_study(out_dir / "study", study, int(window) - 1, DEFAULT_EVENTS, DEFAULT_CATALOG, progress=show)
     quakes = load_quakes(catalog_path or DEFAULT_CATALOG)
     run_dir = out_dir / "runs" / f"{config.run_name}-{config.digest}"
     result = train_window(workdir, config, run_dir, quakes)
     doc = result.metrics | {"experiment": {"anomaly_k": anomaly_k, "events": n_events, "size_km": size,
                                            "reference_years": reference_years, "radius_km": radius_km}}
-    if json_path is not None:
-        write_text_atomic(json_path, json.dumps(doc, indent=2, sort_keys=True) + "\n")
-    print_metrics(doc, run_dir, False)
+    if metrics_out is not None:
+        write_text_atomic(metrics_out, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    print_metrics(doc, run_dir, as_json)
 
 
 TABLE_METRICS = (("accuracy", "A"), ("recall", "A1"), ("specificity", "A2"), ("balanced_accuracy", "BA"),
@@ -94,24 +103,14 @@ TABLE_METRICS = (("accuracy", "A"), ("recall", "A1"), ("specificity", "A2"), ("b
               help="The augmentation of the 'after' columns.")
 @click.option("--runs", "runs_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Where the runs go (finished runs are reused) [default: WORKDIR/../paper-runs].")
-@click.option("--seed", type=int, default=TrainConfig.seed, show_default=True)
-@click.option("--width", type=float, default=TrainConfig.width, show_default=True)
-@click.option("--epochs", type=int, default=TrainConfig.epochs, show_default=True)
-@click.option("--gan-steps", type=int, default=TrainConfig.gan_steps, show_default=True)
-@click.option("--gan-width", type=click.FloatRange(min=0, min_open=True), default=TrainConfig.gan_width,
-              show_default=True)
-@click.option("--gan-base", type=click.Choice(GAN_BASES), default=TrainConfig.gan_base, show_default=True,
-              help="none = the paper's GAN on whole images; site = departures from each site's mean field.")
-@click.option("--folds", type=int, default=TrainConfig.folds, show_default=True)
-@click.option("--channels", default="lst,mask", show_default=True,
-              help="Model inputs (the paper's: LST images only); add retira with --augment-with classic.")
-@click.option("--progress/--no-progress", default=None,
-              help="One bar over every epoch of every run (default: on a terminal).")
+@training_options("seed", "width", "epochs", "gan_steps", "gan_width", "gan_base", "folds", "channels",
+                  channels=("lst", "mask"))
+@progress_option
 @click.option("--dry-run", is_flag=True,
               help="List the runs (finished ones reused), a rough time and where they go; train nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON.")
+@make_json_option("Print the tables as JSON.")
 def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path | None, seed: int, width: float,
-                 epochs: int, gan_steps: int, gan_width: float, gan_base: str, folds: int, channels: str,
+                 epochs: int, gan_steps: int, gan_width: float, gan_base: str, folds: int, channels: tuple[str, ...],
                  progress: bool | None, dry_run: bool, as_json: bool) -> None:
     """Tables 2 and 3 of the paper in its layout, from our runs, with intervals.
 
@@ -130,7 +129,7 @@ def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path 
     needed = [(w, "drsn", "none") for w in wins] + [(w, m, augment_with) for w in wins for m in MODEL_KINDS]
     configs = {}
     for w, m, a in needed:
-        configs[(w, m, a)] = make_config(str(w), m, a, folds, "grouped", None, seed, tuple(channels.split(",")),
+        configs[(w, m, a)] = make_config(str(w), m, a, folds, "grouped", None, seed, channels,
                                          width, epochs, 8, 1e-3, gan_steps, final_model=False,
                                          gan_width=gan_width, gan_base=gan_base)
     run_dir = {k: runs_dir / f"{c.run_name}-{c.digest}" for k, c in configs.items()}

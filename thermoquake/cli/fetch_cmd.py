@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import base_url_option, dry_run_option, json_option
+from thermoquake.cli.options import progress_option, base_url_option, dry_run_option, json_option
 from thermoquake.outputs import refuse_outputs_over_inputs
 
 
@@ -68,11 +68,7 @@ from thermoquake.outputs import refuse_outputs_over_inputs
     help="Slowest acceptable transfer, bytes/s, averaged over each --timeout window; "
     "a slower server is cut off and retried (0: no limit).",
 )
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Show a progress bar (files and bytes) [default: when stderr is a terminal].",
-)
+@progress_option
 @dry_run_option
 @json_option
 def fetch(
@@ -159,7 +155,7 @@ def fetch(
         total=len(rows),
         unit="file",
         desc="fetch",
-        disable=None if progress is None else not progress,
+        disable=not progress,
         dynamic_ncols=True,
     )
 

@@ -9,6 +9,7 @@ import click
 from thermoquake.atomic import write_text_atomic
 from thermoquake.outputs import refuse_outputs_over_inputs
 from thermoquake.cli.options import (
+    make_size_option,
     study_events_option,
     base_url_option,
     dry_run_option,
@@ -60,14 +61,7 @@ from thermoquake.cli.options import (
 @click.option(
     "--collection", default="061", show_default=True, help="MODIS collection (three digits)."
 )
-@click.option(
-    "--size",
-    "size_km",
-    type=int,
-    default=256,
-    show_default=True,
-    help="Epicentre box width and height, km.",
-)
+@make_size_option(dest="size_km", help="Epicentre box width and height, km (= 1 km pixels).")
 @click.option(
     "--cmr/--no-cmr",
     "use_cmr",

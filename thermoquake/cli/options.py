@@ -6,9 +6,16 @@ import click
 
 lat_option = click.option("--lat", type=float, required=True, help="Epicentre latitude, degrees north.")
 lon_option = click.option("--lon", type=float, required=True, help="Epicentre longitude, degrees east.")
-size_option = click.option(
-    "--size", type=int, default=256, show_default=True, help="Image width and height in 1 km pixels."
-)
+
+
+def make_size_option(default: int = 256, minimum: int = 1, dest: str = "size",
+                     help: str = "Image width and height in 1 km pixels (= km)."):
+    """``--size N``: the epicentre image's width and height, 1 km pixels."""
+    return click.option("--size", dest, type=click.IntRange(min=minimum), default=default, show_default=True,
+                        help=help)
+
+
+size_option = make_size_option()
 layer_option = click.option(
     "--layer",
     type=click.Choice(["LST_Night_1km", "LST_Day_1km"]),
@@ -24,10 +31,31 @@ qc_policy_option = click.option(
     help="strict: mandatory QA 00 only; paper: 00, and 01 with average LST error <= 2 K; "
     "all: every produced value.",
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 
 
-# --- catalogue, controls, manifest and fetch (issue 6) -------------------------------------------
+def make_json_option(help: str = "Print machine-readable JSON."):
+    """``--json``: a flag (value ``as_json``); the document goes to stdout."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+json_option = make_json_option()
+
+
+def _resolve_progress(ctx: click.Context, param: click.Parameter, value: bool | None) -> bool:
+    from thermoquake.progress import show_progress
+
+    return show_progress(value)
+
+
+progress_option = click.option(
+    "--progress/--no-progress",
+    default=None,
+    callback=_resolve_progress,
+    help="Progress bar on stderr [default: only when stderr is a terminal, never redrawn into a log].",
+)
+
+
+# --- catalogue, controls, manifest and fetch -------------------------------------------------
 
 
 def _parse_region(ctx: click.Context, param: click.Parameter, value: str | None):
@@ -93,9 +121,14 @@ min_mag_option = click.option(
     show_default=True,
     help="Smallest magnitude that counts (inclusive).",
 )
-seed_option = click.option(
-    "--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same output)."
-)
+
+
+def make_seed_option(default: int = 0, help: str = "Random seed (same seed, same output)."):
+    """``--seed N`` (an int)."""
+    return click.option("--seed", type=int, default=default, show_default=True, help=help)
+
+
+seed_option = make_seed_option()
 out_csv_option = click.option(
     "--out",
     type=click.Path(dir_okay=False, writable=True),
@@ -119,7 +152,7 @@ def base_url_option(help: str):
     )
 
 
-# Restored after an accidental overwrite (issue-6 helper): used by `thermoquake synth`.
+# MODIS product and collection: used by `thermoquake synth`.
 product_option = click.option(
     "--product",
     default="MYD11A1",
@@ -210,13 +243,160 @@ reference_mode_option = click.option(
 )
 
 
-def reference_window_option(name: str = "--reference-window-days"):
-    """Half-width in days of the same-day reference period (0..182)."""
+def reference_window_option():
+    """``--reference-window-days``: half-width in days of the same-day reference period (0..182)."""
     return click.option(
-        name,
+        "--reference-window-days",
         "reference_window_days",
         type=click.IntRange(0, 182),
         default=0,
         show_default=True,
         help="Widen each same-day reference period by this many days either side.",
     )
+
+
+# --- a training run (train, experiment synthetic, experiment paper-tables) ---------------------
+
+
+def _channels(ctx: click.Context, param: click.Parameter, value: str | tuple[str, ...]) -> tuple[str, ...]:
+    if isinstance(value, tuple):
+        return value
+    return tuple(c.strip() for c in value.split(",") if c.strip())
+
+
+def _training_option(name: str, default):
+    from thermoquake.dataset.windows import WINDOWS
+    from thermoquake.training.config import AUGMENTATIONS, GAN_BASES, MODEL_KINDS, SPLITS
+
+    positive = click.FloatRange(min=0, min_open=True)
+    if name == "window":
+        return click.option("--window", type=click.Choice([str(w) for w in WINDOWS]), required=default is None,
+                            default=None if default is None else str(default),
+                            help="Forecast window N, days (N-1 images).")
+    if name == "model_kind":
+        return click.option("--model", "model_kind", type=click.Choice(MODEL_KINDS), default=default,
+                            show_default=True, help="Classifier architecture.")
+    if name == "augment":
+        return click.option("--augment", type=click.Choice(AUGMENTATIONS), default=default, show_default=True,
+                            help="Augmentation kind; fitted and applied inside each training fold only.")
+    if name == "folds":
+        return click.option("--folds", type=click.IntRange(min=2), default=default, show_default=True,
+                            help="K folds grouped by event (a matched control stays with its event) and by "
+                                 "spatial cluster (--overlap-max).")
+    if name == "overlap_max":
+        return click.option("--overlap-max", type=click.FloatRange(0, 1), default=default, show_default=True,
+                            help="Epicentre boxes overlapping by more than this fraction of their area share a "
+                                 "fold group, transitively (0: any overlap; 1: folds by event only).")
+    if name == "split":
+        return click.option("--split", type=click.Choice(SPLITS), default=default, show_default=True)
+    if name == "test_from":
+        return click.option("--test-from", type=int, default=default, metavar="YEAR",
+                            help="chronological: cut at Jan 1 of YEAR; training target and RST reference days "
+                                 "before it, test target days after; groups across the cut are left out.")
+    if name == "seed":
+        return make_seed_option(default)
+    if name == "channels":
+        return click.option("--channels", callback=_channels, default=",".join(default), show_default=True,
+                            help="Model inputs: lst (deg C minus the image mean, scaled), mask (validity), "
+                                 "retira (R; needs thermoquake rst). --augment gan takes lst,mask.")
+    if name == "width":
+        return click.option("--width", type=positive, default=default, show_default=True,
+                            help="Network channel multiplier (1.0 = full size; small for CPUs).")
+    if name == "epochs":
+        return click.option("--epochs", type=click.IntRange(min=1), default=default, show_default=True)
+    if name == "batch_size":
+        return click.option("--batch-size", type=click.IntRange(min=1), default=default, show_default=True)
+    if name == "learning_rate":
+        return click.option("--learning-rate", type=positive, default=default, show_default=True)
+    if name == "gan_steps":
+        return click.option("--gan-steps", type=click.IntRange(min=1), default=default, show_default=True,
+                            help="--augment gan: training steps of each per-class GAN.")
+    if name == "gan_width":
+        return click.option("--gan-width", type=positive, default=default, show_default=True,
+                            help="--augment gan: channel multiplier of each per-class GAN (1.0 = the paper's).")
+    if name == "gan_base":
+        return gan_base_option(default)
+    if name == "catalog_path":
+        from pathlib import Path
+
+        return click.option("--catalog", "catalog_path", default=default,
+                            type=click.Path(dir_okay=False, path_type=Path),
+                            help="Catalogue for the clustering baseline (alarm after a recent nearby quake).")
+    raise KeyError(name)
+
+
+TRAINING_OPTIONS = ("window", "model_kind", "augment", "folds", "overlap_max", "split", "test_from", "seed",
+                    "channels", "width", "epochs", "batch_size", "learning_rate", "gan_steps", "gan_width",
+                    "gan_base", "catalog_path")
+"""The options of a training run, by parameter name, in ``--help`` order."""
+
+
+def training_options(*names: str, **defaults):
+    """A decorator adding the training options ``names`` (default: all of
+    :data:`TRAINING_OPTIONS`) with :class:`~thermoquake.training.config.TrainConfig`'s defaults,
+    or those given in ``defaults`` (by parameter name; ``window=None`` makes it required).
+    Every command that takes a training option takes it from here, with the same type."""
+    from thermoquake.training.config import TrainConfig
+
+    names = names or TRAINING_OPTIONS
+    unknown = (set(names) | set(defaults)) - set(TRAINING_OPTIONS)
+    if unknown:
+        raise KeyError(f"not training options: {sorted(unknown)}")
+    config_field = {"model_kind": "model", "catalog_path": None, "window": None}
+
+    def default_of(name: str):
+        if name in defaults:
+            return defaults[name]
+        field = config_field.get(name, name)
+        return None if field is None else getattr(TrainConfig, field)
+
+    def decorate(f):
+        for name in reversed(names):
+            f = _training_option(name, default_of(name))(f)
+        return f
+
+    return decorate
+
+
+def gan_base_option(default: str = "none"):
+    """``--gan-base none|site``: how the GAN encodes temperature. none: the paper's GAN on whole
+    images; site: the GAN learns departures from each training site's mean field, added back
+    per site."""
+    return click.option("--gan-base", type=click.Choice(["none", "site"]), default=default, show_default=True,
+                        help="How the GAN encodes temperature: none = the paper's GAN on whole images; "
+                             "site = departures from each training site's mean field, added back per site.")
+
+
+# --- old option names, kept hidden for one release ------------------------------------------------
+
+
+def renamed_option(old: str, new: str, dest: str, convert=None, required: bool = False, **option_kwargs):
+    """A hidden ``old`` option that sets the parameter ``dest`` of the option now called ``new``,
+    with a deprecation note on stderr. ``convert`` maps an old value to the new option's value
+    set; ``option_kwargs`` (type, multiple...) describe the old option. Giving both names is a
+    usage error. Place it anywhere in the command's decorator stack below ``@click.command``.
+    ``required``: one of the two names must be given (declare ``new`` itself not required, so
+    that the old name alone is accepted)."""
+    import functools
+
+    hidden_name = f"_renamed_{dest}_{old.lstrip('-').replace('-', '_')}"
+
+    def decorate(f):
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            value = kwargs.pop(hidden_name, None)
+            if value is None or value == ():
+                if required and kwargs.get(dest) is None:
+                    raise click.MissingParameter(param_hint=f"'{new}'", param_type="option")
+                return f(*args, **kwargs)
+            ctx = click.get_current_context()
+            source = ctx.get_parameter_source(dest)
+            if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
+                raise click.UsageError(f"{old} is the old name of {new}: give {new} only")
+            click.echo(f"thermoquake: {old} is deprecated, use {new}", err=True)
+            kwargs[dest] = convert(value) if convert is not None else value
+            return f(*args, **kwargs)
+
+        return click.option(old, hidden_name, hidden=True, default=None, **option_kwargs)(wrapper)
+
+    return decorate

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import (parse_year_range, json_option, layer_option, qc_policy_option,
+from thermoquake.cli.options import (progress_option, size_option, parse_year_range, json_option, layer_option, qc_policy_option,
                                      reference_mode_option, reference_window_option)
 
 
@@ -30,13 +30,13 @@ from thermoquake.cli.options import (parse_year_range, json_option, layer_option
 @click.option("--product", type=click.Choice(["MYD11A1", "MOD11A1"]), default="MYD11A1", show_default=True)
 @layer_option
 @qc_policy_option
-@click.option("--size", type=int, default=256, show_default=True, help="Image width and height in 1 km pixels.")
+@size_option
 @click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
               help="Processes of the local dask cluster; 0 runs in this process (debugging).")
 @click.option("--scheduler", default=None, metavar="ADDR",
               help="Use the existing dask.distributed cluster at ADDR instead of a local one.")
 @click.option("--dry-run", is_flag=True, help="Check the inputs and print the plan; write nothing.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@progress_option
 @json_option
 def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, workdir: Path, days_before: int,
                reference_years: range, reference_mode: str, reference_window_days: int,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import dry_run_option, json_option
+from thermoquake.cli.options import dry_run_option, json_option, progress_option, renamed_option
 
 
 @click.command()
@@ -17,12 +17,14 @@ from thermoquake.cli.options import dry_run_option, json_option
               help="Report only this event or control (event id or site; repeatable). Default: all.")
 @click.option("--run", "runs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="A thermoquake train run directory (config.json, metrics.json, predictions.csv); repeatable.")
-@click.option("--augment", "augments", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--gan-dir", "augments", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="A thermoquake augment generate directory (gate.csv, *.tif, rejected/); repeatable.")
+@renamed_option("--augment", "--gan-dir", "augments", multiple=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for index.html, report.pdf and figures/*.png.")
-@click.option("--threshold", type=float, default=None,
-              help="R contour level (default: the threshold rst used, else 2).")
+@click.option("--r-threshold", "threshold", type=float, default=None,
+              help="R contour level (default: the --r-threshold rst used, else 2).")
+@renamed_option("--threshold", "--r-threshold", "threshold", type=float)
 @click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also write report.pdf.")
 @click.option("--embed/--link", "embed", default=True, show_default=True,
               help="Embed the figures in index.html (one file is the report), or link OUT/figures/*.png "
@@ -30,7 +32,7 @@ from thermoquake.cli.options import dry_run_option, json_option
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Events or catalogue CSV (event_id; optional place, magnitude, magnitude_type, depth_km) "
               "that titles each event with its place, date, magnitude and depth; repeatable, later files win.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@progress_option
 @dry_run_option
 @json_option
 def report(workdir: Path, events: tuple[str, ...], runs: tuple[Path, ...], augments: tuple[Path, ...], out: Path,
@@ -43,7 +45,7 @@ def report(workdir: Path, events: tuple[str, ...], runs: tuple[Path, ...], augme
     lat/lon axes, the epicentre star and cloud / no data in grey (never as cold); the anomalous
     area per day against what noise alone gives; each run's per-day probabilities and window
     alarm. Per run: the metrics table with 95 % intervals and baselines, confusion matrices,
-    ROC curve, Molchan diagram. Per --augment directory: a grid of generated images with the
+    ROC curve, Molchan diagram. Per --gan-dir directory: a grid of generated images with the
     RST gate's verdict. Anything made from synthetic data is labelled SYNTHETIC.
     """
     from thermoquake.outputs import refuse_outputs_over_inputs
@@ -51,7 +53,7 @@ def report(workdir: Path, events: tuple[str, ...], runs: tuple[Path, ...], augme
     from thermoquake.report.build import FIGURES, INDEX, PDF, build_report, plan_report
 
     refuse_outputs_over_inputs({"--out": [out, out / INDEX, out / PDF, out / FIGURES]},
-                               {"--workdir": workdir, "--run": runs, "--augment": augments})
+                               {"--workdir": workdir, "--run": runs, "--gan-dir": augments})
     if dry_run:
         plan = plan_report(workdir, out, events, runs, augments, pdf=pdf)
         if as_json:

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import dry_run_option, json_option, reference_mode_option, reference_window_option
-from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
+from thermoquake.cli.options import (dry_run_option, json_option, progress_option, reference_mode_option,
+                                     reference_window_option, renamed_option)
+from thermoquake.rst.config import RstConfig
+
+RST = RstConfig()   # every default is the configuration's own
 
 
 def _parse_years(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, ...]:
@@ -21,36 +24,38 @@ def _parse_years(ctx: click.Context, param: click.Parameter, value: str) -> tupl
 @click.group(invoke_without_command=True)
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
               help="Workdir written by thermoquake preprocess.")
-@click.option("--threshold", type=float, default=2.0, show_default=True,
-              help="R threshold of an anomaly (the paper: 2; the RST literature: 3 to 4).")
-@click.option("--min-count", type=click.IntRange(min=1), default=DEFAULT_MIN_COUNT, show_default=True,
+@click.option("--r-threshold", "threshold", type=float, default=RST.threshold, show_default=True,
+              help="R level of an anomaly (the paper: 2; the RST literature: 3 to 4).")
+@renamed_option("--threshold", "--r-threshold", "threshold", type=float)
+@click.option("--min-count", type=click.IntRange(min=1), default=RST.min_count, show_default=True,
               help="Fewest clear reference samples for a pixel to get an R value.")
-@click.option("--sigma-floor-k", type=click.FloatRange(min=0), default=DEFAULT_SIGMA_FLOOR_K, show_default=True,
+@click.option("--sigma-floor-k", type=click.FloatRange(min=0), default=RST.sigma_floor_k, show_default=True,
               help="Smallest reference sigma R divides by, K (about the MODIS night LST retrieval noise; "
                    "0 = none): a nearly constant reference no longer gives huge R.")
 @reference_mode_option
-@reference_window_option("--window-days")
+@reference_window_option()
+@renamed_option("--window-days", "--reference-window-days", "reference_window_days", type=click.IntRange(0, 182))
 @click.option("--exclude-years", callback=_parse_years, default="", metavar="YYYY[,YYYY...]",
               help="Years never used as reference (e.g. the test years).")
 @click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path),
               help="Earthquake catalogue: leave reference dates near its quakes out of each reference.")
-@click.option("--exclusion-km", type=click.FloatRange(min=0), default=200.0, show_default=True,
+@click.option("--exclusion-km", type=click.FloatRange(min=0), default=RST.exclusion_km, show_default=True,
               help="With --catalog: radius around the site, km.")
-@click.option("--exclusion-days", type=click.IntRange(min=0), default=30, show_default=True,
+@click.option("--exclusion-days", type=click.IntRange(min=0), default=RST.exclusion_days, show_default=True,
               help="With --catalog: days before and after each such quake.")
-@click.option("--exclusion-min-mag", type=float, default=5.0, show_default=True,
+@click.option("--exclusion-min-mag", type=float, default=RST.exclusion_min_mag, show_default=True,
               help="With --catalog: smallest magnitude that excludes.")
-@click.option("--min-days", type=click.IntRange(min=1), default=2, show_default=True,
+@click.option("--min-days", type=click.IntRange(min=1), default=RST.min_days, show_default=True,
               help="Significant sequence: fewest consecutive days.")
-@click.option("--max-distance-km", type=click.FloatRange(min=0), default=50.0, show_default=True,
+@click.option("--max-distance-km", type=click.FloatRange(min=0), default=RST.max_distance_km, show_default=True,
               help="Significant sequence: largest centroid distance between consecutive days, km.")
-@click.option("--min-area-km2", type=click.FloatRange(min=0), default=150.0, show_default=True,
+@click.option("--min-area-km2", type=click.FloatRange(min=0), default=RST.min_area_km2, show_default=True,
               help="Significant sequence: smallest anomalous region, km^2.")
-@click.option("--paired/--unpaired", default=True, show_default=True,
+@click.option("--paired/--unpaired", default=RST.paired, show_default=True,
               help="Build every sample's reference under the exclusions of its whole reference group "
                    "(an event, its matched controls, and the random controls that join it by time), "
                    "so all get the same reference years; --unpaired: each sample alone.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@progress_option
 @dry_run_option
 @json_option
 @click.pass_context
@@ -75,7 +80,7 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
     from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.progress import progress_bar, rough_duration
     from thermoquake.rst.run import ANOMALIES_FILE, SEQUENCES_FILE, plan_rst, run_rst
-    from thermoquake.rst.sequences import SequenceRules, catalog_quakes
+    from thermoquake.rst.sequences import catalog_quakes
 
     refuse_outputs_over_inputs({"--workdir": [workdir / ANOMALIES_FILE, workdir / SEQUENCES_FILE]},
                                {"--catalog": catalog})
@@ -88,14 +93,14 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
                    f"{rough_duration(plan['seconds'])}; would write {plan['targets']} *.retira.tif, "
                    f"{workdir / ANOMALIES_FILE} and {workdir / SEQUENCES_FILE}")
         return
-    quakes = catalog_quakes(catalog, exclusion_min_mag) if catalog is not None else []
-    rules = SequenceRules(min_days=min_days, max_distance_km=max_distance_km, min_area_km2=min_area_km2,
-                          threshold=threshold)
+    config = RstConfig(threshold=threshold, min_count=min_count, sigma_floor_k=sigma_floor_k,
+                       reference_mode=reference_mode, reference_window_days=reference_window_days,
+                       exclude_years=exclude_years, paired=paired, exclusion_km=exclusion_km,
+                       exclusion_days=exclusion_days, exclusion_min_mag=exclusion_min_mag, min_days=min_days,
+                       max_distance_km=max_distance_km, min_area_km2=min_area_km2)
+    quakes = catalog_quakes(catalog, config.exclusion_min_mag) if catalog is not None else []
     with progress_bar(desc="rst", unit="image", enabled=False if as_json else progress) as bar:
-        summary = run_rst(workdir, threshold=threshold, min_count=min_count, mode=reference_mode,
-                          window_days=reference_window_days, exclude_years=exclude_years, quakes=quakes,
-                          exclusion_km=exclusion_km, exclusion_days=exclusion_days, sequence_rules=rules,
-                          paired=paired, sigma_floor_k=sigma_floor_k, progress=lambda site: bar.update(1))
+        summary = run_rst(workdir, config, quakes=quakes, progress=lambda site: bar.update(1))
     data = {"targets": summary.targets, "retira_written": summary.written,
             "targets_with_anomaly": summary.with_anomaly, "threshold": threshold,
             "anomalies_csv": str(summary.anomalies_csv)}
@@ -113,8 +118,10 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
               help="The site's real reference images (same calendar period, other years); repeatable.")
 @click.option("--set", "sets", multiple=True, required=True, metavar="LABEL=DIR_OR_GLOB",
               help="A named set of generated GeoTIFFs, e.g. dcgan=gen/dcgan; repeatable.")
-@click.option("--threshold", type=float, default=2.0, show_default=True, help="R threshold of an anomaly.")
-@click.option("--min-count", type=click.IntRange(min=1), default=DEFAULT_MIN_COUNT, show_default=True,
+@click.option("--r-threshold", "threshold", type=float, default=RST.threshold, show_default=True,
+              help="R level of an anomaly.")
+@renamed_option("--threshold", "--r-threshold", "threshold", type=float)
+@click.option("--min-count", type=click.IntRange(min=1), default=RST.min_count, show_default=True,
               help="Fewest clear reference samples for a pixel to get an R value.")
 @click.option("--max-eq6-ratio", type=float, default=1.25, show_default=True,
               help="Largest Eq. 6 / real spread.")
@@ -138,7 +145,7 @@ def validate(real: Path, reference: tuple[str, ...], sets: tuple[str, ...], thre
     """Gate sets of generated images against the REAL image of their day and its RST reference.
 
     Prints one row per generated image (Eq. 6 in grey levels and over the real spread, IoU
-    and centroid distance of the R >= --threshold masks, mean/std differences, histogram and
+    and centroid distance of the R >= --r-threshold masks, mean/std differences, histogram and
     spectrum distances, verdict), the mean of each set (the paper's Table 1: DCGAN vs
     improved DCGAN), and every rejection reason. No downloaded model is used.
     """

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from thermoquake.cli.options import (
+    progress_option,
     parse_year_range,
     region_option,
     collection_option,
@@ -299,7 +300,7 @@ def parse_fraction(text: str) -> float:
               help="E-folding radius of the anomaly, km.")
 @click.option("--onset-days", type=click.IntRange(min=1), default=None,
               help="Days before the event the anomaly is present [default: --days-before].")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@progress_option
 @dry_run_option
 @json_option
 def study(events_path: Path, controls_path: Path | None, out_dir: Path, days_before: int,
@@ -359,7 +360,7 @@ def study(events_path: Path, controls_path: Path | None, out_dir: Path, days_bef
               help="E-folding radius of the anomaly, km.")
 @click.option("--onset-days", type=click.IntRange(min=1), default=7, show_default=True,
               help="Days before each event the anomaly is present.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@progress_option
 @dry_run_option
 @json_option
 def region(region, start: str, end: str, reference_years: range, reference_window_days: int,
@@ -375,8 +376,6 @@ def region(region, start: str, end: str, reference_years: range, reference_windo
     Example: thermoquake synth region --region 84,27,87,29 --start 2015-04-10
     --end 2015-05-20 --reference-years 2012-2014 --catalog cat.csv --anomaly-k 4 --out hdf
     """
-    import sys
-
     from tqdm import tqdm
 
     from thermoquake.catalog.readers import read_catalog
@@ -392,7 +391,7 @@ def region(region, start: str, end: str, reference_years: range, reference_windo
     refuse_outputs_over_inputs({"--out": [out_dir, out_dir / REGION_MANIFEST]}, {"--catalog": catalog_path})
     events = read_catalog(catalog_path).events
     config = SynthConfig(seed=seed, cloud_fraction=parse_fraction(cloud_fraction))
-    show = sys.stderr.isatty() if progress is None else progress
+    show = progress
     with tqdm(unit="tile", disable=not show or dry_run, desc="synthetic tiles") as bar:
         manifest = write_region(out_dir, product, region, first, last, reference_years, reference_window_days,
                                 events, config, anomaly_k, radius_km, onset_days, min_mag, decluster_window, collection, dry_run,

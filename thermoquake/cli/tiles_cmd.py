@@ -6,7 +6,7 @@ import json
 
 import click
 
-from thermoquake.cli.options import lat_option, lon_option, size_option
+from thermoquake.cli.options import lat_option, lon_option, make_json_option, size_option
 from thermoquake.epicentre_grid import EpicentreGrid
 from thermoquake.modis.sinusoidal import tile_name
 
@@ -15,7 +15,7 @@ from thermoquake.modis.sinusoidal import tile_name
 @lat_option
 @lon_option
 @size_option
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of one tile per line.")
+@make_json_option("Print a JSON object instead of one tile per line.")
 def tiles(lat: float, lon: float, size: int, as_json: bool) -> None:
     """List the MODIS sinusoidal tiles (hHHvVV) that an epicentre box of SIZE km needs.
 

@@ -7,61 +7,12 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import csep_grid, csep_grid_options, dry_run_option, json_option
-from thermoquake.dataset.windows import WINDOWS
-from thermoquake.training.config import AUGMENTATIONS, GAN_BASES, MODEL_KINDS, SPLITS, TrainConfig
+from thermoquake.cli.options import (csep_grid, csep_grid_options, dry_run_option, json_option, progress_option,
+                                     renamed_option, training_options)
+from thermoquake.training.config import TrainConfig
 
-WINDOW_CHOICES = click.Choice([str(w) for w in WINDOWS])
-
-
-def _channels(ctx, param, value: str) -> tuple[str, ...]:
-    return tuple(c.strip() for c in value.split(",") if c.strip())
-
-
-def train_options(f):
-    """The options of a training run, shared by ``train`` and ``experiment synthetic``."""
-    d = TrainConfig  # every default is the configuration's own
-    positive = click.FloatRange(min=0, min_open=True)
-    options = [
-        click.option("--window", type=WINDOW_CHOICES, required=True,
-                     help="Forecast window N, days (N-1 images)."),
-        click.option("--model", "model_kind", type=click.Choice(MODEL_KINDS), default=d.model,
-                     show_default=True),
-        click.option("--augment", type=click.Choice(AUGMENTATIONS), default=d.augment, show_default=True,
-                     help="Fitted and applied inside each training fold only."),
-        click.option("--folds", type=click.IntRange(min=2), default=d.folds, show_default=True,
-                     help="K folds grouped by event (a matched control stays with its event) and by "
-                          "spatial cluster (--overlap-max)."),
-        click.option("--overlap-max", type=click.FloatRange(0, 1), default=d.overlap_max, show_default=True,
-                     help="Epicentre boxes overlapping by more than this fraction of their area share a "
-                          "fold group, transitively (0: any overlap; 1: folds by event only)."),
-        click.option("--split", type=click.Choice(SPLITS), default=d.split, show_default=True),
-        click.option("--test-from", type=int, default=None, metavar="YEAR",
-                     help="chronological: cut at Jan 1 of YEAR; training target and RST reference days "
-                          "before it, test target days after; groups across the cut are left out."),
-        click.option("--seed", type=int, default=d.seed, show_default=True),
-        click.option("--channels", callback=_channels, default=",".join(d.channels), show_default=True,
-                     help="Model inputs: lst (deg C minus the image mean, scaled), mask (validity), "
-                          "retira (R; needs thermoquake rst). --augment gan takes lst,mask."),
-        click.option("--width", type=positive, default=d.width, show_default=True,
-                     help="Network channel multiplier (1.0 = full size; small for CPUs)."),
-        click.option("--epochs", type=click.IntRange(min=1), default=d.epochs, show_default=True),
-        click.option("--batch-size", type=click.IntRange(min=1), default=d.batch_size, show_default=True),
-        click.option("--learning-rate", type=float, default=d.learning_rate, show_default=True),
-        click.option("--gan-steps", type=click.IntRange(min=1), default=d.gan_steps, show_default=True,
-                     help="--augment gan: training steps of each per-class GAN."),
-        click.option("--gan-width", type=positive, default=d.gan_width, show_default=True,
-                     help="--augment gan: channel multiplier of each per-class GAN (1.0 = the paper's)."),
-        click.option("--gan-base", type=click.Choice(GAN_BASES), default=d.gan_base, show_default=True,
-                     help="--augment gan: none = the paper's GAN on whole images; site = the GAN learns "
-                          "departures from each training site's mean field, added back per site."),
-        click.option("--catalog", "catalog_path", default=None,
-                     type=click.Path(dir_okay=False, path_type=Path),
-                     help="Catalogue for the clustering baseline (alarm after a recent nearby quake)."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+train_options = training_options()
+"""The options of a training run, shared by ``train`` and ``experiment synthetic``."""
 
 
 def make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
@@ -97,7 +48,7 @@ def load_quakes(catalog_path: Path | None):
 @click.option("--gan-cache", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Keep --augment gan's per-fold GANs here, named by their training data, so runs of "
                    "other models on the same folds reuse them [default: inside the run directory].")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@progress_option
 @click.option("--allow-imbalance", is_flag=True,
               help="Train even if events and controls differ clearly (thermoquake balance) in something "
                    "other than the label.")
@@ -217,8 +168,10 @@ def _note_threshold(result: dict) -> None:
 
 
 @click.command()
-@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="A run directory with model.keras (thermoquake train).")
+@click.option("--run", "model_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A run directory with model.keras (thermoquake train).  [required]")
+@renamed_option("--model", "--run", "model_dir", required=True,
+                type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None,
               help="Alarm threshold [default: the run's, fixed before evaluation].")

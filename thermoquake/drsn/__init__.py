@@ -13,7 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import keras
+from thermoquake.ml_extra import require_ml
+
+require_ml("the classifiers")
+
+import keras  # noqa: E402
 
 from thermoquake.drsn.cnn import build_cnn
 from thermoquake.drsn.drsn import build_drsn

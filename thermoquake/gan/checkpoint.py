@@ -22,7 +22,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import keras
+from thermoquake.ml_extra import require_ml
+
+require_ml("the GAN")
+
+import keras  # noqa: E402
 import numpy as np
 
 from thermoquake.atomic import TEMP_MARKER, as_write_error, write_text_atomic

@@ -6,7 +6,11 @@ feature-fusion layer: the last three layers' maps max-pooled to 8 x 8 and concat
 
 from __future__ import annotations
 
-import keras
+from thermoquake.ml_extra import require_ml
+
+require_ml("the GAN")
+
+import keras  # noqa: E402
 
 from thermoquake.gan.generator import BASE_SIZE, KERNEL, scaled, upsampling_layers
 from thermoquake.gan.layers import ValidityGate

@@ -26,6 +26,9 @@ def generate_with(generator, norm: Normalisation, n: int, seed: int = 0, *,
     (or ``noise``, ``(n, latent_dim)``). ``site``: the site the images are made for, or one
     per image (:data:`Sites`; with ``base="mean"`` each image's site's mean field is added).
     A site the model did not learn raises ValueError."""
+    from thermoquake.ml_extra import require_ml
+
+    require_ml("generating GAN images")
     from keras import ops
 
     latent_dim = int(generator.input_shape[-1])
@@ -89,6 +92,6 @@ def generate(model_dir: Path, n: int, seed: int = 0, site: Sites = None) -> np.n
     if unknown:
         shown = ", ".join(norm.sites[:4]) + (", ..." if len(norm.sites) > 4 else "")
         raise ThermoquakeError(f"learnt departures from the mean fields of {len(norm.sites)} site(s) ({shown}), "
-                               f"not of site {unknown[0]}: train on that site's images, or with --base none", model_dir)
+                               f"not of site {unknown[0]}: train on that site's images, or with --gan-base none", model_dir)
     generator = load_generator(model_dir)
     return generate_with(generator, norm, n, seed, site=site)

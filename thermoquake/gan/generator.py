@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import math
 
-import keras
+from thermoquake.ml_extra import require_ml
+
+require_ml("the GAN")
+
+import keras  # noqa: E402
 
 BASE_SIZE = 8
 """Side (pixels) of the first feature map the latent vector is projected to."""

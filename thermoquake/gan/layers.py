@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-import keras
+from thermoquake.ml_extra import require_ml
+
+require_ml("the GAN")
+
+import keras  # noqa: E402
 from keras import ops
 
 

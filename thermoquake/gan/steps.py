@@ -16,7 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import keras
+from thermoquake.ml_extra import require_ml
+
+require_ml("the GAN")
+
+import keras  # noqa: E402
 import numpy as np
 from keras import ops
 

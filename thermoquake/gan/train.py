@@ -127,6 +127,9 @@ def train_gan(images_c: np.ndarray, model_dir: Path, *, width: float = 0.25, fus
     Losses are the standard GAN objective, Adam(``learning_rate``, ``beta_1``). A NaN or
     infinite loss stops the run with a :class:`ThermoquakeError` (checkpoints kept).
     """
+    from thermoquake.ml_extra import require_ml
+
+    require_ml("training the GAN")
     import keras
 
     from thermoquake.atomic import save_keras_atomic

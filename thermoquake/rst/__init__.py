@@ -6,7 +6,8 @@ reference), :mod:`pairing` (which samples share reference exclusions),
 :mod:`reference_balance` (reference-year counts per class, from dates only),
 :mod:`anomalies` (three-state maps, per-image summaries), :mod:`sequences` (significant
 sequences, association radius and window), :mod:`blocks` (large GeoTIFFs in row blocks),
-:mod:`run` (the ``thermoquake rst`` batch over a preprocess workdir).
+:mod:`config` (:class:`RstConfig`, every parameter of a run and its default), :mod:`run` (the
+``thermoquake rst`` batch over a preprocess workdir).
 """
 
 from thermoquake.rst.retira import (

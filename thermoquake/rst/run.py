@@ -51,16 +51,16 @@ import rasterio
 
 from thermoquake.atomic import atomic_path, quiet_native_stderr, write_text_atomic
 from thermoquake.dirlock import lock_directory
-from thermoquake.errors import ThermoquakeError, WorkdirError
+from thermoquake.errors import ConfigurationError, ThermoquakeError, WorkdirError
 from thermoquake.batch.samples import read_samples
 from thermoquake.batch.workdir import planned_reference, read_parameters
 from thermoquake.catalog.geodesy import haversine_km
 from thermoquake.rst.anomalies import summarize_anomalies
+from thermoquake.rst.config import RstConfig
 from thermoquake.rst.pairing import reference_groups
 from thermoquake.rst.reference import (ReferenceMember, ReferenceRules, TargetReference, excluded_periods,
                                        group_references)
-from thermoquake.rst.retira import (DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K, ReferenceStats, null_exceedance,
-                                    retira_result)
+from thermoquake.rst.retira import ReferenceStats, null_exceedance, retira_result
 from thermoquake.rst.sequences import Quake, SequenceRules, daily_anomalies, significant_sequences
 
 MANIFEST_FILE = "manifest.csv"
@@ -249,25 +249,43 @@ def plan_references(workdir: Path, images: list[_Image], rules: ReferenceRules, 
     return out
 
 
-def run_rst(workdir: Path, threshold: float = 2.0, min_count: int = DEFAULT_MIN_COUNT, mode: str = "same-day",
-            window_days: int = 0, exclude_years: Iterable[int] = (), quakes: Iterable[Quake] = (),
-            exclusion_km: float = 200.0, exclusion_days: int = 30,
-            sequence_rules: SequenceRules | None = None, paired: bool = True,
-            sigma_floor_k: float = DEFAULT_SIGMA_FLOOR_K,
-            progress: Callable[[str], None] | None = None) -> RstRunSummary:
+def run_rst(workdir: Path, config: RstConfig | None = None, *, quakes: Iterable[Quake] = (),
+            progress: Callable[[str], None] | None = None, threshold: float | None = None,
+            min_count: int | None = None, mode: str | None = None, window_days: int | None = None,
+            exclude_years: Iterable[int] | None = None, exclusion_km: float | None = None,
+            exclusion_days: int | None = None, sequence_rules: SequenceRules | None = None,
+            paired: bool | None = None, sigma_floor_k: float | None = None) -> RstRunSummary:
     """Write the R GeoTIFFs, ``anomalies.csv`` and ``sequences.csv`` of ``workdir`` (see the
-    module doc). ``sequence_rules`` default to :class:`SequenceRules` at ``threshold``. With
-    ``paired`` (and a samples.csv), every sample's reference years are those of its reference
-    group (:mod:`thermoquake.rst.pairing`); without, each sample is a group of its own.
-    ``sigma_floor_k``: smallest reference sigma (K) R divides by
-    (:data:`~thermoquake.rst.retira.DEFAULT_SIGMA_FLOOR_K`). The workdir is locked
-    (:func:`thermoquake.dirlock.lock_directory`) while it is written."""
+    module doc) with the parameters of ``config`` (default: :class:`RstConfig`'s defaults).
+
+    The keywords after ``progress`` override single settings of ``config`` (``mode`` is its
+    ``reference_mode``, ``window_days`` its ``reference_window_days``; ``sequence_rules`` sets
+    ``min_days``, ``max_distance_km`` and ``min_area_km2`` and must be at the run's
+    threshold). ``quakes``: catalogue quakes whose neighbourhood in space and time is left out
+    of each reference (``config.exclusion_km``, ``config.exclusion_days``). With ``paired``
+    (and a samples.csv), every sample's reference years are those of its reference group
+    (:mod:`thermoquake.rst.pairing`); without, each sample is a group of its own. The workdir
+    is locked (:func:`thermoquake.dirlock.lock_directory`) while it is written."""
     workdir = Path(workdir)
+    settings = {"threshold": threshold, "min_count": min_count, "reference_mode": mode,
+                "reference_window_days": window_days,
+                "exclude_years": None if exclude_years is None else tuple(exclude_years),
+                "exclusion_km": exclusion_km, "exclusion_days": exclusion_days, "paired": paired,
+                "sigma_floor_k": sigma_floor_k}
+    if sequence_rules is not None:
+        settings |= {"min_days": sequence_rules.min_days, "max_distance_km": sequence_rules.max_distance_km,
+                     "min_area_km2": sequence_rules.min_area_km2}
+    config = (config or RstConfig()).with_settings(**{k: v for k, v in settings.items() if v is not None})
+    if sequence_rules is not None and sequence_rules.threshold != config.threshold:
+        raise ConfigurationError(f"sequence_rules are at R {sequence_rules.threshold:g}, the run at "
+                                 f"{config.threshold:g}: give one threshold")
     if not workdir.is_dir():
         raise ThermoquakeError("is not a directory", workdir)
     with lock_directory(workdir, "workdir"):
-        return _run_rst(workdir, threshold, min_count, mode, window_days, exclude_years, quakes,
-                        exclusion_km, exclusion_days, sequence_rules, paired, sigma_floor_k, progress)
+        return _run_rst(workdir, config.threshold, config.min_count, config.reference_mode,
+                        config.reference_window_days, config.exclude_years, quakes, config.exclusion_km,
+                        config.exclusion_days, config.sequence_rules, config.paired, config.sigma_floor_k,
+                        progress)
 
 
 def _run_rst(workdir: Path, threshold: float, min_count: int, mode: str, window_days: int,

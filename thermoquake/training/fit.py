@@ -24,6 +24,9 @@ def fit_classifier(kind: str, x: np.ndarray, y: np.ndarray, *, width: float, epo
     model. Same seed, same data -> same weights on one backend and machine. ``on_epoch`` is
     called after each epoch with its 0-based index and Keras' logs (``loss``, nats;
     ``binary_accuracy``); ``verbose`` 0 keeps Keras' own bar out of logs."""
+    from thermoquake.ml_extra import require_ml
+
+    require_ml("training a classifier")
     import keras
 
     from thermoquake.drsn import build_classifier

@@ -36,6 +36,9 @@ def predict_images(model_dir: Path, images: Sequence[Path], threshold: float | N
     """Probabilities per image (°C GeoTIFFs of one size) and the any-day window alarm at
     ``threshold`` (default: the run's, fixed before its evaluation; another value is marked
     ``threshold_source`` "chosen after evaluation")."""
+    from thermoquake.ml_extra import require_ml
+
+    require_ml("prediction")
     from thermoquake.training.fit import load_model_safe, predict_probability
 
     model_dir = Path(model_dir)

@@ -272,6 +272,9 @@ def train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes=None,
     ``allow_imbalance``; the balance report goes into metrics.json as ``balance``. ``out_dir``
     is locked (:func:`thermoquake.dirlock.lock_directory`) while it is written.
     ``on_epoch(fit, epoch, logs)`` follows every network fit (folds, then ``final``)."""
+    from thermoquake.ml_extra import require_ml
+
+    require_ml("training a classifier")
     workdir, out_dir = Path(workdir), Path(out_dir)
     with lock_directory(out_dir, "run directory"):
         return _train_window(workdir, config, out_dir, quakes, on_fold, gan_cache, allow_imbalance, on_epoch)
@@ -371,6 +374,9 @@ def predictions_text(days: Sequence[WindowDay], prob: np.ndarray, fold_of: np.nd
 
 
 def versions() -> dict[str, str]:
+    from thermoquake.ml_extra import require_ml
+
+    require_ml("training a classifier")
     import keras
     import sklearn
 
