@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from thermoquake.cli.options import control_years_option, synthetic_world_options
 from thermoquake.cli.train_cmd import make_config, print_metrics, train_options
 from thermoquake.training.config import GAN_BASES, MODEL_KINDS, TrainConfig
 
@@ -28,6 +29,17 @@ def experiment() -> None:
 @click.option("--reference-years", default="2007-2012", show_default=True, metavar="YYYY-YYYY",
               help="Years of tiles: events inside them, controls and the RST reference.")
 @click.option("--radius-km", type=float, default=25.0, show_default=True, help="Anomaly e-folding radius, km.")
+@click.option("--controls", "controls_mode", type=click.Choice(["matched", "random"]), default="matched",
+              show_default=True,
+              help="matched: each event's site on the same calendar days of another year; random: random "
+                   "places in the events' bounding box (padded by 1 degree) at random times, one per event.")
+@control_years_option
+@click.option("--paired/--unpaired", default=True, show_default=True,
+              help="rst: an event and its controls share one reference (--unpaired: each sample alone).")
+@synthetic_world_options
+@click.option("--allow-imbalance", is_flag=True,
+              help="Train even if events and controls differ clearly (thermoquake balance) in something "
+                   "other than the label.")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Experiment directory: the study, and each model configuration's run under runs/ "
                    "[default: experiments/synthetic-k<K>-w<N>-e<events>-<size>km-<years>-s<seed>].")
@@ -36,7 +48,8 @@ def experiment() -> None:
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
 def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
               batch_size, learning_rate, gan_steps, gan_width, gan_base, catalog_path, n_events, size, reference_years, radius_km,
-              out_dir, json_path, progress, overlap_max) -> None:
+              controls_mode, control_years, paired, anomaly_offset_km, anomaly_day_prob, trend_k_per_year,
+              interannual_k, allow_imbalance, out_dir, json_path, progress, overlap_max) -> None:
     """Build a SYNTHETIC benchmark and score a model on it, end to end.
 
     Draws --events real catalogue events (data_manifests/events_study.csv) inside
@@ -45,11 +58,15 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     MYD11A1 tiles with an --anomaly-k kelvin anomaly on the N-1 days before each event, then
     runs preprocess -> rst -> train -> evaluate. With --anomaly-k 0 nothing distinguishes
     events from controls, so balanced accuracy must be compatible with 0.5.
+
+    A harder world shows what each guard is for: --controls random, --control-years any
+    and --unpaired undo guards of the study design; --trend-k-per-year, --interannual-k,
+    --anomaly-offset-km and --anomaly-day-prob make the synthetic world less easy.
     """
     from thermoquake.atomic import write_text_atomic
     from thermoquake.cli.options import parse_year_range
     from thermoquake.cli.train_cmd import load_quakes
-    from thermoquake.experiment.synthetic import DEFAULT_CATALOG, SyntheticStudy, build_study
+    from thermoquake.experiment.synthetic import DEFAULT_CATALOG, HARDER_DEFAULTS, SyntheticStudy, build_study
     from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.training.run import train_window
 
@@ -57,19 +74,26 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
                          batch_size, learning_rate, gan_steps, final_model=False, gan_width=gan_width,
                          gan_base=gan_base, overlap_max=overlap_max)
+    study = SyntheticStudy(anomaly_k=anomaly_k, n_events=n_events, size=size, first_year=years.start,
+                           last_year=years.stop - 1, radius_km=radius_km, seed=seed, controls=controls_mode,
+                           control_years=control_years, paired=paired, anomaly_offset_km=anomaly_offset_km,
+                           anomaly_day_prob=anomaly_day_prob, trend_k_per_year=trend_k_per_year,
+                           interannual_k=interannual_k)
+    harder = "".join(f"-{k}{v:g}" if isinstance(v, float) else f"-{k}{v}"
+                     for k, v in study.record().items() if k in HARDER_DEFAULTS)
     out_dir = out_dir or Path("experiments") / (f"synthetic-k{anomaly_k:g}-w{window}-e{n_events}-{size}km-"
-                                                f"{reference_years}-s{seed}")
+                                                f"{reference_years}-s{seed}{harder}")
     refuse_outputs_over_inputs({"--out": out_dir, "--json": json_path},
                                {"--catalog": catalog_path or DEFAULT_CATALOG})
-    study = SyntheticStudy(anomaly_k=anomaly_k, n_events=n_events, size=size, first_year=years.start,
-                           last_year=years.stop - 1, radius_km=radius_km, seed=seed)
     show = sys.stderr.isatty() if progress is None else progress
     workdir = build_study(out_dir / "study", study, int(window) - 1, progress=show)
     quakes = load_quakes(catalog_path or DEFAULT_CATALOG)
     run_dir = out_dir / "runs" / f"{config.run_name}-{config.digest}"
-    result = train_window(workdir, config, run_dir, quakes)
+    result = train_window(workdir, config, run_dir, quakes, allow_imbalance=allow_imbalance)
+    world = {k: v for k, v in study.record().items() if k in HARDER_DEFAULTS}
     doc = result.metrics | {"experiment": {"anomaly_k": anomaly_k, "events": n_events, "size_km": size,
-                                           "reference_years": reference_years, "radius_km": radius_km}}
+                                           "reference_years": reference_years, "radius_km": radius_km,
+                                           **world}}
     if json_path is not None:
         write_text_atomic(json_path, json.dumps(doc, indent=2, sort_keys=True) + "\n")
     print_metrics(doc, run_dir, False)

@@ -17,6 +17,7 @@ from thermoquake.cli.options import (
     product_option,
     seed_option,
     size_option,
+    synthetic_world_options,
 )
 from thermoquake.errors import BadRequestError
 
@@ -298,18 +299,24 @@ def parse_fraction(text: str) -> float:
               help="E-folding radius of the anomaly, km.")
 @click.option("--onset-days", type=click.IntRange(min=1), default=None,
               help="Days before the event the anomaly is present [default: --days-before].")
+@synthetic_world_options
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @dry_run_option
 @json_option
 def study(events_path: Path, controls_path: Path | None, out_dir: Path, days_before: int,
           reference_years: range, size: int, product: str, collection: str, seed: int, cloud_fraction: str,
-          anomaly_k: float, radius_km: float, onset_days: int | None, progress: bool | None,
+          anomaly_k: float, radius_km: float, onset_days: int | None, anomaly_offset_km: float,
+          anomaly_day_prob: float, trend_k_per_year: float, interannual_k: float, progress: bool | None,
           dry_run: bool, as_json: bool) -> None:
     """Write the SYNTHETIC tiles a study needs: every tile and date that `thermoquake
     preprocess --events EVENTS --controls CONTROLS` with the same --days-before,
     --reference-years and --size will read, with an --anomaly-k warm anomaly before each
     event (controls get none). Only the tile/date pairs the boxes need are written; complete
     tiles are skipped, so an interrupted run resumes. Writes synth_study.json.
+
+    A harder world: --anomaly-offset-km moves each anomaly off its epicentre,
+    --anomaly-day-prob drops precursor days, --trend-k-per-year adds a warming trend and
+    --interannual-k year-to-year departures (defaults: none of these).
     """
     import sys
 
@@ -324,12 +331,14 @@ def study(events_path: Path, controls_path: Path | None, out_dir: Path, days_bef
                                {"--events": events_path, "--controls": controls_path})
     events = read_events(events_path)
     controls = read_events(controls_path) if controls_path is not None else []
-    config = SynthConfig(seed=seed, cloud_fraction=parse_fraction(cloud_fraction))
+    config = SynthConfig(seed=seed, cloud_fraction=parse_fraction(cloud_fraction),
+                         trend_k_per_year=trend_k_per_year, interannual_k=interannual_k)
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(unit="tile", disable=not show or dry_run, desc="synthetic tiles") as bar:
         manifest = write_study(out_dir, product, events, controls, days_before, reference_years, size,
                                config, anomaly_k, radius_km, onset_days, collection, dry_run,
-                               progress=lambda _: bar.update(1))
+                               progress=lambda _: bar.update(1), offset_km=anomaly_offset_km,
+                               day_prob=anomaly_day_prob)
     summary = {k: manifest[k] for k in ("files", "already_complete", "written_now", "tiles", "anomaly_k")}
     summary |= {"synthetic": True, "dry_run": dry_run, "out": str(out_dir), "events": len(events),
                 "controls": len(controls)}
