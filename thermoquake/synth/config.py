@@ -29,10 +29,10 @@ class SynthConfig:
         max_elevation_km: height of the highest synthetic mountains, km.
         trend_k_per_year: mean of a smooth, spatially varying warming trend, K per year
             (0: none). Locally it is this times a static factor between 0 and 2 (patches of
-            hundreds of km), counted from 2000-01-01 (:func:`fields.trend_k`).
+            tens of km), counted from 2000-01-01 (:func:`fields.trend_k`).
         interannual_k: typical year-to-year LST departure, K (0: none). Each calendar year
-            adds a static field (patches of a few hundred km) whose standard deviation
-            varies between surface patches from 0 to about twice this
+            adds a static field (15 to 300 km across) whose standard deviation
+            varies between surface patches (10 to 100 km) from 0 to about twice this
             (:func:`fields.interannual_k`).
     """
 
