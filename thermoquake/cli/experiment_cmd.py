@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import (make_json_option, make_size_option, progress_option, renamed_option,
-                                     training_options)
-from thermoquake.cli.train_cmd import make_config, print_metrics, train_options
-from thermoquake.training.config import MODEL_KINDS
+from thermoquake.cli.options import (control_years_option, make_json_option, make_size_option, progress_option,
+                                     renamed_option, synthetic_world_options, training_options)
+from thermoquake.cli.train_cmd import WINDOW_CHOICES, make_config, print_metrics, train_options
+from thermoquake.training.config import AUGMENTATIONS, MODEL_KINDS, TrainConfig
 
 # The real study lists the synthetic benchmark draws from ship with the source checkout
 # (data_manifests/), not with the installed package.
@@ -35,6 +35,17 @@ def experiment() -> None:
 @click.option("--reference-years", default="2007-2012", show_default=True, metavar="YYYY-YYYY",
               help="Years of tiles: events inside them, controls and the RST reference.")
 @click.option("--radius-km", type=float, default=25.0, show_default=True, help="Anomaly e-folding radius, km.")
+@click.option("--controls", "controls_mode", type=click.Choice(["matched", "random"]), default="matched",
+              show_default=True,
+              help="matched: each event's site on the same calendar days of another year; random: random "
+                   "places in the events' bounding box (padded by 1 degree) at random times, one per event.")
+@control_years_option
+@click.option("--paired/--unpaired", default=True, show_default=True,
+              help="rst: an event and its controls share one reference (--unpaired: each sample alone).")
+@synthetic_world_options
+@click.option("--allow-imbalance", is_flag=True,
+              help="Train even if events and controls differ clearly (thermoquake balance) in something "
+                   "other than the label.")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Experiment directory: the study, and each model configuration's run under runs/ "
                    "[default: experiments/synthetic-k<K>-w<N>-e<events>-<size>km-<years>-s<seed>].")
@@ -45,7 +56,8 @@ def experiment() -> None:
 @progress_option
 def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
               batch_size, learning_rate, gan_steps, gan_width, gan_base, catalog_path, n_events, size, reference_years, radius_km,
-              out_dir, metrics_out, json_arg, progress, overlap_max) -> None:
+              controls_mode, control_years, paired, anomaly_offset_km, anomaly_day_prob, trend_k_per_year,
+              interannual_k, allow_imbalance, out_dir, metrics_out, json_arg, progress, overlap_max) -> None:
     """Build a SYNTHETIC benchmark and score a model on it, end to end.
 
     Draws --n-events real catalogue events (data_manifests/events_study.csv) inside
@@ -54,11 +66,15 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     MYD11A1 tiles with an --anomaly-k kelvin anomaly on the N-1 days before each event, then
     runs preprocess -> rst -> train -> evaluate. With --anomaly-k 0 nothing distinguishes
     events from controls, so balanced accuracy must be compatible with 0.5.
+
+    A harder world shows what each guard is for: --controls random, --control-years any
+    and --unpaired undo guards of the study design; --trend-k-per-year, --interannual-k,
+    --anomaly-offset-km and --anomaly-day-prob make the synthetic world less easy.
     """
     from thermoquake.atomic import write_text_atomic
     from thermoquake.cli.options import parse_year_range
     from thermoquake.cli.train_cmd import load_quakes
-    from thermoquake.experiment.synthetic import SyntheticStudy, build_study
+    from thermoquake.experiment.synthetic import HARDER_DEFAULTS, SyntheticStudy, build_study
     from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.training.run import train_window
 
@@ -73,22 +89,102 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
                          batch_size, learning_rate, gan_steps, final_model=False, gan_width=gan_width,
                          gan_base=gan_base, overlap_max=overlap_max)
+    study = SyntheticStudy(anomaly_k=anomaly_k, n_events=n_events, size=size, first_year=years.start,
+                           last_year=years.stop - 1, radius_km=radius_km, seed=seed, controls=controls_mode,
+                           control_years=control_years, paired=paired, anomaly_offset_km=anomaly_offset_km,
+                           anomaly_day_prob=anomaly_day_prob, trend_k_per_year=trend_k_per_year,
+                           interannual_k=interannual_k)
+    harder = "".join(f"-{k}{v:g}" if isinstance(v, float) else f"-{k}{v}"
+                     for k, v in study.record().items() if k in HARDER_DEFAULTS)
     out_dir = out_dir or Path("experiments") / (f"synthetic-k{anomaly_k:g}-w{window}-e{n_events}-{size}km-"
-                                                f"{reference_years}-s{seed}")
+                                                f"{reference_years}-s{seed}{harder}")
     refuse_outputs_over_inputs({"--out": out_dir, "--metrics-out": metrics_out},
                                {"--catalog": catalog_path or DEFAULT_CATALOG})
-    study = SyntheticStudy(anomaly_k=anomaly_k, n_events=n_events, size=size, first_year=years.start,
-                           last_year=years.stop - 1, radius_km=radius_km, seed=seed)
-    show = progress
-    workdir = build_study(out_dir / "study", study, int(window) - 1, DEFAULT_EVENTS, DEFAULT_CATALOG, progress=show)
+    workdir = build_study(out_dir / "study", study, int(window) - 1, DEFAULT_EVENTS, catalog_path or DEFAULT_CATALOG,
+                          progress=progress)
     quakes = load_quakes(catalog_path or DEFAULT_CATALOG)
     run_dir = out_dir / "runs" / f"{config.run_name}-{config.digest}"
-    result = train_window(workdir, config, run_dir, quakes)
+    result = train_window(workdir, config, run_dir, quakes, allow_imbalance=allow_imbalance)
+    world = {k: v for k, v in study.record().items() if k in HARDER_DEFAULTS}
     doc = result.metrics | {"experiment": {"anomaly_k": anomaly_k, "events": n_events, "size_km": size,
-                                           "reference_years": reference_years, "radius_km": radius_km}}
+                                           "reference_years": reference_years, "radius_km": radius_km,
+                                           **world}}
     if metrics_out is not None:
         write_text_atomic(metrics_out, json.dumps(doc, indent=2, sort_keys=True) + "\n")
     print_metrics(doc, run_dir, as_json)
+
+
+@experiment.command("null")
+@click.option("--seeds", "n_seeds", type=click.IntRange(min=2), required=True,
+              help="Independent 0 K replicates (events, controls, world and network drawn anew).")
+@click.option("--first-seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seeds are FIRST-SEED .. FIRST-SEED + SEEDS - 1.")
+@click.option("--window", type=WINDOW_CHOICES, default="3", show_default=True, help="Forecast window N, days.")
+@click.option("--n-events", "n_events", type=click.IntRange(min=4), default=10, show_default=True,
+              help="Real catalogue events drawn per seed.")
+@make_size_option(default=64, minimum=16)
+@click.option("--reference-years", default="2007-2011", show_default=True, metavar="YYYY-YYYY",
+              help="Years of tiles: events inside them, controls and the RST reference.")
+@click.option("--model", "model_kind", type=click.Choice(MODEL_KINDS), default=TrainConfig.model, show_default=True)
+@click.option("--channels", default="lst,mask,retira", show_default=True, help="Model inputs (as for train).")
+@click.option("--augment", type=click.Choice(AUGMENTATIONS), default="classic", show_default=True)
+@click.option("--folds", type=click.IntRange(min=2), default=4, show_default=True)
+@click.option("--overlap-max", type=click.FloatRange(0, 1), default=TrainConfig.overlap_max, show_default=True,
+              help="As for train: boxes overlapping more than this share a fold group (1: by event only).")
+@click.option("--epochs", type=click.IntRange(min=1), default=40, show_default=True)
+@click.option("--width", type=click.FloatRange(min=0, min_open=True), default=0.25, show_default=True)
+@click.option("--controls", "controls_mode", type=click.Choice(["matched", "random"]), default="matched",
+              show_default=True, help="As for experiment synthetic.")
+@control_years_option
+@click.option("--paired/--unpaired", default=True, show_default=True,
+              help="rst: an event and its controls share one reference (--unpaired: each sample alone).")
+@synthetic_world_options
+@click.option("--allow-imbalance", is_flag=True,
+              help="Train even if events and controls differ clearly (thermoquake balance).")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for each seed's study and run, and null.json "
+                   "[default: experiments/null-w<N>-e<events>-<size>km-<years>].")
+@make_json_option("Print the summary as JSON.")
+@progress_option
+def null(n_seeds, first_seed, window, n_events, size, reference_years, model_kind, channels, augment, folds,
+         overlap_max, epochs, width, controls_mode, control_years, paired, anomaly_offset_km, anomaly_day_prob,
+         trend_k_per_year, interannual_k, allow_imbalance, out_dir, as_json, progress) -> None:
+    """The SYNTHETIC null test with power: the 0 K experiment over --seeds seeds.
+
+    Each seed draws other events and controls, another synthetic world and another network
+    start. Prints each seed's balanced accuracy, their mean, spread and 95 % interval, and a
+    one-sample t-test of the mean against 0.5 (a benchmark whose mean differs at the 5 %
+    level is not at chance). The world and design options are those of experiment
+    synthetic, so a confound can be measured with the same power. Writes OUT/null.json.
+    """
+    from thermoquake.cli.options import parse_year_range
+    from thermoquake.experiment.null import run_null
+    from thermoquake.experiment.synthetic import HARDER_DEFAULTS, SyntheticStudy
+
+    years = parse_year_range(None, None, reference_years)
+    study = SyntheticStudy(anomaly_k=0.0, n_events=n_events, size=size, first_year=years.start,
+                           last_year=years.stop - 1, controls=controls_mode, control_years=control_years,
+                           paired=paired, anomaly_offset_km=anomaly_offset_km, anomaly_day_prob=anomaly_day_prob,
+                           trend_k_per_year=trend_k_per_year, interannual_k=interannual_k)
+    config = make_config(window, model_kind, augment, folds, "grouped", None, 0, tuple(channels.split(",")), width,
+                         epochs, 8, 1e-3, TrainConfig.gan_steps, final_model=False, overlap_max=overlap_max)
+    harder = "".join(f"-{k}{v:g}" if isinstance(v, float) else f"-{k}{v}"
+                     for k, v in study.record().items() if k in HARDER_DEFAULTS)
+    out_dir = out_dir or Path("experiments") / f"null-w{window}-e{n_events}-{size}km-{reference_years}{harder}"
+    show = progress
+    seeds = list(range(first_seed, first_seed + n_seeds))
+
+    def report(seed: int, ba: float) -> None:
+        if show:
+            click.echo(f"seed {seed}: balanced accuracy {ba:.3f} (SYNTHETIC, 0 K)", err=True)
+
+    summary = run_null(out_dir, seeds, study, config, int(window), DEFAULT_EVENTS, DEFAULT_CATALOG, allow_imbalance,
+                       progress=report)
+    if as_json:
+        click.echo(json.dumps(summary.to_dict() | {"out": str(out_dir)}, sort_keys=True))
+        return
+    click.echo(summary.text())
+    click.echo(f"each seed: {out_dir}/seed-<s>; summary: {out_dir / 'null.json'}")
 
 
 TABLE_METRICS = (("accuracy", "A"), ("recall", "A1"), ("specificity", "A2"), ("balanced_accuracy", "BA"),

@@ -400,3 +400,25 @@ def renamed_option(old: str, new: str, dest: str, convert=None, required: bool =
         return click.option(old, hidden_name, hidden=True, default=None, **option_kwargs)(wrapper)
 
     return decorate
+
+
+# --- the synthetic world (synth study, experiment synthetic) -------------------------------------
+
+def synthetic_world_options(f):
+    """``--anomaly-offset-km``, ``--anomaly-day-prob``, ``--trend-k-per-year`` and
+    ``--interannual-k``: how hard the SYNTHETIC world is (defaults: today's easy world)."""
+    options = [
+        click.option("--anomaly-offset-km", type=click.FloatRange(min=0), default=0.0, show_default=True,
+                     help="Each anomaly's centre is uniform within this distance of its epicentre, km."),
+        click.option("--anomaly-day-prob", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+                     help="Each precursor day shows the anomaly with this probability."),
+        click.option("--trend-k-per-year", type=float, default=0.0, show_default=True,
+                     help="A smooth warming trend, K per year on average (locally 0 to 2 times it), "
+                          "counted from 2000."),
+        click.option("--interannual-k", type=click.FloatRange(min=0), default=0.0, show_default=True,
+                     help="Year-to-year LST departures, K: a field per calendar year whose spread "
+                          "varies between surface patches (0 to about 2 times this)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f

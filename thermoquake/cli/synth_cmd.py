@@ -19,6 +19,7 @@ from thermoquake.cli.options import (
     product_option,
     seed_option,
     size_option,
+    synthetic_world_options,
 )
 from thermoquake.errors import BadRequestError
 
@@ -300,25 +301,33 @@ def parse_fraction(text: str) -> float:
               help="E-folding radius of the anomaly, km.")
 @click.option("--onset-days", type=click.IntRange(min=1), default=None,
               help="Days before the event the anomaly is present [default: --days-before].")
+@synthetic_world_options
 @progress_option
 @dry_run_option
 @json_option
 def study(events_path: Path, controls_path: Path | None, out_dir: Path, days_before: int,
           reference_years: range, size: int, product: str, collection: str, seed: int, cloud_fraction: str,
-          anomaly_k: float, radius_km: float, onset_days: int | None, progress: bool | None,
+          anomaly_k: float, radius_km: float, onset_days: int | None, anomaly_offset_km: float,
+          anomaly_day_prob: float, trend_k_per_year: float, interannual_k: float, progress: bool | None,
           dry_run: bool, as_json: bool) -> None:
     """Write the SYNTHETIC tiles a study needs: every tile and date that `thermoquake
     preprocess --events EVENTS --controls CONTROLS` with the same --days-before,
     --reference-years and --size will read, with an --anomaly-k warm anomaly before each
     event (controls get none). Only the tile/date pairs the boxes need are written; complete
     tiles are skipped, so an interrupted run resumes. Writes synth_study.json.
+
+    A harder world: --anomaly-offset-km moves each anomaly off its epicentre,
+    --anomaly-day-prob drops precursor days, --trend-k-per-year adds a warming trend and
+    --interannual-k year-to-year departures (defaults: none of these).
     """
     from thermoquake.synth.study import synthetic_study
 
     manifest = synthetic_study(events_path, out_dir, controls=controls_path, days_before=days_before,
                                reference_years=reference_years, size=size, product=product, collection=collection,
                                seed=seed, cloud_fraction=parse_fraction(cloud_fraction), anomaly_k=anomaly_k,
-                               radius_km=radius_km, onset_days=onset_days, dry_run=dry_run, progress=progress)
+                               radius_km=radius_km, onset_days=onset_days, anomaly_offset_km=anomaly_offset_km,
+                               anomaly_day_prob=anomaly_day_prob, trend_k_per_year=trend_k_per_year,
+                               interannual_k=interannual_k, dry_run=dry_run, progress=progress)
     n_events, n_controls = manifest["events"], manifest["controls"]
     summary = {k: manifest[k] for k in ("files", "already_complete", "written_now", "tiles", "anomaly_k")}
     summary |= {"synthetic": True, "dry_run": dry_run, "out": str(out_dir), "events": n_events,

@@ -9,6 +9,12 @@ the events' years inside the reference years; an event without one is left out o
 (``controls.unmatched.csv`` says why).
 With K = 0 events and controls are statistically identical: any skill is an artefact (the
 null test). Everything written is SYNTHETIC and labelled so.
+
+A harder world, to show what each guard is for: ``controls="random"`` draws controls at
+random places in the events' bounding box (padded by 1 degree) over the events' years;
+``control_years="any"`` lets matched controls take any year of the whole catalogue, not only
+the reference years; ``paired=False`` gives every sample its own RST reference; the anomaly
+offset, day probability, warming trend and inter-annual spread go to the synthetic tiles.
 """
 
 from __future__ import annotations
@@ -37,6 +43,27 @@ class SyntheticStudy:
     cloud_fraction: float = 0.2
     min_count: int = 3
     seed: int = 0
+    controls: str = "matched"
+    control_years: str = "matched"
+    paired: bool = True
+    anomaly_offset_km: float = 0.0
+    anomaly_day_prob: float = 1.0
+    trend_k_per_year: float = 0.0
+    interannual_k: float = 0.0
+
+    def record(self) -> dict:
+        """The parameters for study.json: the world's harder settings only where they are set
+        (a default study records what it always did)."""
+        out = asdict(self)
+        for name, default in HARDER_DEFAULTS.items():
+            if out[name] == default:
+                del out[name]
+        return out
+
+
+HARDER_DEFAULTS = {"controls": "matched", "control_years": "matched", "paired": True,
+                   "anomaly_offset_km": 0.0, "anomaly_day_prob": 1.0, "trend_k_per_year": 0.0,
+                   "interannual_k": 0.0}
 
 
 def choose_events(events_csv: Path, study: SyntheticStudy, out_csv: Path) -> int:
@@ -60,6 +87,33 @@ def choose_events(events_csv: Path, study: SyntheticStudy, out_csv: Path) -> int
     return study.n_events
 
 
+def study_controls(study: SyntheticStudy, events_csv: Path, catalog: Path, controls_csv: Path,
+                   years: range) -> Path:
+    """Choose the study's controls into ``controls_csv`` with
+    :func:`thermoquake.control_study.make_controls`: matched ones in the reference years (any
+    catalogue year with ``control_years="any"``), or random ones in the events' bounding box
+    padded by 1 degree over the events' years, one per event. Returns the events file the
+    study goes on with (matched, matched years: only the events that got their control)."""
+    from thermoquake.catalog import Region
+    from thermoquake.control_study import make_controls
+
+    if study.controls == "matched":
+        any_year = study.control_years == "any"
+        make_controls(events_csv, catalog, controls_csv, mode="matched", control_years=study.control_years,
+                      years=None if any_year else years, reference_years=years, seed=study.seed)
+        return events_csv if any_year else controls_csv.with_name(controls_csv.stem + ".events.csv")
+    if study.controls != "random":
+        raise ThermoquakeError(f"controls must be matched or random, got {study.controls!r}")
+    with open(events_csv, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    lats = [float(r["latitude"]) for r in rows]
+    lons = [float(r["longitude"]) for r in rows]
+    box = Region(min(lons) - 1, min(lats) - 1, max(lons) + 1, max(lats) + 1)
+    make_controls(events_csv, catalog, controls_csv, mode="random", region=box, n=len(rows),
+                  control_years=study.control_years, reference_years=years, seed=study.seed)
+    return events_csv
+
+
 def build_study(out: Path, study: SyntheticStudy, days_before: int, events_csv: Path, catalog: Path,
                 progress: bool = False) -> Path:
     """events/controls -> synthetic tiles -> preprocess -> rst; returns the workdir.
@@ -68,7 +122,6 @@ def build_study(out: Path, study: SyntheticStudy, days_before: int, events_csv: 
     (controls are clear of its M >= 5 quakes; RST references leave its quakes out).
     """
     from thermoquake.batch.preprocess import preprocess
-    from thermoquake.control_study import make_controls
     from thermoquake.rst.run import run_rst
     from thermoquake.rst.sequences import catalog_quakes
     from thermoquake.synth.study import synthetic_study
@@ -80,14 +133,15 @@ def build_study(out: Path, study: SyntheticStudy, days_before: int, events_csv: 
     years = range(study.first_year, study.last_year + 1)
     events, controls = out / "events.csv", out / "controls.csv"
     choose_events(Path(events_csv), study, events)
-    make_controls(events, catalog, controls, mode="matched", years=years, reference_years=years, seed=study.seed)
-    events = out / "controls.events.csv"  # the events that got their control
+    events = study_controls(study, events, Path(catalog), controls, years)
     common = {"days_before": days_before, "reference_years": years, "size": study.size, "progress": progress}
     synthetic_study(events, out / "hdf", controls=controls, anomaly_k=study.anomaly_k, radius_km=study.radius_km,
-                    seed=study.seed, cloud_fraction=study.cloud_fraction, **common)
+                    seed=study.seed, cloud_fraction=study.cloud_fraction,
+                    anomaly_offset_km=study.anomaly_offset_km, anomaly_day_prob=study.anomaly_day_prob,
+                    trend_k_per_year=study.trend_k_per_year, interannual_k=study.interannual_k, **common)
     workdir = out / "work"
     preprocess(events, out / "hdf", workdir, controls=controls, workers=0, **common)
-    run_rst(workdir, min_count=study.min_count, quakes=catalog_quakes(catalog))
-    write_text_atomic(out / "study.json", json.dumps({"synthetic": True, **asdict(study),
+    run_rst(workdir, min_count=study.min_count, quakes=catalog_quakes(catalog), paired=study.paired)
+    write_text_atomic(out / "study.json", json.dumps({"synthetic": True, **study.record(),
                                                       "days_before": days_before}, indent=2) + "\n")
     return workdir

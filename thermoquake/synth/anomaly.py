@@ -4,8 +4,8 @@ Rule (exact): an anomaly adds ``amplitude_k * exp(-(d / radius_km) ** 2)`` kelvi
 both LST layers of every pixel whose centre lies within great-circle distance
 ``d <= 3 * radius_km`` of ``(lat, lon)`` on the MODIS sphere (R = 6371.007181 km),
 on each date ``D`` with ``event_date - onset_days <= D <= event_date - 1 day``
-(``onset_days`` dates, the event day itself excluded). The amplitude is constant
-over those dates. Beyond ``3 * radius_km`` nothing is added (the cut-off is
+(``onset_days`` dates, the event day itself excluded), except the dates listed in
+``absent_dates`` (none by default). The amplitude is constant over those dates. Beyond ``3 * radius_km`` nothing is added (the cut-off is
 ``amplitude * 1.2e-4``, below the 0.02 K quantum for amplitudes under 160 K).
 Under clouds, in swath gaps and off the globe the anomaly is simply not observed.
 """
@@ -42,6 +42,8 @@ class SyntheticAnomaly:
         radius_km: e-folding radius of the Gaussian, km (> 0).
         onset_days: number of days before ``event_date`` on which the anomaly is present (>= 1).
         event_date: date of the earthquake (an ISO string is accepted and converted).
+        absent_dates: dates of the onset period on which the anomaly does not show
+            (ISO strings are accepted); empty by default.
     """
 
     lat: float
@@ -50,8 +52,17 @@ class SyntheticAnomaly:
     radius_km: float
     onset_days: int
     event_date: dt.date
+    absent_dates: tuple[dt.date, ...] = ()
 
     def __post_init__(self) -> None:
+        try:
+            absent = tuple(sorted({d if isinstance(d, dt.date) else dt.date.fromisoformat(d)
+                                   for d in self.absent_dates}))
+        except (TypeError, ValueError):
+            raise BadRequestError(
+                f"anomaly absent dates must be dates YYYY-MM-DD, got {self.absent_dates!r}"
+            ) from None
+        object.__setattr__(self, "absent_dates", absent)
         if isinstance(self.event_date, str):
             try:
                 object.__setattr__(self, "event_date", dt.date.fromisoformat(self.event_date))
@@ -99,7 +110,7 @@ class SyntheticAnomaly:
 
     def is_active(self, date: dt.date) -> bool:
         """True on the dates the anomaly is added (see the module rule)."""
-        return self.first_date <= date <= self.last_date
+        return self.first_date <= date <= self.last_date and date not in self.absent_dates
 
     def amplitude_on(self, date: dt.date) -> float:
         """Warming at the centre on ``date``, K (0 when inactive)."""
@@ -114,7 +125,7 @@ class SyntheticAnomaly:
             "radius_km": self.radius_km,
             "onset_days": self.onset_days,
             "event_date": self.event_date.isoformat(),
-        }
+        } | ({"absent_dates": [d.isoformat() for d in self.absent_dates]} if self.absent_dates else {})
 
     def sort_key(self) -> tuple:
         return (
@@ -124,6 +135,7 @@ class SyntheticAnomaly:
             self.amplitude_k,
             self.radius_km,
             self.onset_days,
+            self.absent_dates,
         )
 
 

@@ -73,6 +73,12 @@ WEATHER_SYNOPTIC = WaveSpec("weather-synoptic", 40, 500.0, 3000.0, omega_std=0.3
 WEATHER_MESO = WaveSpec("weather-meso", 24, 80.0, 400.0, omega_std=0.9)
 CLOUD_LARGE = WaveSpec("cloud-large", 32, 300.0, 2000.0, omega_std=0.6)
 CLOUD_MESO = WaveSpec("cloud-meso", 40, 30.0, 200.0, omega_std=1.5)
+TREND_PATCHES = WaveSpec("trend-patches", 32, 10.0, 200.0)
+INTERANNUAL_PATCHES = WaveSpec("interannual-patches", 32, 10.0, 100.0)
+INTERANNUAL_STEP = 4
+"""Node spacing (pixels) of the trend and inter-annual fields: they vary over tens of km, like
+land cover, so they show inside an epicentre box after its spatial mean is taken off."""
+DAYS_PER_YEAR = 365.25
 
 
 def day_index(date: dt.date) -> int:
@@ -173,3 +179,41 @@ def across_track_km(product: str, kind: str, h: int, v: int, date: dt.date) -> n
     km_per_deg = np.radians(1.0) * SPHERE_RADIUS_KM * np.cos(np.radians(coords.lat_deg))
     rel *= km_per_deg.astype(np.float32)[:, None]
     return rel
+
+
+# -- slow changes: a warming trend and year-to-year departures ------------------------
+def _patch_gain(seed: int, spec: WaveSpec, h: int, v: int) -> np.ndarray:
+    """A static factor 0..2 (mean about 1), patches set by ``spec``: float32 (1200, 1200)."""
+    field = smooth_field(seed, spec, h, v, step=INTERANNUAL_STEP)
+    return (2.0 / (1.0 + np.exp(-1.5 * field))).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=8)
+def _trend_gain(seed: int, h: int, v: int) -> np.ndarray:
+    gain = _patch_gain(seed, TREND_PATCHES, h, v)
+    gain.flags.writeable = False
+    return gain
+
+
+def trend_k(seed: int, h: int, v: int, t_days: float, k_per_year: float) -> np.ndarray:
+    """Warming trend at ``t_days`` (days since 2000-01-01), K: ``k_per_year`` x years since
+    2000 x a static factor 0..2 that varies over tens of km (land cover). float32 (1200, 1200)."""
+    return _trend_gain(seed, h, v) * np.float32(k_per_year * t_days / DAYS_PER_YEAR)
+
+
+@functools.lru_cache(maxsize=16)
+def _interannual_unit(seed: int, h: int, v: int, year: int) -> np.ndarray:
+    spec = WaveSpec(f"interannual-{year}", 32, 15.0, 300.0)
+    field = smooth_field(seed, spec, h, v, step=INTERANNUAL_STEP) * _patch_gain(seed, INTERANNUAL_PATCHES, h, v)
+    field = field.astype(np.float32)
+    field.flags.writeable = False
+    return field
+
+
+def interannual_k(seed: int, h: int, v: int, year: int, std_k: float) -> np.ndarray:
+    """Departure of calendar ``year`` from the climate, K: a static field for the year (15 to
+    300 km across, independent between years) times a static per-surface gain 0..2 (patches
+    of 10 to 100 km), so
+    the year-to-year standard deviation is about 0 to 2 x ``std_k`` depending on the place.
+    float32 (1200, 1200)."""
+    return _interannual_unit(seed, h, v, int(year)) * np.float32(std_k)

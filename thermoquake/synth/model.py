@@ -3,6 +3,7 @@
 ``LST_Night_1km`` (K) = night climatology(lat, date)
                       - lapse rate x terrain elevation
                       + weather_std x weather(t_night)
+                      + trend(t_night) + this year's departure (both 0 by default)
                       + injected anomalies
                       + retrieval noise - cloud-edge cold bias;
 ``LST_Day_1km`` is the same with the diurnal amplitude added, the weather at the
@@ -133,6 +134,10 @@ def _layer(
         kelvin -= fields.terrain_km(config.seed, h, v, float(config.max_elevation_km)) * np.float32(
             config.lapse_rate_k_per_km
         )
+    if config.trend_k_per_year:
+        kelvin += fields.trend_k(config.seed, h, v, t_days, float(config.trend_k_per_year))
+    if config.interannual_k:
+        kelvin += fields.interannual_k(config.seed, h, v, date.year, float(config.interannual_k))
     if warm is not None:
         kelvin += warm
     if config.noise_std_k:
