@@ -9,7 +9,7 @@ import click
 
 from thermoquake.cli.options import (control_years_option, make_json_option, make_size_option, progress_option,
                                      renamed_option, synthetic_world_options, training_options)
-from thermoquake.cli.train_cmd import WINDOW_CHOICES, make_config, print_metrics, train_options
+from thermoquake.cli.train_cmd import make_config, print_metrics, train_options
 from thermoquake.training.config import AUGMENTATIONS, MODEL_KINDS, TrainConfig
 
 # The real study lists the synthetic benchmark draws from ship with the source checkout
@@ -119,20 +119,13 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
               help="Independent 0 K replicates (events, controls, world and network drawn anew).")
 @click.option("--first-seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seeds are FIRST-SEED .. FIRST-SEED + SEEDS - 1.")
-@click.option("--window", type=WINDOW_CHOICES, default="3", show_default=True, help="Forecast window N, days.")
+@training_options("window", "model_kind", "channels", "augment", "folds", "overlap_max", "epochs", "width",
+                  window=3, channels=("lst", "mask", "retira"), augment="classic", folds=4, epochs=40, width=0.25)
 @click.option("--n-events", "n_events", type=click.IntRange(min=4), default=10, show_default=True,
               help="Real catalogue events drawn per seed.")
 @make_size_option(default=64, minimum=16)
 @click.option("--reference-years", default="2007-2011", show_default=True, metavar="YYYY-YYYY",
               help="Years of tiles: events inside them, controls and the RST reference.")
-@click.option("--model", "model_kind", type=click.Choice(MODEL_KINDS), default=TrainConfig.model, show_default=True)
-@click.option("--channels", default="lst,mask,retira", show_default=True, help="Model inputs (as for train).")
-@click.option("--augment", type=click.Choice(AUGMENTATIONS), default="classic", show_default=True)
-@click.option("--folds", type=click.IntRange(min=2), default=4, show_default=True)
-@click.option("--overlap-max", type=click.FloatRange(0, 1), default=TrainConfig.overlap_max, show_default=True,
-              help="As for train: boxes overlapping more than this share a fold group (1: by event only).")
-@click.option("--epochs", type=click.IntRange(min=1), default=40, show_default=True)
-@click.option("--width", type=click.FloatRange(min=0, min_open=True), default=0.25, show_default=True)
 @click.option("--controls", "controls_mode", type=click.Choice(["matched", "random"]), default="matched",
               show_default=True, help="As for experiment synthetic.")
 @control_years_option
