@@ -62,8 +62,9 @@ def report(workdir: Path | None, monitor_dir: Path | None, evaluation: Path | No
     if (workdir is None) == (monitor_dir is None):
         raise click.UsageError("give either --workdir or --monitor")
     if monitor_dir is not None:
-        if events or runs or augments:
-            raise click.UsageError("--event, --run and --augment report a workdir, not --monitor")
+        if events or runs or augments or threshold is not None:
+            raise click.UsageError("--event, --run, --augment and --threshold report a workdir, not --monitor "
+                                   "(its maps use the monitor's own threshold)")
         _monitor_report(monitor_dir, evaluation, catalogs, out, pdf, embed, progress, dry_run, as_json)
         return
     if evaluation is not None:
