@@ -284,8 +284,8 @@ def test_the_monitor_demo_pipeline_writes_the_days_and_references_monitor_reads(
     pipeline = load_pipeline(Path(__file__).parents[1] / "pipelines" / "monitor_demo.toml")
     check_pipeline(pipeline)
     stages = {" ".join(s.command): s.options for s in pipeline.stages}
-    assert list(stages) == ["synth region", "monitor", "monitor evaluate"]
+    assert list(stages) == ["synth region", "monitor", "monitor evaluate", "report"]
     for key in ("region", "start", "end", "reference-years", "reference-window-days"):
         assert stages["synth region"][key] == stages["monitor"][key]
     assert stages["synth region"]["out"] == stages["monitor"]["hdf-dir"]
-    assert stages["monitor"]["out"] == stages["monitor evaluate"]["monitor"]
+    assert stages["monitor"]["out"] == stages["monitor evaluate"]["monitor"] == stages["report"]["monitor"]

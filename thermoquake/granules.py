@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from thermoquake.catalog.region import Region
 from thermoquake.catalog.schema import CatalogError, RowProblem, data_rows, open_csv_table, summarize_problems
 from thermoquake.epicentre_grid import EpicentreGrid
 from thermoquake.errors import BadRequestError
@@ -236,6 +237,56 @@ def build_manifest(samples: list[Sample], settings: ManifestSettings) -> list[Gr
             )
         )
     return sorted(rows)
+
+
+MAX_REGION_GRANULES = 5_000_000
+"""Largest region manifest built (about 40 years of mainland China's 25 tiles a day)."""
+
+
+def build_region_manifest(region: Region, start: dt.date, end: dt.date, reference_years: Iterable[int],
+                          window_days: int, settings: ManifestSettings) -> list[GranuleRow]:
+    """The granules ``thermoquake monitor`` reads for ``region`` from ``start`` to ``end``
+    (both included), sorted by date then tile: every tile of the region's grid
+    (:meth:`thermoquake.modis.region_grid.RegionGrid.tiles`) on every monitored day (role
+    ``target``) and on every reference day of a monitored day
+    (:func:`thermoquake.monitor.calendar.reference_dates` with ``window_days`` either side; the
+    monitored year never enters its own reference), role ``reference``; a day that is both is
+    ``target+reference``. ``settings`` gives the product, collection and Data Pool root only.
+
+    Raises:
+        BadRequestError: ``end`` before ``start``, a region the grid refuses, a date before the
+            product, or more than :data:`MAX_REGION_GRANULES` granules.
+    """
+    from thermoquake.modis.region_grid import RegionGrid
+    from thermoquake.monitor.calendar import date_range
+    from thermoquake.monitor.calendar import reference_dates as monitor_reference_dates
+
+    if end < start:
+        raise BadRequestError(f"--end {end} is before --start {start}")
+    if not 0 <= window_days <= MAX_WINDOW_DAYS:
+        raise BadRequestError(f"--reference-window-days must be 0..{MAX_WINDOW_DAYS}, got {window_days}")
+    years = list(reference_years)
+    tiles = RegionGrid.for_region(region).tiles()
+    targets = date_range(start, end)
+    references: set[dt.date] = set()
+    for day in targets:
+        references.update(monitor_reference_dates(day, years, window_days))
+    target_set = set(targets)
+    days = sorted(target_set | references)
+    if len(days) * len(tiles) > MAX_REGION_GRANULES:
+        raise BadRequestError(f"{len(days)} days x {len(tiles)} tiles is more than {MAX_REGION_GRANULES} "
+                              "granules (split the period or the region)")
+    first = PRODUCT_START.get(settings.product)
+    if first is not None and days[0] < first:
+        raise BadRequestError(f"{settings.product} starts on {first}, but {days[0]} is needed "
+                              "(check --start and --reference-years)")
+    rows = []
+    for day in days:
+        role = ("target+reference" if day in references else "target") if day in target_set else "reference"
+        directory = datapool_directory(settings.base_url, settings.product, settings.collection, day)
+        rows += [GranuleRow(day, tile_name(h, v), settings.product, settings.collection, directory, role)
+                 for h, v in tiles]
+    return rows
 
 
 def manifest_to_csv(rows: list[GranuleRow]) -> str:

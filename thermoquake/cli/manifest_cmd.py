@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import click
@@ -10,11 +11,11 @@ from thermoquake.atomic import write_text_atomic
 from thermoquake.outputs import refuse_outputs_over_inputs
 from thermoquake.cli.options import (
     make_size_option,
-    study_events_option,
     base_url_option,
     dry_run_option,
     json_option,
     out_csv_option,
+    region_option,
     reference_mode_option,
     reference_window_option,
     year_range_option,
@@ -22,7 +23,17 @@ from thermoquake.cli.options import (
 
 
 @click.command()
-@study_events_option
+@click.option(
+    "--events",
+    "events_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Study events (CSV from `thermoquake catalog select`); or give --region.",
+)
+@region_option(help="Instead of --events: the region LON_MIN,LAT_MIN,LON_MAX,LAT_MAX `thermoquake monitor` "
+               "watches; lists every tile of its grid on each day --start..--end and on their reference days.")
+@click.option("--start", metavar="YYYY-MM-DD", default=None, help="With --region: first monitored day.")
+@click.option("--end", metavar="YYYY-MM-DD", default=None, help="With --region: last monitored day (included).")
 @click.option(
     "--controls",
     "controls_path",
@@ -98,6 +109,9 @@ from thermoquake.cli.options import (
 @json_option
 def manifest(
     events_path,
+    region,
+    start,
+    end,
     controls_path,
     days_before,
     sample_day,
@@ -133,6 +147,13 @@ def manifest(
     not deliver) is listed in --missing-out and left out of the manifest; the
     run goes on and says how many. Later stages treat that day as having no
     image (preprocess records it in failures.csv).
+
+    With --region, --start and --end instead of --events: the granules
+    `thermoquake monitor` reads for that region and period, every tile of the
+    region's grid on each monitored day (target) and on each of their reference
+    days (the same calendar days +- --reference-window-days, default 4 as in
+    monitor, in every --reference-years year but the monitored day's own).
+    Give monitor's --reference-years and --reference-window-days.
     """
     from thermoquake.catalog import read_catalog
     from thermoquake.controls import read_controls
@@ -151,6 +172,25 @@ def manifest(
         missing_out = str(Path(out).with_name(Path(out).stem + ".missing.csv"))
     refuse_outputs_over_inputs({"--out": out, "--missing-out": missing_out},
                                {"--events": events_path, "--controls": controls_path})
+    if (events_path is None) == (region is None):
+        raise click.UsageError("give either --events or --region (with --start and --end)")
+    ctx = click.get_current_context()
+    given = {name for name in ("days_before", "sample_day", "size_km", "controls_path", "reference_mode",
+                               "reference_window_days", "start", "end")
+             if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE}
+    if region is not None:
+        from thermoquake.monitor.calendar import DEFAULT_WINDOW_DAYS
+
+        wrong = sorted(given & {"days_before", "sample_day", "size_km", "controls_path", "reference_mode"})
+        if wrong:
+            raise click.UsageError(f"--{wrong[0].replace('_path', '').replace('_km', '').replace('_', '-')} "
+                                   "does not go with --region")
+        if start is None or end is None:
+            raise click.UsageError("--region needs --start and --end")
+        if "reference_window_days" not in given:
+            reference_window_days = DEFAULT_WINDOW_DAYS
+    elif given & {"start", "end"}:
+        raise click.UsageError("--start and --end go with --region")
     settings = ManifestSettings(
         product=product,
         collection=collection,
@@ -162,14 +202,26 @@ def manifest(
         size_km=size_km,
         base_url=base_url or DEFAULT_BASE_URL,
     )
-    events = read_catalog(events_path, "thermoquake").events
-    samples = [Sample(e.event_id, e.time, e.latitude, e.longitude) for e in events]
     n_controls = 0
-    if controls_path:
-        controls = read_controls(controls_path)
-        n_controls = len(controls)
-        samples += [Sample(c.control_id, c.time, c.latitude, c.longitude) for c in controls]
-    rows = build_manifest(samples, settings)
+    if region is not None:
+        from thermoquake.errors import BadRequestError
+        from thermoquake.granules import build_region_manifest
+
+        try:
+            first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+        except ValueError:
+            raise BadRequestError(f"--start {start!r} / --end {end!r} must be dates YYYY-MM-DD") from None
+        events = []
+        rows = build_region_manifest(region, first, last, settings.reference_years, reference_window_days,
+                                     settings)
+    else:
+        events = read_catalog(events_path, "thermoquake").events
+        samples = [Sample(e.event_id, e.time, e.latitude, e.longitude) for e in events]
+        if controls_path:
+            controls = read_controls(controls_path)
+            n_controls = len(controls)
+            samples += [Sample(c.control_id, c.time, c.latitude, c.longitude) for c in controls]
+        rows = build_manifest(samples, settings)
     needed = len(rows)
     missing: list = []
     if use_cmr:
@@ -190,6 +242,7 @@ def manifest(
         for r in ("target", "reference", "target+reference")
     }
     summary = {
+        "region": None if region is None else region.text,
         "events": len(events),
         "controls": n_controls,
         "product": product,

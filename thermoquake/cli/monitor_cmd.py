@@ -15,6 +15,7 @@ from thermoquake.cli.options import (
     qc_policy_option,
     region_option,
 )
+from thermoquake.monitor.calendar import DEFAULT_WINDOW_DAYS
 from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
 
 
@@ -26,7 +27,7 @@ from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
               help="Directory of MODIS LST tiles (searched recursively).")
 @click.option("--reference-years", callback=parse_year_range, default="2003-2016", show_default=True,
               metavar="YYYY-YYYY", help="RST reference years (a monitored day's own year is never used).")
-@click.option("--reference-window-days", type=click.IntRange(0, 182), default=4, show_default=True,
+@click.option("--reference-window-days", type=click.IntRange(0, 182), default=DEFAULT_WINDOW_DAYS, show_default=True,
               help="Reference days either side of each calendar day in each reference year.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="MONITORDIR: outputs, cached reference statistics and finished days (a rerun resumes).")

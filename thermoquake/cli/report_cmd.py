@@ -11,8 +11,12 @@ from thermoquake.cli.options import dry_run_option, json_option, progress_option
 
 
 @click.command()
-@click.option("--workdir", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
               help="Workdir written by thermoquake preprocess (and rst).")
+@click.option("--monitor", "monitor_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="MONITORDIR written by thermoquake monitor: report it instead of a workdir.")
+@click.option("--evaluation", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --monitor: the monitor evaluate output (default MONITORDIR/evaluation.json if present).")
 @click.option("--event", "events", multiple=True, metavar="ID",
               help="Report only this event or control (event id or site; repeatable). Default: all.")
 @click.option("--run", "runs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
@@ -35,7 +39,7 @@ from thermoquake.cli.options import dry_run_option, json_option, progress_option
 @progress_option
 @dry_run_option
 @json_option
-def report(workdir: Path, events: tuple[str, ...], runs: tuple[Path, ...], augments: tuple[Path, ...], out: Path,
+def report(workdir: Path | None, monitor_dir: Path | None, evaluation: Path | None, events: tuple[str, ...], runs: tuple[Path, ...], augments: tuple[Path, ...], out: Path,
            threshold: float | None, pdf: bool, embed: bool, catalogs: tuple[Path, ...], progress: bool | None,
            dry_run: bool, as_json: bool) -> None:
     """Write OUT/index.html (self-contained: figures embedded, no network; --link to link them
@@ -47,11 +51,26 @@ def report(workdir: Path, events: tuple[str, ...], runs: tuple[Path, ...], augme
     alarm. Per run: the metrics table with 95 % intervals and baselines, confusion matrices,
     ROC curve, Molchan diagram. Per --gan-dir directory: a grid of generated images with the
     RST gate's verdict. Anything made from synthetic data is labelled SYNTHETIC.
+
+    With --monitor MONITORDIR instead of --workdir: per day the LST, RETIRA R and alarm maps
+    (small multiples) with the catalogue's earthquakes (--catalog, default the one monitor
+    evaluate scored) drawn on their day, the Molchan diagram with its random-guess band, and
+    the tables of scores, daily alarms, earthquakes hit or missed and significant sequences.
     """
     from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.progress import progress_bar, rough_duration
     from thermoquake.report.build import FIGURES, INDEX, PDF, build_report, plan_report
 
+    if (workdir is None) == (monitor_dir is None):
+        raise click.UsageError("give either --workdir or --monitor")
+    if monitor_dir is not None:
+        if events or runs or augments or threshold is not None:
+            raise click.UsageError("--event, --run, --augment and --threshold report a workdir, not --monitor "
+                                   "(its maps use the monitor's own threshold)")
+        _monitor_report(monitor_dir, evaluation, catalogs, out, pdf, embed, progress, dry_run, as_json)
+        return
+    if evaluation is not None:
+        raise click.UsageError("--evaluation goes with --monitor")
     refuse_outputs_over_inputs({"--out": [out, out / INDEX, out / PDF, out / FIGURES]},
                                {"--workdir": workdir, "--run": runs, "--gan-dir": augments})
     if dry_run:
@@ -74,6 +93,38 @@ def report(workdir: Path, events: tuple[str, ...], runs: tuple[Path, ...], augme
         return
     click.echo(f"{'SYNTHETIC ' if summary.synthetic else ''}report of {len(summary.events)} event(s), "
                f"{len(summary.runs)} run(s), {len(summary.augmentations)} augmentation set(s): "
+               f"{len(summary.figures)} figures")
+    if summary.pdf is not None:
+        click.echo(f"pdf: {summary.pdf}")
+    click.echo(f"report: {summary.index}")
+
+
+def _monitor_report(monitor_dir: Path, evaluation: Path | None, catalogs: tuple[Path, ...], out: Path, pdf: bool,
+                    embed: bool, progress: bool | None, dry_run: bool, as_json: bool) -> None:
+    from thermoquake.outputs import refuse_outputs_over_inputs
+    from thermoquake.progress import progress_bar, rough_duration
+    from thermoquake.report.build import FIGURES, INDEX, PDF
+    from thermoquake.report.monitor_report import build_monitor_report, plan_monitor_report
+
+    refuse_outputs_over_inputs({"--out": [out, out / INDEX, out / PDF, out / FIGURES]},
+                               {"--monitor": monitor_dir, "--evaluation": evaluation, "--catalog": catalogs})
+    if dry_run:
+        plan = plan_monitor_report(monitor_dir, out, evaluation, catalogs, pdf=pdf)
+        if as_json:
+            click.echo(json.dumps(plan, sort_keys=True))
+            return
+        click.echo(f"dry run: would report {plan['days']} monitored days: {plan['figures']} figures, "
+                   f"{rough_duration(plan['seconds'])}")
+        for path in plan["writes"]:
+            click.echo(f"would write: {path}")
+        return
+    with progress_bar(desc="report", unit="figure", enabled=progress) as bar:
+        summary = build_monitor_report(monitor_dir, out, evaluation, catalogs, pdf=pdf, embed=embed,
+                                       progress=lambda label: (bar.set_postfix_str(label), bar.update(1)))
+    if as_json:
+        click.echo(json.dumps(summary.as_dict() | {"monitor": str(monitor_dir)}, sort_keys=True))
+        return
+    click.echo(f"{'SYNTHETIC ' if summary.synthetic else ''}monitor report of {monitor_dir}: "
                f"{len(summary.figures)} figures")
     if summary.pdf is not None:
         click.echo(f"pdf: {summary.pdf}")

@@ -14,6 +14,10 @@ from collections.abc import Iterable
 
 from thermoquake.reference_calendar import period_days
 
+DEFAULT_WINDOW_DAYS = 4
+"""Reference days either side of each calendar day, unless told otherwise (``monitor`` and
+``manifest --region``)."""
+
 
 def reference_dates(day: dt.date, reference_years: Iterable[int], window_days: int) -> list[dt.date]:
     """The reference days of monitored ``day`` (module doc), sorted."""

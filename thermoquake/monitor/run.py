@@ -154,7 +154,9 @@ def sequences_and_alarms(days: Sequence[dt.date], metas: Sequence[dict], cells: 
             cells_of[a] = [tuple(c) for c in reg["cells"]]
     seqs = significant_sequences(anomalies, SequenceRules(rules.min_days, rules.max_distance_km,
                                                            settings.min_area_km2, settings.threshold))
-    day_pos = {d: k for k, d in enumerate(days)}
+    ordinals = np.array([d.toordinal() for d in days], dtype=np.int64)
+    if ordinals.size > 1 and np.any(np.diff(ordinals) <= 0):
+        raise ValueError("days must be in increasing order")
     cell_pos = {c: j for j, c in enumerate(cells)}
     scores = np.zeros((len(days), len(cells)), dtype=np.float32)
     rows = []
@@ -162,16 +164,14 @@ def sequences_and_alarms(days: Sequence[dt.date], metas: Sequence[dict], cells: 
         known = sequence_onset([m.date for m in seq.members], rules.min_days)
         touched = set()
         for m in seq.members:
-            first = max(m.date, known) + dt.timedelta(days=1)
-            last = m.date + dt.timedelta(days=rules.alarm_days)
-            js = [cell_pos[c] for c in cells_of.get(m, []) if c in cell_pos]
+            first = max(m.date, known).toordinal() + 1
+            last = m.date.toordinal() + rules.alarm_days
+            js = np.array(sorted({cell_pos[c] for c in cells_of.get(m, []) if c in cell_pos}), dtype=np.int64)
             touched.update(cells_of.get(m, []))
-            d = first
-            while d <= last:
-                k = day_pos.get(d)
-                if k is not None and js:
-                    scores[k, js] = np.maximum(scores[k, js], np.float32(m.max_r))
-                d += dt.timedelta(days=1)
+            k0, k1 = np.searchsorted(ordinals, first, "left"), np.searchsorted(ordinals, last, "right")
+            if js.size and k1 > k0:                  # every monitored day first..last at once
+                block = scores[k0:k1, js]
+                scores[k0:k1, js] = np.maximum(block, np.float32(m.max_r))
         lats = [m.lat for m in seq.members]
         lons = [m.lon for m in seq.members]
         rows.append({"sequence": n, "start": seq.start.isoformat(), "end": seq.end.isoformat(), "days": seq.days,
