@@ -117,7 +117,7 @@ def test_changed_settings_recompute_every_day(monitored, hdf, tmp_path):
     copy = tmp_path / "mon"
     shutil.copytree(out, copy)
     again = _run([*MONITOR, "--end", "2015-04-25", "--hdf-dir", str(hdf), "--out", str(copy),
-                  "--threshold", "3"])
+                  "--r-threshold", "3"])
     assert again["computed_days"] == 3
 
 

@@ -43,7 +43,7 @@ from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
               help="MODIS daily LST product.")
 @layer_option
 @qc_policy_option
-@click.option("--threshold", type=float, default=2.0, show_default=True,
+@click.option("--r-threshold", "threshold", type=float, default=2.0, show_default=True,
               help="R threshold of an anomaly (the paper: 2; the RST literature: 3 to 4).")
 @click.option("--min-count", type=click.IntRange(min=1), default=DEFAULT_MIN_COUNT, show_default=True,
               help="Fewest clear reference samples for a pixel to get an R value.")

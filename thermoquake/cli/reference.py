@@ -35,6 +35,10 @@ def cli_reference_markdown() -> str:
                          help_option_names=["-h", "--help"])
     parts = [HEADER]
     for path, command, ctx in _commands(cli, root):
+        # click caches each command's help option on first use: one made earlier in this
+        # process under other help_option_names would otherwise show here
+        if getattr(command, "_help_option", None) is not None:
+            command._help_option = None
         text = command.get_help(ctx).rstrip()
         level = "#" * min(len(path) + 1, 4)
         parts.append(f"{level} thermoquake {' '.join(path)}\n\n```text\n{text}\n```\n")
