@@ -175,3 +175,116 @@ def score_record(record: AlarmRecord, events: list[Event], min_mag: float, declu
                              "cell": list(record.cells[j]), "score": float(record.scores[k, j])}
                             for k, j, e in quakes],
     }
+
+
+CSEP_SIMULATIONS = 1000
+"""Simulated catalogues per pycsep likelihood test (S and CL)."""
+
+
+def read_csep_index(monitor_dir: Path) -> list[tuple[Path, dt.datetime, dt.datetime]]:
+    """``(file, start, end)`` of every daily CSEP forecast listed in ``MONITORDIR/csep/index.csv``
+    (UTC datetimes, naive as pycsep expects)."""
+    import csv
+
+    index = Path(monitor_dir) / "csep" / "index.csv"
+    if not index.is_file():
+        raise ThermoquakeError("not found: run thermoquake monitor first", index)
+    out = []
+    with index.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            try:
+                start = dt.datetime.fromisoformat(row["start_date"].replace("Z", ""))
+                end = dt.datetime.fromisoformat(row["end_date"].replace("Z", ""))
+                out.append((index.parent / row["file"], start, end))
+            except (KeyError, TypeError, ValueError) as err:
+                raise ThermoquakeError(f"bad row {row}: {err}", index) from None
+    return out
+
+
+def csep_period_tests(files: list[tuple[Path, dt.datetime, dt.datetime]], events: list[Event], alpha: float = 0.05,
+                      num_simulations: int = CSEP_SIMULATIONS, seed: int = 0, name: str = "monitor") -> dict:
+    """pycsep's Poisson consistency tests of one period: the daily gridded forecasts ``files``
+    (read with ``csep.load_gridded_forecast``) summed into one forecast of the period (expected
+    numbers of events per cell and magnitude bin), against ``events`` (those of the period;
+    the ones outside the forecast's cells or below its smallest magnitude are left out).
+
+    * N-test (``number_test``): quantiles delta1 = P(N >= observed), delta2 = P(N <= observed)
+      for N ~ Poisson(forecast total); fails when either is below ``alpha / 2``.
+    * S-test (``spatial_test``) and conditional-likelihood test (``conditional_likelihood_test``),
+      with ``num_simulations`` simulated catalogues (seeded): quantile of the observed
+      likelihood; fails below ``alpha``. Skipped (``None``) for a period without an event.
+    """
+    import csep
+    from csep.core import poisson_evaluations as poisson
+    from csep.core.catalogs import CSEPCatalog
+    from csep.core.forecasts import GriddedForecast
+
+    if not files:
+        raise ThermoquakeError("no CSEP forecast in the period")
+    total, first = None, None
+    for path, start, end in files:
+        if not Path(path).is_file():
+            raise ThermoquakeError("not found: the CSEP forecast listed in csep/index.csv", path)
+        try:
+            forecast = csep.load_gridded_forecast(str(path), start_date=start, end_date=end, name=name)
+        except Exception as err:            # pycsep raises bare ValueError/IndexError on a bad file
+            raise ThermoquakeError(f"pycsep cannot read it: {err}", path) from None
+        if first is None:
+            first, total = forecast, np.array(forecast.data, dtype=np.float64)
+        elif forecast.data.shape != total.shape:
+            raise ThermoquakeError(f"has {forecast.data.shape} rates, the period's first forecast "
+                                   f"{total.shape}", path)
+        else:
+            total += forecast.data
+    period = GriddedForecast(data=total, region=first.region, magnitudes=first.magnitudes,
+                             start_time=files[0][1], end_time=files[-1][2], name=name)
+    region = first.region
+    min_mag = float(np.min(first.magnitudes))
+    rows = []
+    for e in events:
+        if e.magnitude < min_mag - 1e-9:
+            continue
+        try:
+            region.get_index_of(np.array([e.longitude]), np.array([e.latitude]))
+        except ValueError:
+            continue
+        ms = int(round(e.time.astimezone(dt.timezone.utc).timestamp() * 1000))
+        rows.append((e.event_id, ms, e.latitude, e.longitude, e.depth_km, e.magnitude))
+    catalog = CSEPCatalog(data=rows, region=region, name="observed")
+    n_test = poisson.number_test(period, catalog)
+    d1, d2 = (float(q) for q in n_test.quantile)
+    out = {"start": files[0][1].date().isoformat(), "end": (files[-1][2] - dt.timedelta(seconds=1)).date().isoformat(),
+           "days": len(files), "forecast_events": float(period.event_count), "observed_events": len(rows),
+           "min_mag": min_mag, "alpha": alpha,
+           "n_test": {"delta1": d1, "delta2": d2, "passed": bool(min(d1, d2) >= alpha / 2)}}
+    for key, test in (("s_test", poisson.spatial_test), ("cl_test", poisson.conditional_likelihood_test)):
+        if not rows:
+            out[key] = None
+            continue
+        result = test(period, catalog, num_simulations=num_simulations, seed=seed)
+        q = float(result.quantile)
+        out[key] = {"quantile": q, "observed_log_likelihood": float(result.observed_statistic),
+                    "passed": bool(q >= alpha), "simulations": num_simulations}
+    return out
+
+
+def csep_tests(monitor_dir: Path, record: AlarmRecord, events: list[Event], decluster_window: str = "none",
+               period_days: int | None = None, alpha: float = 0.05, seed: int = 0,
+               num_simulations: int = CSEP_SIMULATIONS) -> list[dict]:
+    """:func:`csep_period_tests` of every period of ``period_days`` consecutive monitored days
+    (``None``: the whole record as one period) against the catalogue (declustered with
+    ``decluster_window`` as :func:`target_quakes`), on the daily forecasts of ``MONITORDIR/csep``.
+    The rates are the fixed alarm and background rates of :mod:`thermoquake.monitor.outputs`,
+    not a calibrated rate model: the N-test mostly measures that choice."""
+    files = read_csep_index(monitor_dir)
+    quakes = target_quakes(record, events, -math.inf, decluster_window)
+    size = len(files) if period_days is None else period_days
+    if size < 1:
+        raise ThermoquakeError(f"a CSEP test period must be >= 1 day, got {period_days}")
+    out = []
+    for i in range(0, len(files), size):
+        chunk = files[i:i + size]
+        first, last = chunk[0][1].date(), chunk[-1][1].date()
+        period_events = [e for k, _, e in quakes if first <= record.days[k] <= last]
+        out.append(csep_period_tests(chunk, period_events, alpha, num_simulations, seed))
+    return out
