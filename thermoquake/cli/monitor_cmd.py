@@ -154,23 +154,29 @@ def monitor(ctx: click.Context, region, start, end, hdf_dir, reference_years, re
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
               help="Significance of the random-guess bands.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap and band simulation.")
+@click.option("--csep-period-days", type=click.IntRange(min=1), default=None,
+              help="Days per period of the pycsep tests (the daily forecasts summed); default: the whole record.")
 @json_option
 def evaluate(monitor_dir: Path, catalog: Path, min_mag: float, decluster_window: str, alpha: float, seed: int,
-             as_json: bool) -> None:
+             csep_period_days: int | None, as_json: bool) -> None:
     """Score the alarm record of MONITORDIR against the earthquakes that followed: Molchan
     diagram over space-time cells (fraction alarmed vs fraction of earthquakes missed), its
     random-guess band, the area skill and its random band, and the probability gain with a
-    bootstrap interval; for the declustered and the raw catalogue. Writes
+    bootstrap interval; and pycsep's N, S and conditional-likelihood tests of the CSEP
+    forecasts summed per period (their magnitudes, not --min-mag; fixed alarm rates, not a
+    calibrated rate model); for the declustered and the raw catalogue. Writes
     MONITORDIR/evaluation.json.
     """
     from thermoquake.atomic import write_text_atomic
     from thermoquake.catalog.readers import read_catalog
-    from thermoquake.monitor.score import read_alarm_record, score_record
+    from thermoquake.monitor.score import csep_tests, read_alarm_record, score_record
 
     record = read_alarm_record(monitor_dir)
     events = read_catalog(catalog).events
     windows = ["gardner-knopoff", "none"] if decluster_window == "both" else [decluster_window]
-    results = [score_record(record, events, min_mag, w, alpha, seed) for w in windows]
+    results = [score_record(record, events, min_mag, w, alpha, seed)
+               | {"csep_tests": csep_tests(monitor_dir, record, events, w, csep_period_days, alpha, seed)}
+               for w in windows]
     out = {"synthetic": record.synthetic, "monitor": str(monitor_dir), "catalog": str(catalog), "scores": results}
     write_text_atomic(Path(monitor_dir) / "evaluation.json", json.dumps(out, indent=2, sort_keys=True) + "\n")
     if as_json:
@@ -178,6 +184,13 @@ def evaluate(monitor_dir: Path, catalog: Path, min_mag: float, decluster_window:
         return
     label = "SYNTHETIC data: " if record.synthetic else ""
     for r in results:
+        for p in r["csep_tests"]:
+            n = p["n_test"]
+            spatial = " ".join(f"{k[:-5].upper()}-test quantile {p[k]['quantile']:.3f} "
+                               f"({'pass' if p[k]['passed'] else 'FAIL'})" for k in ("s_test", "cl_test") if p[k])
+            click.echo(f"{label}{r['catalogue']} catalogue, {p['start']}..{p['end']}, M>={p['min_mag']:g}: "
+                       f"{p['observed_events']} events, {p['forecast_events']:.3g} forecast; N-test delta1 "
+                       f"{n['delta1']:.3g} delta2 {n['delta2']:.3g} ({'pass' if n['passed'] else 'FAIL'}) {spatial}")
         if "error" in r:
             click.echo(f"{label}{r['catalogue']}: {r['error']}")
             continue
