@@ -18,7 +18,7 @@ counts once; it is hit when its cell-day is alarmed.
   0.5 for a random alarm. Its random band: the ``alpha/2`` and ``1 - alpha/2`` quantiles of the
   mean of N independent uniform(0, 1) draws (the area skill of a random ranking of cell-days
   for N earthquakes in distinct cell-days), by seeded simulation.
-* Probability gain of the binary alarm (score > 0): (hit fraction) / tau, with a percentile
+* Probability gain of the binary alarm (score > 0; for the model, probability >= the run's threshold): (hit fraction) / tau, with a percentile
   bootstrap interval over earthquakes (tau fixed).
 """
 
@@ -39,11 +39,15 @@ from thermoquake.evaluation.csep_files import CellGrid
 from thermoquake.evaluation.metrics import molchan_area_skill
 
 DECLUSTER_CHOICES = ("gardner-knopoff", "uhrhammer", "none")
+ALARM_SOURCES = ("rst", "model")
+"""``rst``: the RST rule's alarm scores (peak R, 0 = none); ``model``: the classifier's
+``model_probability``, alarmed at or above the run's threshold (``monitor --model``)."""
 
 
 @dataclass(frozen=True)
 class AlarmRecord:
-    """The alarm scores of a monitor: ``scores`` float32 (days, cells), 0 = no alarm."""
+    """The alarm scores of a monitor: ``scores`` float32 (days, cells); the binary alarm is
+    ``scores > 0`` (``threshold`` None) or ``scores >= threshold``."""
 
     days: list[dt.date]
     cells: list[tuple[int, int]]
@@ -51,12 +55,27 @@ class AlarmRecord:
     cell_deg: float
     region: Region
     synthetic: bool
+    source: str = "rst"
+    threshold: float | None = None
+
+    def alarmed(self, scores: np.ndarray) -> np.ndarray:
+        """The binary alarm of ``scores`` (bool, same shape)."""
+        scores = np.asarray(scores)
+        return scores > 0 if self.threshold is None else scores >= self.threshold
+
+    @property
+    def csep_dir(self) -> str:
+        """The directory of MONITORDIR holding this record's CSEP forecasts."""
+        return "csep" if self.source == "rst" else "csep_model"
 
 
-def read_alarm_record(monitor_dir: Path) -> AlarmRecord:
-    """Read ``monitor.nc`` and ``monitor.json`` of a monitor directory."""
+def read_alarm_record(monitor_dir: Path, source: str = "rst") -> AlarmRecord:
+    """Read ``monitor.nc`` and ``monitor.json`` of a monitor directory; ``source`` one of
+    :data:`ALARM_SOURCES`."""
     import xarray as xr
 
+    if source not in ALARM_SOURCES:
+        raise ThermoquakeError(f"unknown alarm source {source!r}; known: {', '.join(ALARM_SOURCES)}")
     monitor_dir = Path(monitor_dir)
     nc, js = monitor_dir / "monitor.nc", monitor_dir / "monitor.json"
     for p in (nc, js):
@@ -65,13 +84,22 @@ def read_alarm_record(monitor_dir: Path) -> AlarmRecord:
     summary = json.loads(js.read_text(encoding="utf-8"))
     cell_deg = float(summary["cell_deg"])
     grid = CellGrid(cell_deg)
+    threshold = None
+    if source == "model":
+        if not summary.get("model"):
+            raise ThermoquakeError("has no model alarms: run thermoquake monitor with --run RUNDIR", js)
+        threshold = float(summary["model"]["threshold"])
+    variable = "alarm_score" if source == "rst" else "model_probability"
     with xr.open_dataset(nc) as ds:
+        if variable not in ds:
+            raise ThermoquakeError(f"has no {variable}: run thermoquake monitor again", nc)
         days = [dt.date.fromisoformat(str(t)[:10]) for t in ds["time"].values]
-        scores = np.asarray(ds["alarm_score"].values, dtype=np.float32)
+        scores = np.asarray(ds[variable].values, dtype=np.float32)
         lon0 = np.asarray(ds["cell_lon_min"].values)
         lat0 = np.asarray(ds["cell_lat_min"].values)
     cells = [grid.cell_of(float(la) + cell_deg / 2, float(lo) + cell_deg / 2) for lo, la in zip(lon0, lat0)]
-    return AlarmRecord(days, cells, scores, cell_deg, Region.parse(summary["region"]), bool(summary["synthetic"]))
+    return AlarmRecord(days, cells, scores, cell_deg, Region.parse(summary["region"]), bool(summary["synthetic"]),
+                       source, threshold)
 
 
 def target_quakes(record: AlarmRecord, events: list[Event], min_mag: float,
@@ -152,15 +180,15 @@ def score_record(record: AlarmRecord, events: list[Event], min_mag: float, declu
     quakes = target_quakes(record, events, min_mag, decluster_window)
     base = {"catalogue": "declustered (" + decluster_window + ")" if decluster_window != "none" else "raw",
             "min_mag": min_mag, "earthquakes": len(quakes), "cell_days": int(record.scores.size),
-            "synthetic": record.synthetic}
+            "synthetic": record.synthetic, "alarm_source": record.source}
     if not quakes:
         return base | {"error": "no target earthquake in the monitored cells and days"}
     hit_scores = np.array([record.scores[k, j] for k, j, _ in quakes], dtype=np.float64)
     points = molchan_trajectory(record.scores, hit_scores)
     skill = molchan_area_skill(points)
     lo, hi = area_skill_band(len(quakes), alpha, seed=seed)
-    tau = float((record.scores > 0).mean())
-    hits = hit_scores > 0
+    tau = float(record.alarmed(record.scores).mean())
+    hits = record.alarmed(hit_scores)
     gain, glo, ghi = probability_gain(hits, tau, seed=seed)
     taus = np.array([p[0] for p in points])
     return base | {
@@ -181,12 +209,12 @@ CSEP_SIMULATIONS = 1000
 """Simulated catalogues per pycsep likelihood test (S and CL)."""
 
 
-def read_csep_index(monitor_dir: Path) -> list[tuple[Path, dt.datetime, dt.datetime]]:
-    """``(file, start, end)`` of every daily CSEP forecast listed in ``MONITORDIR/csep/index.csv``
+def read_csep_index(monitor_dir: Path, subdir: str = "csep") -> list[tuple[Path, dt.datetime, dt.datetime]]:
+    """``(file, start, end)`` of every daily CSEP forecast listed in ``MONITORDIR/subdir/index.csv``
     (UTC datetimes, naive as pycsep expects)."""
     import csv
 
-    index = Path(monitor_dir) / "csep" / "index.csv"
+    index = Path(monitor_dir) / subdir / "index.csv"
     if not index.is_file():
         raise ThermoquakeError("not found: run thermoquake monitor first", index)
     out = []
@@ -276,7 +304,7 @@ def csep_tests(monitor_dir: Path, record: AlarmRecord, events: list[Event], decl
     ``decluster_window`` as :func:`target_quakes`), on the daily forecasts of ``MONITORDIR/csep``.
     The rates are the fixed alarm and background rates of :mod:`thermoquake.monitor.outputs`,
     not a calibrated rate model: the N-test mostly measures that choice."""
-    files = read_csep_index(monitor_dir)
+    files = read_csep_index(monitor_dir, record.csep_dir)
     quakes = target_quakes(record, events, -math.inf, decluster_window)
     size = len(files) if period_days is None else period_days
     if size < 1:
