@@ -97,7 +97,10 @@ def test_model_probabilities_are_the_runs_model_on_the_box_centred_on_each_cell(
     cx, cy = lonlat_to_xy(centre_lon, centre_lat)
     size = x_m[1] - x_m[0]                         # the box around the pixel holding the cell's centre,
     margin = 200                                    # which may lie outside the region's grid
-    pad = lambda a: np.pad(a.astype(np.float32), margin, constant_values=np.nan)
+
+    def pad(a: np.ndarray) -> np.ndarray:
+        return np.pad(a.astype(np.float32), margin, constant_values=np.nan)
+
     for k, j in zip(*np.nonzero(finite)):           # a centre on a pixel edge may take either pixel
         rows = {int(np.floor((y_m[0] + size / 2 - cy[j]) / size + e)) for e in (-1e-6, 1e-6)}
         cols = {int(np.floor((cx[j] - (x_m[0] - size / 2)) / size + e)) for e in (-1e-6, 1e-6)}
