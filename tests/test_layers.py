@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "thermoquake"
 # top-level module or package, or (dotted) one module inside a package that sits lower than
 # the rest of it.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("foundation", {"__init__", "errors", "atomic", "outputs", "dirlock", "progress", "tf_quiet", "ml_extra"}),
+    ("foundation", {"__init__", "errors", "atomic", "outputs", "dirlock", "parallel", "progress", "tf_quiet", "ml_extra"}),
     ("files", {"modis", "epicentre_grid", "reference_calendar", "catalog", "control_years", "controls",
                "granules", "crop", "geotiff", "fetch", "verify", "monitor.calendar"}),
     ("arrays", {"batch", "synth", "rst", "dataset", "control_study"}),

@@ -26,10 +26,6 @@ from thermoquake.modis.products import LST_PRODUCTS
 from thermoquake.modis.reader import read_lst_tile
 
 
-WORKER_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024)}
-"""distributed's nanny sets MALLOC_TRIM_THRESHOLD_, which also pins glibc's mmap threshold
-low, so every tile-sized array was mmapped and page-faulted afresh (a job ran ~30 % slower
-in a worker than in-process, benchmarks/bench_batch.py). A 32 MiB threshold undoes that."""
 
 
 @dataclass(frozen=True)
@@ -120,33 +116,6 @@ def execute(jobs: Sequence[DateJob], workers: int = 2, scheduler: str | None = N
     """Run the jobs: on the cluster at ``scheduler``, on a local cluster of ``workers``
     processes, or (``workers == 0`` and no scheduler) in this process. ``on_done`` is called
     with each result as it arrives (for the progress bar)."""
-    results: list[JobResult] = []
-    if not jobs:
-        return results
-    if scheduler is None and workers == 0:
-        for job in jobs:
-            results.append(run_job(job))
-            on_done(results[-1])
-        return results
-    from distributed import Client, LocalCluster, as_completed
+    from thermoquake.parallel import run_jobs
 
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=50, env=WORKER_ENV)
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(scheduler, timeout=30)
-        except OSError as err:
-            raise ThermoquakeError(f"cannot connect to the dask scheduler: {err}", scheduler) from None
-    try:
-        futures = [client.submit(run_job, job, pure=False) for job in jobs]
-        for future in as_completed(futures):
-            results.append(future.result())
-            on_done(results[-1])
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    return results
+    return run_jobs(run_job, jobs, workers, scheduler, on_done)

@@ -94,37 +94,11 @@ def run_block(job: BlockJob) -> list[tuple[str, bool]]:
 def execute_blocks(jobs: Sequence[BlockJob], workers: int, scheduler: str | None,
                    on_done: Callable[[list[tuple[str, bool]]], None]) -> list[tuple[str, bool]]:
     """Run the jobs in this process (``workers`` 0, no scheduler) or on dask."""
+    from thermoquake.parallel import run_jobs
+
     results: list[tuple[str, bool]] = []
-    if scheduler is None and workers == 0:
-        for job in jobs:
-            done = run_block(job)
-            results += done
-            on_done(done)
-        return results
-    from distributed import Client, LocalCluster, as_completed
-
-    from thermoquake.batch.run import WORKER_ENV
-
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=50, env=WORKER_ENV)
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(scheduler, timeout=30)
-        except OSError as err:
-            raise ThermoquakeError(f"cannot connect to the dask scheduler: {err}", scheduler) from None
-    try:
-        futures = [client.submit(run_block, job, pure=False) for job in jobs]
-        for future in as_completed(futures):
-            done = future.result()
-            results += done
-            on_done(done)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    for done in run_jobs(run_block, jobs, workers, scheduler, on_done):
+        results += done
     return results
 
 

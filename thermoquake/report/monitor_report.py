@@ -25,6 +25,7 @@ import numpy as np
 from thermoquake import __version__
 from thermoquake.catalog.schema import Event
 from thermoquake.errors import ThermoquakeError
+from thermoquake.report.inputs import _read_json
 
 DAYS_PER_FIGURE = 6
 """Days (rows) per small-multiples figure."""
@@ -109,18 +110,6 @@ def read_monitor(monitor_dir: Path, evaluation: Path | None = None,
     return MonitorInputs(monitor_dir, summary, record.days, record.cells, record.scores, record.cell_deg, min_mag,
                          record.synthetic or bool(summary.get("synthetic")) or bool((ev or {}).get("synthetic")),
                          ev, sequences, quakes, targets, paths[-1] if paths else None)
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ThermoquakeError("does not exist", path) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ThermoquakeError(f"is not JSON ({err})", path) from None
-    if not isinstance(data, dict):
-        raise ThermoquakeError("is not a JSON object", path)
-    return data
 
 
 # --- figures -----------------------------------------------------------------------------------
