@@ -220,6 +220,18 @@ def test_evaluate_scores_the_alarms_against_raw_and_declustered_catalogues(monit
     main = [q for q in declustered["earthquake_list"] if q["id"] == "us20002926"]
     assert main and main[0]["score"] > 0            # the main shock's cell was alarmed
     assert (out / "evaluation.json").is_file()
+    for s in (declustered, raw):                    # pycsep's tests of the whole record as one period
+        (period,) = s["csep_tests"]
+        assert period["days"] == 3 and period["start"] == "2015-04-23" and period["end"] == "2015-04-25"
+        assert period["observed_events"] == s["earthquakes"] and period["forecast_events"] > 0
+        assert 0.0 <= period["n_test"]["delta1"] <= 1.0 and 0.0 <= period["n_test"]["delta2"] <= 1.0
+        assert 0.0 <= period["s_test"]["quantile"] <= 1.0
+    assert raw["csep_tests"][0]["n_test"]["delta1"] < declustered["csep_tests"][0]["n_test"]["delta1"]
+    daily = _run(["monitor", "evaluate", "--monitor", str(out), "--catalog", str(CATALOG), "--decluster", "none",
+                  "--csep-period-days", "1"])
+    assert [p["days"] for p in daily["scores"][0]["csep_tests"]] == [1, 1, 1]
+    text = CliRunner().invoke(cli, ["monitor", "evaluate", "--monitor", str(out), "--catalog", str(CATALOG)])
+    assert text.exit_code == 0 and "N-test delta1" in text.output and "S-test quantile" in text.output
 
 
 def test_catalogue_quakes_keep_reference_pixels_out(hdf, tmp_path):

@@ -72,19 +72,23 @@ from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
 @click.option("--scheduler", default=None, metavar="ADDR",
               help="Use the existing dask.distributed cluster at ADDR instead of a local one.")
 @click.option("--geotiffs/--no-geotiffs", default=True, show_default=True, help="Write the daily GeoTIFFs.")
+@click.option("--run", "run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="A run directory written by thermoquake train: its model's alarm per cell and day too "
+                   "(the model's box centred on each cell, the run's window of days before).")
 @click.option("--dry-run", is_flag=True, help="Print the grid, tiles and days; compute nothing.")
 @json_option
 @click.pass_context
 def monitor(ctx: click.Context, region, start, end, hdf_dir, reference_years, reference_window_days, out_dir,
             catalog, exclusion_km, exclusion_days, exclusion_min_mag, product, layer, qc_policy, threshold,
             min_count, sigma_floor_k, min_days, max_distance_km, min_area_km2, alarm_days, cell_deg, min_mag,
-            max_mag, mag_bin, block_days, workers, scheduler, geotiffs, dry_run, as_json) -> None:
+            max_mag, mag_bin, block_days, workers, scheduler, geotiffs, run_dir, dry_run, as_json) -> None:
     """Daily RETIRA maps of a whole region, Significant Sequences of anomalies and an alarm
     per forecast cell and day, from every tile covering the region on the MODIS sinusoidal
     1 km grid (the product's own pixels, no resampling).
 
     Writes MONITORDIR/monitor.nc (time, y, x), geotiff/DAY.tif, sequences.csv,
-    csep/DAY.dat (CSEP gridded forecasts) and monitor.json. Finished days and reference
+    csep/DAY.dat (CSEP gridded forecasts) and monitor.json; with --run also the model's
+    probabilities (model_probability in monitor.nc) and csep_model/. Finished days and reference
     statistics are kept in MONITORDIR: a rerun (or a longer --end) computes only new days.
 
     Example: thermoquake monitor --region 84,27,87,29 --start 2015-04-10 --end 2015-05-20
@@ -132,7 +136,7 @@ def monitor(ctx: click.Context, region, start, end, hdf_dir, reference_years, re
         return
     rules = AlarmRules(min_days, max_distance_km, alarm_days)
     summary = run_monitor(hdf_dir, out_dir, settings, first, last, rules=rules, mags=mags, workers=workers,
-                          scheduler=scheduler, block_days=block_days, geotiffs=geotiffs)
+                          scheduler=scheduler, block_days=block_days, geotiffs=geotiffs, model_dir=run_dir)
     if as_json:
         click.echo(json.dumps(summary, sort_keys=True))
     else:
@@ -140,6 +144,10 @@ def monitor(ctx: click.Context, region, start, end, hdf_dir, reference_years, re
         click.echo(f"{summary['days']} days ({summary['computed_days']} computed, {summary['reused_days']} "
                    f"reused), {summary['sequences']} significant sequences, {summary['alarmed_cell_days']} of "
                    f"{summary['cell_days']} cell-days alarmed{label}; outputs in {out_dir}")
+        if summary["model"]:
+            m = summary["model"]
+            click.echo(f"model {m['dir']}: {m['alarmed_cell_days']} cell-days alarmed (probability >= "
+                       f"{m['threshold']:g} on the {m['window']} days before, {m['box_px'][0]} km boxes){label}")
 
 
 @monitor.command("evaluate")
@@ -154,30 +162,47 @@ def monitor(ctx: click.Context, region, start, end, hdf_dir, reference_years, re
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
               help="Significance of the random-guess bands.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap and band simulation.")
+@click.option("--alarm-source", type=click.Choice(["rst", "model"]), default="rst", show_default=True,
+              help="Score the RST rule's alarms or the model's (monitor --run).")
+@click.option("--csep-period-days", type=click.IntRange(min=1), default=None,
+              help="Days per period of the pycsep tests (the daily forecasts summed); default: the whole record.")
 @json_option
 def evaluate(monitor_dir: Path, catalog: Path, min_mag: float, decluster_window: str, alpha: float, seed: int,
-             as_json: bool) -> None:
+             alarm_source: str, csep_period_days: int | None, as_json: bool) -> None:
     """Score the alarm record of MONITORDIR against the earthquakes that followed: Molchan
     diagram over space-time cells (fraction alarmed vs fraction of earthquakes missed), its
     random-guess band, the area skill and its random band, and the probability gain with a
-    bootstrap interval; for the declustered and the raw catalogue. Writes
-    MONITORDIR/evaluation.json.
+    bootstrap interval; and pycsep's N, S and conditional-likelihood tests of the CSEP
+    forecasts summed per period (their magnitudes, not --min-mag; fixed alarm rates, not a
+    calibrated rate model); for the declustered and the raw catalogue. Writes
+    MONITORDIR/evaluation.json (evaluation_model.json with --alarm-source model).
     """
     from thermoquake.atomic import write_text_atomic
     from thermoquake.catalog.readers import read_catalog
-    from thermoquake.monitor.score import read_alarm_record, score_record
+    from thermoquake.monitor.score import csep_tests, read_alarm_record, score_record
 
-    record = read_alarm_record(monitor_dir)
+    record = read_alarm_record(monitor_dir, alarm_source)
     events = read_catalog(catalog).events
     windows = ["gardner-knopoff", "none"] if decluster_window == "both" else [decluster_window]
-    results = [score_record(record, events, min_mag, w, alpha, seed) for w in windows]
-    out = {"synthetic": record.synthetic, "monitor": str(monitor_dir), "catalog": str(catalog), "scores": results}
-    write_text_atomic(Path(monitor_dir) / "evaluation.json", json.dumps(out, indent=2, sort_keys=True) + "\n")
+    results = [score_record(record, events, min_mag, w, alpha, seed)
+               | {"csep_tests": csep_tests(monitor_dir, record, events, w, csep_period_days, alpha, seed)}
+               for w in windows]
+    out = {"synthetic": record.synthetic, "monitor": str(monitor_dir), "catalog": str(catalog),
+           "alarm_source": alarm_source, "scores": results}
+    name = "evaluation.json" if alarm_source == "rst" else f"evaluation_{alarm_source}.json"
+    write_text_atomic(Path(monitor_dir) / name, json.dumps(out, indent=2, sort_keys=True) + "\n")
     if as_json:
         click.echo(json.dumps(out, sort_keys=True))
         return
-    label = "SYNTHETIC data: " if record.synthetic else ""
+    label = ("SYNTHETIC data: " if record.synthetic else "") + ("model alarms, " if alarm_source == "model" else "")
     for r in results:
+        for p in r["csep_tests"]:
+            n = p["n_test"]
+            spatial = " ".join(f"{k[:-5].upper()}-test quantile {p[k]['quantile']:.3f} "
+                               f"({'pass' if p[k]['passed'] else 'FAIL'})" for k in ("s_test", "cl_test") if p[k])
+            click.echo(f"{label}{r['catalogue']} catalogue, {p['start']}..{p['end']}, M>={p['min_mag']:g}: "
+                       f"{p['observed_events']} events, {p['forecast_events']:.3g} forecast; N-test delta1 "
+                       f"{n['delta1']:.3g} delta2 {n['delta2']:.3g} ({'pass' if n['passed'] else 'FAIL'}) {spatial}")
         if "error" in r:
             click.echo(f"{label}{r['catalogue']}: {r['error']}")
             continue

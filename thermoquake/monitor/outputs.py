@@ -14,6 +14,9 @@
   Rates are the alarm written as a number, :data:`ALARM_RATE` expected events of magnitude >=
   ``min_mag`` in an alarmed cell-day and :data:`BACKGROUND_RATE` elsewhere: an alarm record in
   CSEP's format, not a calibrated rate model.
+* with a model (``monitor --model``): ``model_probability``, ``model_image_probability`` and
+  ``model_alarm_cell`` (time, cell) in ``monitor.nc`` (:mod:`thermoquake.monitor.model`) and the
+  model's alarms as CSEP forecasts in ``csep_model/`` (same rates).
 """
 
 from __future__ import annotations
@@ -65,9 +68,11 @@ def write_day_geotiff(path: Path, grid: RegionGrid, lst: np.ndarray, r: np.ndarr
 
 def write_monitor_nc(path: Path, grid: RegionGrid, days: Sequence[dt.date], day_files: Sequence[Path],
                      cells: Sequence[tuple[int, int]], cell_deg: float, cell_of_pixel: np.ndarray,
-                     scores: np.ndarray, attrs: dict) -> Path:
+                     scores: np.ndarray, attrs: dict, cell_variables: dict[str, tuple[np.ndarray, str]] | None = None
+                     ) -> Path:
     """Write ``monitor.nc`` (module doc) from the saved days; ``scores`` (time, cell) float32,
-    ``cell_of_pixel`` (y, x) index into ``cells`` (-1 outside the region)."""
+    ``cell_of_pixel`` (y, x) index into ``cells`` (-1 outside the region); ``cell_variables``:
+    more (time, cell) variables, name -> (values, long name)."""
     import h5netcdf
 
     from thermoquake.monitor.daily import read_day
@@ -113,6 +118,10 @@ def write_monitor_nc(path: Path, grid: RegionGrid, days: Sequence[dt.date], day_
             score.attrs["long_name"] = "peak R of the significant sequences alarming the cell (0: no alarm)"
             alarm_cell = f.create_variable("alarm_cell", ("time", "cell"), "i1")
             alarm_cell[:] = (scores > 0).astype(np.int8)
+            for name, (values, long_name) in (cell_variables or {}).items():
+                v = f.create_variable(name, ("time", "cell"), values.dtype.str[1:])
+                v[:] = values
+                v.attrs["long_name"] = long_name
             inside = cell_of_pixel >= 0
             for k, p in enumerate(day_files):
                 _, lst, r, states = read_day(p)

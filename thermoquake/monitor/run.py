@@ -163,9 +163,10 @@ def sequences_and_alarms(days: Sequence[dt.date], metas: Sequence[dict], cells: 
 def run_monitor(hdf_dir: Path, monitor_dir: Path, settings: MonitorSettings, start: dt.date, end: dt.date, *,
                 rules: AlarmRules = AlarmRules(), mags: MagnitudeBins = MagnitudeBins(), workers: int = 0,
                 scheduler: str | None = None, block_days: int = 8, geotiffs: bool = True,
-                on_done: Callable[[list[tuple[str, bool]]], None] = lambda done: None) -> dict:
+                model_dir: Path | None = None, on_done: Callable[[list[tuple[str, bool]]], None] = lambda done: None) -> dict:
     """Monitor ``start``..``end`` (module doc); write the outputs into ``monitor_dir``; return
-    the summary written to ``monitor.json``."""
+    the summary written to ``monitor.json``. With ``model_dir`` (a ``thermoquake train`` run)
+    the model's alarms too (:mod:`thermoquake.monitor.model`), recomputed on every day each run."""
     if end < start:
         raise ThermoquakeError(f"--end {end} is before --start {start}")
     if block_days < 1:
@@ -198,7 +199,30 @@ def run_monitor(hdf_dir: Path, monitor_dir: Path, settings: MonitorSettings, sta
              "cell_deg": settings.cell_deg, "reference_years": f"{min(settings.reference_years)}-"
              f"{max(settings.reference_years)}", "window_days": settings.window_days,
              "alarm_days": rules.alarm_days, "min_days": rules.min_days}
-    write_monitor_nc(monitor_dir / MONITOR_NC, grid, days, files, cells, settings.cell_deg, lookup, scores, attrs)
+    cell_variables, model_summary = {}, None
+    if model_dir is None and (monitor_dir / "csep_model").is_dir():
+        import shutil
+
+        shutil.rmtree(monitor_dir / "csep_model")      # a former run's model alarms, not this run's
+    if model_dir is not None:
+        from thermoquake.monitor.model import model_alarms
+
+        ma = model_alarms(model_dir, grid, days, files, cells, settings.cell_deg)
+        cell_variables = {
+            "model_probability": (ma.probability, f"largest model probability of the cell's box on the {ma.window} "
+                                                  "days before (the model's forecast for the day)"),
+            "model_image_probability": (ma.image_probability, "model probability of the box centred on the cell "
+                                                              "on this day (NaN: no valid pixel)"),
+            "model_alarm_cell": (ma.alarmed.astype(np.int8), f"1 where model_probability >= {ma.threshold:g}")}
+        attrs |= {"model_dir": str(model_dir), "model_threshold": ma.threshold, "model_window": ma.window,
+                  "model_box_px": f"{ma.box[0]}x{ma.box[1]}", "model_channels": ",".join(ma.channels)}
+        model_summary = {"dir": str(model_dir), "threshold": ma.threshold, "window": ma.window,
+                         "box_px": list(ma.box), "channels": list(ma.channels),
+                         "alarmed_cell_days": int(ma.alarmed.sum())}
+        write_csep_forecasts(monitor_dir / "csep_model", days, cells, ma.alarmed.astype(np.float32),
+                             settings.cell_deg, mags)
+    write_monitor_nc(monitor_dir / MONITOR_NC, grid, days, files, cells, settings.cell_deg, lookup, scores, attrs,
+                     cell_variables)
     write_sequences_csv(monitor_dir / SEQUENCES_CSV, seq_rows)
     write_csep_forecasts(monitor_dir / "csep", days, cells, scores, settings.cell_deg, mags)
     summary = {
@@ -213,7 +237,7 @@ def run_monitor(hdf_dir: Path, monitor_dir: Path, settings: MonitorSettings, sta
         "exclusion_days": settings.exclusion_days, "sequences": len(seq_rows),
         "alarmed_cell_days": int((scores > 0).sum()), "cell_days": int(scores.size),
         "csep": {"min_mag": mags.min_mag, "max_mag": mags.max_mag, "mag_bin": mags.width},
-        "notes": index.notes[:20],
+        "notes": index.notes[:20], "model": model_summary,
     }
     write_text_atomic(monitor_dir / MONITOR_JSON, json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return summary

@@ -18,7 +18,7 @@ counts once; it is hit when its cell-day is alarmed.
   0.5 for a random alarm. Its random band: the ``alpha/2`` and ``1 - alpha/2`` quantiles of the
   mean of N independent uniform(0, 1) draws (the area skill of a random ranking of cell-days
   for N earthquakes in distinct cell-days), by seeded simulation.
-* Probability gain of the binary alarm (score > 0): (hit fraction) / tau, with a percentile
+* Probability gain of the binary alarm (score > 0; for the model, probability >= the run's threshold): (hit fraction) / tau, with a percentile
   bootstrap interval over earthquakes (tau fixed).
 """
 
@@ -39,11 +39,15 @@ from thermoquake.evaluation.csep_files import CellGrid
 from thermoquake.evaluation.metrics import molchan_area_skill
 
 DECLUSTER_CHOICES = ("gardner-knopoff", "uhrhammer", "none")
+ALARM_SOURCES = ("rst", "model")
+"""``rst``: the RST rule's alarm scores (peak R, 0 = none); ``model``: the classifier's
+``model_probability``, alarmed at or above the run's threshold (``monitor --model``)."""
 
 
 @dataclass(frozen=True)
 class AlarmRecord:
-    """The alarm scores of a monitor: ``scores`` float32 (days, cells), 0 = no alarm."""
+    """The alarm scores of a monitor: ``scores`` float32 (days, cells); the binary alarm is
+    ``scores > 0`` (``threshold`` None) or ``scores >= threshold``."""
 
     days: list[dt.date]
     cells: list[tuple[int, int]]
@@ -51,12 +55,27 @@ class AlarmRecord:
     cell_deg: float
     region: Region
     synthetic: bool
+    source: str = "rst"
+    threshold: float | None = None
+
+    def alarmed(self, scores: np.ndarray) -> np.ndarray:
+        """The binary alarm of ``scores`` (bool, same shape)."""
+        scores = np.asarray(scores)
+        return scores > 0 if self.threshold is None else scores >= self.threshold
+
+    @property
+    def csep_dir(self) -> str:
+        """The directory of MONITORDIR holding this record's CSEP forecasts."""
+        return "csep" if self.source == "rst" else "csep_model"
 
 
-def read_alarm_record(monitor_dir: Path) -> AlarmRecord:
-    """Read ``monitor.nc`` and ``monitor.json`` of a monitor directory."""
+def read_alarm_record(monitor_dir: Path, source: str = "rst") -> AlarmRecord:
+    """Read ``monitor.nc`` and ``monitor.json`` of a monitor directory; ``source`` one of
+    :data:`ALARM_SOURCES`."""
     import xarray as xr
 
+    if source not in ALARM_SOURCES:
+        raise ThermoquakeError(f"unknown alarm source {source!r}; known: {', '.join(ALARM_SOURCES)}")
     monitor_dir = Path(monitor_dir)
     nc, js = monitor_dir / "monitor.nc", monitor_dir / "monitor.json"
     for p in (nc, js):
@@ -65,13 +84,22 @@ def read_alarm_record(monitor_dir: Path) -> AlarmRecord:
     summary = json.loads(js.read_text(encoding="utf-8"))
     cell_deg = float(summary["cell_deg"])
     grid = CellGrid(cell_deg)
+    threshold = None
+    if source == "model":
+        if not summary.get("model"):
+            raise ThermoquakeError("has no model alarms: run thermoquake monitor with --run RUNDIR", js)
+        threshold = float(summary["model"]["threshold"])
+    variable = "alarm_score" if source == "rst" else "model_probability"
     with xr.open_dataset(nc) as ds:
+        if variable not in ds:
+            raise ThermoquakeError(f"has no {variable}: run thermoquake monitor again", nc)
         days = [dt.date.fromisoformat(str(t)[:10]) for t in ds["time"].values]
-        scores = np.asarray(ds["alarm_score"].values, dtype=np.float32)
+        scores = np.asarray(ds[variable].values, dtype=np.float32)
         lon0 = np.asarray(ds["cell_lon_min"].values)
         lat0 = np.asarray(ds["cell_lat_min"].values)
     cells = [grid.cell_of(float(la) + cell_deg / 2, float(lo) + cell_deg / 2) for lo, la in zip(lon0, lat0)]
-    return AlarmRecord(days, cells, scores, cell_deg, Region.parse(summary["region"]), bool(summary["synthetic"]))
+    return AlarmRecord(days, cells, scores, cell_deg, Region.parse(summary["region"]), bool(summary["synthetic"]),
+                       source, threshold)
 
 
 def target_quakes(record: AlarmRecord, events: list[Event], min_mag: float,
@@ -152,15 +180,15 @@ def score_record(record: AlarmRecord, events: list[Event], min_mag: float, declu
     quakes = target_quakes(record, events, min_mag, decluster_window)
     base = {"catalogue": "declustered (" + decluster_window + ")" if decluster_window != "none" else "raw",
             "min_mag": min_mag, "earthquakes": len(quakes), "cell_days": int(record.scores.size),
-            "synthetic": record.synthetic}
+            "synthetic": record.synthetic, "alarm_source": record.source}
     if not quakes:
         return base | {"error": "no target earthquake in the monitored cells and days"}
     hit_scores = np.array([record.scores[k, j] for k, j, _ in quakes], dtype=np.float64)
     points = molchan_trajectory(record.scores, hit_scores)
     skill = molchan_area_skill(points)
     lo, hi = area_skill_band(len(quakes), alpha, seed=seed)
-    tau = float((record.scores > 0).mean())
-    hits = hit_scores > 0
+    tau = float(record.alarmed(record.scores).mean())
+    hits = record.alarmed(hit_scores)
     gain, glo, ghi = probability_gain(hits, tau, seed=seed)
     taus = np.array([p[0] for p in points])
     return base | {
@@ -175,3 +203,116 @@ def score_record(record: AlarmRecord, events: list[Event], min_mag: float, declu
                              "cell": list(record.cells[j]), "score": float(record.scores[k, j])}
                             for k, j, e in quakes],
     }
+
+
+CSEP_SIMULATIONS = 1000
+"""Simulated catalogues per pycsep likelihood test (S and CL)."""
+
+
+def read_csep_index(monitor_dir: Path, subdir: str = "csep") -> list[tuple[Path, dt.datetime, dt.datetime]]:
+    """``(file, start, end)`` of every daily CSEP forecast listed in ``MONITORDIR/subdir/index.csv``
+    (UTC datetimes, naive as pycsep expects)."""
+    import csv
+
+    index = Path(monitor_dir) / subdir / "index.csv"
+    if not index.is_file():
+        raise ThermoquakeError("not found: run thermoquake monitor first", index)
+    out = []
+    with index.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            try:
+                start = dt.datetime.fromisoformat(row["start_date"].replace("Z", ""))
+                end = dt.datetime.fromisoformat(row["end_date"].replace("Z", ""))
+                out.append((index.parent / row["file"], start, end))
+            except (KeyError, TypeError, ValueError) as err:
+                raise ThermoquakeError(f"bad row {row}: {err}", index) from None
+    return out
+
+
+def csep_period_tests(files: list[tuple[Path, dt.datetime, dt.datetime]], events: list[Event], alpha: float = 0.05,
+                      num_simulations: int = CSEP_SIMULATIONS, seed: int = 0, name: str = "monitor") -> dict:
+    """pycsep's Poisson consistency tests of one period: the daily gridded forecasts ``files``
+    (read with ``csep.load_gridded_forecast``) summed into one forecast of the period (expected
+    numbers of events per cell and magnitude bin), against ``events`` (those of the period;
+    the ones outside the forecast's cells or below its smallest magnitude are left out).
+
+    * N-test (``number_test``): quantiles delta1 = P(N >= observed), delta2 = P(N <= observed)
+      for N ~ Poisson(forecast total); fails when either is below ``alpha / 2``.
+    * S-test (``spatial_test``) and conditional-likelihood test (``conditional_likelihood_test``),
+      with ``num_simulations`` simulated catalogues (seeded): quantile of the observed
+      likelihood; fails below ``alpha``. Skipped (``None``) for a period without an event.
+    """
+    import csep
+    from csep.core import poisson_evaluations as poisson
+    from csep.core.catalogs import CSEPCatalog
+    from csep.core.forecasts import GriddedForecast
+
+    if not files:
+        raise ThermoquakeError("no CSEP forecast in the period")
+    total, first = None, None
+    for path, start, end in files:
+        if not Path(path).is_file():
+            raise ThermoquakeError("not found: the CSEP forecast listed in csep/index.csv", path)
+        try:
+            forecast = csep.load_gridded_forecast(str(path), start_date=start, end_date=end, name=name)
+        except Exception as err:            # pycsep raises bare ValueError/IndexError on a bad file
+            raise ThermoquakeError(f"pycsep cannot read it: {err}", path) from None
+        if first is None:
+            first, total = forecast, np.array(forecast.data, dtype=np.float64)
+        elif forecast.data.shape != total.shape:
+            raise ThermoquakeError(f"has {forecast.data.shape} rates, the period's first forecast "
+                                   f"{total.shape}", path)
+        else:
+            total += forecast.data
+    period = GriddedForecast(data=total, region=first.region, magnitudes=first.magnitudes,
+                             start_time=files[0][1], end_time=files[-1][2], name=name)
+    region = first.region
+    min_mag = float(np.min(first.magnitudes))
+    rows = []
+    for e in events:
+        if e.magnitude < min_mag - 1e-9:
+            continue
+        try:
+            region.get_index_of(np.array([e.longitude]), np.array([e.latitude]))
+        except ValueError:
+            continue
+        ms = int(round(e.time.astimezone(dt.timezone.utc).timestamp() * 1000))
+        rows.append((e.event_id, ms, e.latitude, e.longitude, e.depth_km, e.magnitude))
+    catalog = CSEPCatalog(data=rows, region=region, name="observed")
+    n_test = poisson.number_test(period, catalog)
+    d1, d2 = (float(q) for q in n_test.quantile)
+    out = {"start": files[0][1].date().isoformat(), "end": (files[-1][2] - dt.timedelta(seconds=1)).date().isoformat(),
+           "days": len(files), "forecast_events": float(period.event_count), "observed_events": len(rows),
+           "min_mag": min_mag, "alpha": alpha,
+           "n_test": {"delta1": d1, "delta2": d2, "passed": bool(min(d1, d2) >= alpha / 2)}}
+    for key, test in (("s_test", poisson.spatial_test), ("cl_test", poisson.conditional_likelihood_test)):
+        if not rows:
+            out[key] = None
+            continue
+        result = test(period, catalog, num_simulations=num_simulations, seed=seed)
+        q = float(result.quantile)
+        out[key] = {"quantile": q, "observed_log_likelihood": float(result.observed_statistic),
+                    "passed": bool(q >= alpha), "simulations": num_simulations}
+    return out
+
+
+def csep_tests(monitor_dir: Path, record: AlarmRecord, events: list[Event], decluster_window: str = "none",
+               period_days: int | None = None, alpha: float = 0.05, seed: int = 0,
+               num_simulations: int = CSEP_SIMULATIONS) -> list[dict]:
+    """:func:`csep_period_tests` of every period of ``period_days`` consecutive monitored days
+    (``None``: the whole record as one period) against the catalogue (declustered with
+    ``decluster_window`` as :func:`target_quakes`), on the daily forecasts of ``MONITORDIR/csep``.
+    The rates are the fixed alarm and background rates of :mod:`thermoquake.monitor.outputs`,
+    not a calibrated rate model: the N-test mostly measures that choice."""
+    files = read_csep_index(monitor_dir, record.csep_dir)
+    quakes = target_quakes(record, events, -math.inf, decluster_window)
+    size = len(files) if period_days is None else period_days
+    if size < 1:
+        raise ThermoquakeError(f"a CSEP test period must be >= 1 day, got {period_days}")
+    out = []
+    for i in range(0, len(files), size):
+        chunk = files[i:i + size]
+        first, last = chunk[0][1].date(), chunk[-1][1].date()
+        period_events = [e for k, _, e in quakes if first <= record.days[k] <= last]
+        out.append(csep_period_tests(chunk, period_events, alpha, num_simulations, seed))
+    return out

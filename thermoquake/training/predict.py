@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -72,3 +73,54 @@ def predict_images(model_dir: Path, images: Sequence[Path], threshold: float | N
     if source != THRESHOLD_FIXED:
         out["threshold_fixed"] = fixed
     return out
+
+
+@dataclass(frozen=True)
+class RunModel:
+    """A trained run's final classifier and what it needs: ``box`` (height, width) pixels of
+    1 km, ``window`` days before the event the run was trained on, the normalisation and the
+    threshold the run fixed before evaluation."""
+
+    model: object
+    normaliser: Normaliser
+    threshold: float
+    window: int
+    box: tuple[int, int]
+    path: Path
+
+    def probabilities(self, lst_c: np.ndarray, retira: np.ndarray | None = None, batch_size: int = 256) -> np.ndarray:
+        """P(earthquake follows) of each image: ``lst_c`` (n, height, width) deg C with NaN,
+        ``retira`` (n, height, width) R or None; returns (n,) float64."""
+        from thermoquake.training.fit import predict_probability
+
+        if lst_c.shape[0] == 0:
+            return np.zeros(0)
+        x = np.stack([self.normaliser.encode(im, None if retira is None else r)
+                      for im, r in zip(lst_c, retira if retira is not None else [None] * len(lst_c))])
+        return predict_probability(self.model, x, batch_size=batch_size)
+
+
+def load_run_model(model_dir: Path) -> RunModel:
+    """The final model of a run directory written by ``thermoquake train`` (module doc of
+    :class:`RunModel`)."""
+    from thermoquake.ml_extra import require_ml
+
+    require_ml("prediction")
+    from thermoquake.training.fit import load_model_safe
+
+    model_dir = Path(model_dir)
+    model_path, norm_path, config_path = (model_dir / n for n in ("model.keras", "normalisation.json", "config.json"))
+    if not model_path.is_file() or not norm_path.is_file():
+        raise ModelDirectoryError("has no model.keras/normalisation.json (train without --no-final-model)", model_dir)
+    if not config_path.is_file():
+        raise ModelDirectoryError("has no config.json: not a run directory written by thermoquake train", model_dir)
+    try:
+        window = int(json.loads(config_path.read_text(encoding="utf-8"))["train"]["window"])
+    except (ValueError, KeyError, TypeError) as err:
+        raise ModelDirectoryError(f"has no training window: {err}", config_path) from None
+    normaliser = Normaliser.from_json(norm_path.read_text(encoding="utf-8"), norm_path)
+    model = load_model_safe(model_path)
+    h, w = model.input_shape[1:3]
+    if h is None or w is None:
+        raise ModelDirectoryError("the model takes images of any size; the monitor needs its box size", model_path)
+    return RunModel(model, normaliser, run_threshold(model_dir), window, (int(h), int(w)), model_dir)
