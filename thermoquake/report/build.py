@@ -68,11 +68,10 @@ class _Collector:
 def _is_synthetic(samples, runs, augs) -> bool:
     """Whether any input is synthetic: a GeoTIFF tag (first image of each sample, every generated
     image), a run's config/metrics flag."""
-    import rasterio
+    from thermoquake.geotiff import read_tags
 
     def tagged(path: Path) -> bool:
-        with rasterio.open(path) as src:
-            return src.tags().get("synthetic", "").lower() in TRUE
+        return read_tags(path).get("synthetic", "").lower() in TRUE
 
     return (any(r.synthetic for r in runs)
             or any(tagged(s.days[0].lst_path) for s in samples if s.days)

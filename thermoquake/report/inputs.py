@@ -228,15 +228,14 @@ class Raster:
 
 def read_raster(path: Path) -> Raster:
     """Read band 1 of a GeoTIFF as float32, nodata and non-finite values as NaN."""
-    import rasterio
-    from rasterio.errors import RasterioIOError
+    from thermoquake.geotiff import GeoTiffReadError, read_band_and_header
 
     try:
-        with rasterio.open(path) as src:
-            values = src.read(1, masked=True).astype(np.float32).filled(np.nan)
-            west, south, east, north = src.bounds
-            tags = src.tags()
-    except RasterioIOError as err:
+        band, header = read_band_and_header(path, masked=True)
+        values = band.astype(np.float32).filled(np.nan)
+        west, south, east, north = header.bounds
+        tags = header.tags
+    except GeoTiffReadError as err:
         raise ThermoquakeError(f"cannot be read as a GeoTIFF ({err})", path) from None
     values[~np.isfinite(values)] = np.nan
     return Raster(values, (west, east, south, north), tags)

@@ -47,11 +47,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import rasterio
 
-from thermoquake.atomic import atomic_path, quiet_native_stderr, write_text_atomic
+from thermoquake.atomic import atomic_path, write_text_atomic
 from thermoquake.dirlock import lock_directory
 from thermoquake.errors import ConfigurationError, ThermoquakeError, WorkdirError
+from thermoquake.geotiff import GeoTiffReadError, read_band_and_header, read_tags, write_retira_geotiff
 from thermoquake.batch.samples import read_samples
 from thermoquake.batch.workdir import planned_reference, read_parameters
 from thermoquake.catalog.geodesy import haversine_km
@@ -125,9 +125,9 @@ def read_manifest(workdir: Path) -> list[_Image]:
 
 def _read(path: Path) -> tuple[np.ndarray, dict, dict]:
     try:
-        with rasterio.open(path) as src:
-            return src.read(1).astype(np.float64), src.profile, src.tags()
-    except rasterio.errors.RasterioIOError as err:
+        values, header = read_band_and_header(path)
+        return values.astype(np.float64), header.profile, header.tags
+    except GeoTiffReadError as err:
         raise ThermoquakeError(f"cannot read the image: {err}", path) from None
 
 
@@ -142,12 +142,8 @@ def _reference_stats(target_profile: dict, refs: Iterable[_Image], source: Path)
 
 
 def _write_retira(path: Path, r: np.ndarray, profile: dict, tags: dict[str, str]) -> None:
-    profile = dict(profile) | {"dtype": "float32", "nodata": np.nan, "count": 1}
     with atomic_path(path) as tmp:
-        with quiet_native_stderr(), rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(r.astype(np.float32), 1)
-            dst.update_tags(**tags)
-            dst.set_band_description(1, "RETIRA (dimensionless)")
+        write_retira_geotiff(tmp, r, profile, tags)
 
 
 def _fmt(value: float, digits: int = 6) -> str:
@@ -188,9 +184,8 @@ def _epicentre(tags: dict[str, str], path: Path) -> tuple[float, float]:
 
 def _site_epicentre(target: _Image) -> tuple[float, float]:
     try:
-        with rasterio.open(target.path) as src:
-            tags = src.tags()
-    except rasterio.errors.RasterioIOError as err:
+        tags = read_tags(target.path)
+    except GeoTiffReadError as err:
         raise ThermoquakeError(f"cannot read the image: {err}", target.path) from None
     return _epicentre(tags, target.path)
 

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import rasterio
 
 from thermoquake.dataset.arrays import Normaliser, read_band
 from thermoquake.errors import ModelDirectoryError, ThermoquakeError
+from thermoquake.geotiff import is_synthetic
 from thermoquake.evaluation.threshold import DEFAULT_THRESHOLD, THRESHOLD_FIXED, threshold_source
 from thermoquake.rst.run import retira_path
 
@@ -62,8 +62,7 @@ def predict_images(model_dir: Path, images: Sequence[Path], threshold: float | N
             if not rp.is_file():
                 raise ThermoquakeError(f"the model needs the RETIRA map {rp.name} (thermoquake rst)", path)
             r = read_band(rp)
-        with rasterio.open(path) as src:
-            synthetic |= src.tags().get("synthetic", "").lower() == "true"
+        synthetic |= is_synthetic(path)
         arrays.append(normaliser.encode(image, r))
     prob = predict_probability(model, np.stack(arrays))
     days = [{"image": str(p), "prob": float(q), "alarm": bool(q >= threshold)} for p, q in zip(images, prob)]

@@ -71,10 +71,9 @@ class RunResult:
 
 
 def _is_synthetic(days: Sequence[WindowDay]) -> bool:
-    import rasterio
+    from thermoquake.geotiff import is_synthetic
 
-    with rasterio.open(days[0].path) as src:
-        return src.tags().get("synthetic", "").lower() == "true"
+    return is_synthetic(days[0].path)
 
 
 def make_folds(days: Sequence[WindowDay], config: TrainConfig, box_km: float | None = None) -> list[Fold]:
@@ -403,10 +402,9 @@ def plan_training(workdir: Path, config: TrainConfig, out_dir: Path) -> dict:
         fits.append("final")
     done = [f for f in fits[:-1 if config.final_model else None] if (out_dir / "folds" / f"{f}.json").is_file()]
     copies = {"classic": 1 + config.classic_copies, "gan": 1 + config.gan_copies}.get(config.augment, 1)
-    import rasterio
+    from thermoquake.geotiff import read_header
 
-    with rasterio.open(days[0].path) as src:
-        side_px = src.width
+    side_px = read_header(days[0].path).width
     per_fit = (len(days) * copies * config.epochs * SECONDS_PER_IMAGE_EPOCH * (side_px / 64) ** 2
                * (config.width / 0.25) ** 2)
     seconds = per_fit * (len(fits) - len(done)) * (1.0 if config.augment != "gan" else 3.0)
