@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -59,3 +60,46 @@ def test_an_r_map_reads_back_with_its_grid_and_tags(tmp_path):
     assert not geotiff.is_synthetic(out)
     masked = geotiff.read_band(out, masked=True)
     assert masked.mask.tolist() == [[False, True], [False, False]]
+
+
+#: File and directory names that two separate formats share, and why each keeps its own constant.
+SHARED_NAMES = {
+    "normalisation.json": "a GAN model's normalisation and a classifier's input normaliser are different files",
+    "tensorboard": "a GAN model directory's and a train run's logs",
+    "state.json": "a pipeline run's state and a GAN checkpoint's step",
+    "config.json": "a train run's configuration and the model entry inside a .keras archive",
+}
+
+#: Modules that spell other formats' names as their own: the monitor directory's files.
+OWN_NAMES = {"monitor/run.py", "report/monitor_report.py"}
+
+
+def _name_constants() -> dict[str, list[str]]:
+    """name -> the modules that define a ``*_FILE``/``*_DIR`` constant with that value."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                    and re.fullmatch(r"[A-Z_]+_(FILE|DIR)", node.targets[0].id)
+                    and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+                found.setdefault(node.value.value, []).append(path.relative_to(PACKAGE).as_posix())
+    return found
+
+
+def test_each_file_name_is_defined_once():
+    twice = {name: where for name, where in _name_constants().items() if len(where) > 1 and name not in SHARED_NAMES}
+    assert twice == {}
+
+
+def test_file_names_are_spelled_only_where_they_are_defined():
+    owners = _name_constants()
+    spelled = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            # a bare literal: a path part (``workdir / "manifest.csv"``), not a word in a message
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in owners
+                    and relative not in owners[node.value] and "." in node.value
+                    and relative not in OWN_NAMES):
+                spelled.append(f"{relative}:{node.lineno} {node.value!r}")
+    assert spelled == [], "import the name from the module that defines it"

@@ -58,6 +58,8 @@ from thermoquake.training.config import TrainConfig, comparable
 from thermoquake.training.fake_ratio import common_fake_share, keep_indices
 from thermoquake.training.fit import fit_classifier, predict_probability
 from thermoquake.training.history import HistoryLog
+from thermoquake.training.run_files import (CONFIG_FILE, FINAL_MODEL_FILE, FOLDS_DIR, HISTORY_FILE, METRICS_FILE,
+                                            MODEL_FILE, NORMALISATION_FILE, PREDICTIONS_FILE, TENSORBOARD_DIR)
 
 PREDICTION_COLUMNS = ("sample_id", "group", "label", "site", "date", "days_before", "fold", "prob")
 BASELINES = ("logistic_rst", "rst_rule", "climatology", "clustering")
@@ -197,7 +199,7 @@ def _baselines(days: Sequence[WindowDay], train: np.ndarray, test: np.ndarray, q
 
 
 def _fold_file(out_dir: Path, k: int) -> Path:
-    return out_dir / "folds" / f"fold{k}.json"
+    return out_dir / FOLDS_DIR / f"fold{k}.json"
 
 
 def fit_on(config: TrainConfig, days: Sequence[WindowDay], images_c: np.ndarray, retira: np.ndarray | None,
@@ -229,7 +231,7 @@ def run_fold(config: TrainConfig, days: Sequence[WindowDay], images_c: np.ndarra
     ``on_epoch(fit, epoch, logs)`` is called after each epoch."""
     seed = config.seed * 1000 + fold.index
     model, normaliser, aug = fit_on(config, days, images_c, retira, fold.train,
-                                    out_dir / "folds" / f"fold{fold.index}", seed, gan_cache,
+                                    out_dir / FOLDS_DIR / f"fold{fold.index}", seed, gan_cache,
                                     HistoryLog(out_dir, f"fold{fold.index}", on_epoch))
     x_test = encode_all(normaliser, images_c[fold.test], None if retira is None else retira[fold.test])
     prob = predict_probability(model, x_test)
@@ -250,7 +252,7 @@ def _fold_record(out_dir: Path, fold: Fold) -> dict | None:
 
 def check_run_dir(out_dir: Path, config_text: str) -> None:
     """Refuse a run directory made with another configuration (its folds would not match)."""
-    path = out_dir / "config.json"
+    path = out_dir / CONFIG_FILE
     if path.is_file():
         old = json.loads(path.read_text(encoding="utf-8")).get("train") or {}
         new = json.loads(config_text)
@@ -294,7 +296,7 @@ def _train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes,
     header = {"train": config.to_dict(), "workdir": str(workdir.resolve()), "synthetic": synthetic,
               "versions": versions(), "folds": [f.describe(days) for f in folds],
               "split_summary": split_summary(folds), **threshold_record(config)}
-    write_text_atomic(out_dir / "config.json", json.dumps(header, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(out_dir / CONFIG_FILE, json.dumps(header, indent=2, sort_keys=True) + "\n")
     records, reused = [], 0
     for fold in folds:
         record = _fold_record(out_dir, fold)
@@ -325,8 +327,8 @@ def _train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes,
     doc["split_summary"] = split_summary(folds)
     doc["augmentation"] = [r["augmentation"] for r in records]
     doc["balance"] = balance.to_dict()
-    write_text_atomic(out_dir / "predictions.csv", predictions_text(days, prob, fold_of, base))
-    write_text_atomic(out_dir / "metrics.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(out_dir / PREDICTIONS_FILE, predictions_text(days, prob, fold_of, base))
+    write_text_atomic(out_dir / METRICS_FILE, json.dumps(doc, indent=2, sort_keys=True) + "\n")
     if config.final_model:
         fit_final_model(config, days, images_c, retira, out_dir, gan_cache, on_epoch)
     return RunResult(out_dir, doc, reused)
@@ -346,9 +348,9 @@ def fit_final_model(config: TrainConfig, days: Sequence[WindowDay], images_c: np
     record = {"days": int(len(days)), "events": len({d.sample_id for d in days if d.label == 1}),
               "controls": len({d.sample_id for d in days if d.label == 0}), "seed": config.seed,
               "augmentation": aug, "scale_k": normaliser.scale_k, **threshold_record(config)}
-    save_keras_atomic(model, out_dir / "model.keras")
-    write_text_atomic(out_dir / "normalisation.json", normaliser.to_json())
-    write_text_atomic(out_dir / "final_model.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
+    save_keras_atomic(model, out_dir / MODEL_FILE)
+    write_text_atomic(out_dir / NORMALISATION_FILE, normaliser.to_json())
+    write_text_atomic(out_dir / FINAL_MODEL_FILE, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return record
 
 
@@ -400,7 +402,7 @@ def plan_training(workdir: Path, config: TrainConfig, out_dir: Path) -> dict:
     fits = [f"fold{k}" for k in range(1 if config.split == "chronological" else config.folds)]
     if config.final_model:
         fits.append("final")
-    done = [f for f in fits[:-1 if config.final_model else None] if (out_dir / "folds" / f"{f}.json").is_file()]
+    done = [f for f in fits[:-1 if config.final_model else None] if (out_dir / FOLDS_DIR / f"{f}.json").is_file()]
     copies = {"classic": 1 + config.classic_copies, "gan": 1 + config.gan_copies}.get(config.augment, 1)
     from thermoquake.geotiff import read_header
 
@@ -408,10 +410,10 @@ def plan_training(workdir: Path, config: TrainConfig, out_dir: Path) -> dict:
     per_fit = (len(days) * copies * config.epochs * SECONDS_PER_IMAGE_EPOCH * (side_px / 64) ** 2
                * (config.width / 0.25) ** 2)
     seconds = per_fit * (len(fits) - len(done)) * (1.0 if config.augment != "gan" else 3.0)
-    writes = ["config.json", "folds/fold<k>.json", "predictions.csv", "metrics.json", "history.csv",
-              "tensorboard/<fit>/"]
+    writes = [CONFIG_FILE, f"{FOLDS_DIR}/fold<k>.json", PREDICTIONS_FILE, METRICS_FILE, HISTORY_FILE,
+              f"{TENSORBOARD_DIR}/<fit>/"]
     if config.final_model:
-        writes += ["model.keras", "normalisation.json", "final_model.json"]
+        writes += [MODEL_FILE, NORMALISATION_FILE, FINAL_MODEL_FILE]
     return {"run": str(out_dir), "days": len(days), "events": len({d.sample_id for d in days if d.label == 1}),
             "controls": len({d.sample_id for d in days if d.label == 0}), "fits": fits, "reused": done,
             "epochs": config.epochs, "seconds": seconds,
