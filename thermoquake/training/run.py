@@ -164,9 +164,8 @@ def _plausible(fake_c: np.ndarray, real_c: np.ndarray, fake_sites: np.ndarray | 
     mean — of the image's own site when ``fake_sites``/``real_sites`` say which (gan_base
     "site"); True = accepted. (The site-specific checks of the gate — Eq. 6, R >= 2 masks —
     need one site's reference and run in ``thermoquake augment generate``.)"""
-    from thermoquake.rst.gate import GateThresholds, distribution_checks
+    from thermoquake.rst.gate import distribution_checks, distribution_reasons
 
-    t = GateThresholds()
     real_means = np.array([np.nanmean(r) if np.isfinite(r).any() else np.inf for r in real_c])
     keep = np.zeros(len(fake_c), bool)
     for i, f in enumerate(fake_c):
@@ -175,10 +174,7 @@ def _plausible(fake_c: np.ndarray, real_c: np.ndarray, fake_sites: np.ndarray | 
         distance = np.abs(real_means - np.nanmean(f))
         if fake_sites is not None:
             distance = np.where(np.asarray(real_sites) == fake_sites[i], distance, np.inf)
-        d = distribution_checks(f, real_c[int(np.argmin(distance))])
-        keep[i] = bool(abs(d.mean_diff_k) <= t.max_abs_mean_diff_k and abs(d.std_diff_k) <= t.max_abs_std_diff_k
-                       and d.histogram_distance_k <= t.max_histogram_distance_k
-                       and d.spectrum_distance <= t.max_spectrum_distance)
+        keep[i] = not distribution_reasons(distribution_checks(f, real_c[int(np.argmin(distance))]))
     return keep
 
 
