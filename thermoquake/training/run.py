@@ -387,6 +387,23 @@ train stage: 5 fits of 30 epochs on 48 days x 3 classic copies took 259 s on a s
 machine); scaled by image area and width, for --dry-run estimates only."""
 
 
+def planned_fits(config: TrainConfig) -> list[str]:
+    """The fits of a run: ``fold0``.. (one for a chronological split), then ``final`` if asked."""
+    fits = [f"fold{k}" for k in range(1 if config.split == "chronological" else config.folds)]
+    if config.final_model:
+        fits.append("final")
+    return fits
+
+
+def training_seconds(config: TrainConfig, n_days: int, side_px: int, n_fits: int) -> float:
+    """A rough CPU time (s) for ``n_fits`` fits on ``n_days`` images of ``side_px`` pixels a side
+    (the augmentation's copies included; a GAN triples it)."""
+    copies = {"classic": 1 + config.classic_copies, "gan": 1 + config.gan_copies}.get(config.augment, 1)
+    per_fit = (n_days * copies * config.epochs * SECONDS_PER_IMAGE_EPOCH * (side_px / 64) ** 2
+               * (config.width / 0.25) ** 2)
+    return per_fit * n_fits * (1.0 if config.augment != "gan" else 3.0)
+
+
 def plan_training(workdir: Path, config: TrainConfig, out_dir: Path) -> dict:
     """What :func:`train_window` would do, writing nothing: the days of the window (events,
     controls), the fits (folds and the final model), epochs, a rough time (s, CPU) and the
@@ -395,17 +412,11 @@ def plan_training(workdir: Path, config: TrainConfig, out_dir: Path) -> dict:
     check_channels(config.channels)
     days = window_days(workdir, config.window, require_retira="retira" in config.channels)
     check_both_classes(days, workdir)
-    fits = [f"fold{k}" for k in range(1 if config.split == "chronological" else config.folds)]
-    if config.final_model:
-        fits.append("final")
+    fits = planned_fits(config)
     done = [f for f in fits[:-1 if config.final_model else None] if (out_dir / FOLDS_DIR / f"{f}.json").is_file()]
-    copies = {"classic": 1 + config.classic_copies, "gan": 1 + config.gan_copies}.get(config.augment, 1)
     from thermoquake.geotiff import read_header
 
-    side_px = read_header(days[0].path).width
-    per_fit = (len(days) * copies * config.epochs * SECONDS_PER_IMAGE_EPOCH * (side_px / 64) ** 2
-               * (config.width / 0.25) ** 2)
-    seconds = per_fit * (len(fits) - len(done)) * (1.0 if config.augment != "gan" else 3.0)
+    seconds = training_seconds(config, len(days), read_header(days[0].path).width, len(fits) - len(done))
     writes = [CONFIG_FILE, f"{FOLDS_DIR}/fold<k>.json", PREDICTIONS_FILE, METRICS_FILE, HISTORY_FILE,
               f"{TENSORBOARD_DIR}/<fit>/"]
     if config.final_model:
