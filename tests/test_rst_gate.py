@@ -211,6 +211,19 @@ def test_a_warm_offset_is_rejected_for_mean_and_histogram(scene):
     assert any(r.startswith("|mean_diff_k| 3") and "by 1" in r for r in verdict.reasons)
 
 
+def test_the_model_free_checks_alone_give_the_gates_own_reasons(scene):
+    from thermoquake.rst.gate import distribution_reasons
+
+    real, reference = scene
+    for generated in (real + 3.0, gaussian_filter(real, 3.0), real + 0.01):
+        verdict = gate(generated, real, reference, GRID, _thresholds())
+        alone = distribution_reasons(distribution_checks(generated, real), _thresholds())
+        assert alone == [r for r in verdict.reasons if r.split()[0] in
+                         ("|mean_diff_k|", "|std_diff_k|", "histogram_distance_k", "spectrum_distance")]
+    assert distribution_reasons(distribution_checks(real + 3.0, real))
+    assert distribution_reasons(distribution_checks(real + 0.01, real)) == []
+
+
 def test_images_of_a_strongly_anomalous_day_may_be_as_far_from_the_reference_as_it_is(scene):
     """A real day warmed by +4 K over a wide patch scores Eq. 6 well above 1.25 itself: its
     near-copies pass (the limit follows the real day's ratio), noise still fails."""

@@ -320,3 +320,16 @@ def test_rst_records_the_sigma_floor_and_applies_it(new_year_workdir):
     # the images' year-to-year spread is about 2 K: a 3 K floor shrinks every |R|
     assert np.nanmax(np.abs(values["3"])) < np.nanmax(np.abs(values["0"]))
     assert np.all(np.abs(values["3"]) <= np.abs(values["0"]) + 1e-6)
+
+
+def test_a_reference_day_belongs_to_the_first_target_whose_period_holds_it():
+    from thermoquake.reference_calendar import reference_schedule, target_days
+
+    targets = target_days(D(2010, 5, 2), 3)                    # 1..3 days before: May 1, Apr 30, Apr 29
+    schedule = reference_schedule(targets, 2010, [2008, 2010], "same-day", 1)
+    assert schedule == [(2008, 1, D(2008, 4, 30)), (2008, 1, D(2008, 5, 1)), (2008, 1, D(2008, 5, 2)),
+                        (2008, 2, D(2008, 4, 29)), (2008, 3, D(2008, 4, 28)),
+                        (2010, 1, D(2010, 4, 30)), (2010, 1, D(2010, 5, 1)), (2010, 1, D(2010, 5, 2)),
+                        (2010, 2, D(2010, 4, 29)), (2010, 3, D(2010, 4, 28))]
+    without_own = reference_schedule(targets, 2010, [2008, 2010], "same-day", 1, own_year=False)
+    assert without_own == [entry for entry in schedule if entry[0] != 2010]

@@ -20,6 +20,7 @@ from typing import Any
 from thermoquake.batch.samples import SAMPLES_FILE
 from thermoquake.batch.workdir import FAILURES_FILE, IMAGES_DIR, MANIFEST_FILE, METADATA_FILE
 from thermoquake.errors import InputNotFoundError, RunDirectoryError, WorkdirError
+from thermoquake.training.run_files import CONFIG_FILE, METRICS_FILE, MODEL_FILE, PREDICTIONS_FILE
 
 __all__ = ["KELVIN_OFFSET", "RunDirectory", "Workdir", "open_run", "open_workdir"]
 
@@ -229,20 +230,20 @@ class RunDirectory:
 
     @property
     def config_file(self) -> Path:
-        return self.path / "config.json"
+        return self.path / CONFIG_FILE
 
     @property
     def predictions_file(self) -> Path:
-        return self.path / "predictions.csv"
+        return self.path / PREDICTIONS_FILE
 
     @property
     def metrics_file(self) -> Path:
-        return self.path / "metrics.json"
+        return self.path / METRICS_FILE
 
     @property
     def model_file(self) -> Path:
         """``model.keras``: the final model (absent with ``--no-final-model``)."""
-        return self.path / "model.keras"
+        return self.path / MODEL_FILE
 
     @property
     def config(self) -> dict:
@@ -302,6 +303,6 @@ def open_run(path: PathLike) -> RunDirectory:
     path = Path(path)
     if not path.is_dir():
         raise InputNotFoundError("no such run directory", path)
-    if not (path / "config.json").is_file():
+    if not (path / CONFIG_FILE).is_file():
         raise RunDirectoryError("no config.json: not a thermoquake train run directory", path)
     return RunDirectory(path)

@@ -1,12 +1,19 @@
-"""Write epicentre images as GeoTIFF (the epicentre image contract), atomically."""
+"""Epicentre images and R maps as GeoTIFF (the epicentre image contract): the one module that
+opens them, to read or to write (atomically)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import rasterio
+import rasterio.io
+from affine import Affine
+from rasterio.errors import RasterioIOError
 
 from thermoquake import __version__
 from thermoquake.atomic import atomic_path, quiet_native_stderr
@@ -89,8 +96,6 @@ def read_epicentre_geotiff(path: str | os.PathLike[str]) -> EpicentreImage:
     """
     import datetime as dt
 
-    from rasterio.errors import RasterioIOError
-
     from thermoquake.epicentre_grid import EpicentreGrid
     from thermoquake.errors import InputNotFoundError, ThermoquakeError
 
@@ -117,3 +122,85 @@ def read_epicentre_geotiff(path: str | os.PathLike[str]) -> EpicentreImage:
     return EpicentreImage(celsius=values, grid=grid, product=tags.get("product", ""), layer=tags.get("layer", ""),
                           qc_policy=tags.get("qc_policy", ""), date=date, sources=split("source_files"),
                           missing_tiles=split("missing_tiles"), synthetic=tags.get("synthetic") == "true")
+
+
+# --- the one place GeoTIFFs (epicentre images, R maps) are opened -----------------------------
+
+#: What the readers below raise for a file GDAL cannot open as a raster (rasterio's
+#: ``RasterioIOError``); callers word their own one-line error from it.
+GeoTiffReadError = RasterioIOError
+
+
+@dataclass(frozen=True)
+class GeoTiffHeader:
+    """A GeoTIFF's grid and tags, no pixels: size (px), affine transform, bounds (degrees),
+    rasterio profile, nodata and tags (strings)."""
+
+    width: int
+    height: int
+    transform: Affine
+    bounds: tuple[float, float, float, float]
+    profile: dict
+    nodata: float | None
+    tags: dict[str, str]
+
+
+def _header(src) -> GeoTiffHeader:
+    return GeoTiffHeader(src.width, src.height, src.transform, tuple(src.bounds), src.profile, src.nodata,
+                         src.tags())
+
+
+def read_header(path: str | os.PathLike[str]) -> GeoTiffHeader:
+    """The grid and tags of the GeoTIFF at ``path`` (no pixels read); raises :data:`GeoTiffReadError`."""
+    with rasterio.open(path) as src:
+        return _header(src)
+
+
+def read_tags(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The tags of the GeoTIFF at ``path`` (no pixels read); raises :data:`GeoTiffReadError`."""
+    with rasterio.open(path) as src:
+        return src.tags()
+
+
+def is_synthetic(path: str | os.PathLike[str]) -> bool:
+    """Whether the GeoTIFF at ``path`` carries the tag ``synthetic=true`` (any case)."""
+    return read_tags(path).get("synthetic", "").lower() == "true"
+
+
+def read_band(path: str | os.PathLike[str], band: int = 1, masked: bool = False) -> np.ndarray:
+    """Band ``band`` of the GeoTIFF at ``path``, (rows, cols) in the file's dtype (a masked
+    array, nodata masked, when ``masked``); raises :data:`GeoTiffReadError`."""
+    with rasterio.open(path) as src:
+        return src.read(band, masked=masked)
+
+
+def read_band_and_header(path: str | os.PathLike[str], band: int = 1,
+                         masked: bool = False) -> tuple[np.ndarray, GeoTiffHeader]:
+    """:func:`read_band` and :func:`read_header` from one opening of the file."""
+    with rasterio.open(path) as src:
+        return src.read(band, masked=masked), _header(src)
+
+
+@contextmanager
+def open_reader(path: str | os.PathLike[str]) -> Iterator[rasterio.io.DatasetReader]:
+    """The GeoTIFF at ``path`` open for reading (windowed reads of large rasters)."""
+    with rasterio.open(path) as src:
+        yield src
+
+
+@contextmanager
+def open_writer(tmp: str | os.PathLike[str], profile: dict) -> Iterator[rasterio.io.DatasetWriter]:
+    """A new GeoTIFF at ``tmp`` (a temporary path from :func:`thermoquake.atomic.atomic_path`)
+    with the rasterio ``profile``, GDAL's own stderr chatter kept quiet."""
+    with quiet_native_stderr(), rasterio.open(tmp, "w", **profile) as dst:
+        yield dst
+
+
+def write_retira_geotiff(tmp: str | os.PathLike[str], r: np.ndarray, profile: dict, tags: dict[str, str]) -> None:
+    """Write the R map ``r`` ((rows, cols), dimensionless) to ``tmp`` as one float32 band, nodata
+    NaN, on the grid of ``profile`` (the target image's), with ``tags``."""
+    profile = dict(profile) | {"dtype": "float32", "nodata": np.nan, "count": 1}
+    with open_writer(tmp, profile) as dst:
+        dst.write(r.astype(np.float32), 1)
+        dst.update_tags(**tags)
+        dst.set_band_description(1, "RETIRA (dimensionless)")

@@ -33,7 +33,7 @@ from thermoquake.catalog.schema import CatalogError, RowProblem, data_rows, open
 from thermoquake.epicentre_grid import EpicentreGrid
 from thermoquake.errors import BadRequestError
 from thermoquake.modis.sinusoidal import N_TILES_H, N_TILES_V, tile_name
-from thermoquake.reference_calendar import MAX_WINDOW_DAYS, MODES, reference_days, target_days
+from thermoquake.reference_calendar import MAX_WINDOW_DAYS, MODES, reference_schedule, target_days
 
 DEFAULT_BASE_URL = "https://e4ftl01.cr.usgs.gov"
 """LP DAAC Data Pool."""
@@ -181,18 +181,9 @@ def reference_dates(
 ) -> set[dt.date]:
     """The reference periods of ``targets`` (the target days of a sample dated in
     ``sample_year``) in every reference year, the sample's own year included."""
-    targets = list(targets)
-    out: set[dt.date] = set()
-    for year in settings.reference_years:
-        out.update(
-            reference_days(
-                targets,
-                year - sample_year,
-                settings.reference_mode,
-                settings.reference_window_days,
-            )
-        )
-    return out
+    schedule = reference_schedule([(0, day) for day in targets], sample_year, settings.reference_years,
+                                  settings.reference_mode, settings.reference_window_days, own_year=True)
+    return {day for _, _, day in schedule}
 
 
 def build_manifest(samples: list[Sample], settings: ManifestSettings) -> list[GranuleRow]:

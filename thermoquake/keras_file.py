@@ -13,6 +13,9 @@ from pathlib import Path
 
 from thermoquake.errors import ModelDirectoryError
 
+#: The model configuration entry inside a .keras (zip) archive.
+CONFIG_ENTRY_FILE = "config.json"
+
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
@@ -33,7 +36,7 @@ def check_keras_archive(path: Path) -> None:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError) as err:
         raise ModelDirectoryError(f"is a damaged .keras archive ({err})", path) from None
-    if "config.json" not in names:
+    if CONFIG_ENTRY_FILE not in names:
         raise ModelDirectoryError("is a zip archive without a model config.json: not a .keras model", path)
 
 

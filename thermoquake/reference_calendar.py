@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 MODES = ("same-day", "month")
 MAX_WINDOW_DAYS = 182
@@ -79,6 +79,27 @@ def reference_days(targets: Iterable[dt.date], offset: int, mode: str = "same-da
                    window_days: int = 0) -> list[dt.date]:
     """The days of a sample's reference at year ``offset``: the union of its targets' periods."""
     return sorted({day for t in targets for day in period_days(t, offset, mode, window_days)})
+
+
+def reference_schedule(targets: Sequence[tuple[int, dt.date]], sample_year: int, years: Iterable[int],
+                       mode: str = "same-day", window_days: int = 0,
+                       own_year: bool = True) -> list[tuple[int, int, dt.date]]:
+    """``(reference year, days before, date)`` of every reference day of a sample dated in
+    ``sample_year`` whose target days are ``targets`` (``(days before, date)`` pairs, as
+    :func:`target_days` gives them), by year in the order of ``years``, then by the targets'
+    order: a day in the periods of several targets belongs to the first. Each day appears once
+    per year. ``own_year``: whether the sample's own year is a reference year too."""
+    out: list[tuple[int, int, dt.date]] = []
+    for year in years:
+        if year == sample_year and not own_year:
+            continue
+        planned: set[dt.date] = set()
+        for k, day in targets:
+            for ref in period_days(day, year - sample_year, mode, window_days):
+                if ref not in planned:
+                    planned.add(ref)
+                    out.append((year, k, ref))
+    return out
 
 
 def reference_offset(target: dt.date, candidate: dt.date, mode: str = "same-day",

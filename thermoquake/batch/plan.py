@@ -25,7 +25,7 @@ from thermoquake.batch.events import Event
 from thermoquake.epicentre_grid import EpicentreGrid, check_box_memory
 from thermoquake.errors import ThermoquakeError
 from thermoquake.modis.sinusoidal import tile_name
-from thermoquake.reference_calendar import check_reference, period_days, target_days
+from thermoquake.reference_calendar import check_reference, reference_schedule, target_days
 
 TARGET = "target"
 REFERENCE = "reference"
@@ -84,13 +84,6 @@ def plan_images(events: Sequence[Event], days_before: int, reference_years: Sequ
 
         days = target_days(event.date, days_before)
         tasks.extend(task(TARGET, day, k) for k, day in days)
-        for year in reference_years:
-            if year == event.date.year:
-                continue
-            planned: set[dt.date] = set()
-            for k, day in days:
-                for ref in period_days(day, year - event.date.year, mode, window_days):
-                    if ref not in planned:
-                        planned.add(ref)
-                        tasks.append(task(REFERENCE, ref, k))
+        tasks.extend(task(REFERENCE, ref, k) for _, k, ref in
+                     reference_schedule(days, event.date.year, reference_years, mode, window_days, own_year=False))
     return tasks

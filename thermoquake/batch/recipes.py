@@ -110,11 +110,10 @@ def planned_recipe(task: ImageTask, index: HdfIndex, workdir: Path, write_cache:
 
 def _recorded(path: Path) -> tuple[dict | None, dict[str, str]] | None:
     """(recipe or None, all tags) of an image; None if it cannot be read."""
-    import rasterio
+    from thermoquake.geotiff import read_tags
 
     try:
-        with rasterio.open(path) as src:
-            tags = src.tags()
+        tags = read_tags(path)
     except Exception:  # noqa: BLE001 - any unreadable image is remade
         return None
     text = tags.get(RECIPE_TAG)

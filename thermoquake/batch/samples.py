@@ -28,6 +28,7 @@ from pathlib import Path
 from thermoquake.atomic import write_text_atomic
 from thermoquake.batch.events import Event
 from thermoquake.batch.plan import safe_name
+from thermoquake.batch.workdir import MANIFEST_FILE
 from thermoquake.errors import ThermoquakeError
 
 SAMPLES_FILE = "samples.csv"
@@ -135,7 +136,7 @@ def read_samples(workdir: Path) -> list[Sample]:
 
 
 def _samples_from_manifest(workdir: Path) -> list[Sample]:
-    path = workdir / "manifest.csv"
+    path = workdir / MANIFEST_FILE
     if not path.is_file():
         raise ThermoquakeError("no manifest.csv: not a thermoquake preprocess workdir "
                                "(run thermoquake preprocess first)", workdir)

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import rasterio
 
 from thermoquake.atomic import write_text_atomic
 from thermoquake.batch.plan import ImageTask
+from thermoquake.geotiff import read_band_and_header
 from thermoquake.batch.workdir import BAD_FILES_DIR, FAILURES_FILE, MANIFEST_FILE
 
 MANIFEST_COLUMNS = ("event_id", "site", "date", "role", "days_before", "valid_fraction",
@@ -45,9 +45,8 @@ class ImageRecord:
 
 def read_image_record(path: Path) -> ImageRecord:
     """Valid fraction and provenance of a written epicentre GeoTIFF (from its pixels and tags)."""
-    with rasterio.open(path) as src:
-        tags = src.tags()
-        values = src.read(1)
+    values, header = read_band_and_header(path)
+    tags = header.tags
     split = lambda s: tuple(x for x in s.split(",") if x)  # noqa: E731
     return ImageRecord(float(np.isfinite(values).mean()), split(tags.get("source_files", "")),
                        split(tags.get("missing_tiles", "")))

@@ -36,6 +36,8 @@ FORMAT_VERSION = 1
 METADATA_FILE = "workdir.json"
 MANIFEST_FILE = "manifest.csv"
 FAILURES_FILE = "failures.csv"
+ANOMALIES_FILE = "anomalies.csv"    # written by thermoquake rst
+SEQUENCES_FILE = "sequences.csv"    # written by thermoquake rst
 IMAGES_DIR = "images"
 BAD_FILES_DIR = "state/bad_files"
 

@@ -114,7 +114,7 @@ def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[st
     one row per image (accepted, reasons, the gate's figures); OUT/generated.json the summary.
     """
     from thermoquake.gan.generation import training_info
-    from thermoquake.gan.workdir_io import read_like, reference_stack, resolve_reference, write_generated
+    from thermoquake.gan.workdir_io import GATE_FILE, read_like, reference_stack, resolve_reference, write_generated
     from thermoquake.outputs import refuse_inputs_inside, refuse_outputs_over_inputs
 
     real = read_like(like)
@@ -145,7 +145,7 @@ def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[st
         click.echo(json.dumps(summary, indent=2))
     else:
         click.echo(f"{summary['accepted']} of {n} generated image(s) accepted, {summary['rejected']} rejected "
-                   f"(reasons in {out / 'gate.csv'}){' - SYNTHETIC' if summary['synthetic'] else ''}")
+                   f"(reasons in {out / GATE_FILE}){' - SYNTHETIC' if summary['synthetic'] else ''}")
         d = summary["diversity"]
         if d["ratio"] is not None:
             click.echo(f"diversity: {d['accepted_spread_k']:.2f} K between two accepted images vs "

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from thermoquake.cli.options import (control_years_option, make_json_option, make_size_option, progress_option,
-                                     renamed_option, synthetic_world_options, training_options)
+from thermoquake.cli.options import (control_years_option, dry_run_option, make_json_option, make_size_option,
+                                     progress_option, renamed_option, synthetic_world_options, training_options)
 from thermoquake.cli.train_cmd import make_config, print_metrics, train_options
 from thermoquake.training.config import AUGMENTATIONS, MODEL_KINDS, TrainConfig
 
@@ -54,10 +54,11 @@ def experiment() -> None:
 @click.option("--json", "json_arg", is_flag=False, flag_value="-", default=None, metavar="",
               help="Print the run and its metrics document as JSON.")
 @progress_option
+@dry_run_option
 def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
               batch_size, learning_rate, gan_steps, gan_width, gan_base, catalog_path, n_events, size, reference_years, radius_km,
               controls_mode, control_years, paired, anomaly_offset_km, anomaly_day_prob, trend_k_per_year,
-              interannual_k, allow_imbalance, out_dir, metrics_out, json_arg, progress, overlap_max) -> None:
+              interannual_k, allow_imbalance, out_dir, metrics_out, json_arg, progress, overlap_max, dry_run) -> None:
     """Build a SYNTHETIC benchmark and score a model on it, end to end.
 
     Draws --n-events real catalogue events (data_manifests/events_study.csv) inside
@@ -74,9 +75,9 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     from thermoquake.atomic import write_text_atomic
     from thermoquake.cli.options import parse_year_range
     from thermoquake.cli.train_cmd import load_quakes
-    from thermoquake.experiment.synthetic import HARDER_DEFAULTS, SyntheticStudy, build_study
+    from thermoquake.experiment.synthetic import HARDER_DEFAULTS, SyntheticStudy, build_study, plan_experiment
     from thermoquake.outputs import refuse_outputs_over_inputs
-    from thermoquake.training.run import train_window
+    from thermoquake.progress import rough_duration
 
     as_json = json_arg is not None
     if json_arg not in (None, "-"):     # the earlier --json FILE
@@ -100,6 +101,23 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
                                                 f"{reference_years}-s{seed}{harder}")
     refuse_outputs_over_inputs({"--out": out_dir, "--metrics-out": metrics_out},
                                {"--catalog": catalog_path or DEFAULT_CATALOG})
+    if dry_run:
+        plan = plan_experiment(out_dir, study, config, DEFAULT_EVENTS, catalog_path or DEFAULT_CATALOG)
+        if as_json:
+            click.echo(json.dumps({"dry_run": True, **plan}, sort_keys=True))
+            return
+        run = plan["training"]
+        click.echo(f"dry run (SYNTHETIC): {plan['events']} events and {plan['controls']} controls into {out_dir}, "
+                   f"{rough_duration(plan['seconds'])} on CPU for RST and training")
+        click.echo(f"  tiles: {len(plan['tiles'])} MODIS tiles ({', '.join(plan['tiles'])}), "
+                   f"{plan['tile_files']} tile-day files")
+        click.echo(f"  images: {plan['images']} of {plan['size_px']} km ({plan['targets']} targets, "
+                   f"{plan['references']} references)")
+        click.echo(f"  training: 1 run, {len(run['fits'])} fits x {run['epochs']} epochs on {run['days']} days "
+                   f"-> {run['run']}")
+        return
+    from thermoquake.training.run import train_window
+
     workdir = build_study(out_dir / "study", study, int(window) - 1, DEFAULT_EVENTS, catalog_path or DEFAULT_CATALOG,
                           progress=progress)
     quakes = load_quakes(catalog_path or DEFAULT_CATALOG)

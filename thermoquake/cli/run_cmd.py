@@ -53,7 +53,7 @@ def run(pipeline_file: Path, out: Path | None, force: tuple[str, ...], dry_run: 
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     click.echo(f"pipeline {record['pipeline']}: {record['status']} ({summary})")
     if not dry_run:
-        click.echo(f"run record: {pipeline.out / 'run_record.json'}")
+        click.echo(f"run record: {pipeline.out / RECORD_FILE}")
         if pipeline.result is not None:
             click.echo(f"result: {pipeline.result}")
     sys.stdout.flush()

@@ -141,10 +141,11 @@ def evaluate(run_dir: Path, threshold: float | None, n_boot: int, pycsep_dir: Pa
     print the metrics with their intervals and baselines. No TensorFlow needed."""
     from thermoquake.evaluation.rescore import alarm_forecast_csv, rescore_run
     from thermoquake.outputs import refuse_outputs_over_inputs
+    from thermoquake.training.run_files import CONFIG_FILE, PREDICTIONS_FILE
 
     grid, mags = csep_grid(cell_deg, min_mag, max_mag, mag_bin)
     refuse_outputs_over_inputs({"--alarms-csv": alarms_csv, "--pycsep-dir": pycsep_dir},
-                               {"--run": [run_dir, run_dir / "predictions.csv", run_dir / "config.json"]})
+                               {"--run": [run_dir, run_dir / PREDICTIONS_FILE, run_dir / CONFIG_FILE]})
     doc = rescore_run(run_dir, threshold, n_boot)
     if alarms_csv is not None:
         from thermoquake.atomic import write_text_atomic

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import rasterio
 
+from thermoquake import geotiff
 from thermoquake.dataset.windows import WindowDay
 from thermoquake.errors import ThermoquakeError
 
@@ -34,9 +34,8 @@ RETIRA_CLIP = 5.0
 def read_band(path: Path) -> np.ndarray:
     """Band 1 of a GeoTIFF as float32 (H, W); one-line error naming the file."""
     try:
-        with rasterio.open(path) as src:
-            return src.read(1).astype(np.float32)
-    except rasterio.errors.RasterioIOError as err:
+        return geotiff.read_band(path).astype(np.float32)
+    except geotiff.GeoTiffReadError as err:
         raise ThermoquakeError(f"cannot read the image: {err}", path) from None
 
 

@@ -213,10 +213,9 @@ def reference_years(day: WindowDay) -> tuple[int, ...] | None:
     None when the day has no R map. (The cut is Jan 1, so a reference day's year tells its side.)"""
     text = day.anomaly.get("reference_years") if day.anomaly else None
     if text is None and day.retira_path is not None:
-        import rasterio
+        from thermoquake.geotiff import read_tags
 
-        with rasterio.open(day.retira_path) as src:
-            text = src.tags().get("rst_reference_years")
+        text = read_tags(day.retira_path).get("rst_reference_years")
     if text is None:
         return None
     try:

@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from thermoquake.batch.samples import Sample, read_samples
+from thermoquake.batch.workdir import ANOMALIES_FILE, MANIFEST_FILE
 from thermoquake.errors import ThermoquakeError
 
 WINDOWS = (3, 5, 7, 9)
-MANIFEST_FILE = "manifest.csv"
-ANOMALIES_FILE = "anomalies.csv"
 
 
 @dataclass(frozen=True)

@@ -239,12 +239,11 @@ def _reference_dates(day: WindowDay) -> list[dt.date] | None:
     """The dates ``thermoquake rst`` used for this day's reference (None without an R map)."""
     if day.retira_path is None:
         return None
-    import rasterio
+    from thermoquake.geotiff import GeoTiffReadError, read_tags
 
     try:
-        with rasterio.open(day.retira_path) as src:
-            text = src.tags().get("rst_reference_dates")
-    except rasterio.errors.RasterioIOError as err:
+        text = read_tags(day.retira_path).get("rst_reference_dates")
+    except GeoTiffReadError as err:
         raise ThermoquakeError(f"cannot read the R map: {err}", day.retira_path) from None
     return None if text is None else [dt.date.fromisoformat(t) for t in text.split(",") if t]
 

@@ -39,6 +39,7 @@ from thermoquake.evaluation.csep_files import (DEPTH_KM, CellGrid, MagnitudeBins
 from thermoquake.evaluation.rescore import fixed_threshold, read_config, read_predictions, run_window
 from thermoquake.evaluation.threshold import threshold_source
 from thermoquake.dirlock import LOCK_FILE, locks_directory
+from thermoquake.training.run_files import CONFIG_FILE, PREDICTIONS_FILE
 
 INDEX_FILE = "forecasts.json"
 SCHEMA = "thermoquake-pycsep/1"
@@ -66,7 +67,7 @@ def run_forecasts(run_dir: Path) -> list[SiteForecast]:
     config = read_config(run_dir)
     window = run_window(config, run_dir)
     places = _sample_places(Path(config.get("workdir", "")), run_dir)
-    path = run_dir / "predictions.csv"
+    path = run_dir / PREDICTIONS_FILE
     out = []
     for n, r in enumerate(rows, start=2):
         try:
@@ -77,7 +78,7 @@ def run_forecasts(run_dir: Path) -> list[SiteForecast]:
             raise ThermoquakeError(f"row {n}: prob {p!r} is not a probability", path)
         if r["sample_id"] not in places:
             raise ThermoquakeError(f"row {n}: sample {r['sample_id']!r} has no place in the workdir's "
-                                   "samples.csv", path)
+                                   f"{SAMPLES_FILE}", path)
         lat, lon = places[r["sample_id"]]
         start, end = forecast_period(day, window)
         out.append(SiteForecast(r["sample_id"], r["site"], lat, lon, day, start, end, p))
@@ -89,7 +90,7 @@ def _sample_places(workdir: Path, run_dir: Path) -> dict[str, tuple[float, float
 
     if not (workdir / SAMPLES_FILE).is_file():
         raise ThermoquakeError(f"the run's workdir ({workdir}) has no samples.csv: the sites' places are "
-                               "needed for forecasts", run_dir / "config.json")
+                               "needed for forecasts", run_dir / CONFIG_FILE)
     places = {}
     for s in read_samples(workdir):
         if not (math.isfinite(s.latitude) and math.isfinite(s.longitude)):

@@ -15,13 +15,14 @@ from thermoquake.dataset.windows import forecast_period
 from thermoquake.evaluation.document import metrics_document
 from thermoquake.evaluation.threshold import DEFAULT_THRESHOLD, THRESHOLD_FIXED, threshold_source
 from thermoquake.errors import RunDirectoryError, ThermoquakeError
+from thermoquake.training.run_files import CONFIG_FILE, METRICS_FILE, PREDICTIONS_FILE
 
 ALARM_COLUMNS = ("lon_min", "lon_max", "lat_min", "lat_max", "depth_min", "depth_max", "mag_min", "mag_max",
                  "start_time", "end_time", "score", "alarm", "sample_id", "label")
 
 
 def read_predictions(run_dir: Path) -> list[dict[str, str]]:
-    path = Path(run_dir) / "predictions.csv"
+    path = Path(run_dir) / PREDICTIONS_FILE
     if not path.is_file():
         raise RunDirectoryError("no predictions.csv: not a thermoquake train run directory", run_dir)
     with open(path, newline="", encoding="utf-8") as fh:
@@ -32,7 +33,7 @@ def read_predictions(run_dir: Path) -> list[dict[str, str]]:
 
 
 def read_config(run_dir: Path) -> dict:
-    path = Path(run_dir) / "config.json"
+    path = Path(run_dir) / CONFIG_FILE
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
@@ -83,7 +84,7 @@ TRAINING_RECORDS = ("balance", "split_summary", "folds", "augmentation")
 
 
 def _training_records(run_dir: Path) -> dict:
-    path = Path(run_dir) / "metrics.json"
+    path = Path(run_dir) / METRICS_FILE
     if not path.is_file():
         return {}
     try:

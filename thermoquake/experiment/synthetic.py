@@ -145,3 +145,56 @@ def build_study(out: Path, study: SyntheticStudy, days_before: int, events_csv: 
     write_text_atomic(out / "study.json", json.dumps({"synthetic": True, **study.record(),
                                                       "days_before": days_before}, indent=2) + "\n")
     return workdir
+
+
+def plan_study(study: SyntheticStudy, days_before: int, events_csv: Path, catalog: Path) -> dict:
+    """What :func:`build_study` would make, writing nothing under its output: the events drawn
+    and the controls chosen (in a temporary directory, removed), the synthetic tiles (MODIS
+    tile names and tile-day files), the epicentre images (targets, references) and a rough
+    RST time (s, CPU). The same draws as :func:`build_study` with the same ``study``."""
+    import tempfile
+
+    from thermoquake.batch.events import read_events
+    from thermoquake.batch.plan import TARGET, plan_images
+    from thermoquake.rst.run import SECONDS_PER_IMAGE
+    from thermoquake.synth.study import synthetic_study
+
+    for path in (events_csv, catalog):
+        if not Path(path).is_file():
+            raise InputNotFoundError("not found (give --events/--catalog)", path)
+    years = range(study.first_year, study.last_year + 1)
+    with tempfile.TemporaryDirectory(prefix="thermoquake-plan-") as tmp:
+        events, controls = Path(tmp) / "events.csv", Path(tmp) / "controls.csv"
+        choose_events(Path(events_csv), study, events)
+        events = study_controls(study, events, Path(catalog), controls, years)
+        tiles = synthetic_study(events, Path(tmp) / "hdf", controls=controls, days_before=days_before,
+                                reference_years=years, size=study.size, seed=study.seed, dry_run=True, progress=False)
+        event_rows, control_rows = read_events(events), read_events(controls)
+        tasks = (plan_images(event_rows, days_before, years, study.size, events)
+                 + plan_images(control_rows, days_before, years, study.size, controls))
+    targets = sum(t.role == TARGET for t in tasks)
+    return {"synthetic": True, "events": len(event_rows), "controls": len(control_rows),
+            "tiles": tiles["tiles"], "tile_files": tiles["files"], "images": len(tasks), "targets": targets,
+            "references": len(tasks) - targets, "size_px": study.size,
+            "rst_seconds": SECONDS_PER_IMAGE * (2 * targets + (len(tasks) - targets))}
+
+
+def plan_experiment(out: Path, study: SyntheticStudy, config, events_csv: Path, catalog: Path) -> dict:
+    """What ``thermoquake experiment synthetic`` would do into ``out``, writing nothing there:
+    :func:`plan_study` (``config.window`` - 1 days before each sample), the training run
+    (its directory, images, fits, epochs) and a rough CPU time (s) of RST and training
+    (tile synthesis and preprocess not counted). ``config``: a
+    :class:`thermoquake.training.config.TrainConfig`."""
+    from thermoquake.dataset.windows import days_in_window
+    from thermoquake.training.run import planned_fits, training_seconds
+
+    window = int(config.window)
+    plan = plan_study(study, window - 1, events_csv, catalog)
+    days = (plan["events"] + plan["controls"]) * days_in_window(window)
+    fits = planned_fits(config)
+    train_s = training_seconds(config, days, study.size, len(fits))
+    run_dir = Path(out) / "runs" / f"{config.run_name}-{config.digest}"
+    return plan | {"out": str(out), "study": str(Path(out) / "study"),
+                   "training": {"run": str(run_dir), "days": days, "fits": fits, "epochs": config.epochs,
+                                "seconds": train_s},
+                   "seconds": plan["rst_seconds"] + train_s}

@@ -34,6 +34,7 @@ from thermoquake.errors import ModelDirectoryError
 
 CHECKPOINT_DIR = "checkpoints"
 LATEST_FILE = "latest.json"
+STATE_FILE = "state.json"
 KEEP = 2
 
 
@@ -55,7 +56,7 @@ def save_checkpoint(model_dir: Path, step: int, generator: keras.Model, discrimi
         arrays = {f"g_{i}": np.asarray(v.numpy()) for i, v in enumerate(g_optimizer.variables)}
         arrays |= {f"d_{i}": np.asarray(v.numpy()) for i, v in enumerate(d_optimizer.variables)}
         np.savez(tmp / "optimizers.npz", **arrays)
-        (tmp / "state.json").write_text(json.dumps(state | {"step": step}) + "\n", encoding="utf-8")
+        (tmp / STATE_FILE).write_text(json.dumps(state | {"step": step}) + "\n", encoding="utf-8")
         for f in tmp.iterdir():
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
@@ -63,7 +64,7 @@ def save_checkpoint(model_dir: Path, step: int, generator: keras.Model, discrimi
             shutil.rmtree(final)
         os.replace(tmp, final)
     except BaseException as err:
-        probe = tmp / "state.json" if (tmp / "state.json").exists() else None
+        probe = tmp / STATE_FILE if (tmp / STATE_FILE).exists() else None
         converted = as_write_error(err, final, probe)
         shutil.rmtree(tmp, ignore_errors=True)
         if converted is not None:
@@ -93,7 +94,7 @@ def latest_checkpoint(model_dir: Path) -> Path | None:
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise ModelDirectoryError(f"cannot read the latest-checkpoint pointer: {err}", latest) from None
     path = latest.parent / name
-    if not (path / "state.json").is_file():
+    if not (path / STATE_FILE).is_file():
         raise ModelDirectoryError(f"names checkpoint {name}, which is missing or incomplete", latest)
     return path
 
@@ -128,4 +129,4 @@ def restore_checkpoint(path: Path, generator: keras.Model, discriminator: keras.
                     raise ModelDirectoryError(f"optimizer state {key} is missing or has another shape",
                                            path / "optimizers.npz")
                 var.assign(arrays[key])
-    return json.loads((path / "state.json").read_text(encoding="utf-8"))
+    return json.loads((path / STATE_FILE).read_text(encoding="utf-8"))

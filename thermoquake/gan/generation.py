@@ -10,6 +10,7 @@ import numpy as np
 
 from thermoquake.errors import ThermoquakeError
 from thermoquake.gan.normalise import Normalisation, load_normalisation
+from thermoquake.gan.train import TRAINING_FILE
 
 BATCH = 64
 
@@ -64,7 +65,7 @@ def load_generator(model_dir: Path):
 
 def training_info(model_dir: Path) -> dict:
     """``training.json`` of a model directory."""
-    path = Path(model_dir) / "training.json"
+    path = Path(model_dir) / TRAINING_FILE
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

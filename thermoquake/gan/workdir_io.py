@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import rasterio
 
 from thermoquake.atomic import write_text_atomic
 from thermoquake.crop import EpicentreImage
@@ -25,7 +24,7 @@ from thermoquake.epicentre_grid import EpicentreGrid
 from thermoquake.errors import ThermoquakeError
 from thermoquake.gan.memorisation import spread_ratio
 from thermoquake.gan.normalise import site_key
-from thermoquake.geotiff import write_epicentre_geotiff
+from thermoquake.geotiff import read_tags, write_epicentre_geotiff
 from thermoquake.rst.gate import FIGURES, GateThresholds, GateVerdict, gate
 from thermoquake.rst.run import read_manifest
 from thermoquake.rst.validate import expand, read_image
@@ -88,8 +87,7 @@ def image_site(tags: dict[str, str], path: Path) -> str:
 
 def site_of(path: Path) -> str:
     """The site key of the epicentre GeoTIFF at ``path`` (its tags only; no pixels read)."""
-    with rasterio.open(path) as src:
-        return image_site(src.tags(), Path(path))
+    return image_site(read_tags(path), Path(path))
 
 
 def load_images(paths: Sequence[Path]) -> TrainingImages:
@@ -99,8 +97,7 @@ def load_images(paths: Sequence[Path]) -> TrainingImages:
         values, _ = read_image(path)
         if arrays and values.shape != arrays[0].shape:
             raise ThermoquakeError(f"shape {values.shape} differs from the first image's {arrays[0].shape}", path)
-        with rasterio.open(path) as src:
-            tags = src.tags()
+        tags = read_tags(path)
         synthetic |= tags.get("synthetic") == "true"
         sites.append(image_site(tags, Path(path)))
         arrays.append(values.astype(np.float32))
@@ -128,8 +125,7 @@ class LikeImage:
 def read_like(path: Path) -> LikeImage:
     """A real epicentre GeoTIFF and its grid (from its tags, checked against its transform)."""
     values, transform = read_image(path)
-    with rasterio.open(path) as src:
-        tags = src.tags()
+    tags = read_tags(path)
     try:
         grid = EpicentreGrid(float(tags["epicentre_lat"]), float(tags["epicentre_lon"]), values.shape[0])
         dt.date.fromisoformat(tags["date"])

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from thermoquake import __version__
 from thermoquake.atomic import atomic_path, write_text_atomic
+from thermoquake.batch.workdir import MANIFEST_FILE
 from thermoquake.errors import ThermoquakeError
 from thermoquake.report import html
 from thermoquake.report.inputs import TRUE, read_augmentation, read_event_info, read_run, read_workdir
@@ -68,11 +69,10 @@ class _Collector:
 def _is_synthetic(samples, runs, augs) -> bool:
     """Whether any input is synthetic: a GeoTIFF tag (first image of each sample, every generated
     image), a run's config/metrics flag."""
-    import rasterio
+    from thermoquake.geotiff import read_tags
 
     def tagged(path: Path) -> bool:
-        with rasterio.open(path) as src:
-            return src.tags().get("synthetic", "").lower() in TRUE
+        return read_tags(path).get("synthetic", "").lower() in TRUE
 
     return (any(r.synthetic for r in runs)
             or any(tagged(s.days[0].lst_path) for s in samples if s.days)
@@ -105,10 +105,10 @@ def build_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Seq
         if unknown:
             raise ThermoquakeError(f"has no event {sorted(unknown)[0]!r} (it holds "
                                    f"{', '.join(s.event_id for s in samples[:5])}{' ...' if len(samples) > 5 else ''})",
-                                   wd.path / "manifest.csv")
+                                   wd.path / MANIFEST_FILE)
         samples = [s for s in samples if s.event_id in wanted or s.site in wanted]
     if not samples and not run_objs and not aug_objs:
-        raise ThermoquakeError("has no target images to report", wd.path / "manifest.csv")
+        raise ThermoquakeError("has no target images to report", wd.path / MANIFEST_FILE)
     synthetic = _is_synthetic(samples, run_objs, aug_objs)
     title = "thermoquake anomaly map report"
     intro = [f"Workdir {wd.path}: {len(samples)} sample(s); {len(run_objs)} classifier run(s); "
@@ -153,7 +153,7 @@ def plan_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Sequ
     if events:
         unknown = set(events) - {s.event_id for s in wd.samples} - {s.site for s in wd.samples}
         if unknown:
-            raise ThermoquakeError(f"has no event {sorted(unknown)[0]!r}", wd.path / "manifest.csv")
+            raise ThermoquakeError(f"has no event {sorted(unknown)[0]!r}", wd.path / MANIFEST_FILE)
     stems = []
     for s in samples:
         stems.append(f"event_{s.site}_maps")

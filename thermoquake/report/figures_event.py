@@ -223,10 +223,10 @@ def _valid_km2(day) -> float:
     frac = day.anomaly.get("valid_fraction", np.nan)
     if day.retira_path is None:
         return np.nan
-    import rasterio
+    from thermoquake.geotiff import read_header
 
-    with rasterio.open(day.retira_path) as src:
-        return frac * src.width * src.height
+    header = read_header(day.retira_path)
+    return frac * header.width * header.height
 
 
 def probability_series(sample: EventSample, runs: list[tuple[str, Predictions]], synthetic: bool,

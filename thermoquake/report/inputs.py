@@ -18,6 +18,10 @@ import numpy as np
 
 from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.document import METRICS_SCHEMA
+from thermoquake.batch.samples import SAMPLES_FILE
+from thermoquake.batch.workdir import ANOMALIES_FILE, MANIFEST_FILE
+from thermoquake.gan.workdir_io import GATE_FILE, REJECTED_DIR, SUMMARY_FILE
+from thermoquake.training.run_files import CONFIG_FILE, METRICS_FILE, PREDICTIONS_FILE
 
 TRUE = {"true", "1", "yes"}
 
@@ -100,12 +104,12 @@ class Workdir:
 def read_workdir(workdir: Path) -> Workdir:
     """The events of a ``thermoquake preprocess`` workdir (``rst`` optional)."""
     workdir = Path(workdir)
-    manifest = workdir / "manifest.csv"
+    manifest = workdir / MANIFEST_FILE
     if not manifest.is_file():
         raise ThermoquakeError("no manifest.csv: not a thermoquake preprocess workdir", workdir)
     rows = _read_csv(manifest, {"event_id", "site", "date", "role", "days_before", "path"})
     anomalies: dict[tuple[str, str], dict[str, float]] = {}
-    anomalies_csv = workdir / "anomalies.csv"
+    anomalies_csv = workdir / ANOMALIES_FILE
     has_rst = anomalies_csv.is_file()
     if has_rst:
         numeric = ("days_before", "anomalous_area_km2", "anomalous_fraction", "expected_null_fraction",
@@ -115,7 +119,7 @@ def read_workdir(workdir: Path) -> Workdir:
             anomalies[(row["site"], row["date"])] = {k: _float(row, k, anomalies_csv, n) for k in numeric
                                                      if k in row}
     samples_meta: dict[str, dict[str, str]] = {}
-    samples_csv = workdir / "samples.csv"
+    samples_csv = workdir / SAMPLES_FILE
     if samples_csv.is_file():
         for row in _read_csv(samples_csv, {"sample_id", "site", "label", "kind"}):
             samples_meta[row["site"]] = row
@@ -228,15 +232,14 @@ class Raster:
 
 def read_raster(path: Path) -> Raster:
     """Read band 1 of a GeoTIFF as float32, nodata and non-finite values as NaN."""
-    import rasterio
-    from rasterio.errors import RasterioIOError
+    from thermoquake.geotiff import GeoTiffReadError, read_band_and_header
 
     try:
-        with rasterio.open(path) as src:
-            values = src.read(1, masked=True).astype(np.float32).filled(np.nan)
-            west, south, east, north = src.bounds
-            tags = src.tags()
-    except RasterioIOError as err:
+        band, header = read_band_and_header(path, masked=True)
+        values = band.astype(np.float32).filled(np.nan)
+        west, south, east, north = header.bounds
+        tags = header.tags
+    except GeoTiffReadError as err:
         raise ThermoquakeError(f"cannot be read as a GeoTIFF ({err})", path) from None
     values[~np.isfinite(values)] = np.nan
     return Raster(values, (west, east, south, north), tags)
@@ -279,8 +282,8 @@ def read_run(run_dir: Path) -> Run:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise ThermoquakeError("is not a directory (expected a thermoquake train run)", run_dir)
-    config = _read_json(run_dir / "config.json")
-    metrics_path = run_dir / "metrics.json"
+    config = _read_json(run_dir / CONFIG_FILE)
+    metrics_path = run_dir / METRICS_FILE
     metrics = _read_json(metrics_path)
     if metrics.get("schema") != METRICS_SCHEMA:
         raise ThermoquakeError(f"schema is {metrics.get('schema')!r}, expected {METRICS_SCHEMA!r}",
@@ -288,7 +291,7 @@ def read_run(run_dir: Path) -> Run:
     for level in ("daily", "window_any"):
         if not isinstance(metrics.get(level), dict) or "metrics" not in metrics[level]:
             raise ThermoquakeError(f"has no {level!r} metrics", metrics_path)
-    pred_path = run_dir / "predictions.csv"
+    pred_path = run_dir / PREDICTIONS_FILE
     rows = _read_csv(pred_path, PREDICTION_COLUMNS)
     if not rows:
         raise ThermoquakeError("has no predictions", pred_path)
@@ -335,7 +338,7 @@ class Augmentation:
 def read_augmentation(gen_dir: Path) -> Augmentation:
     """A ``thermoquake augment generate`` directory: gate.csv, accepted ``*.tif``, ``rejected/``."""
     gen_dir = Path(gen_dir)
-    gate_csv = gen_dir / "gate.csv"
+    gate_csv = gen_dir / GATE_FILE
     if not gate_csv.is_file():
         raise ThermoquakeError("has no gate.csv: not a thermoquake augment generate directory", gen_dir)
     rows = _read_csv(gate_csv, {"file", "accepted"})
@@ -346,7 +349,7 @@ def read_augmentation(gen_dir: Path) -> Augmentation:
             raise ThermoquakeError(f"row {n}: accepted {row['accepted']!r} is not true or false", gate_csv)
         accepted = accepted_text == "true"
         name = row["file"]
-        candidates = [gen_dir / name, gen_dir / ("." if accepted else "rejected") / Path(name).name]
+        candidates = [gen_dir / name, gen_dir / ("." if accepted else REJECTED_DIR) / Path(name).name]
         path = next((c for c in candidates if c.is_file()), None)
         if path is None:
             raise ThermoquakeError(f"row {n}: image {name!r} is not in the directory"
@@ -361,6 +364,6 @@ def read_augmentation(gen_dir: Path) -> Augmentation:
             except ValueError:
                 continue
         verdicts.append(GateVerdict(path, accepted, reasons, scores))
-    generated_json = gen_dir / "generated.json"
+    generated_json = gen_dir / SUMMARY_FILE
     generated = _read_json(generated_json) if generated_json.is_file() else {}
     return Augmentation(gen_dir, tuple(verdicts), generated)

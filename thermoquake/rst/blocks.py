@@ -13,14 +13,16 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import numpy as np
 import rasterio
 from rasterio.windows import Window
 
-from thermoquake.atomic import atomic_path, quiet_native_stderr
+from thermoquake.atomic import atomic_path
 from thermoquake.errors import ThermoquakeError
+from thermoquake.geotiff import open_reader, open_writer, read_header
 from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K, ReferenceStats, retira
 
 PathLike = str | os.PathLike[str]
@@ -43,7 +45,7 @@ def _windows(height: int, width: int, block_rows: int):
 def file_spatial_mean(path: PathLike, block_rows: int = 512) -> tuple[float, float]:
     """``(mean of valid pixels, clear-sky fraction)`` of band 1 of a GeoTIFF, read in row blocks."""
     total, n = 0.0, 0
-    with rasterio.open(path) as src:
+    with open_reader(path) as src:
         for window in _windows(src.height, src.width, block_rows):
             block = src.read(1, window=window).astype(np.float64)
             valid = np.isfinite(block)
@@ -71,20 +73,20 @@ def retira_geotiff(target: PathLike, references: Sequence[PathLike], out: PathLi
 
 def _retira_geotiff(target: PathLike, references: Sequence[PathLike], out: PathLike,
                     min_count: int, block_rows: int, sigma_floor_k: float) -> BlockRetiraSummary:
-    with rasterio.open(target) as src:
-        profile, shape, transform = src.profile, (src.height, src.width), src.transform
+    header = read_header(target)
+    profile, shape, transform = header.profile, (header.height, header.width), header.transform
     for ref in references:
-        with rasterio.open(ref) as src:
-            if (src.height, src.width) != shape or src.transform != transform:
-                raise ThermoquakeError("is not on the grid of the target", ref)
+        ref_header = read_header(ref)
+        if (ref_header.height, ref_header.width) != shape or ref_header.transform != transform:
+            raise ThermoquakeError("is not on the grid of the target", ref)
     target_mean, clear = file_spatial_mean(target, block_rows)
     ref_means = [file_spatial_mean(ref, block_rows)[0] for ref in references]
     profile = dict(profile) | {"dtype": "float32", "nodata": np.nan, "count": 1}
     n_valid = 0
-    with atomic_path(out) as tmp, quiet_native_stderr(), rasterio.open(tmp, "w", **profile) as dst:
-        sources = [rasterio.open(ref) for ref in references]
-        try:
-            with rasterio.open(target) as tgt:
+    with atomic_path(out) as tmp, open_writer(tmp, profile) as dst:
+        with ExitStack() as stack:
+            sources = [stack.enter_context(open_reader(ref)) for ref in references]
+            with open_reader(target) as tgt:
                 for window in _windows(*shape, block_rows):
                     stats = ReferenceStats((int(window.height), int(window.width)))
                     for src, mean in zip(sources, ref_means):
@@ -96,7 +98,4 @@ def _retira_geotiff(target: PathLike, references: Sequence[PathLike], out: PathL
                                spatial_mean=target_mean, sigma_floor_k=sigma_floor_k)
                     n_valid += int(np.isfinite(r).sum())
                     dst.write(r.astype(np.float32), 1, window=window)
-        finally:
-            for src in sources:
-                src.close()
     return BlockRetiraSummary(clear, len(references), n_valid / (shape[0] * shape[1]))

@@ -469,8 +469,17 @@ def gate(generated_c: np.ndarray, real_c: np.ndarray, real_reference_stack: np.n
                            f"{agreement.generated_pixels} generated vs {agreement.real_pixels} real")
         else:
             _check_max(reasons, "centroid_km", agreement.centroid_distance_km, t.max_centroid_km, " km")
+    reasons += distribution_reasons(dist, t)
+    return GateVerdict(not reasons, reasons, figures)
+
+
+def distribution_reasons(dist: DistributionChecks, thresholds: GateThresholds = GateThresholds()) -> list[str]:
+    """The gate's rejection reasons from its model-free checks alone (mean, std, Wasserstein-1,
+    spectrum against ``thresholds``); empty when they pass. An undefined figure (NaN) fails."""
+    t = thresholds
+    reasons: list[str] = []
     _check_max(reasons, "|mean_diff_k|", abs(dist.mean_diff_k), t.max_abs_mean_diff_k, " K")
     _check_max(reasons, "|std_diff_k|", abs(dist.std_diff_k), t.max_abs_std_diff_k, " K")
     _check_max(reasons, "histogram_distance_k", dist.histogram_distance_k, t.max_histogram_distance_k, " K")
     _check_max(reasons, "spectrum_distance", dist.spectrum_distance, t.max_spectrum_distance, " dec")
-    return GateVerdict(not reasons, reasons, figures)
+    return reasons

@@ -47,13 +47,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import rasterio
 
-from thermoquake.atomic import atomic_path, quiet_native_stderr, write_text_atomic
+from thermoquake.atomic import atomic_path, write_text_atomic
 from thermoquake.dirlock import lock_directory
 from thermoquake.errors import ConfigurationError, ThermoquakeError, WorkdirError
-from thermoquake.batch.samples import read_samples
-from thermoquake.batch.workdir import planned_reference, read_parameters
+from thermoquake.geotiff import GeoTiffReadError, read_band_and_header, read_tags, write_retira_geotiff
+from thermoquake.batch.samples import SAMPLES_FILE, read_samples
+from thermoquake.batch.workdir import (ANOMALIES_FILE, MANIFEST_FILE, METADATA_FILE, SEQUENCES_FILE,
+                                       planned_reference, read_parameters)
 from thermoquake.catalog.geodesy import haversine_km
 from thermoquake.rst.anomalies import summarize_anomalies
 from thermoquake.rst.config import RstConfig
@@ -63,8 +64,6 @@ from thermoquake.rst.reference import (ReferenceMember, ReferenceRules, TargetRe
 from thermoquake.rst.retira import ReferenceStats, null_exceedance, retira_result
 from thermoquake.rst.sequences import Quake, SequenceRules, daily_anomalies, significant_sequences
 
-MANIFEST_FILE = "manifest.csv"
-ANOMALIES_FILE = "anomalies.csv"
 RETIRA_SUFFIX = ".retira.tif"
 ANOMALY_COLUMNS = ("event_id", "site", "date", "days_before", "threshold", "n_reference",
                    "reference_years", "reference_offsets", "reference_group", "clear_sky_fraction", "valid_fraction", "anomalous_area_km2",
@@ -72,7 +71,6 @@ ANOMALY_COLUMNS = ("event_id", "site", "date", "days_before", "threshold", "n_re
                    "centroid_lon", "centroid_distance_km", "synthetic", "retira_path")
 
 
-SEQUENCES_FILE = "sequences.csv"
 SEQUENCE_COLUMNS = ("event_id", "site", "start", "end", "days", "regions", "max_area_km2", "max_r",
                     "first_lat", "first_lon", "min_distance_km", "synthetic")
 
@@ -125,9 +123,9 @@ def read_manifest(workdir: Path) -> list[_Image]:
 
 def _read(path: Path) -> tuple[np.ndarray, dict, dict]:
     try:
-        with rasterio.open(path) as src:
-            return src.read(1).astype(np.float64), src.profile, src.tags()
-    except rasterio.errors.RasterioIOError as err:
+        values, header = read_band_and_header(path)
+        return values.astype(np.float64), header.profile, header.tags
+    except GeoTiffReadError as err:
         raise ThermoquakeError(f"cannot read the image: {err}", path) from None
 
 
@@ -142,12 +140,8 @@ def _reference_stats(target_profile: dict, refs: Iterable[_Image], source: Path)
 
 
 def _write_retira(path: Path, r: np.ndarray, profile: dict, tags: dict[str, str]) -> None:
-    profile = dict(profile) | {"dtype": "float32", "nodata": np.nan, "count": 1}
     with atomic_path(path) as tmp:
-        with quiet_native_stderr(), rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(r.astype(np.float32), 1)
-            dst.update_tags(**tags)
-            dst.set_band_description(1, "RETIRA (dimensionless)")
+        write_retira_geotiff(tmp, r, profile, tags)
 
 
 def _fmt(value: float, digits: int = 6) -> str:
@@ -176,7 +170,7 @@ def check_planned_reference(workdir: Path, mode: str, window_days: int) -> None:
             f"its reference images were planned for the {have} period, not the {asked} asked: run "
             f"preprocess with --reference {mode}" + (f" --reference-window-days {window_days}"
                                                      if mode == "same-day" else "") + " into a new workdir",
-            workdir / "workdir.json")
+            workdir / METADATA_FILE)
 
 
 def _epicentre(tags: dict[str, str], path: Path) -> tuple[float, float]:
@@ -188,9 +182,8 @@ def _epicentre(tags: dict[str, str], path: Path) -> tuple[float, float]:
 
 def _site_epicentre(target: _Image) -> tuple[float, float]:
     try:
-        with rasterio.open(target.path) as src:
-            tags = src.tags()
-    except rasterio.errors.RasterioIOError as err:
+        tags = read_tags(target.path)
+    except GeoTiffReadError as err:
         raise ThermoquakeError(f"cannot read the image: {err}", target.path) from None
     return _epicentre(tags, target.path)
 
@@ -205,7 +198,7 @@ def _sample_years(workdir: Path, images: list[_Image], samples) -> dict[str, int
                 out[s.site] = dt.datetime.fromisoformat(s.time).astimezone(dt.timezone.utc).year
             except ValueError:
                 raise ThermoquakeError(f"sample {s.sample_id}: time {s.time!r} is not ISO 8601",
-                                       workdir / "samples.csv") from None
+                                       workdir / SAMPLES_FILE) from None
     for im in images:
         if im.role == "target" and im.site not in out:
             try:
@@ -222,7 +215,7 @@ def plan_references(workdir: Path, images: list[_Image], rules: ReferenceRules, 
     """``(site, target date) -> (reference group, its excluded years, the target's reference)``
     for every target image of the workdir (module doc)."""
     samples = read_samples(workdir)
-    group_of = reference_groups(samples, paired, workdir / "samples.csv")
+    group_of = reference_groups(samples, paired, workdir / SAMPLES_FILE)
     years = _sample_years(workdir, images, samples)
     targets: dict[str, list[_Image]] = {}
     candidates: dict[str, list[dt.date]] = {}

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import rasterio
 from affine import Affine
 
 from thermoquake.errors import ThermoquakeError
+from thermoquake.geotiff import GeoTiffReadError, read_band_and_header
 from thermoquake.rst.gate import GateThresholds, GateVerdict, gate
 
 COLUMNS = (("eq6", "Eq6", "{:.4f}"), ("eq6_ratio", "Eq6/sd", "{:.3f}"), ("iou", "IoU", "{:.3f}"),
@@ -38,10 +38,9 @@ def read_image(path: Path) -> tuple[np.ndarray, Affine]:
     if not Path(path).is_file():
         raise ThermoquakeError("no such file", path)
     try:
-        with rasterio.open(path) as src:
-            values = src.read(1, masked=True).astype(np.float64).filled(np.nan)
-            return values, src.transform
-    except rasterio.errors.RasterioIOError as err:
+        values, header = read_band_and_header(path, masked=True)
+        return values.astype(np.float64).filled(np.nan), header.transform
+    except GeoTiffReadError as err:
         raise ThermoquakeError(f"cannot read as GeoTIFF ({' '.join(str(err).split())})", path) from None
 
 

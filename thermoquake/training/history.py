@@ -20,9 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from thermoquake.atomic import write_text_atomic
-
-HISTORY_FILE = "history.csv"
-TENSORBOARD_DIR = "tensorboard"
+from thermoquake.training.run_files import HISTORY_FILE, TENSORBOARD_DIR
 
 
 def read_history(run_dir: Path) -> list[dict[str, str]]:

@@ -8,18 +8,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import rasterio
 
 from thermoquake.dataset.arrays import Normaliser, read_band
 from thermoquake.errors import ModelDirectoryError, ThermoquakeError
+from thermoquake.geotiff import is_synthetic
 from thermoquake.evaluation.threshold import DEFAULT_THRESHOLD, THRESHOLD_FIXED, threshold_source
 from thermoquake.rst.run import retira_path
+from thermoquake.training.run_files import CONFIG_FILE, FINAL_MODEL_FILE, MODEL_FILE, NORMALISATION_FILE
 
 
 def run_threshold(model_dir: Path) -> float:
     """The threshold the run fixed before evaluation (final_model.json, else config.json;
     the default for runs written before it was recorded)."""
-    for name, keys in (("final_model.json", ()), ("config.json", ("train",))):
+    for name, keys in ((FINAL_MODEL_FILE, ()), (CONFIG_FILE, ("train",))):
         path = Path(model_dir) / name
         if path.is_file():
             try:
@@ -43,7 +44,7 @@ def predict_images(model_dir: Path, images: Sequence[Path], threshold: float | N
     from thermoquake.training.fit import load_model_safe, predict_probability
 
     model_dir = Path(model_dir)
-    model_path, norm_path = model_dir / "model.keras", model_dir / "normalisation.json"
+    model_path, norm_path = model_dir / MODEL_FILE, model_dir / NORMALISATION_FILE
     if not model_path.is_file() or not norm_path.is_file():
         raise ModelDirectoryError("has no model.keras/normalisation.json (train without --no-final-model)", model_dir)
     normaliser = Normaliser.from_json(norm_path.read_text(encoding="utf-8"), norm_path)
@@ -63,8 +64,7 @@ def predict_images(model_dir: Path, images: Sequence[Path], threshold: float | N
             if not rp.is_file():
                 raise ThermoquakeError(f"the model needs the RETIRA map {rp.name} (thermoquake rst)", path)
             r = read_band(rp)
-        with rasterio.open(path) as src:
-            synthetic |= src.tags().get("synthetic", "").lower() == "true"
+        synthetic |= is_synthetic(path)
         arrays.append(normaliser.encode(image, r))
     prob = predict_probability(model, np.stack(arrays))
     days = [{"image": str(p), "prob": float(q), "alarm": bool(q >= threshold)} for p, q in zip(images, prob)]

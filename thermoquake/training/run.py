@@ -58,6 +58,8 @@ from thermoquake.training.config import TrainConfig, comparable
 from thermoquake.training.fake_ratio import common_fake_share, keep_indices
 from thermoquake.training.fit import fit_classifier, predict_probability
 from thermoquake.training.history import HistoryLog
+from thermoquake.training.run_files import (CONFIG_FILE, FINAL_MODEL_FILE, FOLDS_DIR, HISTORY_FILE, METRICS_FILE,
+                                            MODEL_FILE, NORMALISATION_FILE, PREDICTIONS_FILE, TENSORBOARD_DIR)
 
 PREDICTION_COLUMNS = ("sample_id", "group", "label", "site", "date", "days_before", "fold", "prob")
 BASELINES = ("logistic_rst", "rst_rule", "climatology", "clustering")
@@ -71,10 +73,9 @@ class RunResult:
 
 
 def _is_synthetic(days: Sequence[WindowDay]) -> bool:
-    import rasterio
+    from thermoquake.geotiff import is_synthetic
 
-    with rasterio.open(days[0].path) as src:
-        return src.tags().get("synthetic", "").lower() == "true"
+    return is_synthetic(days[0].path)
 
 
 def make_folds(days: Sequence[WindowDay], config: TrainConfig, box_km: float | None = None) -> list[Fold]:
@@ -163,9 +164,8 @@ def _plausible(fake_c: np.ndarray, real_c: np.ndarray, fake_sites: np.ndarray | 
     mean — of the image's own site when ``fake_sites``/``real_sites`` say which (gan_base
     "site"); True = accepted. (The site-specific checks of the gate — Eq. 6, R >= 2 masks —
     need one site's reference and run in ``thermoquake augment generate``.)"""
-    from thermoquake.rst.gate import GateThresholds, distribution_checks
+    from thermoquake.rst.gate import distribution_checks, distribution_reasons
 
-    t = GateThresholds()
     real_means = np.array([np.nanmean(r) if np.isfinite(r).any() else np.inf for r in real_c])
     keep = np.zeros(len(fake_c), bool)
     for i, f in enumerate(fake_c):
@@ -174,10 +174,7 @@ def _plausible(fake_c: np.ndarray, real_c: np.ndarray, fake_sites: np.ndarray | 
         distance = np.abs(real_means - np.nanmean(f))
         if fake_sites is not None:
             distance = np.where(np.asarray(real_sites) == fake_sites[i], distance, np.inf)
-        d = distribution_checks(f, real_c[int(np.argmin(distance))])
-        keep[i] = bool(abs(d.mean_diff_k) <= t.max_abs_mean_diff_k and abs(d.std_diff_k) <= t.max_abs_std_diff_k
-                       and d.histogram_distance_k <= t.max_histogram_distance_k
-                       and d.spectrum_distance <= t.max_spectrum_distance)
+        keep[i] = not distribution_reasons(distribution_checks(f, real_c[int(np.argmin(distance))]))
     return keep
 
 
@@ -198,7 +195,7 @@ def _baselines(days: Sequence[WindowDay], train: np.ndarray, test: np.ndarray, q
 
 
 def _fold_file(out_dir: Path, k: int) -> Path:
-    return out_dir / "folds" / f"fold{k}.json"
+    return out_dir / FOLDS_DIR / f"fold{k}.json"
 
 
 def fit_on(config: TrainConfig, days: Sequence[WindowDay], images_c: np.ndarray, retira: np.ndarray | None,
@@ -230,7 +227,7 @@ def run_fold(config: TrainConfig, days: Sequence[WindowDay], images_c: np.ndarra
     ``on_epoch(fit, epoch, logs)`` is called after each epoch."""
     seed = config.seed * 1000 + fold.index
     model, normaliser, aug = fit_on(config, days, images_c, retira, fold.train,
-                                    out_dir / "folds" / f"fold{fold.index}", seed, gan_cache,
+                                    out_dir / FOLDS_DIR / f"fold{fold.index}", seed, gan_cache,
                                     HistoryLog(out_dir, f"fold{fold.index}", on_epoch))
     x_test = encode_all(normaliser, images_c[fold.test], None if retira is None else retira[fold.test])
     prob = predict_probability(model, x_test)
@@ -251,7 +248,7 @@ def _fold_record(out_dir: Path, fold: Fold) -> dict | None:
 
 def check_run_dir(out_dir: Path, config_text: str) -> None:
     """Refuse a run directory made with another configuration (its folds would not match)."""
-    path = out_dir / "config.json"
+    path = out_dir / CONFIG_FILE
     if path.is_file():
         old = json.loads(path.read_text(encoding="utf-8")).get("train") or {}
         new = json.loads(config_text)
@@ -295,7 +292,7 @@ def _train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes,
     header = {"train": config.to_dict(), "workdir": str(workdir.resolve()), "synthetic": synthetic,
               "versions": versions(), "folds": [f.describe(days) for f in folds],
               "split_summary": split_summary(folds), **threshold_record(config)}
-    write_text_atomic(out_dir / "config.json", json.dumps(header, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(out_dir / CONFIG_FILE, json.dumps(header, indent=2, sort_keys=True) + "\n")
     records, reused = [], 0
     for fold in folds:
         record = _fold_record(out_dir, fold)
@@ -326,8 +323,8 @@ def _train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes,
     doc["split_summary"] = split_summary(folds)
     doc["augmentation"] = [r["augmentation"] for r in records]
     doc["balance"] = balance.to_dict()
-    write_text_atomic(out_dir / "predictions.csv", predictions_text(days, prob, fold_of, base))
-    write_text_atomic(out_dir / "metrics.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(out_dir / PREDICTIONS_FILE, predictions_text(days, prob, fold_of, base))
+    write_text_atomic(out_dir / METRICS_FILE, json.dumps(doc, indent=2, sort_keys=True) + "\n")
     if config.final_model:
         fit_final_model(config, days, images_c, retira, out_dir, gan_cache, on_epoch)
     return RunResult(out_dir, doc, reused)
@@ -347,9 +344,9 @@ def fit_final_model(config: TrainConfig, days: Sequence[WindowDay], images_c: np
     record = {"days": int(len(days)), "events": len({d.sample_id for d in days if d.label == 1}),
               "controls": len({d.sample_id for d in days if d.label == 0}), "seed": config.seed,
               "augmentation": aug, "scale_k": normaliser.scale_k, **threshold_record(config)}
-    save_keras_atomic(model, out_dir / "model.keras")
-    write_text_atomic(out_dir / "normalisation.json", normaliser.to_json())
-    write_text_atomic(out_dir / "final_model.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
+    save_keras_atomic(model, out_dir / MODEL_FILE)
+    write_text_atomic(out_dir / NORMALISATION_FILE, normaliser.to_json())
+    write_text_atomic(out_dir / FINAL_MODEL_FILE, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return record
 
 
@@ -390,6 +387,23 @@ train stage: 5 fits of 30 epochs on 48 days x 3 classic copies took 259 s on a s
 machine); scaled by image area and width, for --dry-run estimates only."""
 
 
+def planned_fits(config: TrainConfig) -> list[str]:
+    """The fits of a run: ``fold0``.. (one for a chronological split), then ``final`` if asked."""
+    fits = [f"fold{k}" for k in range(1 if config.split == "chronological" else config.folds)]
+    if config.final_model:
+        fits.append("final")
+    return fits
+
+
+def training_seconds(config: TrainConfig, n_days: int, side_px: int, n_fits: int) -> float:
+    """A rough CPU time (s) for ``n_fits`` fits on ``n_days`` images of ``side_px`` pixels a side
+    (the augmentation's copies included; a GAN triples it)."""
+    copies = {"classic": 1 + config.classic_copies, "gan": 1 + config.gan_copies}.get(config.augment, 1)
+    per_fit = (n_days * copies * config.epochs * SECONDS_PER_IMAGE_EPOCH * (side_px / 64) ** 2
+               * (config.width / 0.25) ** 2)
+    return per_fit * n_fits * (1.0 if config.augment != "gan" else 3.0)
+
+
 def plan_training(workdir: Path, config: TrainConfig, out_dir: Path) -> dict:
     """What :func:`train_window` would do, writing nothing: the days of the window (events,
     controls), the fits (folds and the final model), epochs, a rough time (s, CPU) and the
@@ -398,22 +412,15 @@ def plan_training(workdir: Path, config: TrainConfig, out_dir: Path) -> dict:
     check_channels(config.channels)
     days = window_days(workdir, config.window, require_retira="retira" in config.channels)
     check_both_classes(days, workdir)
-    fits = [f"fold{k}" for k in range(1 if config.split == "chronological" else config.folds)]
-    if config.final_model:
-        fits.append("final")
-    done = [f for f in fits[:-1 if config.final_model else None] if (out_dir / "folds" / f"{f}.json").is_file()]
-    copies = {"classic": 1 + config.classic_copies, "gan": 1 + config.gan_copies}.get(config.augment, 1)
-    import rasterio
+    fits = planned_fits(config)
+    done = [f for f in fits[:-1 if config.final_model else None] if (out_dir / FOLDS_DIR / f"{f}.json").is_file()]
+    from thermoquake.geotiff import read_header
 
-    with rasterio.open(days[0].path) as src:
-        side_px = src.width
-    per_fit = (len(days) * copies * config.epochs * SECONDS_PER_IMAGE_EPOCH * (side_px / 64) ** 2
-               * (config.width / 0.25) ** 2)
-    seconds = per_fit * (len(fits) - len(done)) * (1.0 if config.augment != "gan" else 3.0)
-    writes = ["config.json", "folds/fold<k>.json", "predictions.csv", "metrics.json", "history.csv",
-              "tensorboard/<fit>/"]
+    seconds = training_seconds(config, len(days), read_header(days[0].path).width, len(fits) - len(done))
+    writes = [CONFIG_FILE, f"{FOLDS_DIR}/fold<k>.json", PREDICTIONS_FILE, METRICS_FILE, HISTORY_FILE,
+              f"{TENSORBOARD_DIR}/<fit>/"]
     if config.final_model:
-        writes += ["model.keras", "normalisation.json", "final_model.json"]
+        writes += [MODEL_FILE, NORMALISATION_FILE, FINAL_MODEL_FILE]
     return {"run": str(out_dir), "days": len(days), "events": len({d.sample_id for d in days if d.label == 1}),
             "controls": len({d.sample_id for d in days if d.label == 0}), "fits": fits, "reused": done,
             "epochs": config.epochs, "seconds": seconds,
