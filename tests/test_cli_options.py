@@ -166,3 +166,11 @@ def test_paper_tables_refuses_a_width_train_refuses(value, tmp_path):
                  ["experiment", "paper-tables", "--workdir", str(tmp_path)]):
         result = CliRunner().invoke(cli, [*args, "--width", value, "--dry-run"])
         assert result.exit_code == 2 and "--width" in result.output, (args, result.output)
+
+
+def test_every_required_option_is_asked_for():
+    """click takes an explicit ``default=None`` as a value given: a required option declared
+    with it is never asked for, and the command runs on with None."""
+    unenforced = [f"{path} {param.opts[0]}" for path, cmd in _commands() for param in cmd.params
+                  if isinstance(param, click.Option) and param.required and param.default is None]
+    assert unenforced == []

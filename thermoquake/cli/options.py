@@ -270,9 +270,10 @@ def _training_option(name: str, default):
 
     positive = click.FloatRange(min=0, min_open=True)
     if name == "window":
+        # no default=None beside required=True: click then takes None as given and never asks
+        given = {} if default is None else {"default": str(default)}
         return click.option("--window", type=click.Choice([str(w) for w in WINDOWS]), required=default is None,
-                            default=None if default is None else str(default),
-                            help="Forecast window N, days (N-1 images).")
+                            help="Forecast window N, days (N-1 images).", **given)
     if name == "model_kind":
         return click.option("--model", "model_kind", type=click.Choice(MODEL_KINDS), default=default,
                             show_default=True, help="Classifier architecture.")

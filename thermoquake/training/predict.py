@@ -109,7 +109,9 @@ def load_run_model(model_dir: Path) -> RunModel:
     from thermoquake.training.fit import load_model_safe
 
     model_dir = Path(model_dir)
-    model_path, norm_path, config_path = (model_dir / n for n in ("model.keras", "normalisation.json", "config.json"))
+    from thermoquake.training.run_files import CONFIG_FILE, MODEL_FILE, NORMALISATION_FILE
+
+    model_path, norm_path, config_path = (model_dir / n for n in (MODEL_FILE, NORMALISATION_FILE, CONFIG_FILE))
     if not model_path.is_file() or not norm_path.is_file():
         raise ModelDirectoryError("has no model.keras/normalisation.json (train without --no-final-model)", model_dir)
     if not config_path.is_file():
