@@ -23,14 +23,16 @@ TILE = REAL_LST_TILES["terra_c61_north"]
 def test_crop_of_a_16000_km_box_is_refused_with_the_estimate(tmp_path):
     out = tmp_path / "big.tif"
     before = TILE.read_bytes()
-    proc = subprocess.Popen([sys.executable, "-m", "thermoquake", "crop", str(TILE), "--lat", "0", "--lon", "-80",
-                             "--size", "16000", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=os.environ | {"PYTHONPATH": str(ROOT)})
-    stdout, stderr = proc.stdout.read(), proc.stderr.read()        # a few lines: no pipe fills
-    _, status, usage = os.wait4(proc.pid, 0)                        # this child's own peak memory
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stdout.close(), proc.stderr.close()
-    result = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    peak = tmp_path / "peak.txt"
+    # The child records its own peak resident memory (VmHWM, per address space: unlike
+    # ru_maxrss it does not carry the parent's size across fork and exec) as it exits.
+    run_crop = ("import atexit, os, runpy, sys\n"
+                "atexit.register(lambda: open(os.environ['PEAK_OUT'], 'w').write(open('/proc/self/status').read()))\n"
+                "sys.argv = ['thermoquake', *sys.argv[1:]]\n"
+                "runpy.run_module('thermoquake', run_name='__main__')\n")
+    result = subprocess.run([sys.executable, "-c", run_crop, "crop", str(TILE), "--lat", "0", "--lon", "-80",
+                             "--size", "16000", "--out", str(out)], capture_output=True, text=True,
+                            env=os.environ | {"PYTHONPATH": str(ROOT), "PEAK_OUT": str(peak)}, timeout=120)
     assert result.returncode == 1 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
     need = 16000**2 * BOX_BYTES_PER_PIXEL / 2**30
@@ -39,7 +41,8 @@ def test_crop_of_a_16000_km_box_is_refused_with_the_estimate(tmp_path):
                      "THERMOQUAKE_MAX_BOX_GIB if the machine has the memory"]
     assert not out.exists() and TILE.read_bytes() == before
     # refused up front: the child never held anything near the estimate
-    assert usage.ru_maxrss * 1024 < 2**30, usage.ru_maxrss
+    hwm_kib = int(next(line for line in peak.read_text().splitlines() if line.startswith("VmHWM:")).split()[1])
+    assert hwm_kib * 1024 < 2**30, hwm_kib
 
 
 def test_preprocess_of_a_huge_box_writes_nothing(tmp_path):

@@ -177,7 +177,7 @@ def null(n_seeds, first_seed, window, n_events, size, reference_years, model_kin
                            last_year=years.stop - 1, controls=controls_mode, control_years=control_years,
                            paired=paired, anomaly_offset_km=anomaly_offset_km, anomaly_day_prob=anomaly_day_prob,
                            trend_k_per_year=trend_k_per_year, interannual_k=interannual_k)
-    config = make_config(window, model_kind, augment, folds, "grouped", None, 0, tuple(channels.split(",")), width,
+    config = make_config(window, model_kind, augment, folds, "grouped", None, 0, channels, width,
                          epochs, 8, 1e-3, TrainConfig.gan_steps, final_model=False, overlap_max=overlap_max)
     harder = "".join(f"-{k}{v:g}" if isinstance(v, float) else f"-{k}{v}"
                      for k, v in study.record().items() if k in HARDER_DEFAULTS)
