@@ -1,4 +1,4 @@
-"""Classifier benchmarks on the CPU (issue 9): training time per epoch and inference latency
+"""Classifier benchmarks on the CPU: training time per epoch and inference latency
 per image of the DRSN, ResNet and plain CNN, each as a ratio to the CNN timed in the same run.
 
 Inputs are SYNTHETIC random images (speed does not depend on content). Training: ``fit`` on

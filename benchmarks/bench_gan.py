@@ -1,4 +1,4 @@
-"""GAN training throughput on the CPU (issue 8): improved (fusion) vs plain DCGAN, and the
+"""GAN training throughput on the CPU: improved (fusion) vs plain DCGAN, and the
 improved DCGAN with the generator update reusing the discriminator update's generated batch.
 
 The paper-size architecture (256 x 256 images, five 5 x 5 transposed convolutions, five 5 x 5

@@ -1,4 +1,4 @@
-"""Pipeline runner overhead (issue 10), on a SYNTHETIC chain synth -> preprocess -> rst -> report.
+"""Pipeline runner overhead, on a SYNTHETIC chain synth -> preprocess -> rst -> report.
 
 Timed in one process, in this order, on fresh output folders, after one untimed warm-up run
 of the commands (imports, first-call costs):

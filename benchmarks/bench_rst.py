@@ -1,4 +1,4 @@
-"""RETIRA benchmarks (issue 7).
+"""RETIRA benchmarks.
 
 1. ``site``: one 256x256 site, 9 target days, each against its 15 reference years (the
    same calendar day): time to accumulate the reference statistics and compute R.

@@ -1,4 +1,4 @@
-"""Paper-scale classifier throughput on a GPU (issue 9): images/s for training and inference
+"""Paper-scale classifier throughput on a GPU: images/s for training and inference
 of the DRSN, ResNet and CNN at 256 x 256 x 2 and width 1.0, on the JAX backend, optionally
 with the ``mixed_bfloat16`` policy (the output unit stays float32).
 

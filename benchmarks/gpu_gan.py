@@ -1,4 +1,4 @@
-"""GAN training throughput on a GPU with the JAX backend (issue 8): images/s, FLOPs per
+"""GAN training throughput on a GPU with the JAX backend: images/s, FLOPs per
 training step and model FLOP utilisation (MFU), and where a step's time goes.
 
 One training step = discriminator update on a real batch and a generated batch, then a
@@ -22,7 +22,7 @@ Examples::
     KERAS_BACKEND=jax python benchmarks/gpu_gan.py --batch 64 --width 1.0 --precision mixed_bfloat16
     KERAS_BACKEND=jax python benchmarks/gpu_gan.py --batch 2 --width 0.03125 --size 64 --steps 3   # CPU smoke run
 
-Anchor (issue 8, one H100, paper-size pair, 256x256, batch 64): PyTorch 2885 images/s fp32,
+Anchor (one H100, paper-size pair, 256x256, batch 64): PyTorch 2885 images/s fp32,
 4782 bf16 channels-last; a straightforward Keras 3 / JAX version 274 fp32, 1800
 mixed_bfloat16. Target: >= 4782 images/s.
 """

@@ -1,4 +1,4 @@
-"""``thermoquake run`` (issue 10): pipeline files, skipping unchanged stages, the run record,
+"""``thermoquake run``: pipeline files, skipping unchanged stages, the run record,
 failures, and the shipped pipelines/demo.toml and pipelines/paper.toml.
 
 The runner tests use two cheap CSV commands (``catalog select`` -> ``manifest``) on a real

@@ -1,4 +1,4 @@
-"""thermoquake preprocess: batch target + reference images on dask (issue 5)."""
+"""thermoquake preprocess: batch target + reference images on dask."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``thermoquake report`` (issue 10): the page, the PDF, the figures and their conventions,
+"""``thermoquake report``: the page, the PDF, the figures and their conventions,
 on a real preprocess + rst workdir made from synthetic tiles and fake run / GAN directories."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Anomaly-map reports (issue 10): figures of events, runs and augmentation, one HTML page and a PDF.
+"""Anomaly-map reports: figures of events, runs and augmentation, one HTML page and a PDF.
 
 Modules, one job each: :mod:`.inputs` reads the workdir / run / augmentation files,
 :mod:`.figures_event`, :mod:`.figures_run` and :mod:`.figures_augment` draw matplotlib

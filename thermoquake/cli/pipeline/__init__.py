@@ -1,4 +1,4 @@
-"""Pipeline files (``pipelines/*.toml``) and the runner behind ``thermoquake run`` (issue 10).
+"""Pipeline files (``pipelines/*.toml``) and the runner behind ``thermoquake run``.
 
 :mod:`.config` reads and checks a file, :mod:`.commands` turns a stage into a thermoquake
 command line, :mod:`.checksum` fingerprints inputs and outputs, :mod:`.runner` runs stages in
