@@ -26,7 +26,7 @@ demo: $(STAMP)
 	$(BIN)/thermoquake run pipelines/demo.toml --out $(DEMO_DIR)
 
 demo-wenchuan: $(STAMP)
-	DEMO_DIR=$(DEMO_DIR)/wenchuan $(BIN)/python pipelines/demo.py
+	DEMO_DIR=$(DEMO_DIR)/wenchuan $(BIN)/python examples/demo_wenchuan.py
 
 # The report test opens the page in headless Chromium: install Debian's package when missing
 # (the machines run as root; elsewhere sudo is used).

@@ -78,8 +78,8 @@ def write_events(path: Path, n_events: int) -> Path:
 
 
 def plan(events_csv: Path, years: tuple[int, int] = REFERENCE_YEARS):
-    from thermoquake.batch.events import read_events
-    from thermoquake.batch.plan import plan_images
+    from thermoquake.preprocessing.events import read_events
+    from thermoquake.preprocessing.plan import plan_images
     return plan_images(read_events(events_csv), DAYS_BEFORE, range(years[0], years[1] + 1), SIZE)
 
 
@@ -188,10 +188,10 @@ def main() -> None:
 
     from rasterio import open as rio_open
 
-    from thermoquake.batch.hdf_index import scan_hdf_dir
-    from thermoquake.crop import crop_epicentre
-    from thermoquake.epicentre_grid import EpicentreGrid
-    from thermoquake.geotiff import write_epicentre_geotiff
+    from thermoquake.preprocessing.hdf_index import scan_hdf_dir
+    from thermoquake.image.crop import crop_epicentre
+    from thermoquake.image.grid import EpicentreGrid
+    from thermoquake.image.geotiff import write_epicentre_geotiff
 
     t_start = time.perf_counter()
     events_csv = write_events(args.work / "events.csv", len(EVENTS))

@@ -23,15 +23,15 @@ import numpy as np
 import rasterio
 
 from thermoquake.atomic import atomic_path
-from thermoquake.crop import crop_epicentre
-from thermoquake.geotiff import write_epicentre_geotiff
+from thermoquake.image.crop import crop_epicentre
+from thermoquake.image.geotiff import write_epicentre_geotiff
 
 TILE = Path(__file__).resolve().parents[1] / "tests/data/modis/MOD11A1.A2021227.h11v05.061.2021228105320.hdf"
 
 
 def unchecked_write(path: Path, image) -> None:
     """The write of :func:`write_epicentre_geotiff` with no read-back (the baseline)."""
-    import thermoquake.geotiff as geotiff
+    import thermoquake.image.geotiff as geotiff
 
     real = geotiff.atomic_path
     geotiff.atomic_path = lambda final, check=None: atomic_path(final, check=None)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from pyhdf.SD import SD, SDC
 
-from thermoquake.crop import crop_epicentre
-from thermoquake.geotiff import write_epicentre_geotiff
+from thermoquake.image.crop import crop_epicentre
+from thermoquake.image.geotiff import write_epicentre_geotiff
 
 HERE = Path(__file__).resolve().parent
 TILE = HERE.parent / "tests" / "data" / "modis" / "MOD11A1.A2019305.h14v09.006.2019306084028.hdf"

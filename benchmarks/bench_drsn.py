@@ -37,7 +37,7 @@ def main() -> None:
 
     import keras
 
-    from thermoquake.drsn import build_classifier
+    from thermoquake.classifiers import build_classifier
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(max(args.images, 32), args.size, args.size, 2)).astype("float32")

@@ -61,7 +61,7 @@ def _settings(region: str, years: int, window: int):
 
 
 def child(mode: str, region: str, hdf: Path, days: int, years: int, window: int) -> dict:
-    from thermoquake.batch.hdf_index import scan_hdf_dir
+    from thermoquake.preprocessing.hdf_index import scan_hdf_dir
     from thermoquake.modis.region_grid import RegionGrid
     from thermoquake.monitor.calendar import date_range, reference_dates
     from thermoquake.monitor.daily import RegionImages
@@ -200,7 +200,7 @@ def extrapolate(args, hdf: Path) -> None:
     from scipy.optimize import nnls
 
     from thermoquake.catalog.region import Region
-    from thermoquake.granules import ESTIMATED_GRANULE_MB, ManifestSettings, build_region_manifest
+    from thermoquake.study.granules import ESTIMATED_GRANULE_MB, ManifestSettings, build_region_manifest
     from thermoquake.modis.region_grid import RegionGrid
 
     load = os.getloadavg()[0]

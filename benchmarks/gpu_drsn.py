@@ -50,7 +50,7 @@ def main() -> None:
 
     import keras
 
-    from thermoquake.drsn import build_classifier
+    from thermoquake.classifiers import build_classifier
 
     if args.mixed_bfloat16:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")

@@ -23,7 +23,7 @@ def test_importing_thermoquake_imports_no_tensorflow_keras_dask_or_xarray():
 def test_every_public_name_resolves_to_a_callable():
     for name in tq.__all__:
         assert callable(getattr(tq, name)) or name in ("__version__", "errors"), name
-    assert tq.read_epicentre_image.__module__ == "thermoquake.geotiff"
+    assert tq.read_epicentre_image.__module__ == "thermoquake.image.geotiff"
     with pytest.raises(AttributeError):
         tq.no_such_function  # noqa: B018
 

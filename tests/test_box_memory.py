@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from tests.conftest import EVENTS, REAL_LST_TILES
 from thermoquake.cli.main import cli
-from thermoquake.epicentre_grid import BOX_BYTES_PER_PIXEL, box_memory_gib, check_box_memory
+from thermoquake.image.grid import BOX_BYTES_PER_PIXEL, box_memory_gib, check_box_memory
 from thermoquake.errors import BadRequestError
 
 ROOT = Path(__file__).resolve().parents[1]

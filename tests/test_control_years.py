@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from thermoquake.control_years import (
+from thermoquake.study.control_years import (
     apportion,
     assign_years,
     candidate_years,

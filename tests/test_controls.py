@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from thermoquake.catalog import Region, read_catalog
 from thermoquake.cli.main import cli
-from thermoquake.controls import (
+from thermoquake.study.controls import (
     ControlSettings,
     Exclusion,
     Period,
@@ -463,8 +463,8 @@ def test_every_event_gets_exactly_n_controls_or_is_listed_unmatched_with_the_rea
 
 
 def test_kept_events_are_the_events_file_rows_and_feed_preprocess_a_balanced_study(study_matched, tmp_path):
-    from thermoquake.batch.events import read_events
-    from thermoquake.batch.samples import build_samples
+    from thermoquake.preprocessing.events import read_events
+    from thermoquake.preprocessing.samples import build_samples
 
     out, summary = study_matched
     originals = {r["event_id"]: r for r in rows(EVENTS)}
@@ -487,7 +487,7 @@ def test_kept_events_are_the_events_file_rows_and_feed_preprocess_a_balanced_stu
 
 def test_unmatched_reason_names_the_earthquakes_that_block_each_year():
     from thermoquake.catalog.schema import make_event
-    from thermoquake.controls import year_matched_controls
+    from thermoquake.study.controls import year_matched_controls
 
     def quake(eid, year, lat, mag=6.0):
         return make_event(eid, f"{year}-06-01T00:00:00Z", str(lat), "100", "10", str(mag), "Mw")

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from tests.conftest import REAL_LST_TILES
 from tests.test_crop_real import CASES
 from thermoquake.cli.main import cli
-from thermoquake.crop import crop_epicentre
-from thermoquake.epicentre_grid import EpicentreGrid
+from thermoquake.image.crop import crop_epicentre
+from thermoquake.image.grid import EpicentreGrid
 from thermoquake.synth import SynthConfig, write_synthetic_tile
 
 

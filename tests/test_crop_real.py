@@ -11,8 +11,8 @@ import rasterio
 
 from tests.conftest import REAL_LST_TILES
 from tests.independent import R, expected_celsius, expected_crop, raw_layers
-from thermoquake.crop import crop_epicentre
-from thermoquake.geotiff import write_epicentre_geotiff
+from thermoquake.image.crop import crop_epicentre
+from thermoquake.image.geotiff import write_epicentre_geotiff
 
 CENTRES = {  # (lat, lon) where each real tile has clear-sky pixels; the last one is at a tile edge
     "aqua_c6_north": [(28.93, -95.43)],

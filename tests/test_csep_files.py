@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from thermoquake.batch.plan import target_days
-from thermoquake.batch.samples import SAMPLE_COLUMNS
+from thermoquake.preprocessing.plan import target_days
+from thermoquake.preprocessing.samples import SAMPLE_COLUMNS
 from thermoquake.cli.main import cli
 from thermoquake.dataset.windows import forecast_period
 from thermoquake.errors import ThermoquakeError

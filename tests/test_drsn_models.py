@@ -8,7 +8,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from thermoquake.drsn import (  # noqa: E402
+from thermoquake.classifiers import (  # noqa: E402
     MODEL_KINDS,
     LearnedThreshold,
     SoftThreshold,

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 import thermoquake
-from thermoquake import geotiff
+from thermoquake.image import geotiff
 
 PACKAGE = Path(thermoquake.__file__).parent
 
@@ -34,7 +34,7 @@ def test_only_the_owner_modules_open_rasters():
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if re.search(r"rasterio\.open\(", line) and not _owned(relative):
                 opened.append(f"{relative}:{n}")
-    assert opened == [], "open GeoTIFFs through thermoquake.geotiff"
+    assert opened == [], "open GeoTIFFs through thermoquake.image.geotiff"
 
 
 def test_the_owner_list_names_modules_that_exist():

@@ -175,7 +175,7 @@ def test_text_is_read_back_and_compared(tmp_path):
 
 
 def test_the_cli_prints_a_full_disk_as_one_line(tmp_path, monkeypatch):
-    import thermoquake.geotiff as geotiff
+    import thermoquake.image.geotiff as geotiff
 
     def full(path, expected):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

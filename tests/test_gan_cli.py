@@ -14,11 +14,11 @@ from click.testing import CliRunner
 from scipy.ndimage import gaussian_filter
 
 from thermoquake.cli.main import cli
-from thermoquake.crop import EpicentreImage
-from thermoquake.epicentre_grid import EpicentreGrid
+from thermoquake.image.crop import EpicentreImage
+from thermoquake.image.grid import EpicentreGrid
 from thermoquake.errors import ThermoquakeError
 from thermoquake.gan.normalise import site_key
-from thermoquake.geotiff import write_epicentre_geotiff
+from thermoquake.image.geotiff import write_epicentre_geotiff
 from thermoquake.gan.workdir_io import (
     default_reference,
     read_like,

@@ -1,4 +1,4 @@
-"""pipelines/gan_table1.py runs end to end (tiny): both GANs, the held-out real days as the
+"""examples/gan_table1.py runs end to end (tiny): both GANs, the held-out real days as the
 gate's ceiling, memorisation and diversity, all labelled SYNTHETIC."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 pytestmark = [pytest.mark.ml, pytest.mark.slow]
 
-SCRIPT = Path(__file__).parents[1] / "pipelines" / "gan_table1.py"
+SCRIPT = Path(__file__).parents[1] / "examples" / "gan_table1.py"
 
 
 def test_table1_script_gates_both_gans_and_the_real_days(tmp_path, monkeypatch, capsys):

@@ -14,10 +14,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "thermoquake"
 # the rest of it.
 LAYERS: list[tuple[str, set[str]]] = [
     ("foundation", {"__init__", "errors", "atomic", "outputs", "dirlock", "parallel", "progress", "tf_quiet", "ml_extra"}),
-    ("files", {"modis", "epicentre_grid", "reference_calendar", "catalog", "control_years", "controls",
-               "granules", "crop", "geotiff", "fetch", "verify", "monitor.calendar"}),
-    ("arrays", {"batch", "synth", "rst", "dataset", "control_study"}),
-    ("models", {"drsn", "gan", "keras_file"}),
+    ("files", {"modis", "image", "catalog", "study", "fetch", "verify", "monitor.calendar"}),
+    ("arrays", {"preprocessing", "synth", "rst", "dataset", "study.control_study"}),
+    ("models", {"classifiers", "gan", "keras_file"}),
     ("evaluation", {"training", "evaluation"}),
     ("reports", {"report", "experiment", "monitor", "testing", "directories", "api"}),
     ("cli", {"cli", "__main__"}),
@@ -85,6 +84,6 @@ def test_no_module_imports_a_higher_floor():
 
 
 def test_the_check_sees_imports_inside_functions():
-    inner = [m for _, m in _imported(PACKAGE / "batch" / "preprocess.py")]
-    assert "thermoquake.batch.run" in inner          # imported inside preprocess()
+    inner = [m for _, m in _imported(PACKAGE / "preprocessing" / "preprocess.py")]
+    assert "thermoquake.preprocessing.run" in inner          # imported inside preprocess()
     assert "thermoquake.errors" in [m for _, m in _imported(PACKAGE / "__init__.py")]

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from thermoquake.catalog import CatalogError
 from thermoquake.cli.main import cli
-from thermoquake.granules import (
+from thermoquake.study.granules import (
     ManifestSettings,
     datapool_directory,
     read_manifest,

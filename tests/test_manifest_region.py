@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from thermoquake.catalog.region import Region
 from thermoquake.cli.main import cli
-from thermoquake.granules import read_manifest
+from thermoquake.study.granules import read_manifest
 from thermoquake.modis.region_grid import RegionGrid
 
 NEPAL = "84,27,87,29"                      # inside tile h25v06

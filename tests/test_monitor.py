@@ -57,7 +57,7 @@ def test_reference_days_never_come_from_the_monitored_year():
 
 
 def test_region_grid_is_the_tiles_own_pixels_mosaicked(real_lst_tile):
-    from thermoquake.batch.hdf_index import scan_hdf_dir
+    from thermoquake.preprocessing.hdf_index import scan_hdf_dir
     from thermoquake.modis.reader import read_lst_tile
     from thermoquake.modis.sinusoidal import tile_bounds, xy_to_lonlat
     from thermoquake.monitor.daily import RegionImages
@@ -235,7 +235,7 @@ def test_evaluate_scores_the_alarms_against_raw_and_declustered_catalogues(monit
 
 
 def test_catalogue_quakes_keep_reference_pixels_out(hdf, tmp_path):
-    from thermoquake.batch.hdf_index import scan_hdf_dir
+    from thermoquake.preprocessing.hdf_index import scan_hdf_dir
     from thermoquake.monitor.daily import MonitorSettings, RegionImages, reference_stats_for
     from thermoquake.rst.sequences import Quake
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from tests.independent import expected_celsius, expected_crop, raw_layers
-from thermoquake.crop import crop_epicentre
-from thermoquake.epicentre_grid import EpicentreGrid
+from thermoquake.image.crop import crop_epicentre
+from thermoquake.image.grid import EpicentreGrid
 from thermoquake.synth import SynthConfig, write_synthetic_tile
 
 DATE = dt.date(2008, 5, 8)
@@ -92,7 +92,7 @@ def test_box_across_the_antimeridian_gets_a_correct_full_image(tmp_path_factory,
 
 
 def test_fast_source_window_equals_testing_every_pixel_centre():
-    from thermoquake.crop import _dense_source_window, source_window
+    from thermoquake.image.crop import _dense_source_window, source_window
     from thermoquake.modis.sinusoidal import tile_transform
 
     rng = np.random.default_rng(3)

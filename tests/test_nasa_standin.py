@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from thermoquake.cli.main import cli
 from thermoquake.fetch.checksum import file_checksum, read_sidecar, sidecar_path
 from thermoquake.fetch.cmr import CmrError, look_up, search_granules
-from thermoquake.granules import GranuleRow, manifest_to_csv, read_manifest
+from thermoquake.study.granules import GranuleRow, manifest_to_csv, read_manifest
 from thermoquake.testing.nasa import PASSWORD, USERNAME, NasaStandIn
 
 WENCHUAN = "iscgem:13228121,2008-05-12T06:28:00.470Z,30.98,103.396,10.0,7.91,Mw\n"

@@ -18,8 +18,8 @@ import rasterio
 from click.testing import CliRunner
 
 from thermoquake.cli.main import cli
-from thermoquake.crop import crop_epicentre
-from thermoquake.geotiff import write_epicentre_geotiff
+from thermoquake.image.crop import crop_epicentre
+from thermoquake.image.geotiff import write_epicentre_geotiff
 
 SIZE = 64
 EVENT_DATE = dt.date(2008, 5, 12)
@@ -276,7 +276,7 @@ def test_killed_batch_resumes_to_identical_outputs(tmp_path, hdf_dir, events_csv
 
 
 def test_controls_file_is_accepted_as_events(tmp_path):
-    from thermoquake.batch.events import read_events
+    from thermoquake.preprocessing.events import read_events
 
     controls = tmp_path / "controls.csv"
     controls.write_text("control_id,time,latitude,longitude,mode,matched_event_id\n"

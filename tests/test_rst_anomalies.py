@@ -9,10 +9,10 @@ import math
 import numpy as np
 import pytest
 
-from thermoquake.epicentre_grid import EpicentreGrid
+from thermoquake.image.grid import EpicentreGrid
 from thermoquake.rst import ReferenceStats, null_exceedance, retira
 from thermoquake.rst.anomalies import ANOMALY, NO_ANOMALY, NO_DATA, anomaly_states, summarize_anomalies
-from thermoquake.reference_calendar import reference_offset
+from thermoquake.study.calendar import reference_offset
 from thermoquake.rst.reference import select_reference_dates
 from thermoquake.rst.sequences import (
     DailyAnomaly,

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from scipy.ndimage import gaussian_filter
 
 from thermoquake.cli.main import cli
-from thermoquake.crop import GEOGRAPHIC_CRS
-from thermoquake.epicentre_grid import EpicentreGrid
+from thermoquake.image.crop import GEOGRAPHIC_CRS
+from thermoquake.image.grid import EpicentreGrid
 from thermoquake.rst.gate import (
     GateThresholds,
     anomaly_agreement,

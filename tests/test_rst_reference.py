@@ -18,15 +18,15 @@ import pytest
 import rasterio
 from click.testing import CliRunner
 
-from thermoquake.batch.events import read_events
-from thermoquake.batch.plan import plan_images
-from thermoquake.batch.samples import build_samples, write_samples
-from thermoquake.batch.tables import write_tables
-from thermoquake.batch.workdir import prepare_workdir, reference_parameters
+from thermoquake.preprocessing.events import read_events
+from thermoquake.preprocessing.plan import plan_images
+from thermoquake.preprocessing.samples import build_samples, write_samples
+from thermoquake.preprocessing.tables import write_tables
+from thermoquake.preprocessing.workdir import prepare_workdir, reference_parameters
 from thermoquake.cli.main import cli
-from thermoquake.crop import EpicentreImage
-from thermoquake.epicentre_grid import EpicentreGrid
-from thermoquake.geotiff import write_epicentre_geotiff
+from thermoquake.image.crop import EpicentreImage
+from thermoquake.image.grid import EpicentreGrid
+from thermoquake.image.geotiff import write_epicentre_geotiff
 
 D = dt.date
 EVENT_HEADER = "event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n"
@@ -176,7 +176,7 @@ def test_controls_without_any_event_are_refused_in_one_line(tmp_path):
 
 
 def test_random_controls_join_events_in_time_order():
-    from thermoquake.batch.samples import Sample
+    from thermoquake.preprocessing.samples import Sample
     from thermoquake.rst.pairing import reference_groups
 
     def sample(sid, kind, time, group=None):
@@ -237,7 +237,7 @@ def _events(rows: str):
 @pytest.mark.parametrize("mode,window", [("same-day", 0), ("same-day", 2), ("month", 0)])
 @pytest.mark.parametrize("when", ["2010-01-02T03:00:00Z", "2010-05-02T03:00:00Z", "2008-03-02T03:00:00Z"])
 def test_manifest_and_preprocess_plan_the_same_reference_days(mode, window, when):
-    from thermoquake.granules import ManifestSettings, Sample, build_manifest
+    from thermoquake.study.granules import ManifestSettings, Sample, build_manifest
 
     (event,) = _events(f"E1,{when},35.0,103.0,10,5.5,Mw\n")
     years = range(2004, 2013)
@@ -323,7 +323,7 @@ def test_rst_records_the_sigma_floor_and_applies_it(new_year_workdir):
 
 
 def test_a_reference_day_belongs_to_the_first_target_whose_period_holds_it():
-    from thermoquake.reference_calendar import reference_schedule, target_days
+    from thermoquake.study.calendar import reference_schedule, target_days
 
     targets = target_days(D(2010, 5, 2), 3)                    # 1..3 days before: May 1, Apr 30, Apr 29
     schedule = reference_schedule(targets, 2010, [2008, 2010], "same-day", 1)

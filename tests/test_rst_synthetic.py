@@ -18,8 +18,8 @@ import rasterio
 from click.testing import CliRunner
 
 from thermoquake.cli.main import cli
-from thermoquake.crop import crop_epicentre
-from thermoquake.geotiff import write_epicentre_geotiff
+from thermoquake.image.crop import crop_epicentre
+from thermoquake.image.geotiff import write_epicentre_geotiff
 from thermoquake.rst import DEFAULT_SIGMA_FLOOR_K, null_exceedance, retira_result
 from thermoquake.rst.anomalies import summarize_anomalies
 

@@ -10,7 +10,7 @@ from pyhdf.SD import SD
 from rasterio.warp import transform as rio_transform
 
 from tests.conftest import REAL_LST_TILES
-from thermoquake.epicentre_grid import EpicentreGrid
+from thermoquake.image.grid import EpicentreGrid
 from thermoquake.modis.sinusoidal import (
     lonlat_to_xy, sinusoidal_crs, tile_bounds, tile_index, tile_transform, xy_to_lonlat,
 )

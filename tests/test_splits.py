@@ -22,7 +22,7 @@ from thermoquake.dataset.splits import (
     split_text,
 )
 from thermoquake.dataset.windows import WindowDay
-from thermoquake.epicentre_grid import DLAT_DEG
+from thermoquake.image.grid import DLAT_DEG
 from thermoquake.errors import ThermoquakeError
 
 MANIFESTS = Path(__file__).resolve().parents[1] / "data_manifests"

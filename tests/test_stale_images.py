@@ -14,7 +14,7 @@ import pytest
 import rasterio
 from click.testing import CliRunner
 
-import thermoquake.batch.recipes as recipes
+import thermoquake.preprocessing.recipes as recipes
 from tests.conftest import CONTROLS, EVENTS
 from thermoquake.cli.main import cli
 

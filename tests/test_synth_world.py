@@ -8,7 +8,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from thermoquake.batch.events import Event
+from thermoquake.preprocessing.events import Event
 from thermoquake.catalog.geodesy import haversine_km
 from thermoquake.errors import BadRequestError
 from thermoquake.synth import SynthConfig, fields

@@ -271,7 +271,7 @@ def test_folds_keep_overlapping_boxes_together_and_say_so(run_dir, work64, tmp_p
 
 
 def test_the_cli_model_names_are_the_ones_drsn_builds():
-    from thermoquake.drsn import MODEL_KINDS as built
+    from thermoquake.classifiers import MODEL_KINDS as built
     from thermoquake.training.config import MODEL_KINDS as listed
 
     assert listed == built

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from conftest import CONTROLS, EVENTS
 
-from thermoquake.batch.samples import read_samples
+from thermoquake.preprocessing.samples import read_samples
 from thermoquake.cli.main import cli
 from thermoquake.dataset.arrays import Normaliser, anomaly_field
 from thermoquake.dataset.augment import classic_copies

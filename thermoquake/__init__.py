@@ -22,22 +22,22 @@ __version__ = "0.1.0"
 _API: dict[str, tuple[str, str]] = {
     # images: tiles, epicentre crops, the epicentre GeoTIFF
     "read_tile": ("thermoquake.modis.reader", "read_lst_tile"),
-    "crop_epicentre": ("thermoquake.crop", "crop_epicentre"),
-    "read_epicentre_image": ("thermoquake.geotiff", "read_epicentre_geotiff"),
-    "write_epicentre_image": ("thermoquake.geotiff", "write_epicentre_geotiff"),
-    "EpicentreGrid": ("thermoquake.epicentre_grid", "EpicentreGrid"),
-    "EpicentreImage": ("thermoquake.crop", "EpicentreImage"),
+    "crop_epicentre": ("thermoquake.image.crop", "crop_epicentre"),
+    "read_epicentre_image": ("thermoquake.image.geotiff", "read_epicentre_geotiff"),
+    "write_epicentre_image": ("thermoquake.image.geotiff", "write_epicentre_geotiff"),
+    "EpicentreGrid": ("thermoquake.image.grid", "EpicentreGrid"),
+    "EpicentreImage": ("thermoquake.image.crop", "EpicentreImage"),
     # study: catalogue, events, controls, granules
     "read_catalog": ("thermoquake.catalog.readers", "read_catalog"),
     "Selection": ("thermoquake.catalog.select", "Selection"),
     "select_events": ("thermoquake.catalog.select", "select_events"),
-    "make_controls": ("thermoquake.control_study", "make_controls"),
+    "make_controls": ("thermoquake.study.control_study", "make_controls"),
     "build_manifest": ("thermoquake.api", "build_manifest"),
     "fetch_granules": ("thermoquake.api", "fetch_granules"),
     # SYNTHETIC tiles for tests and demos
     "synthetic_study": ("thermoquake.synth.study", "synthetic_study"),
     # preprocess and RST
-    "preprocess": ("thermoquake.batch.preprocess", "preprocess"),
+    "preprocess": ("thermoquake.preprocessing.preprocess", "preprocess"),
     "RstConfig": ("thermoquake.rst.config", "RstConfig"),
     "run_rst": ("thermoquake.rst.run", "run_rst"),
     # classifiers

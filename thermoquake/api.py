@@ -21,15 +21,15 @@ def build_manifest(events: PathLike, out: PathLike | None = None, *, controls: P
                    sample_day: bool = False, reference_years: Sequence[int] = range(2003, 2017),
                    reference_mode: str = "same-day", reference_window_days: int = 0, size_km: int = 256,
                    base_url: str | None = None) -> list:
-    """The MODIS granules (one :class:`thermoquake.granules.GranuleRow` per product, date and
+    """The MODIS granules (one :class:`thermoquake.study.granules.GranuleRow` per product, date and
     tile) that the events (and controls) CSV need for their target days and RST reference;
     written to ``out`` as the manifest CSV (atomically) when given. Same calendar as
     :func:`thermoquake.preprocess`."""
     from thermoquake.atomic import write_text_atomic
     from thermoquake.catalog import read_catalog
-    from thermoquake.controls import read_controls
-    from thermoquake.granules import DEFAULT_BASE_URL, ManifestSettings, Sample, build_manifest as build
-    from thermoquake.granules import manifest_to_csv
+    from thermoquake.study.controls import read_controls
+    from thermoquake.study.granules import DEFAULT_BASE_URL, ManifestSettings, Sample, build_manifest as build
+    from thermoquake.study.granules import manifest_to_csv
     from thermoquake.outputs import refuse_outputs_over_inputs
 
     if out is not None:
@@ -59,7 +59,7 @@ def fetch_granules(manifest: PathLike | Sequence[Any], dest: PathLike, *, worker
     granule, in order (``status``: one of :data:`thermoquake.fetch.download.STATUSES`)."""
     from thermoquake.fetch.auth import auth_host, find_credentials
     from thermoquake.fetch.download import FetchSettings, fetch_granules as fetch
-    from thermoquake.granules import read_manifest
+    from thermoquake.study.granules import read_manifest
 
     rows = read_manifest(manifest) if isinstance(manifest, (str, os.PathLike)) else list(manifest)
     host = auth_host()

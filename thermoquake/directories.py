@@ -17,8 +17,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from thermoquake.batch.samples import SAMPLES_FILE
-from thermoquake.batch.workdir import FAILURES_FILE, IMAGES_DIR, MANIFEST_FILE, METADATA_FILE
+from thermoquake.preprocessing.samples import SAMPLES_FILE
+from thermoquake.preprocessing.workdir import FAILURES_FILE, IMAGES_DIR, MANIFEST_FILE, METADATA_FILE
 from thermoquake.errors import InputNotFoundError, RunDirectoryError, WorkdirError
 from thermoquake.training.run_files import CONFIG_FILE, METRICS_FILE, MODEL_FILE, PREDICTIONS_FILE
 
@@ -98,14 +98,14 @@ class Workdir:
 
     @property
     def manifest(self) -> list[dict[str, str]]:
-        """The rows of manifest.csv (columns :data:`thermoquake.batch.tables.MANIFEST_COLUMNS`)."""
+        """The rows of manifest.csv (columns :data:`thermoquake.preprocessing.tables.MANIFEST_COLUMNS`)."""
         return _read_csv(self.manifest_file)
 
     @property
     def samples(self) -> list:
-        """The :class:`thermoquake.batch.samples.Sample` of every site (from samples.csv, or
+        """The :class:`thermoquake.preprocessing.samples.Sample` of every site (from samples.csv, or
         from the manifest for a workdir made without controls)."""
-        from thermoquake.batch.samples import read_samples
+        from thermoquake.preprocessing.samples import read_samples
 
         return read_samples(self.path)
 
@@ -146,7 +146,7 @@ class Workdir:
         import numpy as np
         import xarray as xr
 
-        from thermoquake.geotiff import read_epicentre_geotiff
+        from thermoquake.image.geotiff import read_epicentre_geotiff
         from thermoquake.rst.run import retira_path
 
         rows = [r for r in self.manifest if r["role"] == role and (sites is None or r["site"] in sites)]

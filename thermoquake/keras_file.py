@@ -52,7 +52,7 @@ def load_keras_model(path: Path, *, compile: bool = True):
     require_ml("loading a Keras model")
     import keras
 
-    import thermoquake.drsn  # noqa: F401  (registers the classifier layers)
+    import thermoquake.classifiers  # noqa: F401  (registers the classifier layers)
     import thermoquake.gan.layers  # noqa: F401  (registers the GAN layers)
 
     path = Path(path)

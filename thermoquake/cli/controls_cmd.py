@@ -157,7 +157,7 @@ def controls(
     preprocess/manifest --events with these controls. The summary reports the years
     of both classes (span, outside the reference period, mean |year - its centre|).
     """
-    from thermoquake.control_study import make_controls
+    from thermoquake.study.control_study import make_controls
     from thermoquake.errors import ConfigurationError
 
     try:

@@ -10,8 +10,8 @@ import click
 from thermoquake.cli.options import (
     json_option, lat_option, layer_option, lon_option, qc_policy_option, size_option,
 )
-from thermoquake.crop import crop_epicentre
-from thermoquake.geotiff import write_epicentre_geotiff
+from thermoquake.image.crop import crop_epicentre
+from thermoquake.image.geotiff import write_epicentre_geotiff
 from thermoquake.outputs import refuse_outputs_over_inputs
 
 

@@ -106,7 +106,7 @@ def fetch(
     from thermoquake.errors import ThermoquakeError
     from thermoquake.fetch.auth import auth_host, find_credentials
     from thermoquake.fetch.download import FetchSettings, fetch_granules, plan
-    from thermoquake.granules import read_manifest
+    from thermoquake.study.granules import read_manifest
 
     refuse_outputs_over_inputs({"--dest": dest}, {"--manifest": manifest_path})
     rows = read_manifest(manifest_path)

@@ -156,8 +156,8 @@ def manifest(
     Give monitor's --reference-years and --reference-window-days.
     """
     from thermoquake.catalog import read_catalog
-    from thermoquake.controls import read_controls
-    from thermoquake.granules import (
+    from thermoquake.study.controls import read_controls
+    from thermoquake.study.granules import (
         DEFAULT_BASE_URL,
         ESTIMATED_GRANULE_MB,
         ManifestSettings,
@@ -205,7 +205,7 @@ def manifest(
     n_controls = 0
     if region is not None:
         from thermoquake.errors import BadRequestError
-        from thermoquake.granules import build_region_manifest
+        from thermoquake.study.granules import build_region_manifest
 
         try:
             first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)

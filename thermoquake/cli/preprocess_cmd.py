@@ -58,10 +58,10 @@ def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, wor
     With --controls, the controls are cropped too and WORKDIR/samples.csv labels every site
     (1 event, 0 control) and groups each matched control with its event, for the classifier.
     """
-    from thermoquake.batch.preprocess import preprocess as run_preprocess
-    from thermoquake.batch.samples import SAMPLES_FILE
-    from thermoquake.batch.workdir import FAILURES_FILE, MANIFEST_FILE, METADATA_FILE
-    from thermoquake.epicentre_grid import EpicentreGrid
+    from thermoquake.preprocessing.preprocess import preprocess as run_preprocess
+    from thermoquake.preprocessing.samples import SAMPLES_FILE
+    from thermoquake.preprocessing.workdir import FAILURES_FILE, MANIFEST_FILE, METADATA_FILE
+    from thermoquake.image.grid import EpicentreGrid
     from thermoquake.errors import BadRequestError
     from thermoquake.outputs import refuse_outputs_over_inputs
 

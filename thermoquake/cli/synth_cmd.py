@@ -129,7 +129,7 @@ def tiles(
     """
     from tqdm import tqdm
 
-    from thermoquake.epicentre_grid import EpicentreGrid
+    from thermoquake.image.grid import EpicentreGrid
     from thermoquake.synth import SynthConfig, parse_anomaly_spec
     from thermoquake.synth.run import plan_run, run_synthetic_tiles
 

@@ -7,7 +7,7 @@ import json
 import click
 
 from thermoquake.cli.options import lat_option, lon_option, make_json_option, size_option
-from thermoquake.epicentre_grid import EpicentreGrid
+from thermoquake.image.grid import EpicentreGrid
 from thermoquake.modis.sinusoidal import tile_name
 
 

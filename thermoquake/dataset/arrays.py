@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from thermoquake import geotiff
+from thermoquake.image import geotiff
 from thermoquake.dataset.windows import WindowDay
 from thermoquake.errors import ThermoquakeError
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from thermoquake.dataset.windows import WindowDay
-from thermoquake.epicentre_grid import DLAT_DEG
+from thermoquake.image.grid import DLAT_DEG
 from thermoquake.errors import ThermoquakeError
 
 SPLITS = ("grouped", "chronological")
@@ -79,7 +79,7 @@ def box_overlap(lat: np.ndarray, lon: np.ndarray, box_km: float) -> np.ndarray:
     """(n, n) overlap of ``box_km`` x ``box_km`` boxes centred on (``lat``, ``lon``) degrees:
     the area of each pair's intersection as a fraction of one box (0..1; 1 on the diagonal).
     Centre offsets are taken in km on the pair's mean latitude (boxes of 1 km pixels, as
-    :class:`~thermoquake.epicentre_grid.EpicentreGrid`); NaN coordinates overlap nothing."""
+    :class:`~thermoquake.image.grid.EpicentreGrid`); NaN coordinates overlap nothing."""
     lat, lon = np.asarray(lat, float), np.asarray(lon, float)
     dy = np.abs(lat[:, None] - lat[None, :]) / DLAT_DEG
     dlon = np.abs((lon[:, None] - lon[None, :] + 180.0) % 360.0 - 180.0)
@@ -213,7 +213,7 @@ def reference_years(day: WindowDay) -> tuple[int, ...] | None:
     None when the day has no R map. (The cut is Jan 1, so a reference day's year tells its side.)"""
     text = day.anomaly.get("reference_years") if day.anomaly else None
     if text is None and day.retira_path is not None:
-        from thermoquake.geotiff import read_tags
+        from thermoquake.image.geotiff import read_tags
 
         text = read_tags(day.retira_path).get("rst_reference_years")
     if text is None:

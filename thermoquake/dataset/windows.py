@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from thermoquake.batch.samples import Sample, read_samples
-from thermoquake.batch.workdir import ANOMALIES_FILE, MANIFEST_FILE
+from thermoquake.preprocessing.samples import Sample, read_samples
+from thermoquake.preprocessing.workdir import ANOMALIES_FILE, MANIFEST_FILE
 from thermoquake.errors import ThermoquakeError
 
 WINDOWS = (3, 5, 7, 9)
@@ -54,7 +54,7 @@ def forecast_period(day: dt.date, window: int) -> tuple[dt.datetime, dt.datetime
 
     This is the labelling read backwards: the image of day D is a positive exactly when an event
     of the study falls on a UTC date E with D = E − k, k in 1 … N − 1 (:func:`days_in_window`,
-    ``thermoquake.batch.plan.target_days``), i.e. E in D + 1 … D + N − 1. The image's own day is
+    ``thermoquake.preprocessing.plan.target_days``), i.e. E in D + 1 … D + N − 1. The image's own day is
     not in the period (the event day's image is never used), so an event on day D is not a hit
     of the image of day D.
     """

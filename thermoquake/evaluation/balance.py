@@ -25,7 +25,7 @@ N − 1 days before each event are class "event", the same days before each cont
 * ``overlap_same_class``: whether it overlaps the box of another sample of its own class
   (0/1): clustered events against scattered controls let a model learn the places.
 
-Boxes are the epicentre images (``size`` km square, :class:`~thermoquake.epicentre_grid.
+Boxes are the epicentre images (``size`` km square, :class:`~thermoquake.image.grid.
 EpicentreGrid`); any shared area counts as overlap; :class:`OverlapPairs` counts the pairs.
 
 Tests are per sample (the mean of its window days; the days of one sample are not
@@ -239,7 +239,7 @@ def _reference_dates(day: WindowDay) -> list[dt.date] | None:
     """The dates ``thermoquake rst`` used for this day's reference (None without an R map)."""
     if day.retira_path is None:
         return None
-    from thermoquake.geotiff import GeoTiffReadError, read_tags
+    from thermoquake.image.geotiff import GeoTiffReadError, read_tags
 
     try:
         text = read_tags(day.retira_path).get("rst_reference_dates")
@@ -322,7 +322,7 @@ def _offsets(doy: np.ndarray, centre: float) -> np.ndarray:
 
 def box_bounds(lat: float, lon: float, size_km: float) -> tuple[float, float, float, float]:
     """``(west, south, east, north)`` degrees of a ``size_km`` epicentre box (1 km pixels)."""
-    from thermoquake.epicentre_grid import DLAT_DEG
+    from thermoquake.image.grid import DLAT_DEG
 
     half_lat = size_km / 2 * DLAT_DEG
     half_lon = half_lat / math.cos(math.radians(lat))

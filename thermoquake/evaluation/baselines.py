@@ -31,7 +31,7 @@ import numpy as np
 from thermoquake.catalog.geodesy import haversine_km
 from thermoquake.catalog.schema import Event
 from thermoquake.dataset.arrays import RETIRA_CLIP, read_band
-from thermoquake.epicentre_grid import PIXEL_KM
+from thermoquake.image.grid import PIXEL_KM
 from thermoquake.errors import ThermoquakeError
 from thermoquake.rst.anomalies import PAPER_THRESHOLD
 

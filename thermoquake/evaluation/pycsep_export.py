@@ -86,7 +86,7 @@ def run_forecasts(run_dir: Path) -> list[SiteForecast]:
 
 
 def _sample_places(workdir: Path, run_dir: Path) -> dict[str, tuple[float, float]]:
-    from thermoquake.batch.samples import SAMPLES_FILE, read_samples
+    from thermoquake.preprocessing.samples import SAMPLES_FILE, read_samples
 
     if not (workdir / SAMPLES_FILE).is_file():
         raise ThermoquakeError(f"the run's workdir ({workdir}) has no samples.csv: the sites' places are "

@@ -122,7 +122,7 @@ def alarm_forecast_csv(run_dir: Path, threshold: float | None = None, box_deg: f
 
 
 def _sample_sites(workdir: Path) -> dict[str, tuple[float, float]]:
-    from thermoquake.batch.samples import read_samples
+    from thermoquake.preprocessing.samples import read_samples
 
     try:
         return {s.sample_id: (s.latitude, s.longitude) for s in read_samples(workdir)}

@@ -4,7 +4,7 @@ through the library call its command makes, so the benchmark tests the chain use
 
 Events are drawn (seeded) from the study list whose UTC year lies strictly inside the
 reference years, preferring boxes inside one MODIS tile (cheaper synthetic tiles); matched
-controls come from :func:`thermoquake.control_study.make_controls` (matched mode) over the whole real catalogue, in
+controls come from :func:`thermoquake.study.control_study.make_controls` (matched mode) over the whole real catalogue, in
 the events' years inside the reference years; an event without one is left out of the study
 (``controls.unmatched.csv`` says why).
 With K = 0 events and controls are statistically identical: any skill is an artefact (the
@@ -68,7 +68,7 @@ HARDER_DEFAULTS = {"controls": "matched", "control_years": "matched", "paired": 
 
 def choose_events(events_csv: Path, study: SyntheticStudy, out_csv: Path) -> int:
     """Write the drawn events (file order kept) to ``out_csv``; return how many."""
-    from thermoquake.epicentre_grid import EpicentreGrid
+    from thermoquake.image.grid import EpicentreGrid
 
     with open(events_csv, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
@@ -90,12 +90,12 @@ def choose_events(events_csv: Path, study: SyntheticStudy, out_csv: Path) -> int
 def study_controls(study: SyntheticStudy, events_csv: Path, catalog: Path, controls_csv: Path,
                    years: range) -> Path:
     """Choose the study's controls into ``controls_csv`` with
-    :func:`thermoquake.control_study.make_controls`: matched ones in the reference years (any
+    :func:`thermoquake.study.control_study.make_controls`: matched ones in the reference years (any
     catalogue year with ``control_years="any"``), or random ones in the events' bounding box
     padded by 1 degree over the events' years, one per event. Returns the events file the
     study goes on with (matched, matched years: only the events that got their control)."""
     from thermoquake.catalog import Region
-    from thermoquake.control_study import make_controls
+    from thermoquake.study.control_study import make_controls
 
     if study.controls == "matched":
         any_year = study.control_years == "any"
@@ -121,7 +121,7 @@ def build_study(out: Path, study: SyntheticStudy, days_before: int, events_csv: 
     ``events_csv``: the real study events to draw from; ``catalog``: the whole real catalogue
     (controls are clear of its M >= 5 quakes; RST references leave its quakes out).
     """
-    from thermoquake.batch.preprocess import preprocess
+    from thermoquake.preprocessing.preprocess import preprocess
     from thermoquake.rst.run import run_rst
     from thermoquake.rst.sequences import catalog_quakes
     from thermoquake.synth.study import synthetic_study
@@ -154,8 +154,8 @@ def plan_study(study: SyntheticStudy, days_before: int, events_csv: Path, catalo
     RST time (s, CPU). The same draws as :func:`build_study` with the same ``study``."""
     import tempfile
 
-    from thermoquake.batch.events import read_events
-    from thermoquake.batch.plan import TARGET, plan_images
+    from thermoquake.preprocessing.events import read_events
+    from thermoquake.preprocessing.plan import TARGET, plan_images
     from thermoquake.rst.run import SECONDS_PER_IMAGE
     from thermoquake.synth.study import synthetic_study
 

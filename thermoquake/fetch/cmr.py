@@ -26,7 +26,7 @@ import requests
 
 from thermoquake.errors import ThermoquakeError
 from thermoquake.fetch.checksum import ChecksumError, algorithm_of
-from thermoquake.granules import GranuleRow
+from thermoquake.study.granules import GranuleRow
 from thermoquake.modis.naming import GranuleName, is_granule_name, parse_granule_name
 
 DEFAULT_CMR_URL = "https://cmr.earthdata.nasa.gov"

@@ -47,7 +47,7 @@ from thermoquake.fetch.checksum import (
 from thermoquake.fetch.http import EarthdataSession
 from thermoquake.fetch.listing import granule_files, pick_granule
 from thermoquake.fetch.verify import verify_hdf4
-from thermoquake.granules import GranuleRow, datapool_directory
+from thermoquake.study.granules import GranuleRow, datapool_directory
 from thermoquake.modis.naming import is_granule_name, parse_granule_name
 
 STATUSES = ("downloaded", "present", "missing", "failed", "pending")

@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from thermoquake.atomic import write_text_atomic
-from thermoquake.crop import EpicentreImage
-from thermoquake.epicentre_grid import EpicentreGrid
+from thermoquake.image.crop import EpicentreImage
+from thermoquake.image.grid import EpicentreGrid
 from thermoquake.errors import ThermoquakeError
 from thermoquake.gan.memorisation import spread_ratio
 from thermoquake.gan.normalise import site_key
-from thermoquake.geotiff import read_tags, write_epicentre_geotiff
+from thermoquake.image.geotiff import read_tags, write_epicentre_geotiff
 from thermoquake.rst.gate import FIGURES, GateThresholds, GateVerdict, gate
 from thermoquake.rst.run import read_manifest
 from thermoquake.rst.validate import expand, read_image

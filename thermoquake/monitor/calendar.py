@@ -2,7 +2,7 @@
 
 The reference of a monitored day ``d`` is, in each reference year ``Y`` other than ``d``'s
 own, the same calendar day moved to ``Y`` plus and minus ``window_days`` days
-(:func:`thermoquake.reference_calendar.period_days`, "same-day" mode). A reference day that
+(:func:`thermoquake.study.calendar.period_days`, "same-day" mode). A reference day that
 falls in the monitored day's own calendar year (a window crossing New Year) is left out too:
 the monitored year never enters its own reference.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from thermoquake.reference_calendar import period_days
+from thermoquake.study.calendar import period_days
 
 DEFAULT_WINDOW_DAYS = 4
 """Reference days either side of each calendar day, unless told otherwise (``monitor`` and

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from thermoquake.atomic import atomic_path
-from thermoquake.batch.hdf_index import HdfIndex
+from thermoquake.preprocessing.hdf_index import HdfIndex
 from thermoquake.catalog.geodesy import haversine_km
 from thermoquake.catalog.region import Region
 from thermoquake.evaluation.csep_files import CellGrid

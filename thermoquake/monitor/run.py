@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from thermoquake.atomic import write_text_atomic
-from thermoquake.batch.hdf_index import HdfIndex, scan_hdf_dir
+from thermoquake.preprocessing.hdf_index import HdfIndex, scan_hdf_dir
 from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.csep_files import CellGrid, MagnitudeBins
 from thermoquake.modis.region_grid import RegionGrid

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from thermoquake import __version__
 from thermoquake.atomic import atomic_path, write_text_atomic
-from thermoquake.batch.workdir import MANIFEST_FILE
+from thermoquake.preprocessing.workdir import MANIFEST_FILE
 from thermoquake.errors import ThermoquakeError
 from thermoquake.report import html
 from thermoquake.report.inputs import TRUE, read_augmentation, read_event_info, read_run, read_workdir
@@ -69,7 +69,7 @@ class _Collector:
 def _is_synthetic(samples, runs, augs) -> bool:
     """Whether any input is synthetic: a GeoTIFF tag (first image of each sample, every generated
     image), a run's config/metrics flag."""
-    from thermoquake.geotiff import read_tags
+    from thermoquake.image.geotiff import read_tags
 
     def tagged(path: Path) -> bool:
         return read_tags(path).get("synthetic", "").lower() in TRUE

@@ -223,7 +223,7 @@ def _valid_km2(day) -> float:
     frac = day.anomaly.get("valid_fraction", np.nan)
     if day.retira_path is None:
         return np.nan
-    from thermoquake.geotiff import read_header
+    from thermoquake.image.geotiff import read_header
 
     header = read_header(day.retira_path)
     return frac * header.width * header.height

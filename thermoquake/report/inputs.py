@@ -18,8 +18,8 @@ import numpy as np
 
 from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.document import METRICS_SCHEMA
-from thermoquake.batch.samples import SAMPLES_FILE
-from thermoquake.batch.workdir import ANOMALIES_FILE, MANIFEST_FILE
+from thermoquake.preprocessing.samples import SAMPLES_FILE
+from thermoquake.preprocessing.workdir import ANOMALIES_FILE, MANIFEST_FILE
 from thermoquake.gan.workdir_io import GATE_FILE, REJECTED_DIR, SUMMARY_FILE
 from thermoquake.training.run_files import CONFIG_FILE, METRICS_FILE, PREDICTIONS_FILE
 
@@ -232,7 +232,7 @@ class Raster:
 
 def read_raster(path: Path) -> Raster:
     """Read band 1 of a GeoTIFF as float32, nodata and non-finite values as NaN."""
-    from thermoquake.geotiff import GeoTiffReadError, read_band_and_header
+    from thermoquake.image.geotiff import GeoTiffReadError, read_band_and_header
 
     try:
         band, header = read_band_and_header(path, masked=True)

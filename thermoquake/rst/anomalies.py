@@ -69,7 +69,7 @@ def summarize_anomalies(r: np.ndarray, transform: Affine, epicentre: tuple[float
     Args:
         r: RETIRA, NaN = no data.
         transform: pixel-corner -> (lon, lat) degrees affine of the grid (GeoTIFF transform or
-            :attr:`thermoquake.epicentre_grid.EpicentreGrid.transform`).
+            :attr:`thermoquake.image.grid.EpicentreGrid.transform`).
         epicentre: ``(lat, lon)`` degrees.
         threshold: R threshold.
         pixel_area_km2: area of one pixel (1 km^2 in the epicentre image contract).

@@ -22,7 +22,7 @@ from rasterio.windows import Window
 
 from thermoquake.atomic import atomic_path
 from thermoquake.errors import ThermoquakeError
-from thermoquake.geotiff import open_reader, open_writer, read_header
+from thermoquake.image.geotiff import open_reader, open_writer, read_header
 from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K, ReferenceStats, retira
 
 PathLike = str | os.PathLike[str]

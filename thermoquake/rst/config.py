@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from thermoquake.errors import ConfigurationError
-from thermoquake.reference_calendar import MAX_WINDOW_DAYS as MAX_REFERENCE_WINDOW_DAYS
-from thermoquake.reference_calendar import MODES as REFERENCE_MODES
+from thermoquake.study.calendar import MAX_WINDOW_DAYS as MAX_REFERENCE_WINDOW_DAYS
+from thermoquake.study.calendar import MODES as REFERENCE_MODES
 from thermoquake.rst.anomalies import PAPER_THRESHOLD
 from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
 from thermoquake.rst.sequences import SequenceRules

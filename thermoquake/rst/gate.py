@@ -27,7 +27,7 @@ import numpy as np
 from affine import Affine
 
 from thermoquake.catalog.geodesy import haversine_km
-from thermoquake.epicentre_grid import EpicentreGrid
+from thermoquake.image.grid import EpicentreGrid
 from thermoquake.rst.anomalies import PAPER_THRESHOLD, summarize_anomalies
 from thermoquake.rst.retira import DEFAULT_MIN_COUNT, reference_stats, retira
 

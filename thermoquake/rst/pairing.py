@@ -29,7 +29,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from thermoquake.batch.samples import EVENT, Sample
+from thermoquake.preprocessing.samples import EVENT, Sample
 from thermoquake.errors import ThermoquakeError
 
 

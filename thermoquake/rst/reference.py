@@ -1,6 +1,6 @@
 """Which images form the RST reference of a target day.
 
-The calendar is :mod:`thermoquake.reference_calendar`: years count from the *sample* (the
+The calendar is :mod:`thermoquake.study.calendar`: years count from the *sample* (the
 event or control whose target days these are), so reference year ``Y`` of a sample dated in
 ``A.year`` is the offset ``Y - A.year``, and its days are the targets' reference periods
 moved by that offset (``mode`` "same-day": the same calendar days +- ``window_days``;
@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from thermoquake.catalog.geodesy import haversine_km
-from thermoquake.reference_calendar import MODES, check_reference, reference_offset, reference_period
+from thermoquake.study.calendar import MODES, check_reference, reference_offset, reference_period
 from thermoquake.rst.sequences import Quake
 
 __all__ = ["MODES", "ReferenceMember", "ReferenceRules", "TargetReference", "excluded_periods",

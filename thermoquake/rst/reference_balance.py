@@ -2,14 +2,14 @@
 
 The same rules as ``thermoquake rst`` (:func:`thermoquake.rst.reference.group_references`,
 reference groups of :mod:`thermoquake.rst.pairing`) applied to the days ``preprocess`` would
-plan (:mod:`thermoquake.reference_calendar`), with no image: what a study's references will
+plan (:mod:`thermoquake.study.calendar`), with no image: what a study's references will
 look like before any tile is fetched. Missing images (clouds aside, a reference day with no
 tile) can only lower the counts ``rst`` reports.
 
 Example (the committed study lists; day 1 before, 2003-2016, 200 km / 30 days)::
 
-    from thermoquake.batch.events import read_events
-    from thermoquake.batch.samples import build_samples
+    from thermoquake.preprocessing.events import read_events
+    from thermoquake.preprocessing.samples import build_samples
     from thermoquake.catalog.readers import read_catalog
     from thermoquake.rst.reference_balance import reference_year_counts, summarize_counts
     from thermoquake.rst.sequences import Quake
@@ -28,8 +28,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from thermoquake.batch.samples import Sample
-from thermoquake.reference_calendar import reference_days, target_days
+from thermoquake.preprocessing.samples import Sample
+from thermoquake.study.calendar import reference_days, target_days
 from thermoquake.rst.pairing import reference_groups
 from thermoquake.rst.reference import ReferenceMember, ReferenceRules, excluded_periods, group_references
 from thermoquake.rst.sequences import Quake

@@ -4,7 +4,7 @@
 For each target image (``manifest.csv`` role ``target``) the reference is the same site's
 reference images chosen by :func:`thermoquake.rst.reference.group_references`: whole
 reference years counted from the sample's own year (same calendar day +- ``window_days``,
-or the same month, :mod:`thermoquake.reference_calendar`), the same years for every member
+or the same month, :mod:`thermoquake.study.calendar`), the same years for every member
 of the sample's reference group (:mod:`thermoquake.rst.pairing`: an event, its matched
 controls and the random controls that joined it), never a member's own year, a year of
 ``exclude_years`` or a period near a catalogue quake. The reference images are read one at
@@ -51,9 +51,9 @@ import numpy as np
 from thermoquake.atomic import atomic_path, write_text_atomic
 from thermoquake.dirlock import lock_directory
 from thermoquake.errors import ConfigurationError, ThermoquakeError, WorkdirError
-from thermoquake.geotiff import GeoTiffReadError, read_band_and_header, read_tags, write_retira_geotiff
-from thermoquake.batch.samples import SAMPLES_FILE, read_samples
-from thermoquake.batch.workdir import (ANOMALIES_FILE, MANIFEST_FILE, METADATA_FILE, SEQUENCES_FILE,
+from thermoquake.image.geotiff import GeoTiffReadError, read_band_and_header, read_tags, write_retira_geotiff
+from thermoquake.preprocessing.samples import SAMPLES_FILE, read_samples
+from thermoquake.preprocessing.workdir import (ANOMALIES_FILE, MANIFEST_FILE, METADATA_FILE, SEQUENCES_FILE,
                                        planned_reference, read_parameters)
 from thermoquake.catalog.geodesy import haversine_km
 from thermoquake.rst.anomalies import summarize_anomalies

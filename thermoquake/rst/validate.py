@@ -14,7 +14,7 @@ import numpy as np
 from affine import Affine
 
 from thermoquake.errors import ThermoquakeError
-from thermoquake.geotiff import GeoTiffReadError, read_band_and_header
+from thermoquake.image.geotiff import GeoTiffReadError, read_band_and_header
 from thermoquake.rst.gate import GateThresholds, GateVerdict, gate
 
 COLUMNS = (("eq6", "Eq6", "{:.4f}"), ("eq6_ratio", "Eq6/sd", "{:.3f}"), ("iou", "IoU", "{:.3f}"),

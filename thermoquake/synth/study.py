@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from thermoquake.atomic import write_text_atomic
-from thermoquake.batch.events import Event
-from thermoquake.batch.plan import plan_images
+from thermoquake.preprocessing.events import Event
+from thermoquake.preprocessing.plan import plan_images
 from thermoquake.errors import BadRequestError
 from thermoquake.modis.sinusoidal import tile_name
 from thermoquake.synth.anomaly import SyntheticAnomaly
@@ -183,7 +183,7 @@ def synthetic_study(events: str | Path, out_dir: str | Path, *, controls: str | 
 
     from tqdm import tqdm
 
-    from thermoquake.batch.events import read_events
+    from thermoquake.preprocessing.events import read_events
     from thermoquake.errors import BadRequestError
     from thermoquake.outputs import refuse_outputs_over_inputs
 

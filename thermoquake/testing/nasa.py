@@ -47,7 +47,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from thermoquake.errors import ThermoquakeError
 from thermoquake.fetch.checksum import file_checksum
-from thermoquake.granules import PLATFORM_FOLDERS
+from thermoquake.study.granules import PLATFORM_FOLDERS
 from thermoquake.modis.naming import GranuleName, is_granule_name, parse_granule_name
 
 USERNAME = "demo-user"

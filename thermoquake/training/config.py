@@ -12,7 +12,7 @@ from thermoquake.dataset.splits import DEFAULT_OVERLAP_MAX, SPLITS
 from thermoquake.evaluation.threshold import DEFAULT_THRESHOLD
 
 MODEL_KINDS = ("drsn", "resnet", "cnn")
-"""The names :mod:`thermoquake.drsn` builds (kept here so the CLI lists them without Keras)."""
+"""The names :mod:`thermoquake.classifiers` builds (kept here so the CLI lists them without Keras)."""
 GAN_BASES = ("none", "site")
 """``gan_base``: "none" the paper's GAN on whole images; "site" the GAN learns departures from
 each training site's mean field (:mod:`thermoquake.gan.normalise`), added back per site."""

@@ -19,7 +19,7 @@ def class_weights(y: np.ndarray) -> dict[int, float]:
 def fit_classifier(kind: str, x: np.ndarray, y: np.ndarray, *, width: float, epochs: int, batch_size: int,
                    learning_rate: float, seed: int, verbose: int = 0,
                    on_epoch: Callable[[int, dict], None] | None = None):
-    """A freshly built ``kind`` model (thermoquake.drsn) fitted on x (n, H, W, C) float32 and
+    """A freshly built ``kind`` model (thermoquake.classifiers) fitted on x (n, H, W, C) float32 and
     y (n,) in {0, 1} with Adam and binary cross-entropy, balanced class weights; returns the
     model. Same seed, same data -> same weights on one backend and machine. ``on_epoch`` is
     called after each epoch with its 0-based index and Keras' logs (``loss``, nats;
@@ -29,7 +29,7 @@ def fit_classifier(kind: str, x: np.ndarray, y: np.ndarray, *, width: float, epo
     require_ml("training a classifier")
     import keras
 
-    from thermoquake.drsn import build_classifier
+    from thermoquake.classifiers import build_classifier
 
     keras.utils.set_random_seed(seed)
     model = build_classifier(kind, x.shape[1:], width=width, seed=seed)

@@ -11,7 +11,7 @@ import numpy as np
 
 from thermoquake.dataset.arrays import Normaliser, read_band
 from thermoquake.errors import ModelDirectoryError, ThermoquakeError
-from thermoquake.geotiff import is_synthetic
+from thermoquake.image.geotiff import is_synthetic
 from thermoquake.evaluation.threshold import DEFAULT_THRESHOLD, THRESHOLD_FIXED, threshold_source
 from thermoquake.rst.run import retira_path
 from thermoquake.training.run_files import CONFIG_FILE, FINAL_MODEL_FILE, MODEL_FILE, NORMALISATION_FILE

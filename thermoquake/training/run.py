@@ -49,7 +49,7 @@ from thermoquake.dataset.augment import classic_copies
 from thermoquake.dataset.splits import (Fold, chronological_fold, grouped_folds, reference_years,
                                         split_summary)
 from thermoquake.dataset.windows import WindowDay, check_both_classes, window_days
-from thermoquake.epicentre_grid import PIXEL_KM
+from thermoquake.image.grid import PIXEL_KM
 from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.balance import balance_report, check_balance
 from thermoquake.evaluation.document import metrics_document
@@ -73,7 +73,7 @@ class RunResult:
 
 
 def _is_synthetic(days: Sequence[WindowDay]) -> bool:
-    from thermoquake.geotiff import is_synthetic
+    from thermoquake.image.geotiff import is_synthetic
 
     return is_synthetic(days[0].path)
 
@@ -414,7 +414,7 @@ def plan_training(workdir: Path, config: TrainConfig, out_dir: Path) -> dict:
     check_both_classes(days, workdir)
     fits = planned_fits(config)
     done = [f for f in fits[:-1 if config.final_model else None] if (out_dir / FOLDS_DIR / f"{f}.json").is_file()]
-    from thermoquake.geotiff import read_header
+    from thermoquake.image.geotiff import read_header
 
     seconds = training_seconds(config, len(days), read_header(days[0].path).width, len(fits) - len(done))
     writes = [CONFIG_FILE, f"{FOLDS_DIR}/fold<k>.json", PREDICTIONS_FILE, METRICS_FILE, HISTORY_FILE,

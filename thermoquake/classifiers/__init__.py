@@ -19,16 +19,16 @@ require_ml("the classifiers")
 
 import keras  # noqa: E402
 
-from thermoquake.drsn.cnn import build_cnn
-from thermoquake.drsn.drsn import build_drsn
-from thermoquake.drsn.resnet import build_resnet
-from thermoquake.drsn.shrinkage import (
+from thermoquake.classifiers.cnn import build_cnn
+from thermoquake.classifiers.drsn import build_drsn
+from thermoquake.classifiers.resnet import build_resnet
+from thermoquake.classifiers.shrinkage import (
     LearnedThreshold,
     SoftThreshold,
     residual_shrinkage_unit,
     residual_unit,
 )
-from thermoquake.drsn.threshold import soft_threshold
+from thermoquake.classifiers.threshold import soft_threshold
 from thermoquake.errors import ThermoquakeError
 
 MODEL_KINDS: tuple[str, ...] = ("drsn", "resnet", "cnn")

@@ -67,8 +67,8 @@ def make_controls(events: PathLike, catalog: PathLike, out: PathLike, *, mode: s
     from thermoquake.catalog import read_catalog
     from thermoquake.catalog.load import load_catalog
     from thermoquake.catalog.schema import events_to_csv
-    from thermoquake.control_years import candidate_years
-    from thermoquake.controls import (
+    from thermoquake.study.control_years import candidate_years
+    from thermoquake.study.controls import (
         ControlSettings, Exclusion, Period, QuakeIndex, controls_to_csv, matched_controls, random_controls,
         random_year_quotas, study_year_balance, unmatched_to_csv, year_matched_controls,
     )

@@ -24,8 +24,8 @@ from typing import Any
 import keras
 from keras import layers, ops
 
-from thermoquake.drsn.blocks import LayerSeeds, conv, squeeze_excitation
-from thermoquake.drsn.threshold import soft_threshold
+from thermoquake.classifiers.blocks import LayerSeeds, conv, squeeze_excitation
+from thermoquake.classifiers.threshold import soft_threshold
 
 DEFAULT_REDUCTION = 4
 """Bottleneck reduction of the threshold and attention sub-networks (``h = C // 4``)."""
@@ -77,7 +77,7 @@ class LearnedThreshold(layers.Layer):
 
 @keras.saving.register_keras_serializable(package="thermoquake")
 class SoftThreshold(layers.Layer):
-    """``[x, tau]`` -> :func:`~thermoquake.drsn.threshold.soft_threshold` ``(x, tau)``, x's shape."""
+    """``[x, tau]`` -> :func:`~thermoquake.classifiers.threshold.soft_threshold` ``(x, tau)``, x's shape."""
 
     def call(self, inputs):
         x, tau = inputs

@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from thermoquake.atomic import write_text_atomic
-from thermoquake.batch.plan import ImageTask
-from thermoquake.geotiff import read_band_and_header
-from thermoquake.batch.workdir import BAD_FILES_DIR, FAILURES_FILE, MANIFEST_FILE
+from thermoquake.preprocessing.plan import ImageTask
+from thermoquake.image.geotiff import read_band_and_header
+from thermoquake.preprocessing.workdir import BAD_FILES_DIR, FAILURES_FILE, MANIFEST_FILE
 
 MANIFEST_COLUMNS = ("event_id", "site", "date", "role", "days_before", "valid_fraction",
                     "source_files", "missing_tiles", "path")

@@ -89,18 +89,18 @@ def preprocess(events: PathLike, hdf_dir: PathLike, workdir: PathLike, *, contro
     """
     from tqdm import tqdm
 
-    from thermoquake.batch.events import read_events
-    from thermoquake.batch.hdf_index import scan_hdf_dir
-    from thermoquake.batch.plan import TARGET, plan_images
-    from thermoquake.batch.recipes import find_stale_images, remove_images
-    from thermoquake.batch.run import execute, make_jobs
-    from thermoquake.batch.samples import SAMPLES_FILE, build_samples, write_samples
-    from thermoquake.batch.tables import write_tables
-    from thermoquake.batch.workdir import (
+    from thermoquake.preprocessing.events import read_events
+    from thermoquake.preprocessing.hdf_index import scan_hdf_dir
+    from thermoquake.preprocessing.plan import TARGET, plan_images
+    from thermoquake.preprocessing.recipes import find_stale_images, remove_images
+    from thermoquake.preprocessing.run import execute, make_jobs
+    from thermoquake.preprocessing.samples import SAMPLES_FILE, build_samples, write_samples
+    from thermoquake.preprocessing.tables import write_tables
+    from thermoquake.preprocessing.workdir import (
         FAILURES_FILE, MANIFEST_FILE, METADATA_FILE, check_workdir, prepare_workdir, reference_parameters,
     )
     from thermoquake.dirlock import lock_directory
-    from thermoquake.epicentre_grid import EpicentreGrid
+    from thermoquake.image.grid import EpicentreGrid
     from thermoquake.errors import BadRequestError
     from thermoquake.outputs import refuse_outputs_over_inputs
 

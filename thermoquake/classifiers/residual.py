@@ -2,7 +2,7 @@
 
 ``input (H, W, C) -> stem (3x3, stride 2) -> stages -> BN -> ReLU -> GAP -> dropout ->
 sigmoid``. Each stage is ``units_per_stage`` residual units
-(:func:`~thermoquake.drsn.shrinkage.residual_unit`), the first with stride 2; a
+(:func:`~thermoquake.classifiers.shrinkage.residual_unit`), the first with stride 2; a
 256 x 256 input is 16 x 16 after the default three stages.
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import keras
 
-from thermoquake.drsn.blocks import LayerSeeds, check_input_shape, head, scaled_filters, stem
-from thermoquake.drsn.shrinkage import DEFAULT_REDUCTION, residual_unit
+from thermoquake.classifiers.blocks import LayerSeeds, check_input_shape, head, scaled_filters, stem
+from thermoquake.classifiers.shrinkage import DEFAULT_REDUCTION, residual_unit
 
 DEFAULT_STAGES = (16, 32, 64)
 """Channels of each stage at ``width=1.0``; the paper's network is small (four convolutions

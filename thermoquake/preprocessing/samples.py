@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from thermoquake.atomic import write_text_atomic
-from thermoquake.batch.events import Event
-from thermoquake.batch.plan import safe_name
-from thermoquake.batch.workdir import MANIFEST_FILE
+from thermoquake.preprocessing.events import Event
+from thermoquake.preprocessing.plan import safe_name
+from thermoquake.preprocessing.workdir import MANIFEST_FILE
 from thermoquake.errors import ThermoquakeError
 
 SAMPLES_FILE = "samples.csv"

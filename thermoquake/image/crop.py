@@ -25,7 +25,7 @@ from rasterio.enums import Resampling
 from rasterio.warp import reproject
 from rasterio.windows import Window
 
-from thermoquake.epicentre_grid import EpicentreGrid, check_box_memory
+from thermoquake.image.grid import EpicentreGrid, check_box_memory
 from thermoquake.errors import BadRequestError
 from thermoquake.modis.reader import LstArray, LstTileFile
 from thermoquake.modis.sinusoidal import (
@@ -268,7 +268,7 @@ def crop_epicentre(
     The tiles (one product, one date) are read only where the box needs them,
     mosaicked on the global sinusoidal pixel grid, and warped once. Raises
     :class:`BadRequestError` if the box would need more memory than allowed
-    (:func:`~thermoquake.epicentre_grid.check_box_memory`), if the tiles are mixed, or if
+    (:func:`~thermoquake.image.grid.check_box_memory`), if the tiles are mixed, or if
     none of them covers any pixel of the box.
     """
     grid = EpicentreGrid(lat=lat, lon=lon, size=size)

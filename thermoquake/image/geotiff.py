@@ -17,7 +17,7 @@ from rasterio.errors import RasterioIOError
 
 from thermoquake import __version__
 from thermoquake.atomic import atomic_path, quiet_native_stderr
-from thermoquake.crop import GEOGRAPHIC_CRS, EpicentreImage
+from thermoquake.image.crop import GEOGRAPHIC_CRS, EpicentreImage
 
 
 def image_tags(image: EpicentreImage) -> dict[str, str]:
@@ -96,7 +96,7 @@ def read_epicentre_geotiff(path: str | os.PathLike[str]) -> EpicentreImage:
     """
     import datetime as dt
 
-    from thermoquake.epicentre_grid import EpicentreGrid
+    from thermoquake.image.grid import EpicentreGrid
     from thermoquake.errors import InputNotFoundError, ThermoquakeError
 
     path = Path(path)

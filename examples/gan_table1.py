@@ -13,7 +13,7 @@ spectrum distance, verdict), then each set's memorisation check (nearest-trainin
 distance of the generated images vs that of 8 held-out real days:
 :mod:`thermoquake.gan.memorisation`) and writes them as JSON. Every number is SYNTHETIC.
 
-Run: ``.venv/bin/python pipelines/gan_table1.py [--steps 300] [--width 0.125] [--size 64]
+Run: ``.venv/bin/python examples/gan_table1.py [--steps 300] [--width 0.125] [--size 64]
 [--batch 16] [--train 32] [--n 6] [--seed 0] [--out gan-table1/]`` (models, sample grids and
 ``table1.json`` under ``--out``; re-running resumes the trainings from their checkpoints).
 """
@@ -28,7 +28,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 from thermoquake.atomic import write_text_atomic
-from thermoquake.epicentre_grid import EpicentreGrid
+from thermoquake.image.grid import EpicentreGrid
 from thermoquake.gan.memorisation import memorisation
 from thermoquake.rst.gate import gate
 from thermoquake.rst.validate import ValidationRow, format_table, rows_as_json

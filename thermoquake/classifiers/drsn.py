@@ -1,7 +1,7 @@
 """The deep residual shrinkage network (DRSN-CW with squeeze-and-excitation attention).
 
 Stem, then stages of residual shrinkage units
-(:func:`~thermoquake.drsn.shrinkage.residual_shrinkage_unit`: pre-activation convolutions,
+(:func:`~thermoquake.classifiers.shrinkage.residual_shrinkage_unit`: pre-activation convolutions,
 channel attention, learned per-channel soft thresholds, identity or projection shortcut),
 then BN -> ReLU -> global average pooling -> dropout -> one sigmoid unit.
 """
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import keras
 
-from thermoquake.drsn.residual import DEFAULT_STAGES, build_residual_classifier
-from thermoquake.drsn.shrinkage import DEFAULT_REDUCTION
+from thermoquake.classifiers.residual import DEFAULT_STAGES, build_residual_classifier
+from thermoquake.classifiers.shrinkage import DEFAULT_REDUCTION
 
 
 def build_drsn(input_shape: Sequence[int] = (256, 256, 2), width: float = 1.0,

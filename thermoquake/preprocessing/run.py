@@ -3,7 +3,7 @@ date cropped from the same arrays; jobs run on dask.distributed (or in-process w
 ``workers=0``). Workers write the images (atomically) and return small records.
 
 Images whose final file exists are skipped (stale ones are deleted first:
-:mod:`thermoquake.batch.recipes`); each image records what it was made from. Bad tile files are recorded under the workdir
+:mod:`thermoquake.preprocessing.recipes`); each image records what it was made from. Bad tile files are recorded under the workdir
 before any image of their date is written, so a resumed run still reports them.
 """
 
@@ -14,14 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from thermoquake.batch.hdf_index import HdfIndex
-from thermoquake.batch.plan import ImageTask
-from thermoquake.batch.recipes import image_recipe, recipe_tag, tile_sha256
-from thermoquake.batch.tables import ImageRecord, write_bad_file_record
-from thermoquake.crop import crop_from_arrays
-from thermoquake.epicentre_grid import EpicentreGrid
+from thermoquake.preprocessing.hdf_index import HdfIndex
+from thermoquake.preprocessing.plan import ImageTask
+from thermoquake.preprocessing.recipes import image_recipe, recipe_tag, tile_sha256
+from thermoquake.preprocessing.tables import ImageRecord, write_bad_file_record
+from thermoquake.image.crop import crop_from_arrays
+from thermoquake.image.grid import EpicentreGrid
 from thermoquake.errors import ThermoquakeError
-from thermoquake.geotiff import write_epicentre_geotiff
+from thermoquake.image.geotiff import write_epicentre_geotiff
 from thermoquake.modis.products import LST_PRODUCTS
 from thermoquake.modis.reader import read_lst_tile
 

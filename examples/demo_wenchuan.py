@@ -19,9 +19,9 @@ import os
 from pathlib import Path
 
 from thermoquake.atomic import atomic_path, write_text_atomic
-from thermoquake.crop import crop_epicentre
-from thermoquake.epicentre_grid import EpicentreGrid
-from thermoquake.geotiff import write_epicentre_geotiff
+from thermoquake.image.crop import crop_epicentre
+from thermoquake.image.grid import EpicentreGrid
+from thermoquake.image.geotiff import write_epicentre_geotiff
 from thermoquake.synth import SynthConfig, SyntheticAnomaly, write_synthetic_tile
 
 EVENT = {"event_id": "iscgem:13228121", "name": "Wenchuan", "date": dt.date(2008, 5, 12),

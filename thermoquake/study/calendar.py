@@ -1,6 +1,6 @@
 """The RST calendar: a sample's target days and the days of its reference in each reference
-year. One definition serves ``manifest`` (:mod:`thermoquake.granules`), ``preprocess``
-(:mod:`thermoquake.batch.plan`) and ``rst`` (:mod:`thermoquake.rst.reference`), so that the
+year. One definition serves ``manifest`` (:mod:`thermoquake.study.granules`), ``preprocess``
+(:mod:`thermoquake.preprocessing.plan`) and ``rst`` (:mod:`thermoquake.rst.reference`), so that the
 days fetched, cropped and used are the same days.
 
 Years are counted from the sample (an event or a control) at UTC date ``A``: reference year

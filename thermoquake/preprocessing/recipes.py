@@ -32,8 +32,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from thermoquake.atomic import write_text_atomic
-from thermoquake.batch.hdf_index import HdfIndex
-from thermoquake.batch.plan import ImageTask
+from thermoquake.preprocessing.hdf_index import HdfIndex
+from thermoquake.preprocessing.plan import ImageTask
 
 RECIPE_TAG = "recipe"
 TILE_HASHES_DIR = "state/tile_hashes"
@@ -110,7 +110,7 @@ def planned_recipe(task: ImageTask, index: HdfIndex, workdir: Path, write_cache:
 
 def _recorded(path: Path) -> tuple[dict | None, dict[str, str]] | None:
     """(recipe or None, all tags) of an image; None if it cannot be read."""
-    from thermoquake.geotiff import read_tags
+    from thermoquake.image.geotiff import read_tags
 
     try:
         tags = read_tags(path)

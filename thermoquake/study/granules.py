@@ -6,12 +6,12 @@ For each sample (event or control) at UTC time ``t`` with epicentre box of
 date itself if ``include_sample_day``.
 The *reference days* (for the RST mean and standard deviation) are the reference periods
 of the target days in each reference year, by the calendar ``preprocess`` and ``rst`` use
-(:mod:`thermoquake.reference_calendar`): reference year ``Y`` is ``Y - t.year`` years from
+(:mod:`thermoquake.study.calendar`): reference year ``Y`` is ``Y - t.year`` years from
 the sample, and the period is the same calendar days (``± reference_window_days``;
 a 29 February has no counterpart in common years and is skipped there) or, with
 ``reference_mode`` "month", the whole calendar month.
 The tiles are the MODIS sinusoidal tiles holding any pixel of the sample's
-box (:meth:`thermoquake.epicentre_grid.EpicentreGrid.tiles`).
+box (:meth:`thermoquake.image.grid.EpicentreGrid.tiles`).
 
 Each manifest row is one (product, collection, date, tile), de-duplicated,
 with the LP DAAC Data Pool directory of its date:
@@ -30,10 +30,10 @@ from pathlib import Path
 
 from thermoquake.catalog.region import Region
 from thermoquake.catalog.schema import CatalogError, RowProblem, data_rows, open_csv_table, summarize_problems
-from thermoquake.epicentre_grid import EpicentreGrid
+from thermoquake.image.grid import EpicentreGrid
 from thermoquake.errors import BadRequestError
 from thermoquake.modis.sinusoidal import N_TILES_H, N_TILES_V, tile_name
-from thermoquake.reference_calendar import MAX_WINDOW_DAYS, MODES, reference_schedule, target_days
+from thermoquake.study.calendar import MAX_WINDOW_DAYS, MODES, reference_schedule, target_days
 
 DEFAULT_BASE_URL = "https://e4ftl01.cr.usgs.gov"
 """LP DAAC Data Pool."""

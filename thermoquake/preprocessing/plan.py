@@ -2,7 +2,7 @@
 days before the event date, and a reference image for every day of the targets' reference
 periods in every reference year other than the event's year (the RST reference).
 
-The calendar is :mod:`thermoquake.reference_calendar` (shared with ``manifest`` and ``rst``):
+The calendar is :mod:`thermoquake.study.calendar` (shared with ``manifest`` and ``rst``):
 reference year ``Y`` is the offset ``Y - event year``, so a window that crosses New Year
 stays one window; ``mode`` "same-day" takes the same calendar days (+- ``window_days``),
 "month" the whole calendar month of each target day. A target day of 29 February has no
@@ -21,11 +21,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from thermoquake.batch.events import Event
-from thermoquake.epicentre_grid import EpicentreGrid, check_box_memory
+from thermoquake.preprocessing.events import Event
+from thermoquake.image.grid import EpicentreGrid, check_box_memory
 from thermoquake.errors import ThermoquakeError
 from thermoquake.modis.sinusoidal import tile_name
-from thermoquake.reference_calendar import check_reference, reference_schedule, target_days
+from thermoquake.study.calendar import check_reference, reference_schedule, target_days
 
 TARGET = "target"
 REFERENCE = "reference"
@@ -57,7 +57,7 @@ def plan_images(events: Sequence[Event], days_before: int, reference_years: Sequ
                 size: int, events_source: object = None, mode: str = "same-day",
                 window_days: int = 0) -> list[ImageTask]:
     """Every image of the batch, in the deterministic order described above (``mode`` and
-    ``window_days``: the reference period, :mod:`thermoquake.reference_calendar`)."""
+    ``window_days``: the reference period, :mod:`thermoquake.study.calendar`)."""
     try:
         check_reference(mode, window_days)
     except ValueError as err:

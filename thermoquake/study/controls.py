@@ -10,7 +10,7 @@ Two modes:
     A random place in a region (uniform in area) at a random time in a
     period: the paper's choice, kept for comparison.
 
-Which years controls take is a policy of its own (:mod:`thermoquake.control_years`):
+Which years controls take is a policy of its own (:mod:`thermoquake.study.control_years`):
 ``matched`` years lie in the events' span inside the reference period, with the
 events' year histogram, and every matched event gets exactly ``n`` controls or is
 listed as unmatched with the reason (:func:`year_matched_controls`); ``any`` is the
@@ -52,7 +52,7 @@ from thermoquake.catalog.schema import (
     parse_time,
     summarize_problems,
 )
-from thermoquake.control_years import YearBalance, apportion, assign_years, year_balance
+from thermoquake.study.control_years import YearBalance, apportion, assign_years, year_balance
 from thermoquake.errors import BadRequestError
 
 UTC = dt.timezone.utc
@@ -387,12 +387,12 @@ def year_matched_controls(
     """Exactly ``n`` matched controls per event, in years that look like the events' years.
 
     A control is the event's site and calendar day in a ``candidates`` year (normally the
-    events' span inside the reference period, :func:`thermoquake.control_years.candidate_years`)
+    events' span inside the reference period, :func:`thermoquake.study.control_years.candidate_years`)
     other than the event's own, clear of the catalogue. An event with fewer than ``n``
     such years is unmatched: listed with the reason and left out, so the study stays
     balanced. The years of the kept events' controls fill quotas of ``n`` x the kept
     events of each year, as closely as the exclusion allows
-    (:func:`thermoquake.control_years.assign_years`), so the controls' year histogram
+    (:func:`thermoquake.study.control_years.assign_years`), so the controls' year histogram
     is the events' one.
 
     Raises:
@@ -595,7 +595,7 @@ def read_controls(path: str | os.PathLike[str]) -> list[Control]:
 def study_year_balance(
     events: list[Event], controls: list[Control], reference_years: range
 ) -> YearBalance:
-    """:class:`~thermoquake.control_years.YearBalance` of a study's events and controls."""
+    """:class:`~thermoquake.study.control_years.YearBalance` of a study's events and controls."""
     return year_balance(
         {e.event_id: e.time.year for e in events},
         [c.time.year for c in controls],

@@ -12,15 +12,15 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from thermoquake.drsn.blocks import LayerSeeds, check_input_shape, conv, head, scaled_filters, stem
-from thermoquake.drsn.residual import DEFAULT_STAGES
+from thermoquake.classifiers.blocks import LayerSeeds, check_input_shape, conv, head, scaled_filters, stem
+from thermoquake.classifiers.residual import DEFAULT_STAGES
 
 
 def build_cnn(input_shape: Sequence[int] = (256, 256, 2), width: float = 1.0,
               stages: Sequence[int] = DEFAULT_STAGES, units_per_stage: int = 1,
               dropout: float = 0.2, seed: int | None = None) -> keras.Model:
     """Uncompiled plain CNN, ``(B, H, W, C)`` -> ``(B, 1)`` P(earthquake follows).
-    Arguments as :func:`~thermoquake.drsn.drsn.build_drsn`."""
+    Arguments as :func:`~thermoquake.classifiers.drsn.build_drsn`."""
     shape = check_input_shape(input_shape)
     filters = scaled_filters(stages, width)
     if int(units_per_stage) < 1:

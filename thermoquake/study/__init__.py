@@ -1,0 +1,1 @@
+"""A study: which samples (events and controls), on which days, and which granules they need."""
