@@ -18,6 +18,8 @@ map and the day's anomalous regions, saved so that a later run does not compute 
   with its centroid (degrees), area (km^2, pixels x 0.8586 km^2), peak R and the forecast
   cells it touches.
 
+``thermoquake monitor`` computes a day block by block (:mod:`thermoquake.monitor.blocks`,
+which uses the whole region's spatial mean for ``dT``) and saves the assembled day here.
 A day is saved as ``MONITORDIR/days/YYYY-MM-DD.npz`` (atomically) with the key of the settings
 that made it and a fingerprint of its tiles and its reference days' tiles (name, size,
 modification time); a day whose file holds the current key and fingerprint is not
@@ -46,11 +48,10 @@ from thermoquake.modis.reader import LstTileFile
 from thermoquake.modis.region_grid import PIXEL_AREA_KM2, RegionGrid
 from thermoquake.modis.sinusoidal import tile_name, xy_to_lonlat
 from thermoquake.monitor.calendar import reference_dates
-from thermoquake.rst.anomalies import NO_DATA, anomaly_states
-from thermoquake.rst.retira import ReferenceStats, retira_result
+from thermoquake.rst.retira import ReferenceStats
 from thermoquake.rst.sequences import Quake
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DAYS_DIR = "days"
 REFERENCE_DIR = "reference"
 IMAGE_CACHE = 64
@@ -322,39 +323,3 @@ def read_day(path: Path) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
     """``(meta, lst deg C float32, R float32, states int8)`` of a saved day, each (height, width)."""
     with np.load(path) as z:
         return json.loads(str(z["meta"])), z["lst"], z["r"], z["states"]
-
-
-def compute_day(day: dt.date, settings: MonitorSettings, images: RegionImages, monitor_dir: Path,
-                cells: np.ndarray, write_geotiff: bool = True) -> dict:
-    """Compute and save one monitored day (module doc); return its metadata."""
-    grid = images.grid
-    lst, sources, missing, synthetic = images.read(day)
-    if lst is None:
-        lst = np.full(grid.shape, np.nan, dtype=np.float32)
-    stats, cached = reference_stats_for(day, settings, images, monitor_dir)
-    result = retira_result(lst, stats, settings.min_count, sigma_floor_k=settings.sigma_floor_k)
-    r = result.r.astype(np.float32)
-    inside = grid.inside()
-    r[~inside] = np.nan
-    states = anomaly_states(r, settings.threshold)
-    states[~inside] = NO_DATA
-    rows = CellGrid(settings.cell_deg).rows
-    regions = anomalous_regions(r, grid, cells, settings.threshold, settings.min_area_km2, rows)
-    n_inside = int(inside.sum())
-    meta = {"key": settings.day_key(), "inputs": day_inputs(images.index, grid, day, settings),
-            "date": day.isoformat(), "sources": [Path(s).name for s in sources],
-            "missing_tiles": missing, "synthetic": synthetic, "reference_images": stats.images,
-            "reference_cached": cached,
-            "valid_fraction": float(np.isfinite(lst).sum() / max(n_inside, 1)),
-            "r_fraction": float(np.isfinite(r).sum() / max(n_inside, 1)),
-            "anomalous_pixels": int((states == 1).sum()), "regions": regions}
-    path = day_path(monitor_dir, day)
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, lst=lst.astype(np.float32), r=r, states=states,
-                                meta=np.array(json.dumps(meta, sort_keys=True)))
-    if write_geotiff:
-        from thermoquake.monitor.outputs import write_day_geotiff
-        write_day_geotiff(Path(monitor_dir) / "geotiff" / f"{day.isoformat()}.tif", grid, lst, r, states, meta)
-    return meta
-
