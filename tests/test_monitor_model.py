@@ -140,3 +140,36 @@ def test_evaluating_model_alarms_of_a_monitor_without_a_model_is_a_one_line_erro
     assert result.exit_code != 0 and "--run" in result.output and "Traceback" not in result.output
     with pytest.raises(Exception, match="--run"):
         read_alarm_record(tmp_path, "model")
+
+
+@pytest.mark.ml
+@pytest.mark.slow
+def test_model_probabilities_are_cached_per_run_and_recomputed_for_another_run(monitored, run_dir, tmp_path):
+    import shutil
+
+    import xarray as xr
+
+    from thermoquake.catalog.region import Region
+    from thermoquake.modis.region_grid import RegionGrid
+    from thermoquake.monitor.daily import region_cells
+    from thermoquake.monitor.model import MODEL_CACHE_DIR, model_alarms
+
+    out, summary = monitored
+    assert summary["model"]["computed_days"] == 3 and summary["model"]["cached_days"] == 0
+    grid = RegionGrid.for_region(Region.parse(REGION))
+    days = [dt.date(2015, 4, d) for d in (23, 24, 25)]
+    files = [out / "days" / f"{d.isoformat()}.npz" for d in days]
+    cells = region_cells(grid, 0.5)
+    with xr.open_dataset(out / "monitor.nc") as ds:
+        written = ds["model_image_probability"].values
+    again = model_alarms(run_dir, grid, days, files, cells, 0.5, out / MODEL_CACHE_DIR)
+    assert (again.computed_days, again.cached_days) == (0, 3)
+    np.testing.assert_array_equal(again.image_probability, written)
+    assert again.window == summary["model"]["window"] and list(again.box) == summary["model"]["box_px"]
+    other = tmp_path / "other_run"
+    shutil.copytree(run_dir, other)
+    config = other / "config.json"
+    config.write_text(config.read_text(encoding="utf-8") + "\n", encoding="utf-8")   # another run's files
+    fresh = model_alarms(other, grid, days, files, cells, 0.5, out / MODEL_CACHE_DIR)
+    assert (fresh.computed_days, fresh.cached_days) == (3, 0)
+    np.testing.assert_allclose(fresh.image_probability, written, rtol=1e-6)      # same weights, same values

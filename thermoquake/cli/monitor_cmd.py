@@ -67,6 +67,10 @@ from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
               help="Magnitude bin width of the CSEP forecasts.")
 @click.option("--block-days", type=click.IntRange(min=1), default=8, show_default=True,
               help="Consecutive days per job.")
+@click.option("--block-km", type=click.IntRange(min=1), default=1200, show_default=True,
+              help="Side of the square space blocks a day is computed in, km (pixels), on the global "
+                   "grid's multiples: a worker holds one block's images. 1200 = one MODIS tile, each tile "
+                   "decoded once per block and date; smaller blocks use less memory and decode more.")
 @click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
               help="Processes of the local dask cluster; 0 runs in this process.")
 @click.option("--scheduler", default=None, metavar="ADDR",
@@ -81,7 +85,7 @@ from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
 def monitor(ctx: click.Context, region, start, end, hdf_dir, reference_years, reference_window_days, out_dir,
             catalog, exclusion_km, exclusion_days, exclusion_min_mag, product, layer, qc_policy, threshold,
             min_count, sigma_floor_k, min_days, max_distance_km, min_area_km2, alarm_days, cell_deg, min_mag,
-            max_mag, mag_bin, block_days, workers, scheduler, geotiffs, run_dir, dry_run, as_json) -> None:
+            max_mag, mag_bin, block_days, block_km, workers, scheduler, geotiffs, run_dir, dry_run, as_json) -> None:
     """Daily RETIRA maps of a whole region, Significant Sequences of anomalies and an alarm
     per forecast cell and day, from every tile covering the region on the MODIS sinusoidal
     1 km grid (the product's own pixels, no resampling).
@@ -128,21 +132,26 @@ def monitor(ctx: click.Context, region, start, end, hdf_dir, reference_years, re
                                exclusion_km, exclusion_days)
     grid = RegionGrid.for_region(region)
     if dry_run:
+        from thermoquake.monitor.blocks import region_blocks
+
         plan = {"grid": grid.to_dict(), "tiles": [f"h{h:02d}v{v:02d}" for h, v in grid.tiles()],
-                "days": (last - first).days + 1, "quakes_excluding": len(quakes)}
+                "days": (last - first).days + 1, "quakes_excluding": len(quakes),
+                "blocks": len(region_blocks(grid, block_km)), "block_km": block_km}
         click.echo(json.dumps(plan, sort_keys=True) if as_json else
-                   f"{plan['days']} days on a {grid.width} x {grid.height} pixel grid from tiles "
-                   f"{', '.join(plan['tiles'])}")
+                   f"{plan['days']} days on a {grid.width} x {grid.height} pixel grid in {plan['blocks']} "
+                   f"block(s) of up to {block_km} km from tiles {', '.join(plan['tiles'])}")
         return
     rules = AlarmRules(min_days, max_distance_km, alarm_days)
     summary = run_monitor(hdf_dir, out_dir, settings, first, last, rules=rules, mags=mags, workers=workers,
-                          scheduler=scheduler, block_days=block_days, geotiffs=geotiffs, model_dir=run_dir)
+                          scheduler=scheduler, block_days=block_days, block_km=block_km,
+                          geotiffs=geotiffs, model_dir=run_dir)
     if as_json:
         click.echo(json.dumps(summary, sort_keys=True))
     else:
         label = " (SYNTHETIC data)" if summary["synthetic"] else ""
         click.echo(f"{summary['days']} days ({summary['computed_days']} computed, {summary['reused_days']} "
-                   f"reused), {summary['sequences']} significant sequences, {summary['alarmed_cell_days']} of "
+                   f"reused; {summary['computed_units']} (day, block) units computed, {summary['reused_units']} "
+                   f"reused, {summary['blocks']} block(s)), {summary['sequences']} significant sequences, {summary['alarmed_cell_days']} of "
                    f"{summary['cell_days']} cell-days alarmed{label}; outputs in {out_dir}")
         if summary["model"]:
             m = summary["model"]

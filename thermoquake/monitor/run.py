@@ -219,9 +219,9 @@ def run_monitor(hdf_dir: Path | ImageSource, monitor_dir: Path, settings: Monito
 
         shutil.rmtree(monitor_dir / "csep_model")      # a former run's model alarms, not this run's
     if model_dir is not None:
-        from thermoquake.monitor.model import model_alarms
+        from thermoquake.monitor.model import MODEL_CACHE_DIR, model_alarms
 
-        ma = model_alarms(model_dir, grid, days, files, cells, settings.cell_deg)
+        ma = model_alarms(model_dir, grid, days, files, cells, settings.cell_deg, monitor_dir / MODEL_CACHE_DIR)
         cell_variables = {
             "model_probability": (ma.probability, f"largest model probability of the cell's box on the {ma.window} "
                                                   "days before (the model's forecast for the day)"),
@@ -232,7 +232,8 @@ def run_monitor(hdf_dir: Path | ImageSource, monitor_dir: Path, settings: Monito
                   "model_box_px": f"{ma.box[0]}x{ma.box[1]}", "model_channels": ",".join(ma.channels)}
         model_summary = {"dir": str(model_dir), "threshold": ma.threshold, "window": ma.window,
                          "box_px": list(ma.box), "channels": list(ma.channels),
-                         "alarmed_cell_days": int(ma.alarmed.sum())}
+                         "alarmed_cell_days": int(ma.alarmed.sum()), "computed_days": ma.computed_days,
+                         "cached_days": ma.cached_days}
         write_csep_forecasts(monitor_dir / "csep_model", days, cells, ma.alarmed.astype(np.float32),
                              settings.cell_deg, mags)
     write_monitor_nc(monitor_dir / MONITOR_NC, grid, days, files, cells, settings.cell_deg, lookup, scores, attrs,
