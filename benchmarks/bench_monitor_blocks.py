@@ -8,8 +8,9 @@ computation (spatial means, reference statistics, R, assembly, outputs), not til
 (``bench_monitor.py --extrapolate`` measures that on tiles).
 
 Regions: squares of about ``side`` x ``side`` km (the sinusoidal bounding box of a lon/lat box
-starting at 80 E, 20 N). Each measurement runs in a fresh child process, which reports its
-wall time per monitored day and peak resident memory (VmHWM):
+from 20 N, centred on 0 E). Each measurement runs in a fresh child process, which reports its
+wall time and CPU time (user + system, its own and its reaped children's) per monitored day
+and peak resident memory (VmHWM):
 
 * ``naive``: every needed image (region mean subtracted) in one ``(images, H, W)`` float32
   stack, then per day ``nanmean``/``nanstd`` of its reference slice, R and the three-state map
@@ -48,12 +49,13 @@ WINDOW = 4                       # +- 4 days: 9 reference days per year
 
 
 def region_text(side_km: int) -> str:
-    """A lon/lat box from 80 E, 20 N whose sinusoidal bounding box is about ``side_km`` km square."""
+    """A lon/lat box from 20 N, centred on the central meridian (where the sinusoidal image of a
+    lon/lat box is nearly a rectangle), whose sinusoidal bounding box is about ``side_km`` km square."""
     import math
 
     dlat = side_km / 111.195
-    dlon = side_km / (111.195 * math.cos(math.radians(20.0)))
-    return f"80,20,{80 + dlon:.4f},{20 + dlat:.4f}"
+    half = side_km / 2 / (111.195 * math.cos(math.radians(20.0 + dlat / 2)))
+    return f"{-half:.4f},20,{half:.4f},{20 + dlat:.4f}"
 
 
 def _status_mb(pid: int | str, key: str) -> float:
@@ -64,6 +66,13 @@ def _status_mb(pid: int | str, key: str) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def _cpu_s() -> float:
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _settings(side: int, years: int):
@@ -142,6 +151,7 @@ def child(mode: str, side: int, years: int, days: int, block_km: int, npy: Path)
     end = START + dt.timedelta(days=days - 1)
     base = _status_mb("self", "VmHWM")
     workers_mb = 0.0
+    cpu0 = _cpu_s()
     t0 = time.perf_counter()
     if mode.startswith("blocked"):
         workers = 2 if mode == "blocked-2w" else 0
@@ -168,7 +178,8 @@ def child(mode: str, side: int, years: int, days: int, block_km: int, npy: Path)
             r = np.where(count >= settings.min_count, (stack[pos[d]] - mu) / sigma, np.nan)
             anomaly_states(r, settings.threshold)
     seconds = time.perf_counter() - t0
-    return {"mode": mode, "side_km": side, "years": years, "pixels": grid.width * grid.height,
+    cpu = _cpu_s() - cpu0
+    return {"cpu_per_day_s": cpu / days, "mode": mode, "side_km": side, "years": years, "pixels": grid.width * grid.height,
             "grid": [grid.height, grid.width], "days": days, "seconds": seconds, "per_day_s": seconds / days,
             "peak_mb": _status_mb("self", "VmHWM"), "import_mb": base, "worker_peak_mb": workers_mb,
             "block_km": block_km}
@@ -224,21 +235,24 @@ def main() -> None:
     n, b = head["naive"], head["blocked-2w"]
     print(f"headline: {head_side} km side ({n['grid'][0]} x {n['grid'][1]} px), {head_years} reference years x "
           f"{2 * WINDOW + 1} days, {head_days} monitored days")
-    print(f"  naive (1 process):    {n['per_day_s']:7.2f} s/day, peak {n['peak_mb'] - n['import_mb']:7.0f} MB above "
+    print(f"  naive (1 process):    {n['per_day_s']:7.2f} s/day ({n['cpu_per_day_s']:.2f} CPU s), peak {n['peak_mb'] - n['import_mb']:7.0f} MB above "
           f"imports ({n['import_mb']:.0f} MB)")
-    print(f"  blocked (2 workers):  {b['per_day_s']:7.2f} s/day, peak {b['worker_peak_mb']:7.0f} MB per worker "
+    print(f"  blocked (2 workers):  {b['per_day_s']:7.2f} s/day ({b['cpu_per_day_s']:.2f} CPU s), peak {b['worker_peak_mb']:7.0f} MB per worker "
           f"process (absolute), {b['peak_mb']:.0f} MB in the calling process (imports {b['import_mb']:.0f} MB)")
-    print(f"  ratio blocked / naive: time {b['per_day_s'] / n['per_day_s']:.2f}")
+    print(f"  ratio blocked / naive: wall time {b['per_day_s'] / n['per_day_s']:.2f}, CPU time "
+          f"{b['cpu_per_day_s'] / n['cpu_per_day_s']:.2f}, memory (worker peak above the naive child's imports / "
+          f"naive above imports) {(b['worker_peak_mb'] - n['import_mb']) / max(n['peak_mb'] - n['import_mb'], 1e-9):.2f}")
     print()
     print(f"{days} monitored day(s) each; blocked in one process (workers 0); MB above imports")
-    print("| side km | pixels | ref. years | naive s/day | blocked s/day | time ratio | naive MB | blocked MB | "
-          "memory ratio |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| side km | pixels | ref. years | naive s/day | blocked s/day | time ratio | naive CPU s/day | "
+          "blocked CPU s/day | CPU ratio | naive MB | blocked MB | memory ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         n, b = r["naive"], r["blocked"]
         nm, bm = n["peak_mb"] - n["import_mb"], b["peak_mb"] - b["import_mb"]
         print(f"| {n['side_km']} | {n['pixels']:,} | {n['years']} | {n['per_day_s']:.2f} | {b['per_day_s']:.2f} | "
-              f"{b['per_day_s'] / n['per_day_s']:.2f} | {nm:.0f} | {bm:.0f} | {bm / max(nm, 1e-9):.2f} |")
+              f"{b['per_day_s'] / n['per_day_s']:.2f} | {n['cpu_per_day_s']:.2f} | {b['cpu_per_day_s']:.2f} | "
+              f"{b['cpu_per_day_s'] / n['cpu_per_day_s']:.2f} | {nm:.0f} | {bm:.0f} | {bm / max(nm, 1e-9):.2f} |")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ memory depends on the block's area, not the region's.
   tile once per block overlapping it.
 * Spatial means: RETIRA's ``dT = T - Tbar`` needs the mean of the *whole* region image of each
   date. A first pass reads every needed image once (tile by tile) and caches ``(sum, count)``
-  of its valid pixels under ``MONITORDIR/means/``. The sum is :func:`math.fsum` of per-row
+  of its valid pixels under ``MONITORDIR/means/`` (one JSON file per job, keyed by date and
+  the date's input fingerprint). The sum is :func:`math.fsum` of per-row
   partial sums, exact whatever the grouping, so ``Tbar`` and hence every R value are the same
   bits whatever the block size.
 * Units: one (day, block) pair: the block's reference statistics (cached under
@@ -243,48 +244,62 @@ def _means_key(settings: MonitorSettings) -> dict:
             "layer": settings.layer, "qc_policy": settings.qc_policy}
 
 
-def mean_path(monitor_dir: Path, date: dt.date, settings: MonitorSettings, inputs: str) -> Path:
+def mean_key(date: dt.date, settings: MonitorSettings, inputs: str) -> str:
+    """``YYYY-MM-DD:digest`` of the date, the settings that select its pixels and its inputs."""
     digest = hashlib.sha256(json.dumps(_means_key(settings) | {"inputs": inputs}, sort_keys=True).encode())
-    return Path(monitor_dir) / MEANS_DIR / f"{date.isoformat()}-{digest.hexdigest()[:16]}.json"
+    return f"{date.isoformat()}:{digest.hexdigest()[:16]}"
 
 
-def read_mean(path: Path) -> float | None:
-    """The cached spatial mean (deg C; None: no valid pixel that day); KeyError if not cached."""
-    try:
-        d = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise KeyError(path) from err
-    return d["sum"] / d["count"] if d["count"] > 0 else None
+def load_means(monitor_dir: Path) -> dict[str, tuple[float, int]]:
+    """Every cached ``(sum, count)`` under ``MONITORDIR/means/`` by :func:`mean_key`."""
+    out: dict[str, tuple[float, int]] = {}
+    folder = Path(monitor_dir) / MEANS_DIR
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            out.update({k: (float(v[0]), int(v[1])) for k, v in json.loads(path.read_text(encoding="utf-8")).items()})
+        except (OSError, ValueError, TypeError, IndexError):
+            continue                      # unreadable: its dates are computed again
+    return out
 
 
 @dataclass(frozen=True)
 class MeanJob:
-    """Dates whose whole-region spatial mean one worker computes and caches."""
+    """Dates whose whole-region spatial mean one worker computes; ``keys`` their :func:`mean_key`."""
 
     dates: tuple[dt.date, ...]
+    keys: tuple[str, ...]
     source: ImageSource
-    settings: MonitorSettings
     monitor_dir: Path
 
 
 def run_mean_job(job: MeanJob) -> int:
-    """Compute and cache the means of the job's dates not cached yet; return how many."""
-    n = 0
-    for d in job.dates:
-        path = mean_path(job.monitor_dir, d, job.settings, job.source.fingerprint([d]))
-        if path.is_file():
-            continue
-        total, count = job.source.valid_sum(d)
-        write_text_atomic(path, json.dumps({"date": d.isoformat(), "sum": total, "count": count}) + "\n")
-        n += 1
-    return n
+    """Compute the job's ``(sum, count)`` and save them in one file; return how many."""
+    values = {k: list(job.source.valid_sum(d)) for d, k in zip(job.dates, job.keys)}
+    digest = hashlib.sha256("".join(job.keys).encode()).hexdigest()[:16]
+    write_text_atomic(Path(job.monitor_dir) / MEANS_DIR / f"{job.dates[0].isoformat()}-{digest}.json",
+                      json.dumps(values, sort_keys=True) + "\n")
+    return len(values)
 
 
-def date_means(source: ImageSource, settings: MonitorSettings, monitor_dir: Path,
-               dates: Sequence[dt.date]) -> dict[dt.date, float | None]:
-    """The cached spatial means of ``dates`` (deg C; None: no valid pixel), after
-    :func:`run_mean_job` made them."""
-    return {d: read_mean(mean_path(monitor_dir, d, settings, source.fingerprint([d]))) for d in dates}
+def mean_jobs(source: ImageSource, settings: MonitorSettings, monitor_dir: Path, dates: Sequence[dt.date],
+              per_job: int) -> tuple[dict[dt.date, str], list[MeanJob]]:
+    """The :func:`mean_key` of ``dates`` and the jobs computing those not cached yet."""
+    keys = {d: mean_key(d, settings, source.fingerprint([d])) for d in dates}
+    known = load_means(monitor_dir)
+    todo = [d for d in dates if keys[d] not in known]
+    return keys, [MeanJob(tuple(todo[i:i + per_job]), tuple(keys[d] for d in todo[i:i + per_job]), source,
+                          Path(monitor_dir)) for i in range(0, len(todo), per_job)]
+
+
+def date_means(monitor_dir: Path, keys: dict[dt.date, str]) -> dict[dt.date, float | None]:
+    """The spatial means (deg C; None: no valid pixel) of the dates of ``keys`` once
+    :func:`run_mean_job` cached them."""
+    known = load_means(monitor_dir)
+    out = {}
+    for d, k in keys.items():
+        total, count = known[k]
+        out[d] = total / count if count > 0 else None
+    return out
 
 
 # --- (day, block) units --------------------------------------------------------------------

@@ -42,9 +42,9 @@ from thermoquake.monitor.blocks import (
     AssembleJob,
     HdfImages,
     ImageSource,
-    MeanJob,
     UnitJob,
     date_means,
+    mean_jobs,
     region_blocks,
     run_assemble_job,
     run_mean_job,
@@ -175,9 +175,9 @@ def run_monitor(hdf_dir: Path | ImageSource, monitor_dir: Path, settings: Monito
     units: list[tuple[str, str, bool]] = []
     with job_runner(workers, scheduler) as run:
         step = max(1, -(-len(needed) // max(4 * max(workers, 1), 1)))
-        run(run_mean_job, [MeanJob(tuple(needed[i:i + step]), source, settings, monitor_dir)
-                           for i in range(0, len(needed), step)])
-        means = date_means(source, settings, monitor_dir, needed)
+        keys, jobs = mean_jobs(source, settings, monitor_dir, needed, step)
+        run(run_mean_job, jobs)
+        means = date_means(monitor_dir, keys)
         unit_jobs = []
         for i in range(0, len(todo), block_days):
             chunk = tuple(todo[i:i + block_days])
