@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -104,17 +105,24 @@ def region_blocks(grid: RegionGrid, block_km: int = DEFAULT_BLOCK_KM) -> list[Bl
     return [Block(a, b, c, d) for a, b in zip(rows, rows[1:]) for c, d in zip(cols, cols[1:])]
 
 
+@functools.lru_cache(maxsize=2)
 def block_lonlat(grid: RegionGrid, block: Block) -> tuple[np.ndarray, np.ndarray]:
-    """Longitude and latitude of the block's pixel centres, degrees, float64 (block shape)."""
+    """Longitude and latitude of the block's pixel centres, degrees, float64 (block shape),
+    read-only (cached)."""
     lon, lat = xy_to_lonlat(grid.x_m[block.c0:block.c1][None, :], grid.y_m[block.r0:block.r1][:, None])
-    return np.broadcast_to(lon, block.shape), np.broadcast_to(lat, block.shape)
+    lon, lat = np.broadcast_to(lon, block.shape).copy(), np.broadcast_to(lat, block.shape).copy()
+    lon.flags.writeable = lat.flags.writeable = False
+    return lon, lat
 
 
+@functools.lru_cache(maxsize=4)
 def block_inside(grid: RegionGrid, block: Block) -> np.ndarray:
-    """bool (block shape): pixel centre inside the region's lon/lat box."""
+    """bool (block shape): pixel centre inside the region's lon/lat box (read-only, cached)."""
     lon, lat = block_lonlat(grid, block)
     r = grid.region
-    return np.isfinite(lon) & (lon >= r.lon_min) & (lon <= r.lon_max) & (lat >= r.lat_min) & (lat <= r.lat_max)
+    out = np.isfinite(lon) & (lon >= r.lon_min) & (lon <= r.lon_max) & (lat >= r.lat_min) & (lat <= r.lat_max)
+    out.flags.writeable = False
+    return out
 
 
 class ImageSource(Protocol):
