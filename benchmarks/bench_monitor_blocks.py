@@ -18,7 +18,8 @@ and peak resident memory (VmHWM):
 * ``blocked``: :func:`thermoquake.monitor.run.run_monitor` on ``--block-km`` blocks in the
   child's process (``workers`` 0): the same R plus unit and day files, regions, sequences,
   ``monitor.nc`` and CSEP files;
-* ``blocked-2w`` (the headline region only): the same on a local dask cluster of 2 workers;
+* ``blocked-2w`` (the headline region only, with ``blocked`` and ``naive`` on the same days):
+  the same on a local dask cluster of 2 workers (its time includes starting the cluster);
   its memory is the largest VmHWM of a worker process and of the child itself (sampled every
   0.1 s through the process tree).
 
@@ -222,7 +223,7 @@ def main() -> None:
         print(f"# {n} SYNTHETIC images of the {side} km region written", flush=True)
     print(f"# inputs written in {time.perf_counter() - t0:.0f} s", flush=True)
     head = {m: measure(m, head_side, head_years, head_days, args.block_km, folders[head_side])
-            for m in ("naive", "blocked-2w")}
+            for m in ("naive", "blocked", "blocked-2w")}
     rows = []
     for side in sides:
         for years in years_list:
@@ -232,11 +233,15 @@ def main() -> None:
     print(f"SYNTHETIC images (.npy, no tile decoding); {WINDOW * 2 + 1} reference days per year; blocks of "
           f"{args.block_km} km; load average {load0[0]:.1f} at the start, {load1[0]:.1f} at the end, "
           f"{os.cpu_count()} CPUs")
-    n, b = head["naive"], head["blocked-2w"]
+    n, b, one = head["naive"], head["blocked-2w"], head["blocked"]
     print(f"headline: {head_side} km side ({n['grid'][0]} x {n['grid'][1]} px), {head_years} reference years x "
           f"{2 * WINDOW + 1} days, {head_days} monitored days")
     print(f"  naive (1 process):    {n['per_day_s']:7.2f} s/day ({n['cpu_per_day_s']:.2f} CPU s), peak {n['peak_mb'] - n['import_mb']:7.0f} MB above "
           f"imports ({n['import_mb']:.0f} MB)")
+    print(f"  blocked (1 process):  {one['per_day_s']:7.2f} s/day ({one['cpu_per_day_s']:.2f} CPU s), peak "
+          f"{one['peak_mb'] - one['import_mb']:7.0f} MB above imports; ratios to naive: wall time "
+          f"{one['per_day_s'] / n['per_day_s']:.2f}, CPU time {one['cpu_per_day_s'] / n['cpu_per_day_s']:.2f}, memory "
+          f"{(one['peak_mb'] - one['import_mb']) / max(n['peak_mb'] - n['import_mb'], 1e-9):.2f}")
     print(f"  blocked (2 workers):  {b['per_day_s']:7.2f} s/day ({b['cpu_per_day_s']:.2f} CPU s), peak {b['worker_peak_mb']:7.0f} MB per worker "
           f"process (absolute), {b['peak_mb']:.0f} MB in the calling process (imports {b['import_mb']:.0f} MB)")
     print(f"  ratio blocked / naive: wall time {b['per_day_s'] / n['per_day_s']:.2f}, CPU time "
