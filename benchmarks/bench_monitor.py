@@ -65,7 +65,7 @@ def child(mode: str, region: str, hdf: Path, days: int, years: int, window: int)
     from thermoquake.preprocessing.hdf_index import scan_hdf_dir
     from thermoquake.modis.region_grid import RegionGrid
     from thermoquake.monitor.calendar import date_range, reference_dates
-    from thermoquake.monitor.daily import RegionImages
+    from thermoquake.monitor.blocks import Block, HdfImages
     from thermoquake.monitor.run import run_monitor
     from thermoquake.rst.anomalies import anomaly_states
 
@@ -81,15 +81,15 @@ def child(mode: str, region: str, hdf: Path, days: int, years: int, window: int)
             run_monitor(hdf, Path(out), settings, START, end, geotiffs=False)
     elif mode == "naive":
         grid = RegionGrid.for_region(settings.region)
-        images = RegionImages(scan_hdf_dir(hdf, "MYD11A1"), grid, "LST_Night_1km", "paper")
+        images = HdfImages(scan_hdf_dir(hdf, "MYD11A1"), grid, "LST_Night_1km", "paper")
+        whole = Block(0, grid.height, 0, grid.width)
         monitored = date_range(START, end)
         refs = {d: reference_dates(d, settings.reference_years, window) for d in monitored}
         needed = sorted(set(monitored) | {r for rs in refs.values() for r in rs})
         pos = {d: k for k, d in enumerate(needed)}
         stack = np.full((len(needed), *grid.shape), np.nan, dtype=np.float32)
         for d in needed:
-            image = images.read(d)[0]
-            images._cache.clear()
+            image = images.read(d, whole)[0]
             if image is not None:
                 stack[pos[d]] = image - np.nanmean(image)
         for d in monitored:
