@@ -181,3 +181,16 @@ def test_blocks_follow_the_global_grid_and_cover_the_region_once():
     assert (cover == 1).all()
     with pytest.raises(ValueError, match="block size"):
         region_blocks(grid, 0)
+
+
+def test_a_job_is_sent_only_the_tiles_of_its_dates(gorkha_hdf):
+    from thermoquake.monitor.blocks import HdfImages
+    from thermoquake.preprocessing.hdf_index import scan_hdf_dir
+
+    grid = RegionGrid.for_region(GORKHA)
+    images = HdfImages(scan_hdf_dir(gorkha_hdf, "MYD11A1"), grid, "LST_Night_1km", "paper")
+    sub = images.restricted([DAYS[0]])
+    assert {d for d, _ in sub.index.paths} == {DAYS[0]} and len(images.index.paths) > len(sub.index.paths)
+    block = region_blocks(grid)[0]
+    np.testing.assert_array_equal(sub.read(DAYS[0], block)[0], images.read(DAYS[0], block)[0])
+    assert sub.fingerprint([DAYS[0]]) == images.fingerprint([DAYS[0]])

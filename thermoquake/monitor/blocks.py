@@ -141,6 +141,9 @@ class ImageSource(Protocol):
     def fingerprint(self, dates: Sequence[dt.date]) -> str:
         """Hash of the input files of ``dates`` (name, size, modification time)."""
 
+    def restricted(self, dates: Sequence[dt.date]) -> ImageSource:
+        """The same source knowing only ``dates`` (what a job is sent with)."""
+
 
 @dataclass
 class HdfImages:
@@ -197,6 +200,11 @@ class HdfImages:
     def fingerprint(self, dates: Sequence[dt.date]) -> str:
         return inputs_fingerprint(self.index, self.grid, list(dates))
 
+    def restricted(self, dates: Sequence[dt.date]) -> HdfImages:
+        keep = set(dates)
+        index = HdfIndex(self.index.product, {k: v for k, v in self.index.paths.items() if k[0] in keep})
+        return HdfImages(index, self.grid, self.layer, self.qc_policy)
+
 
 @dataclass
 class ArrayImages:
@@ -243,6 +251,9 @@ class ArrayImages:
                 st = path.stat()
                 items.append([d.isoformat(), path.name, st.st_size, st.st_mtime_ns])
         return hashlib.sha256(json.dumps(items).encode()).hexdigest()[:20]
+
+    def restricted(self, dates: Sequence[dt.date]) -> ArrayImages:
+        return self
 
 
 # --- spatial means -------------------------------------------------------------------------
@@ -295,8 +306,9 @@ def mean_jobs(source: ImageSource, settings: MonitorSettings, monitor_dir: Path,
     keys = {d: mean_key(d, settings, source.fingerprint([d])) for d in dates}
     known = load_means(monitor_dir)
     todo = [d for d in dates if keys[d] not in known]
-    return keys, [MeanJob(tuple(todo[i:i + per_job]), tuple(keys[d] for d in todo[i:i + per_job]), source,
-                          Path(monitor_dir)) for i in range(0, len(todo), per_job)]
+    return keys, [MeanJob(tuple(todo[i:i + per_job]), tuple(keys[d] for d in todo[i:i + per_job]),
+                          source.restricted(todo[i:i + per_job]), Path(monitor_dir))
+                  for i in range(0, len(todo), per_job)]
 
 
 def date_means(monitor_dir: Path, keys: dict[dt.date, str]) -> dict[dt.date, float | None]:

@@ -182,8 +182,9 @@ def run_monitor(hdf_dir: Path | ImageSource, monitor_dir: Path, settings: Monito
         for i in range(0, len(todo), block_days):
             chunk = tuple(todo[i:i + block_days])
             job_dates = set(chunk) | {r for d in chunk for r in refs[d]}
+            job_source = source.restricted(sorted(job_dates))      # a job carries only its dates' tiles
             for block in blocks:
-                unit_jobs.append(UnitJob(chunk, block, source, settings, monitor_dir,
+                unit_jobs.append(UnitJob(chunk, block, job_source, settings, monitor_dir,
                                          {d: inputs[d] for d in chunk}, {d: means[d] for d in job_dates}))
 
         def done_units(result: list[tuple[str, str, bool]]) -> None:
