@@ -15,9 +15,9 @@ PACKAGE = Path(thermoquake.__file__).parent
 
 #: Modules that may open a raster with rasterio themselves, and why.
 RASTERIO_OWNERS = {
-    "geotiff.py": "the epicentre GeoTIFF and R map reader and writer",
+    "image/geotiff.py": "the epicentre GeoTIFF and R map reader and writer",
     "modis/": "MODIS tiles (HDF4), a different format",
-    "atomic.py": "reads back any written GeoTIFF before its rename; geotiff.py is built on it",
+    "atomic.py": "reads back any written GeoTIFF before its rename; image/geotiff.py is built on it",
     "monitor/outputs.py": "the monitor's alarm map writer",
 }
 
