@@ -44,6 +44,8 @@ _API: dict[str, tuple[str, str]] = {
     "TrainConfig": ("thermoquake.training.config", "TrainConfig"),
     "train_window": ("thermoquake.api", "train_window"),
     "evaluate_run": ("thermoquake.evaluation.rescore", "rescore_run"),
+    "MetricsDocument": ("thermoquake.evaluation.document", "MetricsDocument"),
+    "Metric": ("thermoquake.evaluation.document", "Metric"),
     "predict": ("thermoquake.training.predict", "predict_images"),
     # GAN augmentation
     "train_gan": ("thermoquake.gan.train", "train_gan"),

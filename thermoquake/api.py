@@ -78,8 +78,8 @@ def train_window(workdir: PathLike, out: PathLike, config=None, *, catalog: Path
 
     ``config`` is a :class:`thermoquake.training.config.TrainConfig`; or give its fields as
     keywords (``window=10, model="cnn", epochs=2, ...``). ``catalog`` feeds the clustering
-    baseline. Returns a :class:`thermoquake.training.run.RunResult` (``.metrics``: the metrics
-    document). Needs TensorFlow.
+    baseline. Returns a :class:`thermoquake.training.run.RunResult` (``.metrics``: the
+    :class:`thermoquake.evaluation.document.MetricsDocument`). Needs TensorFlow.
     """
     from thermoquake.errors import ConfigurationError
     from thermoquake.training.config import TrainConfig

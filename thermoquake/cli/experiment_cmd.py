@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,9 @@ from thermoquake.cli.options import (control_years_option, dry_run_option, make_
                                      progress_option, renamed_option, synthetic_world_options, training_options)
 from thermoquake.cli.train_cmd import make_config, print_metrics, train_options
 from thermoquake.training.config import AUGMENTATIONS, MODEL_KINDS, TrainConfig
+
+if TYPE_CHECKING:
+    from thermoquake.evaluation.document import MetricsDocument
 
 # The real study lists the synthetic benchmark draws from ship with the source checkout
 # (data_manifests/), not with the installed package.
@@ -72,7 +76,6 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     and --unpaired undo guards of the study design; --trend-k-per-year, --interannual-k,
     --anomaly-offset-km and --anomaly-day-prob make the synthetic world less easy.
     """
-    from thermoquake.atomic import write_text_atomic
     from thermoquake.cli.options import parse_year_range
     from thermoquake.cli.train_cmd import load_quakes
     from thermoquake.experiment.synthetic import HARDER_DEFAULTS, SyntheticStudy, build_study, plan_experiment
@@ -124,11 +127,11 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     run_dir = out_dir / "runs" / f"{config.run_name}-{config.digest}"
     result = train_window(workdir, config, run_dir, quakes, allow_imbalance=allow_imbalance)
     world = {k: v for k, v in study.record().items() if k in HARDER_DEFAULTS}
-    doc = result.metrics | {"experiment": {"anomaly_k": anomaly_k, "events": n_events, "size_km": size,
-                                           "reference_years": reference_years, "radius_km": radius_km,
-                                           **world}}
+    doc = result.metrics.with_records(experiment={"anomaly_k": anomaly_k, "events": n_events, "size_km": size,
+                                                  "reference_years": reference_years, "radius_km": radius_km,
+                                                  **world})
     if metrics_out is not None:
-        write_text_atomic(metrics_out, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        doc.write(metrics_out)
     print_metrics(doc, run_dir, as_json)
 
 
@@ -252,7 +255,7 @@ def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path 
             todo = len(p["fits"]) - len(p["reused"])
             click.echo(f"  w{w} {m:6s} {a:7s} {todo} of {len(p['fits'])} folds to fit, {p['days']} days -> {p['run']}")
         return
-    docs: dict[tuple[int, str, str], dict] = {}
+    docs: dict[tuple[int, str, str], MetricsDocument] = {}
     total = len(configs) * folds * epochs
     with progress_bar(total=total, desc="paper tables", unit="epoch", enabled=False if as_json else progress) as bar:
         for k, config in configs.items():
@@ -260,25 +263,26 @@ def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path 
             docs[k] = train_window(workdir, config, run_dir[k], gan_cache=runs_dir / "gan-cache",
                                    on_epoch=lambda fit, epoch, logs: bar.update(1)).metrics
     if as_json:
-        click.echo(json.dumps({f"w{w}-{m}-{a}": d for (w, m, a), d in docs.items()}, sort_keys=True))
+        click.echo(json.dumps({f"w{w}-{m}-{a}": d.to_dict() for (w, m, a), d in docs.items()}, sort_keys=True))
         return
-    synthetic = any(d.get("synthetic") for d in docs.values())
+    synthetic = any(d.is_synthetic for d in docs.values())
     click.echo(format_tables(docs, wins, augment_with, synthetic))
 
 
-def _cell(doc: dict, key: str) -> str:
-    m = doc["daily"]["metrics"][key]
-    return f"{100 * m['value']:5.1f} [{100 * m['ci_low']:4.1f},{100 * m['ci_high']:5.1f}]"
+def _cell(doc: MetricsDocument, key: str) -> str:
+    m = doc.metric(key)
+    return f"{100 * m.value:5.1f} [{100 * m.low:4.1f},{100 * m.high:5.1f}]"
 
 
-def format_tables(docs: dict, wins: list[int], augment: str, synthetic: bool) -> str:
+def format_tables(docs: dict[tuple[int, str, str], MetricsDocument], wins: list[int], augment: str,
+                  synthetic: bool) -> str:
     tag = " — SYNTHETIC data" if synthetic else ""
     out = [f"Table 2 (DRSN, daily, %, before -> after {augment} augmentation){tag}"]
     out.append("window | " + " | ".join(f"{s:^41s}" for _, s in TABLE_METRICS) + " | majority A")
     for w in wins:
         before, after = docs[(w, "drsn", "none")], docs[(w, "drsn", augment)]
         cells = [f"{_cell(before, k)} -> {_cell(after, k)}" for k, _ in TABLE_METRICS]
-        maj = 100 * before["daily"]["baselines"]["majority"]["accuracy"]
+        maj = 100 * (before.daily.baselines or {})["majority"]["accuracy"]
         out.append(f"{w} d    | " + " | ".join(f"{c:41s}" for c in cells) + f" | {maj:5.1f}")
     out.append("")
     out.append(f"Table 3 (after {augment} augmentation, daily, %, CNN / ResNet / DRSN){tag}")

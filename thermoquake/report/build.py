@@ -163,7 +163,7 @@ def plan_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Sequ
             stems.append(f"event_{s.site}_prob")
     for r in run_objs:
         stems += [f"run_{r.name}_confusion", f"run_{r.name}_roc"] + ([f"run_{r.name}_molchan"]
-                                                                    if r.metrics.get("molchan") else [])
+                                                                    if r.metrics.molchan else [])
     stems += [f"augment_{a.path.name}" for a in aug_objs]
     writes = [str(out / INDEX)] + ([str(out / PDF)] if pdf else []) + [str(out / FIGURES / f"{_safe(s)}.png")
                                                                        for s in stems]
