@@ -39,6 +39,7 @@ from thermoquake.evaluation.metrics import molchan_area_skill
 from thermoquake.monitor.outputs import (
     ALARM_SOURCES,
     datacube_path,
+    open_datacube,
     read_csep_index,
     read_summary,
     summary_path,
