@@ -49,7 +49,6 @@ from thermoquake.rst.sequences import DailyAnomaly, SequenceRules, significant_s
 from thermoquake.dirlock import locks_directory
 
 
-
 @dataclass(frozen=True)
 class AlarmRules:
     """Significant sequences (``min_days`` consecutive days, centroids within
