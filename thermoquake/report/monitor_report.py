@@ -231,6 +231,7 @@ def day_maps(inputs: MonitorInputs, cube: MapCube, first: int, count: int, lst_r
     top = float(np.nanmax(inputs.scores)) if inputs.scores.size and np.nanmax(inputs.scores) > threshold else \
         threshold + 1.0
     import matplotlib
+    import matplotlib.colors
 
     model = inputs.model
     n_cols = 4 if model is not None else 3
@@ -241,7 +242,9 @@ def day_maps(inputs: MonitorInputs, cube: MapCube, first: int, count: int, lst_r
     axes = np.atleast_2d(fig.subplots(count, n_cols, sharex=True, sharey=True, squeeze=False))
     extent = cube.extent()
     alarm_cmap = matplotlib.colormaps["YlOrRd"].with_extremes(bad=style.NODATA_GREY, under="white")
-    model_cmap = matplotlib.colormaps["PuBu"].with_extremes(bad=style.NODATA_GREY, under="white")
+    # PuBu from a third of its range: an alarm at the threshold stays distinct from white (no alarm)
+    model_cmap = matplotlib.colors.ListedColormap(matplotlib.colormaps["PuBu"](np.linspace(0.35, 1.0, 256)),
+                                                  "model_alarm").with_extremes(bad=style.NODATA_GREY, under="white")
     images = [None] * n_cols
     for row in range(count):
         k = first + row
