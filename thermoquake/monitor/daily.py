@@ -46,13 +46,12 @@ from thermoquake.modis.reader import LstTileFile
 from thermoquake.modis.region_grid import PIXEL_AREA_KM2, RegionGrid
 from thermoquake.modis.sinusoidal import tile_name, xy_to_lonlat
 from thermoquake.monitor.calendar import reference_dates
+from thermoquake.monitor.outputs import DAYS_DIR, REFERENCE_DIR, day_geotiff_path
 from thermoquake.rst.anomalies import NO_DATA, anomaly_states
 from thermoquake.rst.retira import ReferenceStats, retira_result
 from thermoquake.rst.sequences import Quake
 
 FORMAT_VERSION = 1
-DAYS_DIR = "days"
-REFERENCE_DIR = "reference"
 IMAGE_CACHE = 64
 """Default number of region images kept in memory by :class:`RegionImages`."""
 
@@ -355,6 +354,6 @@ def compute_day(day: dt.date, settings: MonitorSettings, images: RegionImages, m
                                 meta=np.array(json.dumps(meta, sort_keys=True)))
     if write_geotiff:
         from thermoquake.monitor.outputs import write_day_geotiff
-        write_day_geotiff(Path(monitor_dir) / "geotiff" / f"{day.isoformat()}.tif", grid, lst, r, states, meta)
+        write_day_geotiff(day_geotiff_path(monitor_dir, day), grid, lst, r, states, meta)
     return meta
 
