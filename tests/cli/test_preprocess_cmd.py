@@ -1,0 +1,87 @@
+"""``thermoquake preprocess`` as a user sees it: exit status, one-line errors, --json and
+--dry-run output. What the batch computes is tested on the library in tests/test_preprocess.py."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from thermoquake.cli.main import cli
+
+HEADER = "event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n"
+STUDY = ["--days-before", "2", "--reference-years", "2008-2010", "--size", "16", "--no-progress"]
+
+
+def _preprocess(study: Path, out: Path, *extra: str):
+    return CliRunner().invoke(cli, ["preprocess", "--events", str(study / "events.csv"), "--controls",
+                                    str(study / "controls.csv"), "--hdf-dir", str(study / "hdf"),
+                                    "--out", str(out), "--workers", "0", *STUDY, *extra])
+
+
+def _all_bytes(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_preprocess_json_of_a_rerun_reports_nothing_written_now(tiny_study, tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(tiny_study / "work", work)
+    before = _all_bytes(work)
+    result = _preprocess(tiny_study, work, "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["written_now"] == 0 and summary["already_done"] == summary["images"] == 30
+    assert summary["events"] == 2 and summary["controls"] == 3
+    assert _all_bytes(work) == before
+
+
+def test_preprocess_prints_one_summary_line(tiny_study, tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(tiny_study / "work", work)
+    result = _preprocess(tiny_study, work)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines() == [
+        "planned 30 images (10 target, 20 reference) for 2 events and 3 controls; 30 already done; "
+        f"0 written now; manifest 30 images, 0 failures in {work.resolve()}"]
+
+
+def test_preprocess_dry_run_prints_the_plan_and_writes_nothing(tiny_study, tmp_path):
+    out = tmp_path / "work"
+    result = _preprocess(tiny_study, out, "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    assert plan["images"] == 30 and plan["targets"] == 10 and "written_now" not in plan
+    result = _preprocess(tiny_study, out, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("would make 30 images (10 target, 20 reference) for 2 events and 3 controls")
+    assert not out.exists()
+
+
+def test_malformed_events_row_is_a_one_line_error_and_writes_nothing(tmp_path):
+    events = tmp_path / "events.csv"
+    events.write_text(HEADER + "E1,2008-05-12T06:28:00Z,35.0,103.0,10,6,mw\n"
+                      "E9,2008-05-12T06:28:00Z,91.0,103.0,10,6,mw\n")
+    (tmp_path / "hdf").mkdir()
+    out = tmp_path / "work"
+    result = CliRunner().invoke(cli, ["preprocess", "--events", str(events), "--hdf-dir", str(tmp_path / "hdf"),
+                                      "--out", str(out), "--workers", "0", *STUDY])
+    assert result.exit_code == 1
+    assert "row 3: latitude" in result.output and str(events) in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_workdir_with_other_parameters_exits_1_in_one_line(tiny_study, tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(tiny_study / "work", work)
+    result = _preprocess(tiny_study, work, "--size", "32")
+    assert result.exit_code == 1
+    assert "other parameters" in result.output and "size was 16" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_size_no_grid_has_is_a_usage_error_naming_the_option(tiny_study, tmp_path):
+    result = _preprocess(tiny_study, tmp_path / "work", "--size", "15")
+    assert result.exit_code == 2 and "--size" in result.output and "Traceback" not in result.output
