@@ -85,3 +85,19 @@ def test_workdir_with_other_parameters_exits_1_in_one_line(tiny_study, tmp_path)
 def test_size_no_grid_has_is_a_usage_error_naming_the_option(tiny_study, tmp_path):
     result = _preprocess(tiny_study, tmp_path / "work", "--size", "15")
     assert result.exit_code == 2 and "--size" in result.output and "Traceback" not in result.output
+
+
+def test_a_workdir_in_use_exits_1_naming_the_holder_without_traceback(tiny_study, tmp_path):
+    from tests.test_dirlock import _Holder
+
+    work = tmp_path / "work"
+    holder = _Holder(work)
+    try:
+        result = _preprocess(tiny_study, work)
+    finally:
+        holder.release()
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"Error: {work}: the ") and f"is in use by process {holder.proc.pid} on " in lines[0]
+    assert "since 20" in lines[0]

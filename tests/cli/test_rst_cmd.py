@@ -131,3 +131,19 @@ def test_validate_with_a_missing_real_image_names_it(tiffs):
                                       "--reference", str(tiffs / "ref"), "--set", f"a={tiffs / 'improved'}"])
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: {tiffs / 'missing.tif'}: no such file"
+
+
+def test_rst_on_a_workdir_in_use_exits_1_naming_the_holder(tiny_study, tmp_path):
+    from tests.test_dirlock import _Holder
+
+    work = _copy(tiny_study, tmp_path, "work")
+    holder = _Holder(work)
+    try:
+        result = CliRunner().invoke(cli, ["rst", "--workdir", str(work)])
+    finally:
+        holder.release()
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"Error: {work}: the ") and f"is in use by process {holder.proc.pid} on " in lines[0]
+    assert not (work / "anomalies.csv").exists()
