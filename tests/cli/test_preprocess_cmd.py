@@ -101,3 +101,17 @@ def test_a_workdir_in_use_exits_1_naming_the_holder_without_traceback(tiny_study
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"Error: {work}: the ") and f"is in use by process {holder.proc.pid} on " in lines[0]
     assert "since 20" in lines[0]
+
+
+def test_a_huge_box_exits_1_with_the_estimate_and_writes_nothing(tmp_path):
+    from tests.conftest import EVENTS
+
+    (tmp_path / "events.csv").write_text(EVENTS.replace("35.0,103.0", "0.5,103.0").replace("35.3,103.4", "0.3,103.4"))
+    (tmp_path / "hdf").mkdir()
+    work = tmp_path / "work"
+    result = CliRunner().invoke(cli, ["preprocess", "--events", str(tmp_path / "events.csv"), "--hdf-dir",
+                                      str(tmp_path / "hdf"), "--out", str(work), "--size", "16000", "--workers", "0"])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "a 16000 km box needs about 11.4 GiB of memory" in lines[0], lines
+    assert not work.exists()
