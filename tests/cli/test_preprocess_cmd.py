@@ -115,3 +115,17 @@ def test_a_huge_box_exits_1_with_the_estimate_and_writes_nothing(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "a 16000 km box needs about 11.4 GiB of memory" in lines[0], lines
     assert not work.exists()
+
+
+def test_stale_images_are_counted_in_the_summary_line_and_the_dry_run_json(tiny_study, tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(tiny_study / "work", work)
+    victim = sorted((work / "images").rglob("*.tif"))[0]
+    good = victim.read_bytes()
+    victim.write_bytes(good[: len(good) // 3])            # an unreadable image under a final name
+    dry = _preprocess(tiny_study, work, "--dry-run", "--json")
+    assert dry.exit_code == 0 and json.loads(dry.stdout)["stale"] == 1
+    result = _preprocess(tiny_study, work)
+    assert result.exit_code == 0, result.output
+    assert "29 already done; 1 stale (inputs changed) redone; 1 written now" in result.stdout
+    assert victim.read_bytes() == good
