@@ -91,13 +91,17 @@ def build_region_manifest(region: Any, start: dt.date | str, end: dt.date | str,
 
 
 def fetch_granules(manifest: PathLike | Sequence[Any], dest: PathLike, *, workers: int = 4, retries: int = 5,
-                   timeout_s: float = 60.0, base_url: str | None = None, credentials=None,
-                   on_done: Callable[[Any], None] | None = None) -> list:
+                   timeout_s: float = 60.0, backoff_s: float = 2.0, min_rate: float = 1024.0,
+                   base_url: str | None = None, credentials=None, on_done: Callable[[Any], None] | None = None,
+                   on_bytes: Callable[[int], None] | None = None) -> list:
     """Download the granules of a manifest (a CSV path or :func:`build_manifest` rows) into
     ``dest`` from the LP DAAC Data Pool, checking each against NASA's checksum; granules already
     there and verified are kept. ``credentials`` default to the Earthdata Login ones found in
     the environment or ``~/.netrc``. Returns one :class:`thermoquake.fetch.download.Outcome` per
-    granule, in order (``status``: one of :data:`thermoquake.fetch.download.STATUSES`)."""
+    granule, in order (``status``: one of :data:`thermoquake.fetch.download.STATUSES`).
+    ``backoff_s``: wait before the first retry, s (doubling); ``min_rate``: slowest acceptable
+    transfer, bytes/s, over each ``timeout_s`` window (0: none); ``on_done`` gets each
+    ``Outcome``, ``on_bytes`` each count of bytes received."""
     from thermoquake.fetch.auth import auth_host, find_credentials
     from thermoquake.fetch.download import FetchSettings, fetch_granules as fetch
     from thermoquake.study.granules import read_manifest
@@ -106,8 +110,9 @@ def fetch_granules(manifest: PathLike | Sequence[Any], dest: PathLike, *, worker
     host = auth_host()
     if credentials is None:
         credentials = find_credentials(host)
-    settings = FetchSettings(Path(dest), workers=workers, retries=retries, timeout_s=timeout_s, base_url=base_url)
-    return fetch(rows, settings, credentials, host, on_done=on_done)
+    settings = FetchSettings(Path(dest), workers=workers, retries=retries, backoff_s=backoff_s,
+                             timeout_s=timeout_s, min_rate=min_rate, base_url=base_url)
+    return fetch(rows, settings, credentials, host, on_done=on_done, on_bytes=on_bytes)
 
 
 def train_window(workdir: PathLike, out: PathLike, config=None, *, catalog: PathLike | None = None,
