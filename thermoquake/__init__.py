@@ -36,6 +36,7 @@ _API: dict[str, tuple[str, str]] = {
     "build_manifest": ("thermoquake.api", "build_manifest"),
     "build_region_manifest": ("thermoquake.api", "build_region_manifest"),
     "fetch_granules": ("thermoquake.api", "fetch_granules"),
+    "verify_directory": ("thermoquake.verify", "verify_directory"),
     # SYNTHETIC tiles for tests and demos
     "synthetic_study": ("thermoquake.synth.study", "synthetic_study"),
     # preprocess and RST
