@@ -67,3 +67,23 @@ def test_crop_writes_the_geotiff_and_a_one_line_summary(tmp_path):
     assert result.stdout.splitlines()[0] == (f"wrote {out}: MOD11A1 LST_Night_1km {image.date}, "
                                              f"{image.valid_fraction:.1%} valid pixels")
     np.testing.assert_array_equal(thermoquake.read_epicentre_image(out).celsius, image.celsius)
+
+
+def test_the_cli_prints_a_full_disk_as_one_line(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    import thermoquake.image.geotiff as geotiff
+    from thermoquake.atomic import TEMP_MARKER
+
+    def full(path, expected):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(geotiff, "check_pixels", full)
+    out = tmp_path / "e.tif"
+    result = CliRunner().invoke(cli, ["crop", str(TILE), "--lat", "39.37", "--lon", "-89.75", "--size", "64",
+                                      "--out", str(out)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"Error: {out}: cannot write: no space left on device; nothing was left under this name"]
+    assert not out.exists() and not [p for p in tmp_path.rglob("*") if TEMP_MARKER in p.name]
