@@ -10,6 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from thermoquake.cli.main import cli
+from tests.test_nasa_standin import hdf_dir  # noqa: F401 - fixture: the stand-in's granules
 from tests.test_fetch import (  # noqa: F401 - pool, manifest, small_hdf: fixtures (a Data Pool on 127.0.0.1)
     BASIC, DIR, REAL_TILE, SMALL_NAME, env_for, manifest, names_in, pool, small_hdf,
 )
@@ -88,3 +89,25 @@ def test_bad_manifest_rows_are_one_line_by_line(tmp_path, pool):
     result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, **BASIC))
     assert result.exit_code == 1 and "line 3: collection '6' is not three digits" in result.stderr
     assert result.stderr.startswith("Error: ") and pool.log == []
+
+
+def test_manifest_cmr_then_fetch_json_downloads_every_granule(tmp_path, hdf_dir):
+    from tests.test_nasa_standin import DAYS, TILES, WENCHUAN, env as standin_env, granule_name
+    from thermoquake.testing.nasa import NasaStandIn
+
+    folder = hdf_dir
+    events = tmp_path / "events.csv"
+    events.write_text("event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n" + WENCHUAN)
+    out, dest = tmp_path / "granules.csv", tmp_path / "modis"
+    with NasaStandIn(folder) as standin:
+        made = CliRunner().invoke(cli, ["manifest", "--events", str(events), "--days-before", "2", "--reference-years",
+                                        "2008-2008", "--cmr", "--cmr-url", standin.url, "--out", str(out)],
+                                  env={"THERMOQUAKE_CMR": None})
+        assert made.exit_code == 0, made.output
+        result = CliRunner().invoke(cli, ["fetch", "--manifest", str(out), "--dest", str(dest), "--backoff", "0.01",
+                                          "--json"], env=standin_env(standin, tmp_path))
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.stdout)
+        assert summary["downloaded"] == 8 and summary["credentials"]
+        assert standin.requests("data", ".hdf.xml") == []           # the catalogue gave the checksums
+    assert sorted(p.name for p in dest.glob("*.hdf")) == sorted(granule_name(d, t) for d in DAYS for t in TILES)

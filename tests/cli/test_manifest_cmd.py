@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 import thermoquake as tq
 from thermoquake.cli.main import cli
+from tests.test_nasa_standin import hdf_dir  # noqa: F401 - fixture: the stand-in's granules
 from tests.test_manifest import WENCHUAN_TILES, wenchuan_events  # noqa: F401 - fixture: the Wenchuan main shock
 
 NEPAL = "84,27,87,29"                      # inside tile h25v06
@@ -134,3 +135,26 @@ def test_bad_dates_are_one_line_errors(tmp_path, args, message):
                                       "--out", str(tmp_path / "m.csv")])
     assert result.exit_code == 1 and len(result.output.splitlines()) == 1 and message in result.output
     assert not (tmp_path / "m.csv").exists()
+
+
+def test_manifest_cmr_json_and_the_missing_list(tmp_path, hdf_dir):
+    from tests.test_nasa_standin import DAYS, TILES, WENCHUAN, granule_name
+    from thermoquake.testing.nasa import NasaStandIn
+
+    folder = hdf_dir
+    events = tmp_path / "events.csv"
+    events.write_text("event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n" + WENCHUAN)
+    out = tmp_path / "granules.csv"
+    with NasaStandIn(folder, missing=[granule_name(DAYS[1], "h27v06")[:30]]) as standin:
+        result = run("manifest", "--events", str(events), "--days-before", "2", "--reference-years", "2008-2008",
+                     "--cmr", "--cmr-url", standin.url, "--out", str(out), "--json", env={"THERMOQUAKE_CMR": None})
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["needed"], summary["granules"], summary["missing"]) == (8, 7, 1)
+    sizes = sum((folder / granule_name(d, t)).stat().st_size for d in DAYS for t in TILES) \
+        - (folder / granule_name(DAYS[1], "h27v06")).stat().st_size
+    assert summary["estimated_gb"] == round(sizes / 1e9, 3) and summary["granule_mb_assumed"] is None
+    assert summary["catalogue"] == standin.url and summary["missing_out"] == str(tmp_path / "granules.missing.csv")
+    with open(tmp_path / "granules.missing.csv", newline="") as fh:
+        lacking = list(csv.DictReader(fh))
+    assert [(m["date"], m["tile"], m["url"]) for m in lacking] == [("2008-05-11", "h27v06", "")]

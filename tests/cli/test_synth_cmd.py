@@ -161,3 +161,10 @@ def test_cli_options_reach_the_files(tmp_path):
     assert config["seed"] == 4 and config["cloud_fraction"] == 0.5
     assert config["swath_gaps"] is False and config["qc_mix"] is False
     assert set(np.unique(_sds(path, "QC_Night")).tolist()) <= {0, 2, 3}
+
+
+def test_synth_nasa_server_help_names_the_throw_away_credentials():
+    from thermoquake.testing.nasa import USERNAME
+
+    result = CliRunner().invoke(cli, ["synth", "nasa-server", "--help"])
+    assert result.exit_code == 0 and USERNAME in result.output and "--bad-checksum" in result.output
