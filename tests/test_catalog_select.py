@@ -204,14 +204,15 @@ def _conflicting(tmp_path: Path) -> Path:
     return src
 
 
-def test_a_conflicting_duplicate_inside_the_selection_stops_the_command(tmp_path):
+def test_a_conflicting_duplicate_inside_the_selection_stops_the_selection(tmp_path):
     out = tmp_path / "events.csv"
-    assert_one_line_error(_conflicting(tmp_path), out, "line 3: duplicate of the event at line 2", "another depth or magnitude",
+    assert_one_line_error(_conflicting(tmp_path), out, "line 3: duplicate of the event at line 2",
+                          "another depth or magnitude",
                           "line 5:", "--skip-bad-rows")
     assert not out.exists()
 
 
-def test_a_conflicting_duplicate_outside_the_selection_does_not_stop_the_command(tmp_path):
+def test_a_conflicting_duplicate_outside_the_selection_does_not_stop_it(tmp_path):
     out = tmp_path / "events.csv"
     picked = select(_conflicting(tmp_path), out, start=dt.date(2015, 1, 1), region=Region.parse("90,20,110,40"))
     assert [r["event_id"] for r in read_rows(out)] == ["c"]

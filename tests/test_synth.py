@@ -1,5 +1,6 @@
 """Synthetic MODIS LST tiles: file structure (against the real tiles), determinism, seams,
-clouds/QC, swath gaps, injected anomalies and their truth, reader round trip, runs of many tiles (the `synth` command: tests/cli/test_synth_cmd.py)."""
+clouds/QC, swath gaps, injected anomalies and their truth, reader round trip, runs of many
+tiles (the ``synth`` command itself: tests/cli/test_synth_cmd.py)."""
 
 from __future__ import annotations
 

@@ -7,9 +7,15 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from thermoquake.catalog.region import Region
 from thermoquake.catalog.schema import CatalogError, Event
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from thermoquake.catalog.readers import Catalog
 
 UTC = dt.timezone.utc
 
@@ -135,7 +141,7 @@ class CatalogSelection:
     """
 
     events: list[Event]
-    catalog: object
+    catalog: Catalog
     selection: Selection
     dependents_removed: int = 0
     unflagged: int = 0
@@ -147,7 +153,7 @@ def select_catalog(catalog: str | os.PathLike[str], out: str | os.PathLike[str] 
                    end: dt.date | None = None, region: Region | str | None = None, decluster: str = "none",
                    linked: bool = False, foreshock_fraction: float = 1.0,
                    flag_file: str | os.PathLike[str] | None = None, flag_column: str = "in_china_coarse",
-                   skip_bad_rows: bool = False, on_note=None) -> CatalogSelection:
+                   skip_bad_rows: bool = False, on_note: Callable[[str], None] | None = None) -> CatalogSelection:
     """Study events from a catalogue file (what ``thermoquake catalog select`` runs): read it
     (any format :func:`thermoquake.catalog.read_catalog` reads; skipped rows and merged exact
     duplicates go to ``on_note``, default: logged), decluster every event of M >= ``min_mag``
