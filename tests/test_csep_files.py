@@ -254,12 +254,12 @@ def test_the_export_writes_pycsep_forecasts_and_alarm_rows_cover_the_event(run_d
 
     out, alarms = tmp_path / "pycsep", tmp_path / "alarms.csv"
     doc = thermoquake.evaluate_run(run_dir, n_boot=10)
-    index = export_pycsep(run_dir, out, doc["threshold"], CellGrid(1.0), MagnitudeBins(5.0, 9.0, 0.1))
+    index = export_pycsep(run_dir, out, doc.threshold, CellGrid(1.0), MagnitudeBins(5.0, 9.0, 0.1))
     assert index == json.loads((out / "forecasts.json").read_text())
     assert len(index["gridded"]) == len(list((out / "gridded").glob("*.dat"))) == 8
     for entry in index["gridded"]:
         csep.load_gridded_forecast(str(out / entry["file"]))
-    alarms.write_text(alarm_forecast_csv(run_dir, doc["threshold"], min_mag=5.0))
+    alarms.write_text(alarm_forecast_csv(run_dir, doc.threshold, min_mag=5.0))
     with open(alarms, newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == len(PROBS)
