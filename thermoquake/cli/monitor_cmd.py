@@ -171,8 +171,8 @@ def monitor(ctx: click.Context, region, start, end, hdf_dir, reference_years, re
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
               help="Significance of the random-guess bands.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap and band simulation.")
-@click.option("--alarm-source", type=click.Choice(["rst", "model"]), default="rst", show_default=True,
-              help="Score the RST rule's alarms or the model's (monitor --run).")
+@click.option("--alarm-source", type=click.Choice(["all", "rst", "model"]), default="all", show_default=True,
+              help="Score the RST rule's alarms, the model's (monitor --run), or all the monitor has.")
 @click.option("--csep-period-days", type=click.IntRange(min=1), default=None,
               help="Days per period of the pycsep tests (the daily forecasts summed); default: the whole record.")
 @json_option
@@ -183,27 +183,27 @@ def evaluate(monitor_dir: Path, catalog: Path, min_mag: float, decluster_window:
     random-guess band, the area skill and its random band, and the probability gain with a
     bootstrap interval; and pycsep's N, S and conditional-likelihood tests of the CSEP
     forecasts summed per period (their magnitudes, not --min-mag; fixed alarm rates, not a
-    calibrated rate model); for the declustered and the raw catalogue. Writes
-    MONITORDIR/evaluation.json (evaluation_model.json with --alarm-source model).
+    calibrated rate model); for the declustered and the raw catalogue. Scores the RST rule's
+    alarms and, when the monitor ran a model (--run), the model's, by the same measures.
+    Writes MONITORDIR/evaluation.json (and evaluation_model.json for the model's alarms);
+    with --json prints one line per alarm source.
     """
-    from thermoquake.atomic import write_text_atomic
-    from thermoquake.catalog.readers import read_catalog
-    from thermoquake.monitor.score import csep_tests, read_alarm_record, score_record
+    from thermoquake.monitor.score import evaluate_monitor
 
-    record = read_alarm_record(monitor_dir, alarm_source)
-    events = read_catalog(catalog).events
-    windows = ["gardner-knopoff", "none"] if decluster_window == "both" else [decluster_window]
-    results = [score_record(record, events, min_mag, w, alpha, seed)
-               | {"csep_tests": csep_tests(monitor_dir, record, events, w, csep_period_days, alpha, seed)}
-               for w in windows]
-    out = {"synthetic": record.synthetic, "monitor": str(monitor_dir), "catalog": str(catalog),
-           "alarm_source": alarm_source, "scores": results}
-    name = "evaluation.json" if alarm_source == "rst" else f"evaluation_{alarm_source}.json"
-    write_text_atomic(Path(monitor_dir) / name, json.dumps(out, indent=2, sort_keys=True) + "\n")
-    if as_json:
-        click.echo(json.dumps(out, sort_keys=True))
-        return
-    label = ("SYNTHETIC data: " if record.synthetic else "") + ("model alarms, " if alarm_source == "model" else "")
+    sources = None if alarm_source == "all" else (alarm_source,)
+    evaluations = evaluate_monitor(monitor_dir, catalog, min_mag, decluster_window, alpha, seed, sources,
+                                   csep_period_days)
+    for source, out in evaluations.items():
+        if as_json:
+            click.echo(json.dumps(out, sort_keys=True))
+        else:
+            _echo_evaluation(out, min_mag)
+
+
+def _echo_evaluation(out: dict, min_mag: float) -> None:
+    results = out["scores"]
+    alarm_source = out["alarm_source"]
+    label = ("SYNTHETIC data: " if out["synthetic"] else "") + ("model alarms, " if alarm_source == "model" else "")
     for r in results:
         for p in r["csep_tests"]:
             n = p["n_test"]

@@ -52,21 +52,19 @@ from thermoquake.modis.sinusoidal import tile_name, xy_to_lonlat
 from thermoquake.monitor.calendar import reference_dates
 from thermoquake.monitor.daily import (
     FORMAT_VERSION,
-    REFERENCE_DIR,
     MonitorSettings,
     anomalous_regions,
     cell_ids,
     day_path,
     inputs_fingerprint,
 )
+from thermoquake.monitor.outputs import MEANS_DIR, REFERENCE_DIR, UNITS_DIR, day_geotiff_path
 from thermoquake.preprocessing.hdf_index import HdfIndex
 from thermoquake.rst.anomalies import NO_DATA, anomaly_states
 from thermoquake.rst.retira import ReferenceStats, retira_result
 
 DEFAULT_BLOCK_KM = TILE_PIXELS
 """Default block side, km (pixels): one MODIS tile."""
-UNITS_DIR = "units"
-MEANS_DIR = "means"
 ImageRead = tuple["np.ndarray | None", list[str], list[str], bool]
 
 
@@ -506,8 +504,10 @@ def assemble_day(day: dt.date, grid: RegionGrid, blocks: Sequence[Block], settin
     if write_geotiff:
         from thermoquake.monitor.outputs import write_day_geotiff
 
-        write_day_geotiff(Path(monitor_dir) / "geotiff" / f"{day.isoformat()}.tif", grid, lst, r, states, meta)
-    shutil.rmtree(Path(monitor_dir) / UNITS_DIR / day.isoformat(), ignore_errors=True)
+        write_day_geotiff(day_geotiff_path(monitor_dir, day), grid, lst, r, states, meta)
+    units = Path(monitor_dir) / UNITS_DIR / day.isoformat()
+    if units.is_dir():
+        shutil.rmtree(units)
     return meta
 
 

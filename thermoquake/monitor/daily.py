@@ -43,11 +43,10 @@ from thermoquake.catalog.region import Region
 from thermoquake.evaluation.csep_files import CellGrid
 from thermoquake.modis.region_grid import PIXEL_AREA_KM2, RegionGrid
 from thermoquake.modis.sinusoidal import tile_name, xy_to_lonlat
+from thermoquake.monitor.outputs import DAYS_DIR, REFERENCE_DIR
 from thermoquake.rst.sequences import Quake
 
 FORMAT_VERSION = 2
-DAYS_DIR = "days"
-REFERENCE_DIR = "reference"
 
 
 @dataclass(frozen=True)

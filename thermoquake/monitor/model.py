@@ -35,6 +35,7 @@ from thermoquake.atomic import atomic_path, write_text_atomic
 from thermoquake.evaluation.csep_files import CellGrid
 from thermoquake.modis.region_grid import RegionGrid
 from thermoquake.modis.sinusoidal import lonlat_to_xy
+from thermoquake.monitor.outputs import MODEL_CACHE_DIR
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,6 @@ def window_maximum(days: Sequence[dt.date], image_probability: np.ndarray, windo
     return out
 
 
-MODEL_CACHE_DIR = "model_cache"
 
 
 def run_identity(model_dir: Path) -> str:

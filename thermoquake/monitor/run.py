@@ -61,9 +61,6 @@ from thermoquake.monitor.daily import (
 from thermoquake.rst.sequences import DailyAnomaly, SequenceRules, significant_sequences
 from thermoquake.dirlock import locks_directory
 
-MONITOR_JSON = "monitor.json"
-MONITOR_NC = "monitor.nc"
-SEQUENCES_CSV = "sequences.csv"
 
 
 @dataclass(frozen=True)
@@ -200,7 +197,15 @@ def run_monitor(hdf_dir: Path | ImageSource, monitor_dir: Path, settings: Monito
     metas = [read_day_meta(p) for p in files]
     cells = region_cells(grid, settings.cell_deg)
     seq_rows, scores = sequences_and_alarms(days, metas, cells, settings, rules)
-    from thermoquake.monitor.outputs import write_csep_forecasts, write_monitor_nc, write_sequences_csv
+    from thermoquake.monitor.outputs import (
+        csep_dir,
+        datacube_path,
+        sequences_path,
+        summary_path,
+        write_csep_forecasts,
+        write_monitor_nc,
+        write_sequences_csv,
+    )
 
     rows = CellGrid(settings.cell_deg).rows
     ids = cell_ids(grid, settings.cell_deg)
@@ -215,12 +220,13 @@ def run_monitor(hdf_dir: Path | ImageSource, monitor_dir: Path, settings: Monito
              f"{max(settings.reference_years)}", "window_days": settings.window_days,
              "alarm_days": rules.alarm_days, "min_days": rules.min_days}
     cell_variables, model_summary = {}, None
-    if model_dir is None and (monitor_dir / "csep_model").is_dir():
+    if model_dir is None and csep_dir(monitor_dir, "model").is_dir():
         import shutil
 
-        shutil.rmtree(monitor_dir / "csep_model")      # a former run's model alarms, not this run's
+        shutil.rmtree(csep_dir(monitor_dir, "model"))      # a former run's model alarms, not this run's
     if model_dir is not None:
-        from thermoquake.monitor.model import MODEL_CACHE_DIR, model_alarms
+        from thermoquake.monitor.model import model_alarms
+        from thermoquake.monitor.outputs import MODEL_CACHE_DIR
 
         ma = model_alarms(model_dir, grid, days, files, cells, settings.cell_deg, monitor_dir / MODEL_CACHE_DIR)
         cell_variables = {
@@ -235,12 +241,12 @@ def run_monitor(hdf_dir: Path | ImageSource, monitor_dir: Path, settings: Monito
                          "box_px": list(ma.box), "channels": list(ma.channels),
                          "alarmed_cell_days": int(ma.alarmed.sum()), "computed_days": ma.computed_days,
                          "cached_days": ma.cached_days}
-        write_csep_forecasts(monitor_dir / "csep_model", days, cells, ma.alarmed.astype(np.float32),
+        write_csep_forecasts(csep_dir(monitor_dir, "model"), days, cells, ma.alarmed.astype(np.float32),
                              settings.cell_deg, mags)
-    write_monitor_nc(monitor_dir / MONITOR_NC, grid, days, files, cells, settings.cell_deg, lookup, scores, attrs,
+    write_monitor_nc(datacube_path(monitor_dir), grid, days, files, cells, settings.cell_deg, lookup, scores, attrs,
                      cell_variables)
-    write_sequences_csv(monitor_dir / SEQUENCES_CSV, seq_rows)
-    write_csep_forecasts(monitor_dir / "csep", days, cells, scores, settings.cell_deg, mags)
+    write_sequences_csv(sequences_path(monitor_dir), seq_rows)
+    write_csep_forecasts(csep_dir(monitor_dir, "rst"), days, cells, scores, settings.cell_deg, mags)
     summary = {
         "synthetic": synthetic, "region": settings.region.text, "start": start.isoformat(), "end": end.isoformat(),
         "grid": grid.to_dict(), "days": len(days), "computed_days": len(computed), "reused_days": len(days) - len(computed),
@@ -257,5 +263,5 @@ def run_monitor(hdf_dir: Path | ImageSource, monitor_dir: Path, settings: Monito
         "csep": {"min_mag": mags.min_mag, "max_mag": mags.max_mag, "mag_bin": mags.width},
         "notes": notes[:20], "model": model_summary,
     }
-    write_text_atomic(monitor_dir / MONITOR_JSON, json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(summary_path(monitor_dir), json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return summary
