@@ -22,6 +22,11 @@ BY_EVENT = {"overlap_max": 1.0}        # the 64 km boxes of the tiny study all o
 GAN = {"augment": "gan", "channels": ("lst", "mask"), "gan_steps": 2, "epochs": 1, "final_model": False}
 
 
+def _as_written(doc: dict) -> dict:
+    """``doc`` as metrics.json holds it (JSON: tuples become lists)."""
+    return json.loads(json.dumps(doc))
+
+
 @pytest.fixture(scope="module")
 def workdir(tiny_rst_workdir) -> Path:
     return tiny_rst_workdir
@@ -90,7 +95,7 @@ def test_the_training_plan_says_what_would_run_and_writes_nothing(workdir, tmp_p
 
 
 def test_evaluate_rescoring_reproduces_the_training_metrics(run_dir):
-    out = tq.evaluate_run(run_dir)
+    out = _as_written(tq.evaluate_run(run_dir))
     saved = json.loads((run_dir / "metrics.json").read_text())
     for key in ("daily", "window_any", "window_mean", "molchan", "baselines_models"):
         assert out[key] == saved[key], key
@@ -392,7 +397,7 @@ def test_the_threshold_fixed_before_evaluation_is_recorded_and_used(classic_run,
     for doc in (config, saved, final):
         assert doc["threshold"] == 0.25 and doc["threshold_source"] == "fixed before evaluation"
     assert saved["daily"]["threshold"] == saved["window_any"]["threshold"] == 0.25
-    rescored = tq.evaluate_run(out)
+    rescored = _as_written(tq.evaluate_run(out))
     assert rescored["threshold_source"] == "fixed before evaluation" and "threshold_fixed" not in rescored
     assert rescored["daily"] == saved["daily"]
     images = sorted((workdir / "images" / "E1" / "target").glob("????-??-??.tif"))

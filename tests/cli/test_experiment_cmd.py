@@ -1,5 +1,6 @@
-"""``thermoquake experiment`` on the command line: --dry-run and --json print the plan and
-nothing is trained or written."""
+"""``thermoquake experiment`` on the command line: option checks, and --dry-run --json printing
+the plan with nothing trained or written. What the experiments compute is tested through the
+library (tests/test_experiment_null*.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,14 @@ from click.testing import CliRunner
 
 from thermoquake.cli.main import cli
 
-pytestmark = [pytest.mark.ml, pytest.mark.slow]
+
+def test_the_null_test_needs_two_seeds():
+    result = CliRunner().invoke(cli, ["experiment", "null", "--seeds", "1"])
+    assert result.exit_code == 2 and "--seeds" in result.output
 
 
+@pytest.mark.ml
+@pytest.mark.slow
 def test_paper_tables_dry_run_lists_every_run_and_trains_nothing(tiny_rst_workdir, tmp_path):
     runs = tmp_path / "runs"
     result = CliRunner().invoke(cli, ["experiment", "paper-tables", "--workdir", str(tiny_rst_workdir), "--windows",
