@@ -96,7 +96,9 @@ TESTS = Path(__file__).resolve().parent
 CLI_TESTS = TESTS / "cli"
 
 # Test files that still drive the command line although they test the library. Their owners
-# convert them on their own branches; the list only shrinks and is emptied at merge.
+# convert them on their own branches; the list only shrinks and is emptied at merge. Files of
+# the same groups that already call only the library (test_monitor_alarms.py, test_rst_retira.py,
+# ...) are not listed: an entry that no longer drives the command line fails the test below.
 NOT_YET_LIBRARY: set[str] = {
     # the monitor's tests (owned by the monitor developers)
     "test_monitor.py", "test_monitor_model.py", "test_monitor_report.py",
