@@ -16,9 +16,10 @@ Output: one JSON line per measurement and a table of ratios (monitor / naive).
 
 ``--extrapolate`` measures ``monitor`` alone on both regions at reference windows ``--window``
 and ``--window - 1`` (so at two numbers of reference images per day), fits the time per
-monitored day as ``d * pixels + refs * (t * tiles + c * pixels)`` (non-negative least squares;
-refs = reference images per monitored day, tiles = tiles decoded per image) and the peak memory
-as linear in pixels, and prints the extrapolated cost of monitoring ``--target-days`` days of
+monitored day as ``d * pixels + t * reads * tiles + c * refs * pixels`` (non-negative least
+squares; refs = reference images per monitored day, reads = region images read per monitored
+day by the blocked computation (:func:`image_reads`), tiles = tiles decoded per image) and the
+peak memory as linear in the pixels of the largest space block (``--block-km`` default), and prints the extrapolated cost of monitoring ``--target-days`` days of
 the ``--target`` regions (default: mainland China's bounding box 73-135 E, 18-54 N in six 6-degree
 latitude bands, as the region grid refuses the whole box) with ``--target-years`` x (2 x
 ``--target-window`` + 1) reference images per day, on one process and on N workers (days split
@@ -64,7 +65,7 @@ def child(mode: str, region: str, hdf: Path, days: int, years: int, window: int)
     from thermoquake.preprocessing.hdf_index import scan_hdf_dir
     from thermoquake.modis.region_grid import RegionGrid
     from thermoquake.monitor.calendar import date_range, reference_dates
-    from thermoquake.monitor.daily import RegionImages
+    from thermoquake.monitor.blocks import Block, HdfImages
     from thermoquake.monitor.run import run_monitor
     from thermoquake.rst.anomalies import anomaly_states
 
@@ -80,15 +81,15 @@ def child(mode: str, region: str, hdf: Path, days: int, years: int, window: int)
             run_monitor(hdf, Path(out), settings, START, end, geotiffs=False)
     elif mode == "naive":
         grid = RegionGrid.for_region(settings.region)
-        images = RegionImages(scan_hdf_dir(hdf, "MYD11A1"), grid, "LST_Night_1km", "paper")
+        images = HdfImages(scan_hdf_dir(hdf, "MYD11A1"), grid, "LST_Night_1km", "paper")
+        whole = Block(0, grid.height, 0, grid.width)
         monitored = date_range(START, end)
         refs = {d: reference_dates(d, settings.reference_years, window) for d in monitored}
         needed = sorted(set(monitored) | {r for rs in refs.values() for r in rs})
         pos = {d: k for k, d in enumerate(needed)}
         stack = np.full((len(needed), *grid.shape), np.nan, dtype=np.float32)
         for d in needed:
-            image = images.read(d)[0]
-            images._cache.clear()
+            image = images.read(d, whole)[0]
             if image is not None:
                 stack[pos[d]] = image - np.nanmean(image)
         for d in monitored:
@@ -169,28 +170,21 @@ def _measure(mode: str, box: str, hdf: Path, days: int, years: int, window: int)
     return json.loads(out)
 
 
-def image_reads(start: dt.date, days: int, years: range, window: int) -> tuple[float, int]:
-    """Region images read per monitored day (cache misses) and the most images held, replaying
-    ``compute_day``'s order (the day, then its reference days) through ``RegionImages``'
-    least-recently-used cache of ``IMAGE_CACHE`` images, days in order in one worker."""
-    import collections
-
+def image_reads(start: dt.date, days: int, years: range, window: int, block_days: int = 8) -> tuple[float, int]:
+    """Region images read per monitored day and the most images one worker holds, replaying
+    ``run_monitor``'s blocked computation: the spatial-mean pass reads every distinct date once;
+    each (run of ``block_days`` days, block) job reads the union of its days' dates once
+    through a cache of one day's dates plus two. With blocks aligned on tiles (the default
+    1200 km), one region image read decodes each of the region's tiles once."""
     from thermoquake.monitor.calendar import reference_dates
-    from thermoquake.monitor.daily import IMAGE_CACHE
 
-    cache: collections.OrderedDict = collections.OrderedDict()
-    misses = 0
-    for i in range(days):
-        day = start + dt.timedelta(days=i)
-        for d in [day, *reference_dates(day, years, window)]:
-            if d in cache:
-                cache.move_to_end(d)
-                continue
-            misses += 1
-            cache[d] = True
-            if len(cache) > IMAGE_CACHE:
-                cache.popitem(last=False)
-    return misses / days, min(misses, IMAGE_CACHE)
+    monitored = [start + dt.timedelta(days=i) for i in range(days)]
+    dates = {d: {d, *reference_dates(d, years, window)} for d in monitored}
+    distinct = set().union(*dates.values())
+    reads = len(distinct)
+    for i in range(0, days, block_days):
+        reads += len(set().union(*(dates[d] for d in monitored[i:i + block_days])))
+    return reads / days, max(len(v) for v in dates.values()) + 1
 
 
 def extrapolate(args, hdf: Path) -> None:
@@ -202,6 +196,7 @@ def extrapolate(args, hdf: Path) -> None:
     from thermoquake.catalog.region import Region
     from thermoquake.study.granules import ESTIMATED_GRANULE_MB, ManifestSettings, build_region_manifest
     from thermoquake.modis.region_grid import RegionGrid
+    from thermoquake.monitor.blocks import region_blocks
 
     load = os.getloadavg()[0]
     points = []
@@ -212,6 +207,7 @@ def extrapolate(args, hdf: Path) -> None:
             refs = args.years * (2 * window + 1)
             reads, held = image_reads(START, args.days, range(2015 - args.years, 2015), window)
             point = m | {"region": name, "pixels": grid.width * grid.height, "tiles": len(grid.tiles()),
+                         "block_pixels": max(b.shape[0] * b.shape[1] for b in region_blocks(grid)),
                          "refs": refs, "window": window, "reads_per_day": reads, "images_held": held}
             points.append(point)
             print(json.dumps(point))
@@ -220,9 +216,9 @@ def extrapolate(args, hdf: Path) -> None:
     times = np.array([p["per_day_s"] for p in points])
     coef, _ = nnls(features, times)
     fitted = features @ coef
-    px = np.array([p["pixels"] for p in points], float)
-    # peak memory linear in pixels as measured; a target whose cache fills further than the
-    # benchmark's adds those float32 images (an upper estimate: they may not all be alive at the peak)
+    px = np.array([p["block_pixels"] for p in points], float)
+    # peak memory linear in the largest block's pixels as measured; a target whose cache holds
+    # more images than the benchmark's adds those float32 block images (an upper estimate)
     mem = np.array([p["peak_mb"] - p["import_mb"] for p in points])
     slope, intercept = np.polyfit(px, mem, 1)
     held_bench = max(p["images_held"] for p in points)
@@ -252,16 +248,18 @@ def extrapolate(args, hdf: Path) -> None:
         print(f"{p['region']:7s} {p['pixels']:7d} {p['refs']:9d} {p['reads_per_day']:10.2f} {p['per_day_s']:15.3f} "
               f"{f:13.3f} {p['peak_mb'] - p['import_mb']:12.1f}")
     print(f"fit: s/day = {coef[0]:.3g} s x pixels + {coef[1]:.3g} s x tile reads + {coef[2]:.3g} s x refs x pixels; "
-          f"peak MB = {intercept:.1f} + {slope * 1e6:.1f} per million pixels (benchmark caching up to {held_bench} images)")
+          f"peak MB = {intercept:.1f} + {slope * 1e6:.1f} per million pixels of the largest block (benchmark caching "
+          f"up to {held_bench} images)")
     n_px = sum(g.width * g.height for g in grids)
-    big = max(g.width * g.height for g in grids)
+    big = max(b.shape[0] * b.shape[1] for g in grids for b in region_blocks(g))
     tile_reads = sum(len(g.tiles()) for g in grids)
     print(f"target: {len(grids)} region(s), {n_px / 1e6:.1f} M pixels, {len(tiles)} tiles, {args.target_days} days "
           f"from {start}, {args.target_years} reference years x {2 * args.target_window + 1} days = {refs} "
-          f"reference images per day, {reads:.1f} images read per day through the {held}-image cache, "
+          f"reference images per day, {reads:.1f} images read per day (spatial-mean pass and blocks, {held} "
+          f"images cached per block), "
           f"each reading {tile_reads} tiles over all regions")
     print(f"extrapolated: {per_day:.0f} s per monitored day, {total_s / 3600:.1f} h for the period on one process; "
-          f"peak memory of one worker on the largest region ({big / 1e6:.1f} M pixels) "
+          f"peak memory of one worker on the largest block ({big / 1e6:.1f} M pixels) "
           f"{(intercept + slope * big + max(held - held_bench, 0) * big * 4 / 2**20) / 1024:.1f} GB "
           f"(the measured fit plus {max(held - held_bench, 0)} more cached float32 images)")
     for n in (int(v) for v in args.workers_list.split(",")):

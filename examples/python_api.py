@@ -64,9 +64,9 @@ def main(out: Path, train: bool = False) -> None:
         result = tq.train_window(out / "work", out / "run", window=3, model="cnn", folds=2, epochs=1,
                                  width=0.125, batch_size=4, final_model=False, allow_imbalance=True)
         run = tq.open_run(out / "run")
-        ba = result.metrics["daily"]["metrics"]["balanced_accuracy"]
+        ba = result.metrics.balanced_accuracy
         print(f"train: {len(run.predictions)} out-of-fold predictions in {run.predictions_file}; daily "
-              f"balanced accuracy {ba['value']:.2f} [{ba['ci_low']:.2f}, {ba['ci_high']:.2f}] "
+              f"balanced accuracy {ba.value:.2f} [{ba.low:.2f}, {ba.high:.2f}] "
               "(SYNTHETIC; 5 sites are no evidence of anything)")
 
 

@@ -7,11 +7,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from thermoquake.catalog import Event, decluster, read_catalog
 from thermoquake.catalog.decluster import gardner_knopoff_window, uhrhammer_window
-from thermoquake.cli.main import cli
+from thermoquake.catalog.select import select_catalog
 
 REPO = Path(__file__).resolve().parents[1]
 STUDY_CATALOG = REPO / "data_manifests" / "catalog" / "china_m5_2003_2020.csv"
@@ -152,12 +151,11 @@ def test_aftershock_of_a_main_shock_before_the_period_is_removed(tmp_path):
         "other,2006-02-01T00:00:00Z,40.0,80.0,10,5.2,Mw\n"
     )
     out = tmp_path / "events.csv"
-    args = ["catalog", "select", "--catalog", str(src), "--start", "2006-01-01", "--out", str(out)]
-    runner = CliRunner()
-    assert runner.invoke(cli, args).exit_code == 0
+    select_catalog(src, out, start=dt.date(2006, 1, 1))
     assert [r["event_id"] for r in csv.DictReader(out.read_text().splitlines())] == [
         "after",
         "other",
     ]
-    assert runner.invoke(cli, args + ["--decluster", "gardner-knopoff"]).exit_code == 0
+    picked = select_catalog(src, out, start=dt.date(2006, 1, 1), decluster="gardner-knopoff")
     assert [r["event_id"] for r in csv.DictReader(out.read_text().splitlines())] == ["other"]
+    assert picked.dependents_removed == 1

@@ -1,18 +1,18 @@
-"""`thermoquake catalog select`: formats, one schema, the paper's events, bad input."""
+"""Selecting study events (``thermoquake.select_catalog``, the ``catalog select`` command):
+formats, one schema, the paper's events, bad input. The command's own contract:
+tests/cli/test_catalog_cmd.py."""
 
 from __future__ import annotations
 
 import csv
-import json
+import datetime as dt
 import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from thermoquake.catalog import CatalogError, Region, read_catalog
-from thermoquake.cli.main import cli
-from thermoquake.errors import BadRequestError
+from thermoquake.catalog.select import select_catalog
+from thermoquake.errors import BadRequestError, ConfigurationError, ThermoquakeError
 
 REPO = Path(__file__).resolve().parents[1]
 STUDY_CATALOG = REPO / "data_manifests" / "catalog" / "china_m5_2003_2020.csv"
@@ -65,22 +65,11 @@ PAPER_EVENTS = {
     ),
 }
 
-STUDY_ARGS = [
-    "--catalog",
-    str(STUDY_CATALOG),
-    "--min-mag",
-    "5",
-    "--start",
-    "2006-01-01",
-    "--end",
-    "2016-12-31",
-    "--region",
-    "73,25,112,45",
-]
+STUDY = {"min_mag": 5, "start": dt.date(2006, 1, 1), "end": dt.date(2016, 12, 31), "region": "73,25,112,45"}
 
 
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+def select(catalog: Path, out: Path | None = None, **settings):
+    return select_catalog(catalog, out, **settings)
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -88,27 +77,29 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def assert_one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 1, result.output
-    message = result.stderr.strip()
-    assert "\n" not in message and message.startswith("Error: "), message
+def assert_one_line_error(catalog: Path, out: Path | None, *fragments: str, **settings) -> str:
+    with pytest.raises(ThermoquakeError) as err:
+        select(catalog, out, **settings)
+    message = str(err.value)
+    assert "\n" not in message, message
     for fragment in fragments:
         assert fragment in message, message
+    return message
 
 
 @pytest.mark.parametrize(
     "extra",
     [
-        [],
-        ["--decluster", "gardner-knopoff"],
-        ["--decluster", "gardner-knopoff", "--linked", "--flag-file", str(STUDY_FLAGS)],
+        {},
+        {"decluster": "gardner-knopoff"},
+        {"decluster": "gardner-knopoff", "linked": True, "flag_file": STUDY_FLAGS},
     ],
 )
 def test_paper_events_come_out_with_the_catalogues_own_values(tmp_path, extra):
     out = tmp_path / "events.csv"
-    result = run("catalog", "select", *STUDY_ARGS, *extra, "--out", str(out))
-    assert result.exit_code == 0, result.output
+    picked = select(STUDY_CATALOG, out, **STUDY, **extra)
     rows = {r["event_id"]: r for r in read_rows(out)}
+    assert len(rows) == len(picked.events) and picked.out == out
     for name, (eid, time, lat, lon, depth, mag, mtype) in PAPER_EVENTS.items():
         row = rows.get(eid)
         assert row is not None, f"{name} ({eid}) missing"
@@ -120,7 +111,7 @@ def test_paper_events_come_out_with_the_catalogues_own_values(tmp_path, extra):
 
 def test_china_local_dates_of_yutian_2008_and_yushu_2010_are_the_previous_utc_day(tmp_path):
     out = tmp_path / "events.csv"
-    assert run("catalog", "select", *STUDY_ARGS, "--out", str(out)).exit_code == 0
+    select(STUDY_CATALOG, out, **STUDY)
     days = {r["event_id"]: r["time"][:10] for r in read_rows(out)}
     assert days["iscgem:13493073"] == "2008-03-20"  # paper: 2008-03-21 (UTC+8)
     assert days["iscgem:14573075"] == "2010-04-13"  # paper: 2010-04-14 (UTC+8)
@@ -128,7 +119,7 @@ def test_china_local_dates_of_yutian_2008_and_yushu_2010_are_the_previous_utc_da
 
 def test_output_has_the_one_schema_sorted_by_time(tmp_path):
     out = tmp_path / "events.csv"
-    assert run("catalog", "select", *STUDY_ARGS, "--out", str(out)).exit_code == 0
+    picked = select(STUDY_CATALOG, out, **STUDY)
     text = out.read_text()
     assert text.startswith(HEADER)
     rows = read_rows(out)
@@ -136,22 +127,14 @@ def test_output_has_the_one_schema_sorted_by_time(tmp_path):
         len(rows) == 439
     )  # PROVENANCE counts by year, 2006..2016: 23+18+55+48+38+22+40+52+25+90+28
     times = [r["time"] for r in rows]
+    assert [e.event_id for e in picked.events] == [r["event_id"] for r in rows]
     assert times == sorted(times) and all(t.endswith("Z") for t in times)
 
 
 def test_region_and_flag_file_narrow_the_selection(tmp_path):
     out = tmp_path / "events.csv"
-    result = run(
-        "catalog",
-        "select",
-        *STUDY_ARGS,
-        "--flag-file",
-        str(STUDY_FLAGS),
-        "--out",
-        str(out),
-        "--json",
-    )
-    assert result.exit_code == 0
+    picked = select(STUDY_CATALOG, out, flag_file=STUDY_FLAGS, **STUDY)
+    assert picked.unflagged == 439 - 295
     # PROVENANCE "inside China polygon" counts, 2006..2016: 12+11+53+39+34+15+27+39+21+25+19
     assert len(read_rows(out)) == 295
 
@@ -170,10 +153,7 @@ def test_comcat_csv_is_read_and_non_earthquakes_are_left_out(tmp_path):
 
 def test_comcat_select_writes_the_same_schema(tmp_path):
     out = tmp_path / "events.csv"
-    result = run(
-        "catalog", "select", "--catalog", str(COMCAT), "--min-mag", "6.5", "--out", str(out)
-    )
-    assert result.exit_code == 0, result.output
+    select(COMCAT, out, min_mag=6.5)
     rows = read_rows(out)
     assert out.read_text().startswith(HEADER)
     assert {r["event_id"] for r in rows} >= {"usb000gcdd", "usc000mnvj"}  # Lushan, Yutian 2014
@@ -200,13 +180,14 @@ def test_iscgem_csv_with_comment_header_agrees_with_the_study_catalogue():
 def test_one_event_under_two_comcat_ids_is_merged_with_a_note(tmp_path):
     """The real ComCat export lists the 2021-02-27 Alaska M5.3 under two network ids."""
     out = tmp_path / "events.csv"
-    result = run("catalog", "select", "--catalog", str(COMCAT_DUP), "--out", str(out), "--json")
-    assert result.exit_code == 0, result.output
-    assert "note:" in result.stderr and "1 exact duplicate row(s) merged" in result.stderr
-    assert "line 3 (" not in result.stderr and "line 3: merged into line 2" in result.stderr
-    assert "ak0212o88mqd" in result.stderr
+    notes: list[str] = []
+    picked = select(COMCAT_DUP, out, on_note=notes.append)
+    (note,) = notes
+    assert note.startswith("note:") and "1 exact duplicate row(s) merged" in note
+    assert "line 3 (" not in note and "line 3: merged into line 2" in note
+    assert "ak0212o88mqd" in note
     assert [r["event_id"] for r in read_rows(out)] == ["ak0212o88mof"]
-    merged = json.loads(result.stdout)["duplicates_merged"]
+    merged = [str(m) for m in picked.catalog.merged]
     assert len(merged) == 1 and merged[0].startswith("line 3: merged into line 2")
 
 
@@ -223,22 +204,19 @@ def _conflicting(tmp_path: Path) -> Path:
     return src
 
 
-def test_a_conflicting_duplicate_inside_the_selection_stops_the_command(tmp_path):
+def test_a_conflicting_duplicate_inside_the_selection_stops_the_selection(tmp_path):
     out = tmp_path / "events.csv"
-    result = run("catalog", "select", "--catalog", str(_conflicting(tmp_path)), "--out", str(out))
-    assert_one_line_error(result, "line 3: duplicate of the event at line 2", "another depth or magnitude",
+    assert_one_line_error(_conflicting(tmp_path), out, "line 3: duplicate of the event at line 2",
+                          "another depth or magnitude",
                           "line 5:", "--skip-bad-rows")
     assert not out.exists()
 
 
-def test_a_conflicting_duplicate_outside_the_selection_does_not_stop_the_command(tmp_path):
+def test_a_conflicting_duplicate_outside_the_selection_does_not_stop_it(tmp_path):
     out = tmp_path / "events.csv"
-    result = run("catalog", "select", "--catalog", str(_conflicting(tmp_path)), "--start", "2015-01-01",
-                 "--region", "90,20,110,40", "--out", str(out), "--json")
-    assert result.exit_code == 0, result.output
+    picked = select(_conflicting(tmp_path), out, start=dt.date(2015, 1, 1), region=Region.parse("90,20,110,40"))
     assert [r["event_id"] for r in read_rows(out)] == ["c"]
-    summary = json.loads(result.stdout)
-    assert summary["left_out_by_type"] == {"conflicting duplicate outside the selection": 2}
+    assert picked.catalog.skipped == {"conflicting duplicate outside the selection": 2}
 
 
 def test_duplicate_event_ids_are_reported_with_both_lines(tmp_path):
@@ -249,8 +227,7 @@ def test_duplicate_event_ids_are_reported_with_both_lines(tmp_path):
         "a,2010-03-01T00:00:00Z,32,102,10,5.2,Mw\n"
     )
     out = tmp_path / "events.csv"
-    result = run("catalog", "select", "--catalog", str(src), "--out", str(out))
-    assert_one_line_error(result, "line 4: duplicate event_id 'a' (first at line 2)")
+    assert_one_line_error(src, out, "line 4: duplicate event_id 'a' (first at line 2)")
     assert not out.exists()
 
 
@@ -266,9 +243,9 @@ def test_malformed_missing_and_out_of_range_values_are_reported_by_line(tmp_path
         + "f,2010-01-05T00:00:00Z,30,100\n"
     )
     out = tmp_path / "events.csv"
-    result = run("catalog", "select", "--catalog", str(src), "--out", str(out))
     assert_one_line_error(
-        result,
+        src,
+        out,
         "5 unusable rows",
         "line 3: magnitude 'big' is not a number",
         "line 4: latitude is missing",
@@ -281,11 +258,10 @@ def test_malformed_missing_and_out_of_range_values_are_reported_by_line(tmp_path
 
 def test_skip_bad_rows_drops_them_and_lists_them_on_stderr(tmp_path):
     out = tmp_path / "events.csv"
-    result = run(
-        "catalog", "select", "--catalog", str(_conflicting(tmp_path)), "--skip-bad-rows", "--out", str(out)
-    )
-    assert result.exit_code == 0
-    assert "skipped line 3: duplicate of the event at line 2" in result.stderr
+    notes: list[str] = []
+    picked = select(_conflicting(tmp_path), out, skip_bad_rows=True, on_note=notes.append)
+    assert any("skipped line 3: duplicate of the event at line 2" in note for note in notes)
+    assert [str(p) for p in picked.catalog.problems] and len(notes) == len(picked.catalog.problems)
     assert [r["event_id"] for r in read_rows(out)] == ["a", "b", "c"]
 
 
@@ -305,65 +281,42 @@ def test_unknown_format_is_refused_with_one_line(tmp_path):
     src = tmp_path / "cat.csv"
     src.write_text("when,where,how big\n2010,China,large\n")
     out = tmp_path / "events.csv"
-    result = run("catalog", "select", "--catalog", str(src), "--out", str(out))
-    assert_one_line_error(result, "unknown catalogue format", "when,where,how big")
+    assert_one_line_error(src, out, "unknown catalogue format", "when,where,how big")
     assert not out.exists()
 
 
 def test_flag_file_is_not_a_catalogue(tmp_path):
     # it has no depth or magnitude type: auto-detection must refuse it, not guess
-    result = run(
-        "catalog", "select", "--catalog", str(STUDY_FLAGS), "--out", str(tmp_path / "e.csv")
-    )
-    assert_one_line_error(result, "unknown catalogue format")
+    assert_one_line_error(STUDY_FLAGS, tmp_path / "e.csv", "unknown catalogue format")
+    assert not (tmp_path / "e.csv").exists()
 
 
 def test_explicit_format_that_does_not_fit_names_the_missing_columns(tmp_path):
-    result = run(
-        "catalog",
-        "select",
-        "--catalog",
-        str(COMCAT),
-        "--format",
-        "iscgem",
-        "--out",
-        str(tmp_path / "e.csv"),
-    )
-    assert_one_line_error(result, "not an ISC-GEM catalogue")
+    assert_one_line_error(COMCAT, tmp_path / "e.csv", "not an ISC-GEM catalogue", fmt="iscgem")
 
 
 @pytest.mark.parametrize(
     "args, fragment",
     [
-        (["--region", "120,-10,130,0"], "no event matches"),
-        (["--start", "2030-01-01"], "no event matches"),
-        (["--min-mag", "9.5"], "no event matches M >= 9.5"),
-        (["--start", "2010-01-01", "--end", "2009-01-01"], "the period is empty"),
+        ({"region": "120,-10,130,0"}, "no event matches"),
+        ({"start": dt.date(2030, 1, 1)}, "no event matches"),
+        ({"min_mag": 9.5}, "no event matches M >= 9.5"),
+        ({"start": dt.date(2010, 1, 1), "end": dt.date(2009, 1, 1)}, "the period is empty"),
     ],
 )
 def test_selections_that_select_nothing_fail_and_write_nothing(tmp_path, args, fragment):
     out = tmp_path / "events.csv"
     out.write_text("previous content\n")
-    result = run("catalog", "select", "--catalog", str(STUDY_CATALOG), *args, "--out", str(out))
-    assert_one_line_error(result, fragment)
+    assert_one_line_error(STUDY_CATALOG, out, fragment, **args)
     assert out.read_text() == "previous content\n"
     assert [p.name for p in tmp_path.iterdir()] == ["events.csv"]
 
 
 @pytest.mark.parametrize("region", ["1,2,3", "a,b,c,d", "0,50,10,40", "0,-95,10,0", "200,0,210,10"])
-def test_bad_region_text_is_a_usage_error(tmp_path, region):
-    result = run(
-        "catalog",
-        "select",
-        "--catalog",
-        str(STUDY_CATALOG),
-        "--region",
-        region,
-        "--out",
-        str(tmp_path / "e.csv"),
-    )
-    assert result.exit_code == 2
-    assert "--region" in result.stderr
+def test_bad_region_text_is_refused(tmp_path, region):
+    with pytest.raises(BadRequestError, match="region|latitude|longitude"):
+        select(STUDY_CATALOG, tmp_path / "e.csv", region=region)
+    assert not (tmp_path / "e.csv").exists()
 
 
 def test_region_across_the_antimeridian_contains_both_sides():
@@ -381,36 +334,31 @@ def test_quakeml_without_obspy_says_how_to_install_it(tmp_path, monkeypatch):
         '<?xml version="1.0"?>\n<q:quakeml xmlns:q="http://quakeml.org/xmlns/quakeml/1.2"/>\n'
     )
     monkeypatch.setitem(sys.modules, "obspy", None)  # import obspy -> ImportError
-    result = run("catalog", "select", "--catalog", str(src), "--out", str(tmp_path / "e.csv"))
-    assert_one_line_error(result, "needs ObsPy", "thermoquake[quakeml]")
+    assert_one_line_error(src, tmp_path / "e.csv", "needs ObsPy", "thermoquake[quakeml]")
 
 
-def test_linked_without_decluster_is_a_usage_error(tmp_path):
-    result = run("catalog", "select", *STUDY_ARGS, "--linked", "--out", str(tmp_path / "e.csv"))
-    assert result.exit_code == 2 and "--linked needs --decluster" in result.stderr
+def test_linked_without_decluster_is_refused(tmp_path):
+    with pytest.raises(ConfigurationError, match="linked declustering needs a decluster window"):
+        select(STUDY_CATALOG, tmp_path / "e.csv", linked=True, **STUDY)
+    assert not (tmp_path / "e.csv").exists()
 
 
-def test_json_summary_counts_what_happened(tmp_path):
-    import json
-
+def test_the_selection_counts_what_happened(tmp_path):
     out = tmp_path / "events.csv"
-    result = run("catalog", "select", "--catalog", str(COMCAT), "--out", str(out), "--json")
-    summary = json.loads(result.stdout)
-    assert summary["format"] == "comcat" and summary["read"] == 170
-    assert summary["left_out_by_type"] == {"type 'nuclear explosion'": 4}
-    assert summary["selected"] == len(read_rows(out)) == 170
+    picked = select(COMCAT, out)
+    assert picked.catalog.format == "comcat" and len(picked.catalog.events) == 170
+    assert picked.catalog.skipped == {"type 'nuclear explosion'": 4}
+    assert len(picked.events) == len(read_rows(out)) == 170
+    assert (picked.dependents_removed, picked.unflagged) == (0, 0)
+    assert select(COMCAT).out is None
 
 
 def test_quakeml_is_read_through_obspy_with_the_same_values_as_the_csv(tmp_path):
     pytest.importorskip("obspy")
     quakeml = TEST_DATA / "comcat_three_events.quakeml"
     out = tmp_path / "events.csv"
-    result = run("catalog", "select", "--catalog", str(quakeml), "--out", str(out), "--json")
-    assert result.exit_code == 0, result.output
-    import json
-
-    summary = json.loads(result.stdout)
-    assert summary["format"] == "quakeml" and summary["left_out_by_type"] == {
+    picked = select(quakeml, out)
+    assert picked.catalog.format == "quakeml" and picked.catalog.skipped == {
         "type 'nuclear explosion'": 1
     }
     from_csv = {e.event_id: e for e in read_catalog(COMCAT).events}
@@ -458,7 +406,6 @@ def test_maps_and_archives_are_refused_naming_the_formats_that_are_read(tmp_path
             else:
                 archive.writestr("isc-gem-cat.csv", ISCGEM.read_text())
     out = tmp_path / "events.csv"
-    result = run("catalog", "select", "--catalog", str(path), "--out", str(out))
     words = {"kmz": "KMZ map", "kml": "KML map", "zip": "extract isc-gem-cat.csv", "gzip": "gzip"}[kind]
-    assert_one_line_error(result, words, "ComCat CSV, ISC-GEM CSV, thermoquake CSV and QuakeML")
-    assert "ObsPy" not in result.stderr and not out.exists()
+    message = assert_one_line_error(path, out, words, "ComCat CSV, ISC-GEM CSV, thermoquake CSV and QuakeML")
+    assert "ObsPy" not in message and not out.exists()

@@ -1,4 +1,5 @@
-"""`thermoquake controls`: matched and random no-earthquake samples, clear of the catalogue."""
+"""``thermoquake.make_controls`` (the ``controls`` command): matched and random no-earthquake
+samples, clear of the catalogue. The command's options and messages: tests/cli/test_controls_cmd.py."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
+import thermoquake
 from thermoquake.catalog import Region, read_catalog
-from thermoquake.cli.main import cli
+from thermoquake.errors import ConfigurationError, ThermoquakeError
+from thermoquake.study.control_study import make_controls
 from thermoquake.study.controls import (
     ControlSettings,
     Exclusion,
@@ -31,8 +33,9 @@ BOX = "73,25,112,45"
 UTC = dt.timezone.utc
 
 
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+def controls(out: Path, events: Path = EVENTS, catalog: Path = CATALOG, **settings):
+    """:func:`thermoquake.make_controls` of the study events against the study catalogue."""
+    return make_controls(events, catalog, out, **settings)
 
 
 def rows(path: Path) -> list[dict[str, str]]:
@@ -92,26 +95,7 @@ def catalog_rows() -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def matched(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("controls") / "matched.csv"
-    result = run(
-        "controls",
-        "--events",
-        str(EVENTS),
-        "--catalog",
-        str(CATALOG),
-        "--mode",
-        "matched",
-        "--n",
-        "2",
-        "--exclusion-km",
-        "200",
-        "--exclusion-days",
-        "30",
-        "--seed",
-        "7",
-        "--out",
-        str(out),
-    )
-    assert result.exit_code == 0, result.output
+    controls(out, mode="matched", n=2, exclusion_km=200, exclusion_days=30, seed=7)
     return out
 
 
@@ -139,18 +123,15 @@ def test_control_years_any_keeps_the_earlier_round_robin_over_all_catalogue_year
     """The earlier design stays available for comparison: n x events controls in all, spread
     round-robin, in any catalogue year (so outside the events' span), no side files."""
     out = tmp_path / "any.csv"
-    result = run(
-        "controls", "--events", str(EVENTS), "--catalog", str(CATALOG), "--control-years", "any",
-        "--catalog-region", BOX, "--seed", "1", "--out", str(out), "--json",
-    )
-    assert result.exit_code == 0, result.output
-    controls, events = rows(out), rows(EVENTS)
-    assert len(controls) == len(events)
-    per_event = Counter(c["matched_event_id"] for c in controls)
+    result = controls(out, control_years="any", catalog_region=Region.parse(BOX), seed=1)
+    assert result.side_files == []
+    controls_, events = rows(out), rows(EVENTS)
+    assert len(controls_) == len(events) == len(result.controls)
+    per_event = Counter(c["matched_event_id"] for c in controls_)
     counts = Counter(per_event.get(e["event_id"], 0) for e in events)
     assert counts[0] > 0 and counts[2] > 0
     event_years = [int(e["time"][:4]) for e in events]
-    assert any(not min(event_years) <= int(c["time"][:4]) <= max(event_years) for c in controls)
+    assert any(not min(event_years) <= int(c["time"][:4]) <= max(event_years) for c in controls_)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["any.csv"]
 
 
@@ -159,22 +140,7 @@ def test_checking_only_the_study_events_would_let_catalogue_earthquakes_through(
 ):
     """The property above is not vacuous: the study list alone lets quakes in."""
     out = tmp_path / "weak.csv"
-    result = run(
-        "controls",
-        "--events",
-        str(EVENTS),
-        "--catalog",
-        str(EVENTS),
-        "--n",
-        "2",
-        "--seed",
-        "7",
-        "--catalog-years",
-        "2003-2020",
-        "--out",
-        str(out),
-    )
-    assert result.exit_code == 0, result.output
+    controls(out, catalog=EVENTS, n=2, seed=7, catalog_years=range(2003, 2021))
     assert violations(rows(out), catalog_rows), (
         "expected controls that only the whole catalogue rules out"
     )
@@ -201,22 +167,9 @@ def test_lushan_site_has_no_control_in_2008_because_of_wenchuan():
 
 def test_same_seed_gives_the_same_file_and_another_seed_another(tmp_path):
     outs = []
-    for name, seed in (("a", "3"), ("b", "3"), ("c", "4")):
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
         out = tmp_path / f"{name}.csv"
-        assert (
-            run(
-                "controls",
-                "--events",
-                str(EVENTS),
-                "--catalog",
-                str(CATALOG),
-                "--seed",
-                seed,
-                "--out",
-                str(out),
-            ).exit_code
-            == 0
-        )
+        controls(out, seed=seed)
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
     assert outs[0] != outs[2]
@@ -224,33 +177,12 @@ def test_same_seed_gives_the_same_file_and_another_seed_another(tmp_path):
 
 def test_random_controls_lie_in_region_and_period_and_are_clear(tmp_path, catalog_rows):
     out = tmp_path / "random.csv"
-    result = run(
-        "controls",
-        "--events",
-        str(EVENTS),
-        "--catalog",
-        str(CATALOG),
-        "--mode",
-        "random",
-        "--region",
-        "90,28,105,38",
-        "--start",
-        "2006-01-01",
-        "--end",
-        "2016-12-31",
-        "--n",
-        "200",
-        "--seed",
-        "11",
-        "--out",
-        str(out),
-        "--json",
-    )
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["controls"] == 200
-    controls = rows(out)
-    assert len(controls) == 200
-    for c in controls:
+    result = controls(out, mode="random", region=Region.parse("90,28,105,38"), start=dt.datetime(2006, 1, 1),
+                      end=dt.datetime(2016, 12, 31), n=200, seed=11)
+    assert result.summary["controls"] == 200
+    chosen = rows(out)
+    assert len(chosen) == 200
+    for c in chosen:
         assert 28 <= float(c["latitude"]) <= 38 and 90 <= float(c["longitude"]) <= 105
         assert (
             dt.datetime(2006, 1, 1, tzinfo=UTC)
@@ -258,50 +190,23 @@ def test_random_controls_lie_in_region_and_period_and_are_clear(tmp_path, catalo
             < dt.datetime(2017, 1, 1, tzinfo=UTC)
         )
         assert c["mode"] == "random" and c["matched_event_id"] == ""
-    assert violations(controls, catalog_rows) == []
+    assert violations(chosen, catalog_rows) == []
     # uniform in area: the northern and southern halves of the box get similar shares
-    north = sum(float(c["latitude"]) > 33 for c in controls)
+    north = sum(float(c["latitude"]) > 33 for c in chosen)
     assert 70 < north < 130
 
 
 def test_random_mode_is_deterministic_for_a_seed(tmp_path):
-    args = [
-        "controls",
-        "--events",
-        str(EVENTS),
-        "--catalog",
-        str(CATALOG),
-        "--mode",
-        "random",
-        "--region",
-        BOX,
-        "--n",
-        "20",
-        "--seed",
-        "5",
-    ]
+    settings = {"mode": "random", "region": Region.parse(BOX), "n": 20, "seed": 5}
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    assert run(*args, "--out", str(a)).exit_code == 0 and run(*args, "--out", str(b)).exit_code == 0
+    controls(a, **settings)
+    controls(b, **settings)
     assert a.read_bytes() == b.read_bytes()
 
 
 def test_catalog_region_keeps_every_exclusion_disc_inside_the_catalogue_box(tmp_path):
     out = tmp_path / "c.csv"
-    result = run(
-        "controls",
-        "--events",
-        str(EVENTS),
-        "--catalog",
-        str(CATALOG),
-        "--catalog-region",
-        BOX,
-        "--seed",
-        "1",
-        "--out",
-        str(out),
-        "--json",
-    )
-    summary = json.loads(result.stdout)
+    summary = controls(out, catalog_region=Region.parse(BOX), seed=1).summary
     box = Region.parse(BOX)
     for c in rows(out):
         assert box.contains_disc(float(c["latitude"]), float(c["longitude"]), 200.0)
@@ -316,31 +221,21 @@ def test_catalog_region_keeps_every_exclusion_disc_inside_the_catalogue_box(tmp_
     "args, fragment",
     [
         (
-            ["--exclusion-km", "2000", "--exclusion-days", "300"],
+            {"exclusion_km": 2000, "exclusion_days": 300},
             "none of the 167 events has 1 usable years for matched controls",
         ),
         (
-            ["--control-years", "any", "--exclusion-km", "2000", "--exclusion-days", "300"],
+            {"control_years": "any", "exclusion_km": 2000, "exclusion_days": 300},
             "no matched control exists for any of the 167 events",
         ),
-        (["--n", "12"], "none of the 167 events has 12 usable years"),
-        (["--control-years", "any", "--n", "100"], "matched controls exist, 16700 were asked for"),
-        (["--reference-years", "2017-2020"], "do not overlap the reference years 2017-2020"),
-        (["--exclusion-km", "30000"], "reaches every place on Earth"),
-        (["--exclusion-km", "0"], "exclusion radius must be > 0 km"),
+        ({"n": 12}, "none of the 167 events has 12 usable years"),
+        ({"control_years": "any", "n": 100}, "matched controls exist, 16700 were asked for"),
+        ({"reference_years": range(2017, 2021)}, "do not overlap the reference years 2017-2020"),
+        ({"exclusion_km": 30000}, "reaches every place on Earth"),
+        ({"exclusion_km": 0}, "exclusion radius must be > 0 km"),
         (
-            [
-                "--mode",
-                "random",
-                "--region",
-                "103,30.5,104,31.5",
-                "--start",
-                "2008-05-12",
-                "--end",
-                "2008-05-31",
-                "--n",
-                "5",
-            ],
+            {"mode": "random", "region": Region.parse("103,30.5,104,31.5"), "start": dt.datetime(2008, 5, 12),
+             "end": dt.datetime(2008, 5, 31), "n": 5},
             "found only 0 of 5 random controls",
         ),
     ],
@@ -349,35 +244,32 @@ def test_impossible_exclusion_settings_fail_with_one_line_and_write_nothing(
     tmp_path, args, fragment
 ):
     out = tmp_path / "controls.csv"
-    result = run(
-        "controls", "--events", str(EVENTS), "--catalog", str(CATALOG), *args, "--out", str(out)
-    )
-    assert result.exit_code == 1, result.output
-    message = result.stderr.strip()
-    assert "\n" not in message and message.startswith("Error: ") and fragment in message, message
+    with pytest.raises(ThermoquakeError) as err:
+        controls(out, **args)
+    message = str(err.value)
+    assert "\n" not in message and fragment in message, message
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
     "args, fragment",
     [
-        (["--mode", "random"], "--mode random needs --region"),
-        (["--region", BOX], "apply to --mode random only"),
+        ({"mode": "random"}, "--mode random needs --region"),
+        ({"region": Region.parse(BOX)}, "apply to --mode random only"),
         (
-            ["--mode", "random", "--region", BOX, "--years", "2003-2010"],
+            {"mode": "random", "region": Region.parse(BOX), "years": range(2003, 2011)},
             "--years applies to --mode matched",
         ),
-        (["--years", "2010-2003"], "increasing pair of years"),
-        (["--control-years", "any", "--events-out", "e.csv"], "apply to --control-years matched"),
-        (["--mode", "random", "--region", BOX, "--unmatched-out", "u.csv"], "--mode matched only"),
+        ({"control_years": "any", "events_out": "e.csv"}, "apply to --control-years matched"),
+        ({"mode": "random", "region": Region.parse(BOX), "unmatched_out": "u.csv"}, "--mode matched only"),
+        ({"mode": "other"}, "mode 'other' is not matched or random"),
     ],
 )
-def test_inconsistent_options_are_usage_errors(tmp_path, args, fragment):
+def test_inconsistent_settings_are_configuration_errors(tmp_path, args, fragment):
     out = tmp_path / "controls.csv"
-    result = run(
-        "controls", "--events", str(EVENTS), "--catalog", str(CATALOG), *args, "--out", str(out)
-    )
-    assert result.exit_code == 2 and fragment in result.stderr
+    with pytest.raises(ConfigurationError) as err:
+        controls(out, **args)
+    assert fragment in str(err.value)
     assert not out.exists()
 
 
@@ -388,8 +280,8 @@ def test_bad_events_file_is_reported_by_line(tmp_path):
         "x,2010-01-01T00:00:00Z,30,100,10,5.5,Mw\nx,2011-01-01T00:00:00Z,31,100,10,5.5,Mw\n"
     )
     out = tmp_path / "controls.csv"
-    result = run("controls", "--events", str(events), "--catalog", str(CATALOG), "--out", str(out))
-    assert result.exit_code == 1 and "line 3: duplicate event_id 'x'" in result.stderr
+    with pytest.raises(ThermoquakeError, match="line 3: duplicate event_id 'x'"):
+        controls(out, events=events)
     assert not out.exists()
 
 
@@ -413,12 +305,8 @@ def test_exclusion_must_be_possible():
 def study_matched(tmp_path_factory) -> tuple[Path, dict]:
     """The committed study's settings (catalogue region included), 2 controls per event."""
     out = tmp_path_factory.mktemp("study") / "controls.csv"
-    result = run(
-        "controls", "--events", str(EVENTS), "--catalog", str(CATALOG), "--n", "2",
-        "--catalog-region", BOX, "--seed", "1", "--out", str(out), "--json",
-    )
-    assert result.exit_code == 0, result.output
-    return out, json.loads(result.stdout)
+    result = controls(out, n=2, catalog_region=Region.parse(BOX), seed=1)
+    return out, json.loads(json.dumps(result.summary))
 
 
 def test_matched_control_years_lie_in_the_events_span_inside_the_reference_period(study_matched):
@@ -430,11 +318,7 @@ def test_matched_control_years_lie_in_the_events_span_inside_the_reference_perio
 
 def test_a_shorter_reference_period_bounds_the_control_years(tmp_path):
     out = tmp_path / "c.csv"
-    result = run(
-        "controls", "--events", str(EVENTS), "--catalog", str(CATALOG),
-        "--reference-years", "2003-2012", "--seed", "1", "--out", str(out),
-    )
-    assert result.exit_code == 0, result.output
+    controls(out, reference_years=range(2003, 2013), seed=1)
     years = {int(c["time"][:4]) for c in rows(out)}
     assert max(years) <= 2012
     # events after the reference period still get controls (inside it), as unmatched reasons allow
@@ -476,13 +360,8 @@ def test_kept_events_are_the_events_file_rows_and_feed_preprocess_a_balanced_stu
     assert {k for (_, kind), k in per_group.items() if kind == "control"} == {2}
     assert {g for g, kind in per_group if kind == "event"} == {g for g, kind in per_group if kind == "control"}
     (tmp_path / "hdf").mkdir()
-    result = run(
-        "preprocess", "--events", str(events_path), "--controls", str(out), "--hdf-dir",
-        str(tmp_path / "hdf"), "--out", str(tmp_path / "work"), "--dry-run", "--json",
-    )
-    assert result.exit_code == 0, result.output
-    plan = json.loads(result.stdout)
-    assert plan["controls"] == 2 * plan["events"] == 2 * len(kept)
+    plan = thermoquake.preprocess(events_path, tmp_path / "hdf", tmp_path / "work", controls=out, dry_run=True)
+    assert plan.controls == 2 * plan.events == 2 * len(kept)
 
 
 def test_unmatched_reason_names_the_earthquakes_that_block_each_year():
@@ -510,32 +389,23 @@ def test_unmatched_reason_names_the_earthquakes_that_block_each_year():
 def test_random_control_years_follow_the_events_year_histogram(tmp_path):
     out = tmp_path / "random.csv"
     events = rows(EVENTS)
-    result = run(
-        "controls", "--events", str(EVENTS), "--catalog", str(CATALOG), "--mode", "random",
-        "--region", BOX, "--catalog-region", BOX, "--n", str(len(events)), "--seed", "1",
-        "--out", str(out),
-    )
-    assert result.exit_code == 0, result.output
+    controls(out, mode="random", region=Region.parse(BOX), catalog_region=Region.parse(BOX), n=len(events), seed=1)
     assert Counter(c["time"][:4] for c in rows(out)) == Counter(e["time"][:4] for e in events)
 
 
 def test_random_controls_keep_the_year_share_when_the_count_differs(tmp_path):
     out = tmp_path / "random.csv"
     n = 50
-    result = run(
-        "controls", "--events", str(EVENTS), "--catalog", str(CATALOG), "--mode", "random",
-        "--region", BOX, "--n", str(n), "--seed", "2", "--out", str(out),
-    )
-    assert result.exit_code == 0, result.output
+    controls(out, mode="random", region=Region.parse(BOX), n=n, seed=2)
     events = Counter(int(e["time"][:4]) for e in rows(EVENTS))
-    controls = Counter(int(c["time"][:4]) for c in rows(out))
+    chosen = Counter(int(c["time"][:4]) for c in rows(out))
     total = sum(events.values())
-    assert sum(controls.values()) == n
+    assert sum(chosen.values()) == n
     for year in events:
-        assert abs(controls[year] - n * events[year] / total) < 1
+        assert abs(chosen[year] - n * events[year] / total) < 1
 
 
-def test_json_summary_reports_the_year_balance_of_both_classes(study_matched):
+def test_the_summary_reports_the_year_balance_of_both_classes(study_matched):
     out, summary = study_matched
     balance = summary["balance"]
     centre = (2003 + 2016) / 2

@@ -6,11 +6,10 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from tests.conftest import REAL_LST_TILES
 from tests.test_crop_real import CASES
-from thermoquake.cli.main import cli
+from thermoquake.errors import BadRequestError
 from thermoquake.image.crop import crop_epicentre
 from thermoquake.image.grid import EpicentreGrid
 from thermoquake.synth import SynthConfig, write_synthetic_tile
@@ -37,7 +36,6 @@ def test_engines_agree_on_synthetic_mosaics_and_across_the_antimeridian(tmp_path
     np.testing.assert_array_equal(direct, gdal)
 
 
-def test_unknown_engine_is_refused_by_the_cli(tmp_path):
-    result = CliRunner().invoke(cli, ["crop", str(REAL_LST_TILES["terra_c6_south"]), "--lat", "-6.88",
-                                      "--lon", "-37.14", "--out", str(tmp_path / "o.tif"), "--engine", "fast"])
-    assert result.exit_code == 2 and "Invalid value for '--engine'" in result.output
+def test_unknown_engine_is_refused_before_any_tile_is_read(tmp_path):
+    with pytest.raises(BadRequestError, match="unknown engine 'fast'; choose one of direct, gdal"):
+        crop_epicentre([tmp_path / "no-such-tile.hdf"], -6.88, -37.14, engine="fast")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+
+import thermoquake
 
 from thermoquake.preprocessing.plan import target_days
 from thermoquake.preprocessing.samples import SAMPLE_COLUMNS
-from thermoquake.cli.main import cli
 from thermoquake.dataset.windows import forecast_period
 from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.csep_files import (CellGrid, MagnitudeBins, TemporalForecast, gridded_forecast_text,
@@ -246,23 +246,24 @@ def test_an_export_needs_the_sites_places(run_dir, tmp_path):
         export_pycsep(run_dir, tmp_path / "out")
 
 
-# --- the CLI ------------------------------------------------------------------------------------
+# --- a run's predictions as files (`thermoquake evaluate --pycsep-dir --alarms-csv`) ---------------
 
 
-def test_evaluate_writes_pycsep_forecasts_and_alarm_rows_cover_the_event(run_dir, tmp_path):
+def test_the_export_writes_pycsep_forecasts_and_alarm_rows_cover_the_event(run_dir, tmp_path):
+    from thermoquake.evaluation.rescore import alarm_forecast_csv
+
     out, alarms = tmp_path / "pycsep", tmp_path / "alarms.csv"
-    r = CliRunner().invoke(cli, ["evaluate", "--run", str(run_dir), "--bootstrap", "10", "--pycsep-dir", str(out),
-                                 "--alarms-csv", str(alarms), "--json"])
-    assert r.exit_code == 0, r.output
-    index = json.loads((out / "forecasts.json").read_text())
+    doc = thermoquake.evaluate_run(run_dir, n_boot=10)
+    index = export_pycsep(run_dir, out, doc.threshold, CellGrid(1.0), MagnitudeBins(5.0, 9.0, 0.1))
+    assert index == json.loads((out / "forecasts.json").read_text())
     assert len(index["gridded"]) == len(list((out / "gridded").glob("*.dat"))) == 8
     for entry in index["gridded"]:
         csep.load_gridded_forecast(str(out / entry["file"]))
+    alarms.write_text(alarm_forecast_csv(run_dir, doc.threshold, min_mag=5.0))
     with open(alarms, newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == len(PROBS)
     for row in rows:                        # a sample's (event's or control's) time lies in every period of its images
         assert _time(row["start_time"]) <= _time(STUDY[row["sample_id"]][1]) < _time(row["end_time"])
-    r = CliRunner().invoke(cli, ["evaluate", "--run", str(run_dir), "--bootstrap", "10", "--pycsep-dir",
-                                 str(tmp_path / "x"), "--cell-deg", "0.7"])
-    assert r.exit_code != 0 and "divide 180" in r.output
+    with pytest.raises(ValueError, match="divide 180"):
+        CellGrid(0.7)

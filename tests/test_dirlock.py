@@ -1,6 +1,7 @@
-"""One writer per workdir, run directory and model directory: a second command on a
+"""One writer per workdir, run directory and model directory: a second library call on a
 directory another process is writing fails at once, with one line naming that process
-(pid, command, since when), exit 1; the lock goes away with its process, however it ends."""
+(pid, command, since when); the lock goes away with its process, however it ends. (The
+commands' exit status and message: tests/cli/test_preprocess_cmd.py, test_rst_cmd.py.)"""
 
 from __future__ import annotations
 
@@ -14,13 +15,11 @@ from pathlib import Path
 
 import pytest
 import rasterio
-from click.testing import CliRunner
-
-from thermoquake.cli.main import cli
+import thermoquake
 from thermoquake.dirlock import LOCK_FILE, DirectoryBusyError, holder_record, lock_directory
 
 ROOT = Path(__file__).resolve().parents[1]
-STUDY = ["--days-before", "2", "--reference-years", "2008-2010", "--no-progress"]
+STUDY = {"days_before": 2, "reference_years": range(2008, 2011), "workers": 0, "progress": False}
 ENV = os.environ | {"PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
 
 HOLD = """
@@ -49,21 +48,29 @@ class _Holder:
         self.proc.wait(timeout=60)
 
 
-def _preprocess(study: Path, out: Path, size: int = 16, *extra: str) -> list[str]:
-    return ["preprocess", "--events", str(study / "events.csv"), "--controls", str(study / "controls.csv"),
-            "--hdf-dir", str(study / "hdf"), "--out", str(out), "--workers", "0", "--size", str(size),
-            *STUDY, *extra]
+def _preprocess(study: Path, out: Path, size: int = 16):
+    return thermoquake.preprocess(study / "events.csv", study / "hdf", out, controls=study / "controls.csv",
+                                  size=size, **STUDY)
 
 
-def _busy(result, holder: _Holder, path: Path) -> None:
-    """Exit 1, one line naming the directory and the holding process, no traceback."""
-    stderr = result.stderr if isinstance(result, subprocess.CompletedProcess) else result.stderr
-    code = result.returncode if isinstance(result, subprocess.CompletedProcess) else result.exit_code
-    assert code == 1, stderr
-    assert "Traceback" not in stderr
-    lines = stderr.strip().splitlines()
+PREPROCESS = """
+import sys
+import thermoquake
+from thermoquake.errors import ThermoquakeError
+study, out, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+try:
+    thermoquake.preprocess(f"{study}/events.csv", f"{study}/hdf", out, controls=f"{study}/controls.csv",
+                           size=size, days_before=2, reference_years=range(2008, 2011), workers=0, progress=False)
+except ThermoquakeError as err:
+    sys.exit(str(err))
+"""
+
+
+def _busy(err: Exception, holder: _Holder, path: Path) -> None:
+    """One line naming the directory and the holding process."""
+    lines = str(err).splitlines()
     assert len(lines) == 1, lines
-    assert lines[0].startswith(f"Error: {path}: the ") and "is in use by process " in lines[0], lines[0]
+    assert lines[0].startswith(f"{path}: the ") and "is in use by process " in lines[0], lines[0]
     assert f"process {holder.proc.pid} on " in lines[0] and "since 20" in lines[0], lines[0]
 
 
@@ -72,26 +79,24 @@ def test_a_second_preprocess_on_a_workdir_in_use_fails_at_once(tiny_study, tmp_p
     holder = _Holder(work)
     try:
         start = time.monotonic()
-        second = subprocess.run([sys.executable, "-m", "thermoquake", *_preprocess(tiny_study, work)],
-                                capture_output=True, text=True, env=ENV, timeout=120)
-        _busy(second, holder, work)
-        assert "(-c " in second.stderr                     # the holder's command line
+        with pytest.raises(DirectoryBusyError) as err:
+            _preprocess(tiny_study, work)
+        _busy(err.value, holder, work)
+        assert "(-c " in str(err.value)                     # the holder's command line
         assert time.monotonic() - start < 60                # at once: it does not wait
         assert sorted(p.name for p in work.iterdir()) == [LOCK_FILE]   # nothing written
     finally:
         holder.release()
     assert not work.exists()            # released: the lock file and the directory it made are gone
-    done = subprocess.run([sys.executable, "-m", "thermoquake", *_preprocess(tiny_study, work)],
-                          capture_output=True, text=True, env=ENV, timeout=300)
-    assert done.returncode == 0, done.stderr
+    assert _preprocess(tiny_study, work).manifest_rows == 30
 
 
 def test_two_preprocess_runs_of_other_sizes_never_mix_images(tiny_study, tmp_path):
-    """Two real preprocess processes started together on one workdir: one runs, the other is
-    refused (by the lock, or, if the first has already finished, by its parameters); every
+    """Two processes calling thermoquake.preprocess together on one workdir: one runs, the other
+    is refused (by the lock, or, if the first has already finished, by its parameters); every
     image has one size."""
     work = tmp_path / "work"
-    procs = [subprocess.Popen([sys.executable, "-m", "thermoquake", *_preprocess(tiny_study, work, size)],
+    procs = [subprocess.Popen([sys.executable, "-c", PREPROCESS, str(tiny_study), str(work), str(size)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
              for size in (16, 24)]
     results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
@@ -113,8 +118,9 @@ def test_rst_on_a_workdir_in_use_fails_naming_the_holder(tiny_study, tmp_path):
     before = {p: p.read_bytes() for p in work.rglob("*") if p.is_file() and p.name != LOCK_FILE}
     holder = _Holder(work)
     try:
-        result = CliRunner().invoke(cli, ["rst", "--workdir", str(work)])
-        _busy(result, holder, work)
+        with pytest.raises(DirectoryBusyError) as err:
+            thermoquake.run_rst(work)
+        _busy(err.value, holder, work)
     finally:
         holder.release()
     after = {p: p.read_bytes() for p in work.rglob("*") if p.is_file() and p.name != LOCK_FILE}
@@ -125,9 +131,9 @@ def test_train_into_a_run_directory_in_use_fails_naming_the_holder(tiny_study, t
     run = tmp_path / "run"
     holder = _Holder(run)
     try:
-        result = CliRunner().invoke(cli, ["train", "--workdir", str(tiny_study / "work"), "--window", "3",
-                                          "--out", str(run)])
-        _busy(result, holder, run)
+        with pytest.raises(DirectoryBusyError) as err:
+            thermoquake.train_window(tiny_study / "work", run, window=3)
+        _busy(err.value, holder, run)
         assert sorted(p.name for p in run.iterdir()) == [LOCK_FILE]
     finally:
         holder.release()

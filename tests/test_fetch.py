@@ -1,17 +1,21 @@
-"""`thermoquake fetch` against a local Data-Pool-like server with an Earthdata-Login redirect."""
+"""``thermoquake.fetch_granules`` (the ``fetch`` command) against a local Data-Pool-like server
+with an Earthdata-Login redirect. The command's summary, --dry-run, progress bar and exit status:
+tests/cli/test_fetch_cmd.py."""
 
 from __future__ import annotations
 
 import base64
-import json
+import contextlib
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 from _datapool import PASSWORD, TOKEN, USERNAME, DataPool
-from click.testing import CliRunner
 
-from thermoquake.cli.main import cli
+import thermoquake
+from thermoquake.errors import ThermoquakeError
 from thermoquake.fetch.auth import AuthError, Credentials, find_credentials
 from thermoquake.fetch.http import EarthdataSession
 from thermoquake.fetch.listing import granule_files, pick_granule
@@ -85,20 +89,59 @@ def env_for(pool: DataPool, tmp_path: Path, **creds: str | None) -> dict[str, st
     return env
 
 
-def fetch(manifest: Path, dest: Path, env: dict, *extra: str):
-    args = [
-        "fetch",
-        "--manifest",
-        str(manifest),
-        "--dest",
-        str(dest),
-        "--backoff",
-        "0.01",
-        "--timeout",
-        "10",
-        *extra,
-    ]
-    return CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+@contextlib.contextmanager
+def environment(env: dict[str, str | None]):
+    """``os.environ`` with ``env`` set (None: unset) for the duration, restored after."""
+    saved = {key: os.environ.get(key) for key in env}
+    try:
+        for key, value in env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@dataclass
+class Fetched:
+    """What one :func:`thermoquake.fetch_granules` call gave: its outcomes, or the error it raised."""
+
+    outcomes: list
+    error: ThermoquakeError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Every granule downloaded or present."""
+        return self.error is None and not any(o.status in ("missing", "failed") for o in self.outcomes)
+
+    @property
+    def problems(self) -> str:
+        """The messages of the granules missing or failed, and the error raised, one a line."""
+        lines = [f"{o.status}: {o.message}" for o in self.outcomes if o.status in ("missing", "failed")]
+        return "\n".join(lines + ([str(self.error)] if self.error else []))
+
+    @property
+    def summary(self) -> dict:
+        counts = {s: sum(o.status == s for o in self.outcomes) for s in ("downloaded", "present", "missing", "failed")}
+        problems = [{"date": o.row.date.isoformat(), "tile": o.row.tile, "status": o.status, "message": o.message}
+                    for o in self.outcomes if o.status in ("missing", "failed")]
+        return {**counts, "bytes_received": sum(o.received for o in self.outcomes), "problems": problems}
+
+
+def fetch(manifest: Path, dest: Path, env: dict, **settings) -> Fetched:
+    """:func:`thermoquake.fetch_granules` under ``env``, quick to retry (0.01 s back-off, 10 s timeout)."""
+    with environment(env):
+        try:
+            return Fetched(thermoquake.fetch_granules(manifest, dest, **({"backoff_s": 0.01, "timeout_s": 10}
+                                                                          | settings)))
+        except ThermoquakeError as err:
+            return Fetched([], err)
 
 
 def names_in(dest: Path) -> list[str]:
@@ -110,9 +153,9 @@ BASIC = {"EARTHDATA_USERNAME": USERNAME, "EARTHDATA_PASSWORD": PASSWORD}
 
 def test_downloads_through_the_earthdata_login_redirect(tmp_path, pool, manifest, small_hdf):
     dest = tmp_path / "modis"
-    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC), "--json")
-    assert result.exit_code == 0, result.output
-    summary = json.loads(result.stdout)
+    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC))
+    assert result.ok, result.problems
+    summary = result.summary
     assert (summary["downloaded"], summary["present"], summary["failed"]) == (2, 0, 0)
     assert names_in(dest) == [REAL_TILE.name, SMALL_NAME]
     assert (dest / REAL_TILE.name).read_bytes() == REAL_TILE.read_bytes()
@@ -132,13 +175,13 @@ def test_netrc_credentials_are_used(tmp_path, pool, manifest):
     )
     netrc.chmod(0o600)
     result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, NETRC=str(netrc)))
-    assert result.exit_code == 0, result.output
+    assert result.ok, result.problems
     assert names_in(tmp_path / "modis") == [REAL_TILE.name, SMALL_NAME]
 
 
 def test_bearer_token_goes_straight_to_the_data_pool(tmp_path, pool, manifest):
     result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, EARTHDATA_TOKEN=TOKEN))
-    assert result.exit_code == 0, result.output
+    assert result.ok, result.problems
     assert pool.requests("auth") == []
     assert any(
         r.headers.get("Authorization") == f"Bearer {TOKEN}" for r in pool.requests("data", ".hdf")
@@ -148,22 +191,23 @@ def test_bearer_token_goes_straight_to_the_data_pool(tmp_path, pool, manifest):
 def test_without_credentials_the_401_is_explained_and_nothing_is_written(tmp_path, pool, manifest):
     dest = tmp_path / "modis"
     result = fetch(manifest, dest, env_for(pool, tmp_path))
-    assert result.exit_code == 1
-    message = result.stderr.strip().splitlines()[-1]
-    assert message.startswith("Error: ") and "HTTP 401" in message and "~/.netrc" in message
-    assert "EARTHDATA_TOKEN" in message
+    assert not result.ok
+    assert result.summary["failed"] == 2
+    for message in result.problems.splitlines():
+        assert message.startswith("failed: ") and "HTTP 401" in message and "~/.netrc" in message
+        assert "EARTHDATA_TOKEN" in message
     assert names_in(dest) == []
 
 
 def test_a_wrong_password_is_refused_and_the_run_stops(tmp_path, pool, manifest):
     dest = tmp_path / "modis"
     env = env_for(pool, tmp_path, EARTHDATA_USERNAME=USERNAME, EARTHDATA_PASSWORD="hunter2-bad")
-    result = fetch(manifest, dest, env, "--workers", "1")
-    assert result.exit_code == 1
+    result = fetch(manifest, dest, env, workers=1)
+    assert not result.ok
     assert (
-        "were refused" in result.stderr and "EARTHDATA_USERNAME/EARTHDATA_PASSWORD" in result.stderr
+        "were refused" in result.problems and "EARTHDATA_USERNAME/EARTHDATA_PASSWORD" in result.problems
     )
-    assert "hunter2" not in result.stderr  # the secret itself is never printed
+    assert "hunter2" not in result.problems  # the secret itself is never printed
     assert len(pool.requests("auth")) == 1  # the second granule is not attempted
     assert names_in(dest) == []
 
@@ -173,7 +217,7 @@ def test_a_connection_dropped_mid_file_is_resumed_with_range(tmp_path, pool, man
     pool.drop_once.add(path)
     dest = tmp_path / "modis"
     result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC))
-    assert result.exit_code == 0, result.output
+    assert result.ok, result.problems
     half = len(REAL_TILE.read_bytes()) // 2
     ranges = [r.headers["Range"] for r in pool.requests("data", path) if "Range" in r.headers]
     # resumed from what had arrived (whole 64 KiB reads of the first half), not from zero
@@ -187,12 +231,12 @@ def test_a_partial_file_from_an_earlier_run_is_resumed(tmp_path, pool, manifest)
     dest.mkdir()
     data = REAL_TILE.read_bytes()
     (dest / f".{REAL_TILE.name}.tmp-partial").write_bytes(data[:300_000])
-    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC), "--json")
-    assert result.exit_code == 0, result.output
+    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC))
+    assert result.ok, result.problems
     assert "bytes=300000-" in [
         r.headers.get("Range") for r in pool.requests("data", REAL_TILE.name)
     ]
-    assert json.loads(result.stdout)["bytes_received"] == len(data) - 300_000 + len(
+    assert result.summary["bytes_received"] == len(data) - 300_000 + len(
         pool.files[DIR + SMALL_NAME]
     )
     assert (dest / REAL_TILE.name).read_bytes() == data
@@ -201,11 +245,11 @@ def test_a_partial_file_from_an_earlier_run_is_resumed(tmp_path, pool, manifest)
 
 def test_complete_files_are_skipped_without_touching_the_network(tmp_path, pool, manifest):
     dest = tmp_path / "modis"
-    assert fetch(manifest, dest, env_for(pool, tmp_path, **BASIC)).exit_code == 0
+    assert fetch(manifest, dest, env_for(pool, tmp_path, **BASIC)).ok
     before = len(pool.log)
-    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC), "--json")
-    assert result.exit_code == 0
-    assert json.loads(result.stdout)["present"] == 2
+    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC))
+    assert result.ok
+    assert result.summary["present"] == 2
     assert len(pool.log) == before
 
 
@@ -223,8 +267,9 @@ def test_a_corrupt_file_is_rejected_and_never_gets_its_final_name(
     pool.files[path] = corrupt(pool.files[path])
     dest = tmp_path / "modis"
     result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC))
-    assert result.exit_code == 1
-    assert reason in result.stderr and "1 of 2 granules not fetched" in result.stderr
+    assert not result.ok
+    assert reason in result.problems
+    assert (result.summary["downloaded"], result.summary["failed"]) == (1, 1)
     assert names_in(dest) == [SMALL_NAME]  # the good one is kept, no partial file remains
 
 
@@ -232,22 +277,22 @@ def test_an_html_login_page_instead_of_the_file_is_rejected(tmp_path, pool, mani
     pool.html.add(DIR + SMALL_NAME)
     dest = tmp_path / "modis"
     result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC))
-    assert result.exit_code == 1 and "HTML page instead of the HDF file" in result.stderr
+    assert not result.ok and "HTML page instead of the HDF file" in result.problems
     assert names_in(dest) == [REAL_TILE.name]
 
 
 def test_server_errors_are_retried_with_back_off(tmp_path, pool, manifest):
     pool.fail_times[DIR + SMALL_NAME] = 2
-    result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, **BASIC), "--retries", "2")
-    assert result.exit_code == 0, result.output
+    result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, **BASIC), retries=2)
+    assert result.ok, result.problems
     assert len(pool.requests("data", SMALL_NAME)) >= 3
 
 
 def test_retries_give_up_with_a_clear_message(tmp_path, pool, manifest):
     pool.fail_times[DIR + SMALL_NAME] = 5
-    result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, **BASIC), "--retries", "1")
-    assert result.exit_code == 1
-    assert "gave up after 2 attempts: HTTP 503" in result.stderr
+    result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, **BASIC), retries=1)
+    assert not result.ok
+    assert "gave up after 2 attempts: HTTP 503" in result.problems
     assert names_in(tmp_path / "modis") == [REAL_TILE.name]
 
 
@@ -260,9 +305,9 @@ def test_a_granule_missing_from_the_listing_fails_the_run_after_the_others(tmp_p
         ("2002-07-06", "h09v06"),
     )
     dest = tmp_path / "modis"
-    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC), "--json")
-    assert result.exit_code == 1
-    summary = json.loads(result.stdout)
+    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC))
+    assert not result.ok
+    summary = result.summary
     assert (summary["downloaded"], summary["missing"]) == (1, 2)
     messages = " | ".join(p["message"] for p in summary["problems"])
     assert "no MYD11A1.A2002185.h11v06.006.*.hdf in the listing" in messages
@@ -275,24 +320,28 @@ def test_base_url_option_redirects_the_manifest_to_another_server(tmp_path, pool
         tmp_path / "g.csv", "https://e4ftl01.cr.usgs.gov", ("2002-07-05", "h09v06")
     )
     result = fetch(
-        manifest, tmp_path / "modis", env_for(pool, tmp_path, **BASIC), "--base-url", pool.url
+        manifest, tmp_path / "modis", env_for(pool, tmp_path, **BASIC), base_url=pool.url
     )
-    assert result.exit_code == 0, result.output
+    assert result.ok, result.problems
     assert names_in(tmp_path / "modis") == [OTHER_NAME]
 
 
-def test_dry_run_lists_what_would_be_fetched_without_network(tmp_path, pool, manifest):
-    result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path), "--dry-run")
-    assert result.exit_code == 0
-    assert f"{pool.url}{DIR}MYD11A1.A2002185.h09v06.006.*.hdf" in result.stdout
-    assert "0 of 2 granules present" in result.stderr
+def test_the_plan_lists_what_would_be_fetched_without_network(tmp_path, pool, manifest):
+    from thermoquake.fetch.download import plan
+    from thermoquake.study.granules import read_manifest
+
+    outcomes = plan(read_manifest(manifest), tmp_path / "modis")
+    assert [(o.row.tile, o.status) for o in outcomes] == [("h09v06", "pending"), ("h10v06", "pending")]
     assert pool.log == [] and not (tmp_path / "modis").exists()
 
 
-def test_progress_bar_counts_files(tmp_path, pool, manifest):
-    result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, **BASIC), "--progress")
-    assert result.exit_code == 0
-    assert "2/2" in result.stderr and "file" in result.stderr
+def test_each_granule_is_reported_as_it_is_done(tmp_path, pool, manifest):
+    done, received = [], []
+    result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, **BASIC), on_done=done.append,
+                   on_bytes=received.append)
+    assert result.ok
+    assert sorted(o.row.tile for o in done) == ["h09v06", "h10v06"]
+    assert sum(received) == result.summary["bytes_received"] == sum(o.received for o in result.outcomes) > 0
 
 
 def test_bad_manifest_rows_are_reported_by_line(tmp_path, pool):
@@ -303,7 +352,7 @@ def test_bad_manifest_rows_are_reported_by_line(tmp_path, pool):
         f"MYD11A1,6,2002-07-32,h09v06,{pool.url}{DIR},target\n"
     )
     result = fetch(manifest, tmp_path / "modis", env_for(pool, tmp_path, **BASIC))
-    assert result.exit_code == 1 and "line 3: collection '6' is not three digits" in result.stderr
+    assert not result.ok and "line 3: collection '6' is not three digits" in result.problems
     assert pool.log == []
 
 
@@ -434,7 +483,7 @@ def test_a_redirect_to_another_origin_never_carries_credentials(
     pool.redirect[DIR + REAL_TILE.name] = target
     env = {"EARTHDATA_TOKEN": TOKEN} if creds == "token" else BASIC
     result = fetch(manifest_one(tmp_path, pool), tmp_path / "modis", env_for(pool, tmp_path, **env))
-    assert result.exit_code == 1
+    assert not result.ok
     assert bystander.seen, "the redirect was not followed"
     assert all("Authorization" not in h for h in bystander.seen)
     assert names_in(tmp_path / "modis") == []
@@ -450,17 +499,17 @@ def test_a_server_sending_one_byte_at_a_time_is_cut_off_retried_and_reported(tmp
     pool.trickle[DIR + REAL_TILE.name] = 0.01
     box: dict = {}
     env = env_for(pool, tmp_path, EARTHDATA_TOKEN=TOKEN)
-    args = ("--timeout", "0.3", "--min-rate", "2000", "--retries", "1")
+    settings = {"timeout_s": 0.3, "min_rate": 2000, "retries": 1}
     worker = threading.Thread(
-        target=lambda: box.update(result=fetch(manifest_one(tmp_path, pool), tmp_path / "modis", env, *args)),
+        target=lambda: box.update(result=fetch(manifest_one(tmp_path, pool), tmp_path / "modis", env, **settings)),
         daemon=True,
     )
     worker.start()
     worker.join(60)
     assert not worker.is_alive(), "fetch hung on a server sending one byte at a time"
     result = box["result"]
-    assert result.exit_code == 1
-    assert "slower than 2000 B/s" in result.stderr and "gave up after 2 attempts" in result.stderr
+    assert not result.ok
+    assert "slower than 2000 B/s" in result.problems and "gave up after 2 attempts" in result.problems
     assert len(pool.requests("data", REAL_TILE.name)) >= 2
     assert [p for p in names_in(tmp_path / "modis") if not p.startswith(".")] == []
 

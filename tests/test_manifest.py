@@ -1,17 +1,18 @@
-"""`thermoquake manifest`: every (product, collection, date, tile) for targets and RST reference."""
+"""``thermoquake.build_manifest`` (the ``manifest`` command): every (product, collection, date,
+tile) for targets and RST reference. The command's --json, --dry-run and messages:
+tests/cli/test_manifest_cmd.py."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
+import thermoquake
 from thermoquake.catalog import CatalogError
-from thermoquake.cli.main import cli
+from thermoquake.errors import ThermoquakeError
 from thermoquake.study.granules import (
     ManifestSettings,
     datapool_directory,
@@ -29,10 +30,6 @@ WENCHUAN_ROW = "iscgem:13228121,2008-05-12T06:28:00.470Z,30.98,103.396,10.0,7.91
 WENCHUAN_TILES = ["h26v05", "h26v06", "h27v05", "h27v06"]
 
 
-def run(*args: str, **kw):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False, **kw)
-
-
 def rows(path: Path) -> list[dict[str, str]]:
     with open(path, newline="") as fh:
         return list(csv.DictReader(fh))
@@ -42,23 +39,8 @@ def rows(path: Path) -> list[dict[str, str]]:
 def wenchuan_events(tmp_path_factory) -> Path:
     """The Wenchuan main shock alone, selected from the real catalogue (aftershocks declustered)."""
     out = tmp_path_factory.mktemp("events") / "wenchuan.csv"
-    result = run(
-        "catalog",
-        "select",
-        "--catalog",
-        str(CATALOG),
-        "--region",
-        "103,30.5,104,31.5",
-        "--start",
-        "2008-05-12",
-        "--end",
-        "2008-05-12",
-        "--decluster",
-        "gardner-knopoff",
-        "--out",
-        str(out),
-    )
-    assert result.exit_code == 0, result.output
+    thermoquake.select_catalog(CATALOG, out, region="103,30.5,104,31.5", start=dt.date(2008, 5, 12),
+                               end=dt.date(2008, 5, 12), decluster="gardner-knopoff")
     assert out.read_text().splitlines()[1] + "\n" == WENCHUAN_ROW
     return out
 
@@ -67,22 +49,10 @@ def test_wenchuan_needs_ten_target_days_and_their_calendar_days_in_fourteen_year
     tmp_path, wenchuan_events
 ):
     out = tmp_path / "granules.csv"
-    result = run(
-        "manifest",
-        "--events",
-        str(wenchuan_events),
-        "--days-before",
-        "9",
-        "--sample-day",
-        "--reference-years",
-        "2003-2016",
-        "--product",
-        "MYD11A1",
-        "--out",
-        str(out),
-    )
-    assert result.exit_code == 0, result.output
+    granules = thermoquake.build_manifest(wenchuan_events, out, days_before=9, sample_day=True,
+                                          reference_years=range(2003, 2017), product="MYD11A1")
     got = rows(out)
+    assert len(granules) == len(got)
     assert sorted({r["tile"] for r in got}) == WENCHUAN_TILES
     dates = sorted({r["date"] for r in got})
     expected = sorted(f"{y}-05-{d:02d}" for y in range(2003, 2017) for d in range(3, 13))
@@ -98,19 +68,7 @@ def test_wenchuan_needs_ten_target_days_and_their_calendar_days_in_fourteen_year
 
 def test_target_days_outside_the_reference_years_are_target_only(tmp_path, wenchuan_events):
     out = tmp_path / "granules.csv"
-    assert (
-        run(
-            "manifest",
-            "--events",
-            str(wenchuan_events),
-            "--reference-years",
-            "2010-2012",
-            "--no-sample-day",
-            "--out",
-            str(out),
-        ).exit_code
-        == 0
-    )
+    thermoquake.build_manifest(wenchuan_events, out, reference_years=range(2010, 2013), sample_day=False)
     got = rows(out)
     assert sorted({r["date"] for r in got if r["role"] == "target"}) == [
         f"2008-05-{d:02d}" for d in range(3, 12)
@@ -126,19 +84,8 @@ def test_a_matched_control_in_a_reference_year_adds_no_granule(tmp_path, wenchua
         "iscgem:13228121\n"
     )
     alone, both = tmp_path / "alone.csv", tmp_path / "both.csv"
-    assert run("manifest", "--events", str(wenchuan_events), "--out", str(alone)).exit_code == 0
-    assert (
-        run(
-            "manifest",
-            "--events",
-            str(wenchuan_events),
-            "--controls",
-            str(controls),
-            "--out",
-            str(both),
-        ).exit_code
-        == 0
-    )
+    thermoquake.build_manifest(wenchuan_events, alone)
+    thermoquake.build_manifest(wenchuan_events, both, controls=controls)
     a, b = rows(alone), rows(both)
     assert [(r["date"], r["tile"]) for r in a] == [(r["date"], r["tile"]) for r in b]
     assert {r["role"] for r in b if r["date"].startswith("2005")} == {"target+reference"}
@@ -147,18 +94,7 @@ def test_a_matched_control_in_a_reference_year_adds_no_granule(tmp_path, wenchua
 
 def test_reference_window_widens_each_calendar_day(tmp_path, wenchuan_events):
     out = tmp_path / "granules.csv"
-    assert (
-        run(
-            "manifest",
-            "--events",
-            str(wenchuan_events),
-            "--reference-window-days",
-            "1",
-            "--out",
-            str(out),
-        ).exit_code
-        == 0
-    )
+    thermoquake.build_manifest(wenchuan_events, out, reference_window_days=1)
     assert len(rows(out)) == 11 * 14 * 4  # 05-02 .. 05-12 in 2003..2016
 
 
@@ -170,52 +106,27 @@ def test_29_february_has_reference_days_only_in_leap_years():
 
 def test_terra_granules_live_under_molt_and_the_base_url_is_configurable(tmp_path, wenchuan_events):
     out = tmp_path / "granules.csv"
-    result = run(
-        "manifest",
-        "--events",
-        str(wenchuan_events),
-        "--product",
-        "MOD11A1",
-        "--out",
-        str(out),
-        env={"THERMOQUAKE_DATAPOOL_URL": "http://127.0.0.1:8123/pool"},
-    )
-    assert result.exit_code == 0
+    thermoquake.build_manifest(wenchuan_events, out, product="MOD11A1", base_url="http://127.0.0.1:8123/pool")
     assert rows(out)[0]["directory"] == "http://127.0.0.1:8123/pool/MOLT/MOD11A1.061/2003.05.03/"
     assert datapool_directory(
         "https://e4ftl01.cr.usgs.gov/", "MYD11A1", "061", dt.date(2010, 4, 13)
     ) == ("https://e4ftl01.cr.usgs.gov/MOLA/MYD11A1.061/2010.04.13/")
 
 
-def test_dry_run_reports_the_estimate_and_writes_nothing(tmp_path, wenchuan_events):
-    out = tmp_path / "granules.csv"
-    result = run(
-        "manifest", "--events", str(wenchuan_events), "--out", str(out), "--dry-run", "--json"
-    )
-    assert result.exit_code == 0
-    summary = json.loads(result.stdout)
+def test_without_out_the_granules_are_returned_and_nothing_is_written(tmp_path, wenchuan_events):
+    granules = thermoquake.build_manifest(wenchuan_events)
     # default: days 1..9 before (05-03 .. 05-11), as `thermoquake preprocess` plans them
-    assert summary["granules"] == 9 * 14 * 4 and summary["tiles"] == WENCHUAN_TILES
-    assert summary["by_role"] == {"target": 0, "reference": 9 * 13 * 4, "target+reference": 9 * 4}
-    assert summary["estimated_gb"] == pytest.approx(504 * 3.0 / 1000, abs=0.005)
-    assert not out.exists()
+    assert len(granules) == 9 * 14 * 4 and sorted({g.tile for g in granules}) == WENCHUAN_TILES
+    roles = {role: sum(g.role == role for g in granules) for role in ("target", "reference", "target+reference")}
+    assert roles == {"target": 0, "reference": 9 * 13 * 4, "target+reference": 9 * 4}
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_dates_before_the_product_exists_fail_without_output(tmp_path, wenchuan_events):
     out = tmp_path / "granules.csv"
-    result = run(
-        "manifest",
-        "--events",
-        str(wenchuan_events),
-        "--reference-years",
-        "2000-2016",
-        "--out",
-        str(out),
-    )
-    assert result.exit_code == 1
-    assert (
-        result.stderr.strip().count("\n") == 0 and "MYD11A1 starts on 2002-07-04" in result.stderr
-    )
+    with pytest.raises(ThermoquakeError, match="MYD11A1 starts on 2002-07-04") as err:
+        thermoquake.build_manifest(wenchuan_events, out, reference_years=range(2000, 2017))
+    assert "\n" not in str(err.value)
     assert not out.exists()
 
 
@@ -223,8 +134,8 @@ def test_events_file_without_events_is_refused(tmp_path):
     events = tmp_path / "events.csv"
     events.write_text("event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n")
     out = tmp_path / "granules.csv"
-    result = run("manifest", "--events", str(events), "--out", str(out))
-    assert result.exit_code == 1 and "no usable events" in result.stderr
+    with pytest.raises(CatalogError, match="no usable events"):
+        thermoquake.build_manifest(events, out)
     assert not out.exists()
 
 
@@ -235,22 +146,16 @@ def test_bad_controls_rows_are_reported_by_line(tmp_path, wenchuan_events):
         "c1,2005-05-12T06:28:00Z,30.98,103.396,matched,x\n"
         "c2,2005-05-12T06:28:00Z,130.98,103.396,matched,x\n"
     )
-    result = run(
-        "manifest",
-        "--events",
-        str(wenchuan_events),
-        "--controls",
-        str(controls),
-        "--out",
-        str(tmp_path / "g.csv"),
-    )
-    assert result.exit_code == 1 and "line 3: latitude 130.98 is outside -90..90" in result.stderr
+    with pytest.raises(CatalogError, match="line 3: latitude 130.98 is outside -90..90"):
+        thermoquake.build_manifest(wenchuan_events, tmp_path / "g.csv", controls=controls)
+    assert not (tmp_path / "g.csv").exists()
 
 
 def test_manifest_reads_back_and_bad_rows_are_named(tmp_path, wenchuan_events):
     out = tmp_path / "granules.csv"
-    assert run("manifest", "--events", str(wenchuan_events), "--out", str(out)).exit_code == 0
+    granules = thermoquake.build_manifest(wenchuan_events, out)
     back = read_manifest(out)
+    assert back == granules
     assert len(back) == 504 and back[0].name_prefix == "MYD11A1.A2003123.h26v05.061."
     lines = out.read_text().splitlines(keepends=True)
     assert "h26v06" in lines[2]
@@ -262,18 +167,3 @@ def test_manifest_reads_back_and_bad_rows_are_named(tmp_path, wenchuan_events):
         match=r"line 3: tile 'h40v06'.*line 506: duplicate granule \(first at line 2\)",
     ):
         read_manifest(out)
-
-
-def test_the_library_call_writes_the_manifest_the_command_writes(tmp_path, wenchuan_events):
-    import thermoquake as tq
-
-    by_command = tmp_path / "command.csv"
-    result = run("manifest", "--events", str(wenchuan_events), "--days-before", "3", "--reference-years",
-                 "2005-2010", "--reference", "month", "--out", str(by_command))
-    assert result.exit_code == 0, result.output
-    granules = tq.build_manifest(wenchuan_events, tmp_path / "library.csv", days_before=3,
-                                 reference_years=range(2005, 2011), reference_mode="month")
-    assert (tmp_path / "library.csv").read_text() == by_command.read_text()
-    assert len(granules) == len(rows(by_command)) > 0
-    assert tq.build_manifest(wenchuan_events, days_before=3, reference_years=range(2005, 2011),
-                             reference_mode="month") == granules

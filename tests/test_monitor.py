@@ -60,7 +60,7 @@ def test_region_grid_is_the_tiles_own_pixels_mosaicked(real_lst_tile):
     from thermoquake.preprocessing.hdf_index import scan_hdf_dir
     from thermoquake.modis.reader import read_lst_tile
     from thermoquake.modis.sinusoidal import tile_bounds, xy_to_lonlat
-    from thermoquake.monitor.daily import RegionImages
+    from thermoquake.monitor.blocks import HdfImages, region_blocks
 
     tile = read_lst_tile(real_lst_tile)
     h, v = tile.granule.h, tile.granule.v
@@ -70,12 +70,18 @@ def test_region_grid_is_the_tiles_own_pixels_mosaicked(real_lst_tile):
     grid = RegionGrid.for_region(region)
     assert grid.tiles() == [(h, v)]
     index = scan_hdf_dir(real_lst_tile.parent, tile.granule.product)
-    image, sources, missing, _ = RegionImages(index, grid, tile.layer, tile.qc_policy).read(tile.granule.date)
+    images = HdfImages(index, grid, tile.layer, tile.qc_policy)
+    image = np.full(grid.shape, np.inf, dtype=np.float32)
+    for block in region_blocks(grid, 25):                  # read block by block
+        part, sources, missing, _ = images.read(tile.granule.date, block)
+        image[block.slices] = part
+        assert sources and not missing
     tr, tc, rr, rc = grid.tile_overlap(h, v)
     inside = grid.inside()
     np.testing.assert_array_equal(image[inside], tile.celsius[tr, tc][inside[rr, rc]])
     assert np.isnan(image[~inside]).all() and (~inside).any()
-    assert sources and not missing
+    total, count = images.valid_sum(tile.granule.date)
+    assert count == np.isfinite(image).sum() and total == pytest.approx(np.nansum(image.astype(np.float64)))
     assert PIXEL_AREA_KM2 == pytest.approx(0.8586, abs=1e-4)
 
 
@@ -235,26 +241,34 @@ def test_evaluate_scores_the_alarms_against_raw_and_declustered_catalogues(monit
 
 
 def test_catalogue_quakes_keep_reference_pixels_out(hdf, tmp_path):
+    from thermoquake.monitor.blocks import BlockImages, HdfImages, block_reference, region_blocks
+    from thermoquake.monitor.daily import MonitorSettings
     from thermoquake.preprocessing.hdf_index import scan_hdf_dir
-    from thermoquake.monitor.daily import MonitorSettings, RegionImages, reference_stats_for
     from thermoquake.rst.sequences import Quake
 
     region = Region.parse(REGION)
     grid = RegionGrid.for_region(region)
-    images = RegionImages(scan_hdf_dir(hdf, "MYD11A1"), grid, "LST_Night_1km", "paper")
+    images = HdfImages(scan_hdf_dir(hdf, "MYD11A1"), grid, "LST_Night_1km", "paper")
     plain = MonitorSettings(region, (2012, 2013), 1)
     quake = Quake(dt.date(2013, 4, 24), MAIN_SHOCK[0], MAIN_SHOCK[1], 6.0)
     excluded = MonitorSettings(region, (2012, 2013), 1, quakes=(quake,), exclusion_km=30, exclusion_days=0)
     day = dt.date(2015, 4, 24)
-    a, _ = reference_stats_for(day, plain, images, tmp_path / "a")
-    b, cached = reference_stats_for(day, excluded, images, tmp_path / "b")
-    assert not cached and reference_stats_for(day, excluded, images, tmp_path / "b")[1]
+    sums = {d: images.valid_sum(d) for d in reference_dates(day, (2012, 2013), 1)}
+    means = {d: t / n if n else None for d, (t, n) in sums.items()}
+    a_count = np.zeros(grid.shape, dtype=np.int32)
+    b_count = np.zeros(grid.shape, dtype=np.int32)
+    for block in region_blocks(grid, 30):                  # the exclusion disc crosses block edges
+        a, _ = block_reference(day, plain, BlockImages(images, block, 8), means, tmp_path / "a", "x")
+        b, cached = block_reference(day, excluded, BlockImages(images, block, 8), means, tmp_path / "b", "x")
+        assert not cached
+        assert block_reference(day, excluded, BlockImages(images, block, 8), means, tmp_path / "b", "x")[1]
+        a_count[block.slices], b_count[block.slices] = a.count, b.count
     from thermoquake.catalog.geodesy import haversine_km
 
     lon, lat = grid.lonlat()
     near = haversine_km(MAIN_SHOCK[0], MAIN_SHOCK[1], lat, lon) <= 30
-    assert (b.count[near] <= a.count[near]).all() and (b.count[near] < a.count[near]).any()
-    assert (b.count[~near] == a.count[~near]).all()
+    assert (b_count[near] <= a_count[near]).all() and (b_count[near] < a_count[near]).any()
+    assert (b_count[~near] == a_count[~near]).all()
 
 
 def test_monitor_without_tiles_is_a_one_line_error(tmp_path):

@@ -8,20 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from thermoquake.cli.main import cli
-
-CATALOG = Path(__file__).parent / "data" / "catalog" / "comcat_china_2013_2016.csv"
-TRAIN_CATALOG = Path(__file__).parents[1] / "data_manifests" / "catalog" / "china_m5_2003_2020.csv"
-REGION = "84.5,27.8,85.5,28.5"
-COMMON = ["--region", REGION, "--reference-years", "2012-2013", "--reference-window-days", "1"]
-
-
-def _run(args: list[str]) -> dict:
-    result = CliRunner().invoke(cli, [*args, "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output.strip().splitlines()[-1])
+from tests._monitor_data import CATALOG, REGION, model_monitor
 
 
 def test_a_box_is_cut_around_its_centre_pixel_with_no_data_outside_the_grid():
@@ -47,30 +35,14 @@ def test_the_forecast_of_a_day_is_the_largest_probability_of_the_window_before_i
 
 
 @pytest.fixture(scope="module")
-def run_dir(tiny_study, tmp_path_factory) -> Path:
-    """A tiny SYNTHETIC classifier on 16 km boxes with an R channel (fast settings)."""
-    import shutil
-
-    work = tmp_path_factory.mktemp("mtrain") / "work"
-    shutil.copytree(tiny_study / "work", work)
-    CliRunner().invoke(cli, ["rst", "--workdir", str(work), "--min-count", "1"])
-    out = tmp_path_factory.mktemp("mruns") / "w3"
-    result = CliRunner().invoke(cli, ["train", "--workdir", str(work), "--window", "3", "--folds", "2", "--epochs",
-                                      "1", "--width", "0.125", "--batch-size", "8", "--no-progress", "--channels",
-                                      "lst,mask,retira", "--catalog", str(TRAIN_CATALOG), "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return out
+def monitored(tiny_study, tmp_path_factory) -> tuple[Path, dict]:
+    out, summary, _ = model_monitor(tiny_study, tmp_path_factory)
+    return out, summary
 
 
 @pytest.fixture(scope="module")
-def monitored(run_dir, tmp_path_factory) -> tuple[Path, dict]:
-    hdf = tmp_path_factory.mktemp("mregion") / "hdf"
-    _run(["synth", "region", *COMMON, "--start", "2015-04-23", "--end", "2015-04-25", "--catalog", str(CATALOG),
-          "--anomaly-k", "5", "--cloud-fraction", "0.1", "--out", str(hdf), "--no-progress"])
-    out = tmp_path_factory.mktemp("mmon") / "mon"
-    summary = _run(["monitor", *COMMON, "--start", "2015-04-23", "--end", "2015-04-25", "--workers", "0",
-                    "--min-count", "3", "--hdf-dir", str(hdf), "--out", str(out), "--run", str(run_dir)])
-    return out, summary
+def run_dir(tiny_study, tmp_path_factory) -> Path:
+    return model_monitor(tiny_study, tmp_path_factory)[2]
 
 
 @pytest.mark.ml
@@ -119,24 +91,77 @@ def test_model_probabilities_are_the_runs_model_on_the_box_centred_on_each_cell(
 @pytest.mark.ml
 @pytest.mark.slow
 def test_evaluate_scores_the_model_alarm_record_with_its_threshold(monitored):
+    from thermoquake.monitor.outputs import evaluation_path, read_evaluation
+    from thermoquake.monitor.score import evaluate_monitor
+
     out, summary = monitored
-    result = _run(["monitor", "evaluate", "--monitor", str(out), "--catalog", str(CATALOG), "--decluster", "none",
-                   "--alarm-source", "model"])
+    result = evaluate_monitor(out, CATALOG, decluster_window="none", sources=("model",))["model"]
     (raw,) = result["scores"]
     assert result["alarm_source"] == "model" and raw["alarm_source"] == "model" and result["synthetic"]
+    assert result["threshold"] == summary["model"]["threshold"]
     assert raw["alarm_fraction"] == pytest.approx(summary["model"]["alarmed_cell_days"] / summary["cell_days"])
     assert raw["csep_tests"][0]["days"] == 3
-    assert (out / "evaluation_model.json").is_file()
+    assert read_evaluation(evaluation_path(out, "model")) == json.loads(json.dumps(result))
 
 
-def test_evaluating_model_alarms_of_a_monitor_without_a_model_is_a_one_line_error(tmp_path):
-    from thermoquake.monitor.score import read_alarm_record
+@pytest.mark.ml
+@pytest.mark.slow
+def test_evaluate_scores_the_rule_and_the_model_by_the_same_measures_by_default(monitored):
+    from thermoquake.monitor.score import evaluate_monitor
+
+    out, summary = monitored
+    result = evaluate_monitor(out, CATALOG, decluster_window="none", write=False)
+    assert sorted(result) == ["model", "rst"]
+    (rule,), (model,) = result["rst"]["scores"], result["model"]["scores"]
+    measures = {"alarm_fraction", "hits", "area_skill", "area_skill_random_band", "probability_gain",
+                "probability_gain_interval", "molchan", "earthquake_list", "csep_tests"}
+    assert measures <= set(rule) and measures <= set(model)
+    assert rule["earthquakes"] == model["earthquakes"] > 0            # the same target earthquakes
+    assert rule["alarm_fraction"] == pytest.approx(summary["alarmed_cell_days"] / summary["cell_days"])
+    assert model["alarm_fraction"] == pytest.approx(summary["model"]["alarmed_cell_days"] / summary["cell_days"])
+
+
+def test_model_alarms_of_a_monitor_without_a_model_are_an_error_naming_run(tmp_path):
+    from thermoquake.errors import ThermoquakeError
+    from thermoquake.monitor.score import evaluate_monitor, read_alarm_record
 
     (tmp_path / "monitor.nc").write_bytes(b"")
     (tmp_path / "monitor.json").write_text(json.dumps({"cell_deg": 0.5, "model": None, "region": REGION,
                                                        "synthetic": True}))
-    result = CliRunner().invoke(cli, ["monitor", "evaluate", "--monitor", str(tmp_path), "--catalog", str(CATALOG),
-                                      "--alarm-source", "model"])
-    assert result.exit_code != 0 and "--run" in result.output and "Traceback" not in result.output
-    with pytest.raises(Exception, match="--run"):
+    with pytest.raises(ThermoquakeError, match="--run"):
         read_alarm_record(tmp_path, "model")
+    with pytest.raises(ThermoquakeError, match="--run"):
+        evaluate_monitor(tmp_path, CATALOG, sources=("model",))
+
+
+@pytest.mark.ml
+@pytest.mark.slow
+def test_model_probabilities_are_cached_per_run_and_recomputed_for_another_run(monitored, run_dir, tmp_path):
+    import shutil
+
+    import xarray as xr
+
+    from thermoquake.catalog.region import Region
+    from thermoquake.modis.region_grid import RegionGrid
+    from thermoquake.monitor.daily import region_cells
+    from thermoquake.monitor.model import MODEL_CACHE_DIR, model_alarms
+
+    out, summary = monitored
+    assert summary["model"]["computed_days"] == 3 and summary["model"]["cached_days"] == 0
+    grid = RegionGrid.for_region(Region.parse(REGION))
+    days = [dt.date(2015, 4, d) for d in (23, 24, 25)]
+    files = [out / "days" / f"{d.isoformat()}.npz" for d in days]
+    cells = region_cells(grid, 0.5)
+    with xr.open_dataset(out / "monitor.nc") as ds:
+        written = ds["model_image_probability"].values
+    again = model_alarms(run_dir, grid, days, files, cells, 0.5, out / MODEL_CACHE_DIR)
+    assert (again.computed_days, again.cached_days) == (0, 3)
+    np.testing.assert_array_equal(again.image_probability, written)
+    assert again.window == summary["model"]["window"] and list(again.box) == summary["model"]["box_px"]
+    other = tmp_path / "other_run"
+    shutil.copytree(run_dir, other)
+    config = other / "config.json"
+    config.write_text(config.read_text(encoding="utf-8") + "\n", encoding="utf-8")   # another run's files
+    fresh = model_alarms(other, grid, days, files, cells, 0.5, out / MODEL_CACHE_DIR)
+    assert (fresh.computed_days, fresh.cached_days) == (3, 0)
+    np.testing.assert_allclose(fresh.image_probability, written, rtol=1e-6)      # same weights, same values

@@ -1,19 +1,19 @@
 """The local stand-in for NASA (thermoquake.testing.nasa) and the CMR client (thermoquake.fetch.cmr):
-`manifest --cmr` finds granules in the catalogue, `fetch` downloads what it lists."""
+the catalogue look-up (``manifest --cmr``) finds granules, ``thermoquake.fetch_granules`` downloads
+what it lists. The commands and the pipeline runner's service stages: tests/cli/test_manifest_cmd.py,
+test_fetch_cmd.py, test_run_cmd.py."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import requests
-from click.testing import CliRunner
 
-from thermoquake.cli.main import cli
+import thermoquake
+from tests.test_fetch import environment
 from thermoquake.fetch.checksum import file_checksum, read_sidecar, sidecar_path
 from thermoquake.fetch.cmr import CmrError, look_up, search_granules
 from thermoquake.study.granules import GranuleRow, manifest_to_csv, read_manifest
@@ -63,13 +63,13 @@ def env(standin: NasaStandIn, tmp_path: Path, **extra: str | None) -> dict[str, 
     return out
 
 
-def run(*args: str, env: dict | None = None):
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
-
-
-def manifest_args(events: Path, out: Path, standin: NasaStandIn) -> list[str]:
-    return ["manifest", "--events", str(events), "--days-before", "2", "--reference-years", "2008-2008",
-            "--cmr", "--cmr-url", standin.url, "--out", str(out)]
+def catalogue_manifest(events: Path, out: Path, standin: NasaStandIn) -> tuple[list, list]:
+    """The granules of ``events`` (2 days before, reference year 2008) looked up in the stand-in's
+    catalogue, written to ``out``: ``(found, missing)``."""
+    found, missing = look_up(thermoquake.build_manifest(events, days_before=2, reference_years=[2008]),
+                             standin.url)
+    out.write_text(manifest_to_csv(found))
+    return found, missing
 
 
 def test_catalogue_search_pages_with_search_after_and_picks_the_latest_production(hdf_dir):
@@ -129,18 +129,14 @@ def test_manifest_takes_urls_sizes_and_checksums_from_the_catalogue_and_lists_wh
         tmp_path, hdf_dir, events):
     out = tmp_path / "granules.csv"
     with NasaStandIn(hdf_dir, missing=[granule_name(DAYS[1], "h27v06")[:30]]) as standin:
-        result = run(*manifest_args(events, out, standin), "--json", env={"THERMOQUAKE_CMR": None})
-    assert result.exit_code == 0, result.output
-    summary = json.loads(result.stdout)
-    assert (summary["needed"], summary["granules"], summary["missing"]) == (8, 7, 1)
+        found, missing = catalogue_manifest(events, out, standin)
+    assert (len(found) + len(missing), len(found), len(missing)) == (8, 7, 1)
     sizes = sum((hdf_dir / granule_name(d, t)).stat().st_size for d in DAYS for t in TILES) \
         - (hdf_dir / granule_name(DAYS[1], "h27v06")).stat().st_size
-    assert summary["estimated_gb"] == round(sizes / 1e9, 3) and summary["granule_mb_assumed"] is None
+    assert sum(r.size for r in found) == sizes
     rows = read_manifest(out)
-    assert all(r.url and r.size and r.checksum_type == "MD5" for r in rows)
-    with open(tmp_path / "granules.missing.csv", newline="") as fh:
-        lacking = list(csv.DictReader(fh))
-    assert [(m["date"], m["tile"], m["url"]) for m in lacking] == [("2008-05-11", "h27v06", "")]
+    assert rows == found and all(r.url and r.size and r.checksum_type == "MD5" for r in rows)
+    assert [(m.date.isoformat(), m.tile, m.url) for m in missing] == [("2008-05-11", "h27v06", None)]
 
 
 def test_fetch_downloads_the_catalogues_urls_checks_its_checksum_and_retries_a_damaged_copy(
@@ -148,11 +144,10 @@ def test_fetch_downloads_the_catalogues_urls_checks_its_checksum_and_retries_a_d
     out, dest = tmp_path / "granules.csv", tmp_path / "modis"
     damaged = granule_name(DAYS[0], "h27v05")
     with NasaStandIn(hdf_dir, bad_checksum={damaged: 1}) as standin:
-        assert run(*manifest_args(events, out, standin), env={"THERMOQUAKE_CMR": None}).exit_code == 0
-        result = run("fetch", "--manifest", str(out), "--dest", str(dest), "--backoff", "0.01", "--json",
-                     env=env(standin, tmp_path))
-        assert result.exit_code == 0, result.output
-        assert json.loads(result.stdout)["downloaded"] == 8
+        catalogue_manifest(events, out, standin)
+        with environment(env(standin, tmp_path)):
+            outcomes = thermoquake.fetch_granules(out, dest, backoff_s=0.01)
+        assert [o.status for o in outcomes] == ["downloaded"] * 8
         assert standin.requests("data", ".hdf.xml") == []           # the catalogue gave the checksums
         assert not any("/2008.05.1" in r.path and r.path.endswith("/") for r in standin.requests("data"))
         served = [r for r in standin.requests("data", damaged) if "DATAPOOL=" in r.headers.get("Cookie", "")]
@@ -173,12 +168,11 @@ def test_fetch_downloads_the_catalogues_urls_checks_its_checksum_and_retries_a_d
 def test_without_the_catalogue_fetch_falls_back_to_data_pool_listings(tmp_path, hdf_dir, events):
     out, dest = tmp_path / "granules.csv", tmp_path / "modis"
     with NasaStandIn(hdf_dir) as standin:
-        args = [a for a in manifest_args(events, out, standin) if a not in ("--cmr", "--cmr-url", standin.url)]
-        assert run(*args, "--no-cmr", "--base-url", standin.url).exit_code == 0
+        thermoquake.build_manifest(events, out, days_before=2, reference_years=[2008], base_url=standin.url)
         assert read_manifest(out)[0].url is None and standin.requests("cmr") == []
-        result = run("fetch", "--manifest", str(out), "--dest", str(dest), "--json", env=env(standin, tmp_path))
-        assert result.exit_code == 0, result.output
-        assert json.loads(result.stdout)["downloaded"] == 8
+        with environment(env(standin, tmp_path)):
+            outcomes = thermoquake.fetch_granules(out, dest)
+        assert [o.status for o in outcomes] == ["downloaded"] * 8
         assert standin.requests("data", ".hdf.xml")                  # checksums from the Data Pool .xml
     assert read_sidecar(sidecar_path(dest / granule_name(DAYS[0], "h26v05"))).checksum_type == "CKSUM"
 
@@ -192,117 +186,3 @@ def test_the_stand_in_withholds_missing_granules_everywhere_and_needs_credential
         hit = requests.get(standin.url + "/MOLA/MYD11A1.061/2008.05.10/" + granule_name(DAYS[0], "h26v05"))
         assert hit.status_code == 401 and hit.history[0].status_code == 302     # Earthdata Login wants a password
         assert manifest_to_csv([]).startswith("product,collection,date,tile,directory,role,url,size")
-
-
-def test_synth_nasa_server_help_names_the_throw_away_credentials():
-    result = run("synth", "nasa-server", "--help")
-    assert result.exit_code == 0 and USERNAME in result.output and "--bad-checksum" in result.output
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-REAL_PATH = """
-[pipeline]
-name = "real-path"
-out = "out"
-
-[environment]
-EARTHDATA_HOST = "http://localhost:{port}"
-EARTHDATA_USERNAME = "demo-user"
-EARTHDATA_PASSWORD = "throw-away-password"
-EARTHDATA_TOKEN = ""
-
-[paths]
-events = "events.csv"
-granules = "{{out}}/granules.csv"
-modis = "{{out}}/modis"
-
-[[stage]]
-name = "nasa"
-command = "synth nasa-server"
-service = true
-[stage.options]
-hdf-dir = "{hdf_dir}"
-port = {port}
-
-[[stage]]
-name = "manifest"
-command = "manifest"
-inputs = ["{{events}}"]
-outputs = ["{{granules}}"]
-[stage.options]
-events = "{{events}}"
-days-before = 2
-reference-years = "2008-2008"
-cmr = true
-cmr-url = "http://127.0.0.1:{port}"
-out = "{{granules}}"
-
-[[stage]]
-name = "fetch"
-command = "fetch"
-inputs = ["{{granules}}"]
-outputs = ["{{modis}}"]
-[stage.options]
-manifest = "{{granules}}"
-dest = "{{modis}}"
-"""
-
-
-def test_a_service_stage_runs_beside_the_later_stages_with_the_runs_environment(tmp_path, hdf_dir, events,
-                                                                                monkeypatch):
-    import os
-
-    monkeypatch.setenv("EARTHDATA_TOKEN", "a-real-token-that-must-not-leak")
-    monkeypatch.setenv("NETRC", str(tmp_path / "none"))
-    port = free_port()
-    (tmp_path / "events.csv").write_text(events.read_text())
-    path = tmp_path / "real.toml"
-    path.write_text(REAL_PATH.format(port=port, hdf_dir=hdf_dir))
-    result = run("run", str(path), "--json")
-    assert result.exit_code == 0, result.output
-    record = json.loads(result.stdout)
-    statuses = {s["name"]: s["status"] for s in record["stages"]}
-    assert statuses == {"nasa": "started", "manifest": "ran", "fetch": "ran"}
-    assert sorted(p.name for p in (tmp_path / "out" / "modis").glob("*.hdf")) == sorted(
-        granule_name(d, t) for d in DAYS for t in TILES)
-    assert os.environ["EARTHDATA_TOKEN"] == "a-real-token-that-must-not-leak"      # put back after the run
-    assert "EARTHDATA_USERNAME" not in os.environ
-    saved = (tmp_path / "out" / "run_record.json").read_text()
-    assert "throw-away-password" not in saved and "(hidden)" in saved
-    with pytest.raises(requests.ConnectionError):                                    # the service is stopped
-        requests.get(f"http://127.0.0.1:{port}/search/granules.json", timeout=5)
-    again = json.loads(run("run", str(path), "--json").stdout)
-    assert {s["name"]: s["status"] for s in again["stages"]} == {"nasa": "not-needed", "manifest": "skipped",
-                                                                 "fetch": "skipped"}
-
-
-def test_a_service_that_cannot_start_stops_the_run_with_one_line(tmp_path, events):
-    (tmp_path / "events.csv").write_text(events.read_text())
-    path = tmp_path / "real.toml"
-    path.write_text(REAL_PATH.format(port=free_port(), hdf_dir=tmp_path / "no-such-dir"))
-    result = run("run", str(path))
-    assert result.exit_code != 0
-    last = result.output.strip().splitlines()[-1]
-    assert "stage 'nasa' failed: service 'nasa' stopped before it was ready" in last and "no-such-dir" in last
-
-
-@pytest.mark.parametrize("table, problem", [
-    ('[environment]\n"BAD NAME" = "x"\n', "[environment] BAD NAME: needs a variable name"),
-    ('[environment]\nEARTHDATA_HOST = "{nope}"\n', "unknown placeholder {nope}"),
-    ('[environment]\nX = "1"\n[[stage]]\nname = "s"\ncommand = "synth nasa-server"\nservice = true\n'
-     'outputs = ["x"]\n', "a service has no outputs"),
-])
-def test_bad_environment_or_service_tables_are_one_line_naming_the_file(tmp_path, table, problem):
-    path = tmp_path / "p.toml"
-    path.write_text('[pipeline]\nname = "p"\nout = "out"\n' + table
-                    + '[[stage]]\nname = "m"\ncommand = "manifest"\n[stage.options]\nevents = "e.csv"\n')
-    result = run("run", str(path), "--dry-run")
-    assert result.exit_code != 0 and problem in result.output and str(path) in result.output
-    assert "Traceback" not in result.output

@@ -1,10 +1,13 @@
-"""thermoquake preprocess: batch target + reference images on dask."""
+"""thermoquake.preprocess: batch target + reference images on dask (the library call; the
+command line's own contract is in tests/cli/test_preprocess_cmd.py)."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -15,16 +18,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from click.testing import CliRunner
-
-from thermoquake.cli.main import cli
+import thermoquake
+from thermoquake.errors import ThermoquakeError
 from thermoquake.image.crop import crop_epicentre
 from thermoquake.image.geotiff import write_epicentre_geotiff
 
 SIZE = 64
 EVENT_DATE = dt.date(2008, 5, 12)
 DAYS_BEFORE = 2
-REFERENCE_YEARS = "2006-2008"          # 2008 is the event year: references 2006, 2007
+REFERENCE_YEARS = range(2006, 2009)    # 2008 is the event year: references 2006, 2007
 # E1 needs h26v05; E2 needs h26v05 + h26v06 (a mosaic); E3 needs h26v05 + h27v05, and
 # h27v05 is never given (partial image); E4 lies where no tile is given (failures).
 EVENTS = [
@@ -65,17 +67,11 @@ def events_csv(tmp_path_factory) -> Path:
     return path
 
 
-def _args(events: Path, hdf: Path, out: Path, *extra: str) -> list[str]:
-    return ["preprocess", "--events", str(events), "--hdf-dir", str(hdf), "--out", str(out),
-            "--days-before", str(DAYS_BEFORE), "--reference-years", REFERENCE_YEARS,
-            "--size", str(SIZE), "--no-progress", *extra]
+SETTINGS = {"days_before": DAYS_BEFORE, "reference_years": REFERENCE_YEARS, "size": SIZE, "progress": False}
 
 
-def _run(*args: str, ok: bool = True):
-    result = CliRunner().invoke(cli, list(args))
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
+def _preprocess(events: Path, hdf: Path, out: Path, **extra):
+    return thermoquake.preprocess(events, hdf, out, **(SETTINGS | extra))
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -90,7 +86,7 @@ def _all_bytes(root: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="session")
 def inprocess_run(tmp_path_factory, hdf_dir, events_csv) -> Path:
     out = tmp_path_factory.mktemp("run") / "work"
-    _run(*_args(events_csv, hdf_dir, out, "--workers", "0"))
+    _preprocess(events_csv, hdf_dir, out, workers=0)
     return out
 
 
@@ -138,15 +134,15 @@ def test_batch_images_equal_single_crops(inprocess_run, hdf_dir, tmp_path):
 
 def test_rerun_skips_finished_images_and_changes_nothing(inprocess_run, hdf_dir, events_csv):
     before = _all_bytes(inprocess_run)
-    result = _run(*_args(events_csv, hdf_dir, inprocess_run, "--workers", "0", "--json"))
-    assert '"written_now": 0' in result.output
+    summary = _preprocess(events_csv, hdf_dir, inprocess_run, workers=0)
+    assert summary.written_now == 0 and summary.already_done == summary.manifest_rows == 18   # E4: failures
     assert _all_bytes(inprocess_run) == before
 
 
 def test_dry_run_writes_nothing(tmp_path, hdf_dir, events_csv):
     out = tmp_path / "work"
-    result = _run(*_args(events_csv, hdf_dir, out, "--dry-run", "--json"))
-    assert '"images": 24' in result.output and '"targets": 8' in result.output
+    summary = _preprocess(events_csv, hdf_dir, out, dry_run=True)
+    assert summary.images == 24 and summary.targets == 8 and summary.written_now is None
     assert not out.exists()
 
 
@@ -158,8 +154,9 @@ def test_bad_file_among_tiles_is_recorded_and_the_batch_goes_on(tmp_path, hdf_di
     foreign = hdf / "2007" / "MYD11A1.A2007131.h26v05.061.2099001000000.hdf"   # newer production
     foreign.write_text("<html>not found</html>")
     out = tmp_path / "work"
-    result = _run(*_args(events_csv, hdf, out, "--workers", "0"))
-    assert "several productions" in result.output
+    notes: list[str] = []
+    _preprocess(events_csv, hdf, out, workers=0, on_note=notes.append)
+    assert any("several productions" in note for note in notes)
     failures = _read_csv(out / "failures.csv")
     files = {Path(f["file"]).name: f["reason"] for f in failures if f["kind"] == "file"}
     assert set(files) == {bad.name, foreign.name}
@@ -182,26 +179,25 @@ def test_malformed_events_row_stops_before_writing_anything(tmp_path, hdf_dir, r
     events = tmp_path / "events.csv"
     events.write_text(HEADER + "E1,2008-05-12T06:28:00Z,35.0,103.0,10,6,mw\n" + row)
     out = tmp_path / "work"
-    result = _run(*_args(events, hdf_dir, out), ok=False)
-    assert result.exit_code == 1
-    assert message in result.output and str(events) in result.output
-    assert len(result.output.strip().splitlines()) == 1
+    with pytest.raises(ThermoquakeError) as err:
+        _preprocess(events, hdf_dir, out, workers=0)
+    assert message in str(err.value) and str(events) in str(err.value)
+    assert len(str(err.value).splitlines()) == 1
     assert not out.exists()
 
 
 def test_events_file_missing_a_column_is_refused(tmp_path, hdf_dir):
     events = tmp_path / "events.csv"
     events.write_text("event_id,time,latitude\nE1,2008-05-12T06:28:00Z,35.0\n")
-    result = _run(*_args(events, hdf_dir, tmp_path / "work"), ok=False)
-    assert result.exit_code == 1 and "row 1: missing column(s) longitude" in result.output
+    with pytest.raises(ThermoquakeError, match=re.escape("row 1: missing column(s) longitude")):
+        _preprocess(events, hdf_dir, tmp_path / "work", workers=0)
 
 
 def test_workdir_with_other_parameters_is_refused(inprocess_run, hdf_dir, events_csv):
     before = _all_bytes(inprocess_run)
-    args = _args(events_csv, hdf_dir, inprocess_run, "--workers", "0")
-    args[args.index("--size") + 1] = "32"
-    result = _run(*args, ok=False)
-    assert result.exit_code == 1 and "other parameters" in result.output and "size was 64" in result.output
+    with pytest.raises(ThermoquakeError) as err:
+        _preprocess(events_csv, hdf_dir, inprocess_run, workers=0, size=32)
+    assert "other parameters" in str(err.value) and "size was 64" in str(err.value)
     assert _all_bytes(inprocess_run) == before
 
 
@@ -209,30 +205,35 @@ def test_workdir_of_another_version_or_foreign_is_refused(tmp_path, hdf_dir, eve
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "something.txt").write_text("x")
-    result = _run(*_args(events_csv, hdf_dir, foreign), ok=False)
-    assert result.exit_code == 1 and "not a thermoquake preprocess workdir" in result.output
+    with pytest.raises(ThermoquakeError, match="not a thermoquake preprocess workdir"):
+        _preprocess(events_csv, hdf_dir, foreign, workers=0)
     old = tmp_path / "old"
     old.mkdir()
     (old / "workdir.json").write_text('{"format": "thermoquake-preprocess", "format_version": 0}')
-    result = _run(*_args(events_csv, hdf_dir, old), ok=False)
-    assert result.exit_code == 1 and "format version 0" in result.output
+    with pytest.raises(ThermoquakeError, match="format version 0"):
+        _preprocess(events_csv, hdf_dir, old, workers=0)
     assert sorted(p.name for p in old.iterdir()) == ["workdir.json"]
 
 
 def test_geotiffs_are_deterministic(tmp_path, hdf_dir, events_csv, inprocess_run):
     out = tmp_path / "again"
-    _run(*_args(events_csv, hdf_dir, out, "--workers", "0"))
+    _preprocess(events_csv, hdf_dir, out, workers=0)
     assert _all_bytes(out) == _all_bytes(inprocess_run)
 
 
-def _cli_command(events: Path, hdf: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "thermoquake", *_args(events, hdf, out, *extra)]
+def _python_command(events: Path, hdf: Path, out: Path, **extra) -> list[str]:
+    """A separate Python process that runs :func:`thermoquake.preprocess` (to be killed)."""
+    settings = SETTINGS | {"reference_years": [REFERENCE_YEARS.start, REFERENCE_YEARS.stop - 1]} | extra
+    code = ("import sys, json, thermoquake; s = json.loads(sys.argv[4]); "
+            "s['reference_years'] = range(s['reference_years'][0], s['reference_years'][1] + 1); "
+            "thermoquake.preprocess(sys.argv[1], sys.argv[2], sys.argv[3], **s)")
+    return [sys.executable, "-c", code, str(events), str(hdf), str(out), json.dumps(settings)]
 
 
 @pytest.mark.slow
 def test_default_local_cluster_gives_the_same_outputs(tmp_path, hdf_dir, events_csv, inprocess_run):
     out = tmp_path / "work"
-    subprocess.run(_cli_command(events_csv, hdf_dir, out, "--workers", "2"), check=True,
+    subprocess.run(_python_command(events_csv, hdf_dir, out, workers=2), check=True,
                    capture_output=True, timeout=300)
     assert _all_bytes(out) == _all_bytes(inprocess_run)
 
@@ -243,7 +244,7 @@ def test_scheduler_option_uses_an_existing_cluster(tmp_path, hdf_dir, events_csv
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         out = tmp_path / "work"
-        proc = subprocess.run(_cli_command(events_csv, hdf_dir, out, "--scheduler", cluster.scheduler_address),
+        proc = subprocess.run(_python_command(events_csv, hdf_dir, out, scheduler=cluster.scheduler_address),
                               capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr
     assert _all_bytes(out) == _all_bytes(inprocess_run)
@@ -258,7 +259,7 @@ def test_killed_batch_resumes_to_identical_outputs(tmp_path, hdf_dir, events_csv
     reference = _all_bytes(inprocess_run)
     for k in (0, 1, 5, 11):
         out = tmp_path / f"work{k}"
-        proc = subprocess.Popen(_cli_command(events_csv, hdf_dir, out, "--workers", "1"),
+        proc = subprocess.Popen(_python_command(events_csv, hdf_dir, out, workers=1),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
         deadline = time.monotonic() + 120
@@ -269,7 +270,7 @@ def test_killed_batch_resumes_to_identical_outputs(tmp_path, hdf_dir, events_csv
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         time.sleep(0.5)          # let orphaned dask worker processes notice and exit
-        subprocess.run(_cli_command(events_csv, hdf_dir, out, "--workers", "1"), check=True,
+        subprocess.run(_python_command(events_csv, hdf_dir, out, workers=1), check=True,
                        capture_output=True, timeout=300)
         assert _all_bytes(out) == reference, f"killed after {k} images"
         assert not list(out.rglob(".*.tmp-*"))

@@ -30,10 +30,10 @@ def test_rescoring_keeps_the_balance_report_split_and_augmentation_of_training(t
     (run / "metrics.json").write_text(json.dumps(trained))
     doc = rescore_run(run, 0.4, n_boot=20)
     for key in ("balance", "split_summary", "folds", "augmentation"):
-        assert doc[key] == trained[key]
-    assert "stale" not in doc["daily"] and doc["threshold_source"] == "chosen after evaluation"
+        assert getattr(doc, key) == trained[key]
+    assert "stale" not in doc.to_dict()["daily"] and doc.threshold_source == "chosen after evaluation"
 
 
 def test_a_run_without_metrics_json_is_rescored_from_its_predictions(tmp_path):
     doc = rescore_run(_run(tmp_path), n_boot=20)
-    assert "balance" not in doc and doc["daily"]["metrics"]["balanced_accuracy"]["value"] == 1.0
+    assert doc.balance is None and doc.balanced_accuracy.value == 1.0

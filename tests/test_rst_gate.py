@@ -9,12 +9,12 @@ import math
 import numpy as np
 import pytest
 import rasterio
-from click.testing import CliRunner
 from scipy.ndimage import gaussian_filter
 
-from thermoquake.cli.main import cli
+from thermoquake.errors import ThermoquakeError
 from thermoquake.image.crop import GEOGRAPHIC_CRS
 from thermoquake.image.grid import EpicentreGrid
+from thermoquake.rst.validate import parse_set, rows_as_json, set_means, validate_sets
 from thermoquake.rst.gate import (
     GateThresholds,
     anomaly_agreement,
@@ -247,7 +247,7 @@ def test_an_empty_generated_image_is_rejected(scene):
     assert not verdict.accepted and "no valid pixel" in verdict.reasons[0]
 
 
-# --- the CLI ---------------------------------------------------------------------------------
+# --- validating sets of GeoTIFFs (`thermoquake rst validate`) ---------------------------------
 
 
 def _write(path, values):
@@ -275,44 +275,35 @@ def tiffs(scene, tmp_path_factory):
     return root
 
 
-def test_validate_prints_a_table_one_row_per_image_and_set_means(tiffs):
-    result = CliRunner().invoke(cli, ["rst", "validate", "--real", str(tiffs / "real.tif"),
-                                      "--reference", str(tiffs / "ref"),
-                                      "--set", f"dcgan={tiffs / 'dcgan'}",
-                                      "--set", f"improved={tiffs / 'improved' / '*.tif'}"])
-    assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
-    assert lines[0].split()[:4] == ["set", "image", "Eq6", "Eq6/sd"]
-    rows = [line.split() for line in lines if line.startswith(("dcgan ", "improved "))]
-    assert [(r[0], r[1], r[-1]) for r in rows[:4]] == [
-        ("dcgan", "g1.tif", "reject"), ("dcgan", "g2.tif", "reject"),
-        ("improved", "g1.tif", "accept"), ("improved", "g2.tif", "accept")]
-    assert [(r[1], r[-2]) for r in rows[4:]] == [("(mean)", "0%"), ("(mean)", "100%")]
-    assert "Rejection reasons:" in result.output and "dcgan/g1.tif: " in result.output
-    own = [line for line in lines if line.startswith("the real day's own Eq6/sd: ")]
-    assert len(own) == 1 and 0.5 < float(own[0].split()[5]) < 1.25     # this scene's real day is moderate
+def test_validate_sets_gives_one_verdict_per_image_in_set_order(tiffs):
+    rows = validate_sets(tiffs / "real.tif", [str(tiffs / "ref")],
+                         [parse_set(f"dcgan={tiffs / 'dcgan'}"), parse_set(f"improved={tiffs / 'improved' / '*.tif'}")])
+    assert [(r.label, r.path.name, r.verdict.accepted) for r in rows] == [
+        ("dcgan", "g1.tif", False), ("dcgan", "g2.tif", False),
+        ("improved", "g1.tif", True), ("improved", "g2.tif", True)]
+    assert all(r.verdict.reasons for r in rows[:2]) and not any(r.verdict.reasons for r in rows[2:])
+    assert {label: m["accepted"] for label, m in set_means(rows).items()} == {"dcgan": 0.0, "improved": 1.0}
+    assert 0.5 < rows[0].verdict.figures["real_eq6_ratio"] < 1.25     # this scene's real day is moderate
 
 
-def test_validate_json_lists_verdicts_and_set_means(tiffs):
-    result = CliRunner().invoke(cli, ["rst", "validate", "--real", str(tiffs / "real.tif"),
-                                      "--reference", str(tiffs / "ref" / "*.tif"),
-                                      "--set", f"improved={tiffs / 'improved'}", "--json"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+def test_validate_sets_as_json_lists_verdicts_and_set_means(tiffs):
+    rows = validate_sets(tiffs / "real.tif", [str(tiffs / "ref" / "*.tif")], [("improved", str(tiffs / "improved"))])
+    data = json.loads(json.dumps(rows_as_json(rows)))
     assert [i["accepted"] for i in data["images"]] == [True, True]
     assert data["images"][0]["figures"]["iou"] == 1.0
     assert data["sets"]["improved"]["accepted"] == 1.0
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--set", "nolabel"], "LABEL=DIR_OR_GLOB"),
-    (["--set", "x=/nonexistent/dir"], "no GeoTIFF found"),
-])
-def test_validate_bad_input_is_a_one_line_error(tiffs, args, needle):
-    result = CliRunner().invoke(cli, ["rst", "validate", "--real", str(tiffs / "real.tif"),
-                                      "--reference", str(tiffs / "ref"), *args])
-    assert result.exit_code == 1
-    assert needle in result.output and len(result.output.strip().splitlines()) == 1
+def test_a_set_without_label_is_refused_in_one_line():
+    with pytest.raises(ThermoquakeError, match="LABEL=DIR_OR_GLOB") as err:
+        parse_set("nolabel")
+    assert len(str(err.value).splitlines()) == 1
+
+
+def test_a_set_with_no_geotiff_is_refused_in_one_line(tiffs):
+    with pytest.raises(ThermoquakeError, match="no GeoTIFF found") as err:
+        validate_sets(tiffs / "real.tif", [str(tiffs / "ref")], [parse_set("x=/nonexistent/dir")])
+    assert len(str(err.value).splitlines()) == 1
 
 
 def test_another_plausible_day_with_the_anomaly_in_place_is_accepted(scene):
@@ -327,7 +318,6 @@ def test_another_plausible_day_with_the_anomaly_in_place_is_accepted(scene):
 
 
 def test_validate_with_a_missing_real_image_names_it(tiffs):
-    result = CliRunner().invoke(cli, ["rst", "validate", "--real", str(tiffs / "missing.tif"),
-                                      "--reference", str(tiffs / "ref"), "--set", f"a={tiffs / 'improved'}"])
-    assert result.exit_code == 1
-    assert result.output.strip() == f"Error: {tiffs / 'missing.tif'}: no such file"
+    with pytest.raises(ThermoquakeError) as err:
+        validate_sets(tiffs / "missing.tif", [str(tiffs / "ref")], [("a", str(tiffs / "improved"))])
+    assert str(err.value) == f"{tiffs / 'missing.tif'}: no such file"

@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import rasterio
-from click.testing import CliRunner
 
+import thermoquake
+from thermoquake.errors import ThermoquakeError
 from thermoquake.preprocessing.events import read_events
 from thermoquake.preprocessing.plan import plan_images
 from thermoquake.preprocessing.samples import build_samples, write_samples
 from thermoquake.preprocessing.tables import write_tables
 from thermoquake.preprocessing.workdir import prepare_workdir, reference_parameters
-from thermoquake.cli.main import cli
 from thermoquake.image.crop import EpicentreImage
 from thermoquake.image.grid import EpicentreGrid
 from thermoquake.image.geotiff import write_epicentre_geotiff
@@ -64,8 +63,8 @@ def make_workdir(root: Path, events: str, controls: str, days_before: int, years
     return work
 
 
-def rst(*args: str):
-    return CliRunner().invoke(cli, ["rst", *args])
+def rst(work: Path, **settings):
+    return thermoquake.run_rst(work, **settings)
 
 
 def tags_of(work: Path, site: str, day: D) -> dict[str, str]:
@@ -97,8 +96,7 @@ def new_year_workdir(tmp_path_factory) -> Path:
 
 def test_a_window_across_new_year_never_holds_a_group_members_target_day(new_year_workdir):
     work = new_year_workdir
-    result = rst("--workdir", str(work), "--min-count", "1")
-    assert result.exit_code == 0, result.output
+    rst(work, min_count=1)
     targets = {"E1": {D(2009, 12, 31), D(2010, 1, 1)}, "C1": {D(2011, 12, 31), D(2012, 1, 1)},
                "C2": {D(2007, 12, 31), D(2008, 1, 1)}}
     every_target = set().union(*targets.values())
@@ -110,7 +108,7 @@ def test_a_window_across_new_year_never_holds_a_group_members_target_day(new_yea
 
 def test_members_of_a_group_get_the_same_reference_years_and_images(new_year_workdir):
     work = new_year_workdir
-    assert rst("--workdir", str(work), "--min-count", "1").exit_code == 0
+    rst(work, min_count=1)
     sample_year = {"E1": 2010, "C1": 2012, "C2": 2008}
     for day_before in (2, 1):                       # day 2 before E1 is 2009-12-31
         day = {site: D(y, 1, 2) - dt.timedelta(days=day_before) for site, y in sample_year.items()}
@@ -124,7 +122,7 @@ def test_members_of_a_group_get_the_same_reference_years_and_images(new_year_wor
 def test_exclude_years_leave_out_whole_reference_years_for_the_whole_group(new_year_workdir):
     work = new_year_workdir
     # reference year 2014 of E1 holds 2013-12-31 and 2014-01-01: excluding 2013 takes it out too
-    assert rst("--workdir", str(work), "--min-count", "1", "--exclude-years", "2013").exit_code == 0
+    rst(work, min_count=1, exclude_years=(2013,))
     for site, year in {"E1": 2010, "C1": 2012, "C2": 2008}.items():
         tags = tags_of(work, site, D(year - 1, 12, 31))
         assert reference_years(tags, year) == {2006, 2007, 2009, 2011}
@@ -150,8 +148,7 @@ def random_study(tmp_path_factory) -> tuple[Path, Path]:
 
 def test_random_control_gets_the_exclusions_of_the_event_it_joins(random_study):
     work, catalog = random_study
-    result = rst("--workdir", str(work), "--catalog", str(catalog), "--min-count", "1")
-    assert result.exit_code == 0, result.output
+    rst(work, catalog=catalog, min_count=1)
     rows = _anomaly_rows(work)
     assert rows["R1"]["n_reference"] == rows["E1"]["n_reference"] == "5"
     event = reference_years(tags_of(work, "E1", D(2010, 5, 9)), 2010)
@@ -162,17 +159,17 @@ def test_random_control_gets_the_exclusions_of_the_event_it_joins(random_study):
 
 def test_unpaired_random_control_keeps_the_years_the_event_loses(random_study):
     work, catalog = random_study
-    assert rst("--workdir", str(work), "--catalog", str(catalog), "--min-count", "1", "--unpaired").exit_code == 0
+    rst(work, catalog=catalog, min_count=1, paired=False)
     assert reference_years(tags_of(work, "R1", D(2011, 7, 31)), 2011) == {2005, 2006, 2007, 2008, 2009,
                                                                          2010, 2012}
 
 
 def test_controls_without_any_event_are_refused_in_one_line(tmp_path):
     work = make_workdir(tmp_path, "", "R1,2011-08-01T00:00:00Z,30.0,91.0,random,\n", 1, range(2009, 2013))
-    result = rst("--workdir", str(work), "--min-count", "1")
-    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
-    assert "no event" in result.output and "--unpaired" in result.output
-    assert rst("--workdir", str(work), "--min-count", "1", "--unpaired").exit_code == 0
+    with pytest.raises(ThermoquakeError, match="no event") as err:
+        rst(work, min_count=1)
+    assert len(str(err.value).splitlines()) == 1 and "--unpaired" in str(err.value)
+    rst(work, min_count=1, paired=False)
 
 
 def test_random_controls_join_events_in_time_order():
@@ -207,7 +204,7 @@ def test_reference_year_counts_of_paired_classes_are_identical(random_study, tmp
     assert paired["event"]["mean_years"] == paired["control"]["mean_years"] == 5
     assert (alone["event"]["mean_years"], alone["control"]["mean_years"]) == (6, 7)
     # the same figures as rst on the images
-    assert rst("--workdir", str(work), "--catalog", str(root / "catalog.csv"), "--min-count", "1").exit_code == 0
+    rst(work, catalog=root / "catalog.csv", min_count=1)
     assert len(tags_of(work, "E1", D(2010, 5, 9))["rst_reference_offsets"].split(",")) == 5
 
 
@@ -255,9 +252,10 @@ def test_manifest_with_month_reference_lists_whole_months(tmp_path):
     events = tmp_path / "events.csv"
     events.write_text(EVENT_HEADER + MONTH_EVENT)
     out = tmp_path / "granules.csv"
-    result = CliRunner().invoke(cli, ["manifest", "--events", str(events), "--days-before", "3", "--reference",
-                                      "month", "--reference-years", "2008-2009", "--size", "16", "--out", str(out)])
-    assert result.exit_code == 0, result.output
+    rows = thermoquake.build_manifest(events, out, days_before=3, reference_mode="month",
+                                      reference_years=range(2008, 2010), size_km=16)
+    assert {r.date.isoformat() for r in rows if r.role == "reference"} == {
+        (D(y, 4, 1) + dt.timedelta(days=n)).isoformat() for y in (2008, 2009) for n in range(61)}
     with open(out, newline="") as fh:
         dates = {row["date"] for row in csv.DictReader(fh) if row["role"] == "reference"}
     assert dates == {(D(y, 4, 1) + dt.timedelta(days=n)).isoformat() for y in (2008, 2009) for n in range(61)}
@@ -267,17 +265,16 @@ def test_preprocess_dry_run_plans_month_references(tmp_path):
     events = tmp_path / "events.csv"
     events.write_text(EVENT_HEADER + MONTH_EVENT)
     (tmp_path / "hdf").mkdir()
-    args = ["preprocess", "--events", str(events), "--hdf-dir", str(tmp_path / "hdf"), "--out", str(tmp_path / "w"),
-            "--days-before", "3", "--reference-years", "2008-2010", "--size", "16", "--dry-run", "--json"]
-    same_day = json.loads(CliRunner().invoke(cli, args).output)
-    month = json.loads(CliRunner().invoke(cli, [*args, "--reference", "month"]).output)
-    assert (same_day["references"], month["references"]) == (3 * 2, 61 * 2)
+    settings = {"days_before": 3, "reference_years": range(2008, 2011), "size": 16, "dry_run": True}
+    same_day = thermoquake.preprocess(events, tmp_path / "hdf", tmp_path / "w", **settings)
+    month = thermoquake.preprocess(events, tmp_path / "hdf", tmp_path / "w", reference_mode="month", **settings)
+    assert (same_day.references, month.references) == (3 * 2, 61 * 2)
+    assert not (tmp_path / "w").exists()
 
 
 def test_rst_month_reference_uses_the_whole_calendar_month(tmp_path):
     work = make_workdir(tmp_path, MONTH_EVENT, "", 3, range(2008, 2011), mode="month")
-    result = rst("--workdir", str(work), "--reference", "month", "--min-count", "1")
-    assert result.exit_code == 0, result.output
+    rst(work, mode="month", min_count=1)
     rows = list(csv.DictReader(open(work / "anomalies.csv", newline="")))
     assert {r["date"]: int(r["n_reference"]) for r in rows} == {"2010-04-29": 60, "2010-04-30": 60,
                                                               "2010-05-01": 62}
@@ -286,11 +283,12 @@ def test_rst_month_reference_uses_the_whole_calendar_month(tmp_path):
 
 
 def test_rst_refuses_a_month_reference_on_a_same_day_workdir(new_year_workdir):
-    result = rst("--workdir", str(new_year_workdir), "--reference", "month")
-    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
-    assert "--reference month" in result.output
-    result = rst("--workdir", str(new_year_workdir), "--reference-window-days", "3")
-    assert result.exit_code == 1 and "--reference-window-days 3" in result.output
+    with pytest.raises(ThermoquakeError, match="--reference month") as err:
+        rst(new_year_workdir, mode="month")
+    assert len(str(err.value).splitlines()) == 1
+    with pytest.raises(ThermoquakeError, match="--reference-window-days 3") as err:
+        rst(new_year_workdir, window_days=3)
+    assert len(str(err.value).splitlines()) == 1
 
 
 # --- the sigma floor ------------------------------------------------------------------------------
@@ -312,7 +310,7 @@ def test_rst_records_the_sigma_floor_and_applies_it(new_year_workdir):
     work = new_year_workdir
     values = {}
     for floor in ("0", "3"):
-        assert rst("--workdir", str(work), "--min-count", "1", "--sigma-floor-k", floor).exit_code == 0
+        rst(work, min_count=1, sigma_floor_k=float(floor))
         tags = tags_of(work, "E1", D(2009, 12, 31))
         assert float(tags["rst_sigma_floor_k"]) == float(floor)
         with rasterio.open(work / "images/E1/target/2009-12-31.retira.tif") as src:

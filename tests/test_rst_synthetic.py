@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 import rasterio
-from click.testing import CliRunner
-
-from thermoquake.cli.main import cli
+import thermoquake
+from thermoquake.errors import ThermoquakeError
 from thermoquake.image.crop import crop_epicentre
 from thermoquake.image.geotiff import write_epicentre_geotiff
 from thermoquake.rst import DEFAULT_SIGMA_FLOOR_K, null_exceedance, retira_result
@@ -91,11 +89,11 @@ def _workdir(tmp_path: Path, images) -> Path:
     return tmp_path
 
 
-def test_rst_command_writes_retira_geotiffs_and_the_anomalies_table(tmp_path, images):
+def test_rst_writes_retira_geotiffs_and_the_anomalies_table(tmp_path, images):
     workdir = _workdir(tmp_path, images)
-    result = CliRunner().invoke(cli, ["rst", "--workdir", str(workdir), "--json"])
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["retira_written"] == 1
+    summary = thermoquake.run_rst(workdir)
+    assert (summary.targets, summary.written, summary.with_anomaly) == (1, 1, 1)
+    assert summary.anomalies_csv == workdir / "anomalies.csv"
     rpath = workdir / "images/E1/target/2010-07-10.retira.tif"
     with rasterio.open(rpath) as src, rasterio.open(workdir / "images/E1/target/2010-07-10.tif") as tgt:
         assert src.transform == tgt.transform and src.dtypes[0] == "float32" and math.isnan(src.nodata)
@@ -111,11 +109,9 @@ def test_rst_command_writes_retira_geotiffs_and_the_anomalies_table(tmp_path, im
     assert float(row["anomalous_area_km2"]) > 100
 
 
-def test_rst_threshold_and_reference_window_options(tmp_path, images):
+def test_rst_threshold_excluded_years_and_min_count_settings(tmp_path, images):
     workdir = _workdir(tmp_path, images)
-    result = CliRunner().invoke(cli, ["rst", "--workdir", str(workdir), "--r-threshold", "4",
-                                      "--exclude-years", "2002,2003", "--min-count", "3"])
-    assert result.exit_code == 0, result.output
+    thermoquake.run_rst(workdir, threshold=4, exclude_years=(2002, 2003), min_count=3)
     with open(workdir / "anomalies.csv", newline="") as fh:
         (row,) = list(csv.DictReader(fh))
     assert row["threshold"] == "4.0" and row["n_reference"] == "6"
@@ -123,9 +119,9 @@ def test_rst_threshold_and_reference_window_options(tmp_path, images):
 
 
 def test_rst_on_a_directory_without_manifest_is_a_one_line_error(tmp_path):
-    result = CliRunner().invoke(cli, ["rst", "--workdir", str(tmp_path)])
-    assert result.exit_code == 1
-    assert "not a thermoquake preprocess workdir" in result.output and len(result.output.splitlines()) == 1
+    with pytest.raises(ThermoquakeError, match="not a thermoquake preprocess workdir") as err:
+        thermoquake.run_rst(tmp_path)
+    assert len(str(err.value).splitlines()) == 1 and err.value.source is not None
 
 
 @pytest.mark.slow
@@ -142,12 +138,9 @@ def test_rst_runs_on_a_workdir_made_by_preprocess(tmp_path):
     events.write_text("event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n"
                       f"E1,{event.isoformat()}T06:28:00Z,35.0,103.0,10.0,6.5,mw\n")
     out = tmp_path / "wd"
-    result = CliRunner().invoke(cli, ["preprocess", "--events", str(events), "--hdf-dir", str(hdf),
-                                      "--out", str(out), "--days-before", "1", "--reference-years",
-                                      "2005-2008", "--size", "32", "--workers", "0", "--no-progress"])
-    assert result.exit_code == 0, result.output
-    result = CliRunner().invoke(cli, ["rst", "--workdir", str(out), "--min-count", "3"])
-    assert result.exit_code == 0, result.output
+    thermoquake.preprocess(events, hdf, out, days_before=1, reference_years=range(2005, 2009), size=32,
+                           workers=0, progress=False)
+    thermoquake.run_rst(out, min_count=3)
     with open(out / "anomalies.csv", newline="") as fh:
         (row,) = list(csv.DictReader(fh))
     assert row["date"] == "2008-05-11" and row["n_reference"] == "3"
@@ -162,8 +155,7 @@ def test_rst_leaves_reference_dates_near_catalogue_quakes_out(tmp_path, images):
         f"near,2004-07-25T03:00:00Z,{LAT + 0.5},{LON},10,5.6,Mw\n"       # 56 km, 15 days after 07-10
         f"far,2005-07-10T03:00:00Z,{LAT + 9.0},{LON},10,6.5,Mw\n"        # 1000 km away
         f"small,2006-07-10T03:00:00Z,{LAT},{LON},10,4.2,Mw\n")           # below --exclusion-min-mag
-    result = CliRunner().invoke(cli, ["rst", "--workdir", str(workdir), "--catalog", str(catalog)])
-    assert result.exit_code == 0, result.output
+    thermoquake.run_rst(workdir, catalog=catalog)
     with open(workdir / "anomalies.csv", newline="") as fh:
         (row,) = list(csv.DictReader(fh))
     assert row["n_reference"] == "7" and "2004" not in row["reference_years"].split(";")
@@ -176,8 +168,7 @@ def test_rst_writes_significant_sequences_of_consecutive_anomalous_days(tmp_path
     write_epicentre_geotiff(workdir / rel, images["with"])        # the same warm image, a day later
     with open(workdir / "manifest.csv", "a") as fh:
         fh.write(f"E1,E1,{second.isoformat()},target,1,0.9,,,{rel}\n")
-    result = CliRunner().invoke(cli, ["rst", "--workdir", str(workdir), "--reference-window-days", "1"])
-    assert result.exit_code == 0, result.output
+    thermoquake.run_rst(workdir, window_days=1)
     with open(workdir / "sequences.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     near = [r for r in rows if float(r["min_distance_km"]) < 5]

@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 import rasterio
-from click.testing import CliRunner
 
+import thermoquake
 import thermoquake.preprocessing.recipes as recipes
 from tests.conftest import CONTROLS, EVENTS
-from thermoquake.cli.main import cli
 
-STUDY = ["--days-before", "2", "--reference-years", "2008-2010", "--size", "16", "--no-progress"]
+STUDY = {"days_before": 2, "reference_years": range(2008, 2011), "size": 16, "progress": False, "workers": 0}
 
 
 @pytest.fixture
@@ -30,13 +28,9 @@ def study(tiny_study, tmp_path) -> Path:
     return tmp_path
 
 
-def _preprocess(root: Path, work: Path, *extra: str):
-    result = CliRunner().invoke(cli, ["preprocess", "--events", str(root / "events.csv"),
-                                      "--controls", str(root / "controls.csv"), "--hdf-dir", str(root / "hdf"),
-                                      "--out", str(work), "--workers", "0", *STUDY, *extra])
-    assert result.exit_code == 0, result.output
-    assert "Traceback" not in result.output
-    return result
+def _preprocess(root: Path, work: Path, **extra):
+    return thermoquake.preprocess(root / "events.csv", root / "hdf", work, controls=root / "controls.csv",
+                                  **(STUDY | extra))
 
 
 def _images(work: Path) -> dict[str, bytes]:
@@ -56,13 +50,11 @@ def test_an_event_moved_under_the_same_id_has_its_images_remade(study, tmp_path)
     assert e1
     (study / "events.csv").write_text(EVENTS.replace("E1,2009-05-10T01:00:00Z,35.0,103.0",
                                                      "E1,2009-05-10T01:00:00Z,35.2,103.1"))
-    dry = CliRunner().invoke(cli, ["preprocess", "--events", str(study / "events.csv"), "--controls",
-                                   str(study / "controls.csv"), "--hdf-dir", str(study / "hdf"), "--out", str(work),
-                                   "--workers", "0", *STUDY, "--dry-run", "--json"])
-    assert dry.exit_code == 0 and json.loads(dry.output)["stale"] == len(e1)
+    dry = _preprocess(study, work, dry_run=True)
+    assert dry.stale == len(e1)
     assert _images(work) == before                       # a dry run changes nothing
     result = _preprocess(study, work)
-    assert f"{len(before) - len(e1)} already done; {len(e1)} stale (inputs changed) redone" in result.output
+    assert (result.already_done, result.stale) == (len(before) - len(e1), len(e1))
     after = _images(work)
     assert {k for k in after if after[k] != before[k]} == set(e1)
     for key in e1:
@@ -73,7 +65,7 @@ def test_an_event_moved_under_the_same_id_has_its_images_remade(study, tmp_path)
     assert (fresh / "manifest.csv").read_bytes() == (work / "manifest.csv").read_bytes()
     assert _images(fresh) == after
     again = _preprocess(study, work)                       # nothing changed since
-    assert "stale" not in again.output and _images(work) == after
+    assert again.stale == 0 and _images(work) == after
 
 
 def test_an_event_whose_time_changed_gets_images_of_its_new_dates(study, tmp_path):
@@ -103,7 +95,7 @@ def test_a_replaced_source_tile_makes_its_images_stale(study, tmp_path):
     assert replacement.name == tiles[0].name and replacement.read_bytes() != tiles[0].read_bytes()
     shutil.copy(replacement, tiles[0])
     result = _preprocess(study, work)
-    assert f"{len(users)} stale (inputs changed) redone" in result.output
+    assert result.stale == len(users)
     after = _images(work)
     assert {k for k in after if after[k] != before[k]} == set(users)
 
@@ -115,12 +107,12 @@ def test_an_unchanged_resume_hashes_no_tile(study, tmp_path, monkeypatch):
     real = recipes.file_sha256
     monkeypatch.setattr(recipes, "file_sha256", lambda p: calls.append(p) or real(p))
     result = _preprocess(study, work)
-    assert "0 written now" in result.output and "stale" not in result.output
+    assert result.written_now == 0 and result.stale == 0
     assert calls == []
     tile = sorted((study / "hdf").rglob("MYD11A1.A2009129.*.hdf"))[0]
     tile.touch()                                          # a new modification time: hashed again
     result = _preprocess(study, work)
-    assert calls == [tile] and "stale" not in result.output   # same bytes: nothing to redo
+    assert calls == [tile] and result.stale == 0   # same bytes: nothing to redo
 
 
 def test_an_unreadable_image_under_a_final_name_is_remade(study, tmp_path):
@@ -130,5 +122,5 @@ def test_an_unreadable_image_under_a_final_name_is_remade(study, tmp_path):
     good = victim.read_bytes()
     victim.write_bytes(good[: len(good) // 3])            # what a full disk once left behind
     result = _preprocess(study, work)
-    assert "1 stale (inputs changed) redone" in result.output
+    assert result.stale == 1
     assert victim.read_bytes() == good

@@ -1,5 +1,6 @@
 """Synthetic MODIS LST tiles: file structure (against the real tiles), determinism, seams,
-clouds/QC, swath gaps, injected anomalies and their truth, reader round trip, CLI."""
+clouds/QC, swath gaps, injected anomalies and their truth, reader round trip, runs of many
+tiles (the ``synth`` command itself: tests/cli/test_synth_cmd.py)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,10 @@ from pathlib import Path
 import numpy as np
 import pyhdf.V  # noqa: F401  (HDF.vgstart)
 import pytest
-from click.testing import CliRunner
 from pyhdf.HDF import HC, HDF
 from pyhdf.SD import SD, SDC
 
 from tests.conftest import REAL_LST_TILES
-from thermoquake.cli.main import cli
 from thermoquake.errors import ThermoquakeError
 from thermoquake.modis.qc import qc_keep_mask
 from thermoquake.modis.reader import read_lst_tile
@@ -38,6 +37,7 @@ from thermoquake.synth import (
 )
 from thermoquake.synth.anomaly import anomaly_field
 from thermoquake.synth.model import cloud_threshold
+from thermoquake.synth.run import plan_run, run_synthetic_tiles
 from thermoquake.synth.tilegrid import tile_coords
 
 DATE = dt.date(2008, 5, 8)
@@ -507,29 +507,17 @@ def test_bad_requests_are_thermoquake_errors(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-# -- CLI -------------------------------------------------------------------------------------------
-def _run(*args: str):
-    return CliRunner().invoke(cli, ["synth", "tiles", *args])
+# -- many tiles and the run manifest (``thermoquake synth tiles``) ---------------------------------
+def _counts(plan) -> dict[str, int]:
+    return {action: sum(p.action == action for p in plan) for action in ("write", "replace", "skip")}
 
 
-def test_cli_writes_tiles_truth_and_a_run_manifest_and_resumes(tmp_path):
-    args = [
-        "--out",
-        str(tmp_path),
-        "--tile",
-        "h26v05",
-        "--start",
-        "2008-05-06",
-        "--end",
-        "2008-05-07",
-        "--anomaly",
-        "35.0,100.0,5,30,5,2008-05-08",
-        "--json",
-    ]
-    result = _run(*args)
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
-    assert report["synthetic"] is True and report["counts"] == {"write": 2, "replace": 0, "skip": 0}
+def test_run_writes_tiles_truth_and_a_run_manifest_and_resumes(tmp_path):
+    dates = [dt.date(2008, 5, 6), dt.date(2008, 5, 7)]
+    anomalies = [parse_anomaly_spec("35.0,100.0,5,30,5,2008-05-08")]
+    plan, manifest_path = run_synthetic_tiles(tmp_path, "MYD11A1", [(26, 5)], dates, anomalies=anomalies)
+    assert _counts(plan) == {"write": 2, "replace": 0, "skip": 0}
+    assert manifest_path == tmp_path / "synth_run.json"
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [
         "MYD11A1.A2008127.h26v05.061.2008128000000.hdf",
@@ -538,106 +526,53 @@ def test_cli_writes_tiles_truth_and_a_run_manifest_and_resumes(tmp_path):
         "MYD11A1.A2008128.h26v05.061.2008129000000.truth.json",
         "synth_run.json",
     ]
-    manifest_text = (tmp_path / "synth_run.json").read_text()
+    manifest_text = manifest_path.read_text()
     manifest = json.loads(manifest_text)
     assert manifest["synthetic"] is True and manifest["tiles"] == ["h26v05"]
     assert manifest["dates"] == ["2008-05-06", "2008-05-07"] and len(manifest["files"]) == 2
     assert manifest["anomalies"][0]["amplitude_k"] == 5.0
 
     mtimes = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.hdf")}
-    again = _run(*args)
-    assert json.loads(again.output)["counts"] == {"write": 0, "replace": 0, "skip": 2}
+    again, _ = run_synthetic_tiles(tmp_path, "MYD11A1", [(26, 5)], dates, anomalies=anomalies)
+    assert _counts(again) == {"write": 0, "replace": 0, "skip": 2}
     assert {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.hdf")} == mtimes
     assert (tmp_path / "synth_run.json").read_text() == manifest_text
 
     # a file lost (or its truth) is made again; a new seed replaces the other world's files
     truth_path(tmp_path / names[0]).unlink()
-    assert json.loads(_run(*args).output)["counts"] == {"write": 0, "replace": 1, "skip": 1}
-    reseeded = _run(
-        *args[:-1],
-        "--date",
-        "2008-05-06",
-        "--start",
-        "2008-05-06",
-        "--end",
-        "2008-05-06",
-        "--seed",
-        "3",
-        "--json",
-    )
-    assert json.loads(reseeded.output)["counts"] == {"write": 0, "replace": 1, "skip": 0}
+    lost, _ = run_synthetic_tiles(tmp_path, "MYD11A1", [(26, 5)], dates, anomalies=anomalies)
+    assert _counts(lost) == {"write": 0, "replace": 1, "skip": 1}
+    reseeded, _ = run_synthetic_tiles(tmp_path, "MYD11A1", [(26, 5)], dates[:1], anomalies=anomalies,
+                                      config=SynthConfig(seed=3))
+    assert _counts(reseeded) == {"write": 0, "replace": 1, "skip": 0}
     assert read_parameters(tmp_path / names[0])["config"]["seed"] == 3
 
 
-def test_cli_around_writes_the_tiles_of_the_epicentre_box(tmp_path):
-    result = _run(
-        "--out",
-        str(tmp_path),
-        "--around",
-        "31.0,103.4",
-        "--date",
-        "2008-05-08",
-        "--dry-run",
-        "--json",
-    )
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
-    assert sorted(f["tile"] for f in report["files"]) == ["h26v05", "h26v06", "h27v05", "h27v06"]
-    assert report["dry_run"] is True and list(tmp_path.iterdir()) == []
+def test_plan_of_the_epicentre_box_tiles_writes_nothing(tmp_path):
+    from thermoquake.image.grid import EpicentreGrid
+
+    plan = plan_run(tmp_path, "MYD11A1", EpicentreGrid(lat=31.0, lon=103.4, size=256).tiles(), [DATE],
+                    config=SynthConfig())
+    assert sorted(p.tile for p in plan) == ["h26v05", "h26v06", "h27v05", "h27v06"]
+    assert {p.action for p in plan} == {"write"} and list(tmp_path.iterdir()) == []
 
 
-def test_cli_refuses_to_overwrite_a_file_that_is_not_synthetic(tmp_path):
+def test_run_refuses_to_overwrite_a_file_that_is_not_synthetic(tmp_path):
     target = tmp_path / "MOD11A1.A2021227.h11v05.061.2021228000000.hdf"
     shutil.copy(REAL_C61, target)
-    result = _run(
-        "--out", str(tmp_path), "--tile", "h11v05", "--date", "2021-08-15", "--product", "MOD11A1"
-    )
-    assert result.exit_code == 1
-    assert "not a thermoquake synthetic tile" in result.output
+    with pytest.raises(ThermoquakeError, match="not a thermoquake synthetic tile") as err:
+        run_synthetic_tiles(tmp_path, "MOD11A1", [(11, 5)], [dt.date(2021, 8, 15)])
+    assert len(str(err.value).splitlines()) == 1
     assert filecmp.cmp(target, REAL_C61, shallow=False)
 
 
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--tile", "h26x05", "--date", "2008-05-08"], "hHHvVV"),
-        (["--tile", "h40v05", "--date", "2008-05-08"], "outside"),
-        (["--date", "2008-05-08"], "no tiles"),
-        (["--tile", "h26v05"], "no dates"),
-        (["--tile", "h26v05", "--start", "2008-05-08"], "go together"),
-        (["--tile", "h26v05", "--start", "2008-05-08", "--end", "2008-05-01"], "before"),
-        (["--tile", "h26v05", "--date", "8 May 2008"], "YYYY-MM-DD"),
-        (["--tile", "h26v05", "--date", "2008-05-08", "--product", "MOD13A2"], "product"),
-        (["--tile", "h26v05", "--date", "2008-05-08", "--collection", "6"], "collection"),
-        (["--tile", "h26v05", "--date", "2008-05-08", "--cloud-fraction", "2"], "cloud-fraction"),
-        (["--tile", "h26v05", "--date", "2008-05-08", "--anomaly", "1,2,3"], "6 comma-separated"),
-        (["--around", "91,0", "--date", "2008-05-08"], "latitude"),
-        (["--around", "north", "--date", "2008-05-08"], "LAT,LON"),
-    ],
-)
-def test_cli_bad_arguments_give_one_line_and_exit_1(tmp_path, args, message):
-    result = _run("--out", str(tmp_path / "out"), *args)
-    assert result.exit_code == 1, result.output
-    assert message in result.output
-    assert result.output.count("\n") == 1 and result.output.startswith("Error: ")
-    assert not (tmp_path / "out").exists()
-
-
-def test_cli_help_says_the_output_is_synthetic():
-    for args in (["synth", "--help"], ["synth", "tiles", "--help"]):
-        result = CliRunner().invoke(cli, args)
-        assert result.exit_code == 0 and "SYNTHETIC" in result.output
-
-
-def test_cli_options_reach_the_files(tmp_path):
-    result = _run("--out", str(tmp_path), "--tile", "h26v05", "--date", "2008-05-08",
-                  "--product", "MOD11A1", "--collection", "006", "--seed", "4",
-                  "--cloud-fraction", "0.5", "--no-swath-gaps", "--no-qc-mix")
-    assert result.exit_code == 0, result.output
-    assert "SYNTHETIC" in result.output
+def test_run_settings_reach_the_files(tmp_path):
+    config = SynthConfig(seed=4, cloud_fraction=0.5, swath_gaps=False, qc_mix=False)
+    plan, _ = run_synthetic_tiles(tmp_path, "MOD11A1", [(26, 5)], [DATE], config=config, collection="006")
     (path,) = tmp_path.glob("*.hdf")
+    assert [p.path for p in plan] == [path]
     assert path.name == "MOD11A1.A2008129.h26v05.006.2008130000000.hdf"
-    config = read_parameters(path)["config"]
-    assert config["seed"] == 4 and config["cloud_fraction"] == 0.5
-    assert config["swath_gaps"] is False and config["qc_mix"] is False
+    saved = read_parameters(path)["config"]
+    assert saved["seed"] == 4 and saved["cloud_fraction"] == 0.5
+    assert saved["swath_gaps"] is False and saved["qc_mix"] is False
     assert set(np.unique(_sds(path, "QC_Night")).tolist()) <= {0, 2, 3}

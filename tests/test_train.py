@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import thermoquake as tq
+from thermoquake.evaluation.document import MetricsDocument
 from tests.conftest import CATALOG, TINY_TRAINING
 from thermoquake.errors import ThermoquakeError
 
@@ -22,9 +23,9 @@ BY_EVENT = {"overlap_max": 1.0}        # the 64 km boxes of the tiny study all o
 GAN = {"augment": "gan", "channels": ("lst", "mask"), "gan_steps": 2, "epochs": 1, "final_model": False}
 
 
-def _as_written(doc: dict) -> dict:
+def _as_written(doc: MetricsDocument) -> dict:
     """``doc`` as metrics.json holds it (JSON: tuples become lists)."""
-    return json.loads(json.dumps(doc))
+    return json.loads(json.dumps(doc.to_dict()))
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +252,7 @@ def test_a_chronological_split_leaves_out_and_reports_groups_across_the_cut(tmp_
     config = json.loads((out / "config.json").read_text())
     assert config["split_summary"]["left_out"] == left_out and config["folds"][0]["left_out"] == left_out
     assert json.loads((out / "metrics.json").read_text())["split_summary"] == config["split_summary"]
-    assert "left out 1 groups" in split_text(result.metrics["split_summary"])
+    assert "left out 1 groups" in split_text(result.metrics.split_summary)
 
 
 def test_folds_keep_overlapping_boxes_together_and_say_so(run_dir, work64, tmp_path):
@@ -408,10 +409,10 @@ def test_the_threshold_fixed_before_evaluation_is_recorded_and_used(classic_run,
 
 def test_a_threshold_chosen_after_evaluation_is_marked_so(run_dir, workdir):
     doc = tq.evaluate_run(run_dir, 0.3)
-    assert doc["threshold"] == doc["daily"]["threshold"] == 0.3
-    assert doc["threshold_source"] == "chosen after evaluation" and doc["threshold_fixed"] == 0.5
+    assert doc.threshold == doc.daily.threshold == 0.3
+    assert doc.threshold_source == "chosen after evaluation" and doc.threshold_fixed == 0.5
     same = tq.evaluate_run(run_dir, 0.5)
-    assert same["threshold_source"] == "fixed before evaluation" and "threshold_fixed" not in same
+    assert same.threshold_source == "fixed before evaluation" and "threshold_fixed" not in same.to_dict()
     images = sorted((workdir / "images" / "E1" / "target").glob("????-??-??.tif"))
     predicted = tq.predict(run_dir, images, 0.9)
     assert predicted["threshold"] == 0.9 and predicted["threshold_source"] == "chosen after evaluation"

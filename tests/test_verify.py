@@ -1,5 +1,6 @@
 """Checksums NASA publishes for a granule: checked by fetch, recorded beside the file, and
-re-checked with the tiles' consistency by `thermoquake verify DIR`."""
+re-checked with the tiles' consistency by ``thermoquake.verify_directory`` (``thermoquake verify
+DIR``; the command's lines and exit status: tests/cli/test_verify_cmd.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
+import thermoquake
 from tests._datapool import DataPool
 from tests._hdf4_blocks import compressed_block, flip_byte
 from tests.conftest import REAL_LST_TILES
 from tests.test_fetch import BASIC, env_for, fetch, write_manifest
-from thermoquake.cli.main import cli
+from thermoquake.errors import ThermoquakeError
 from thermoquake.fetch.checksum import (
     ChecksumError, Sidecar, file_checksum, parse_datapool_xml, read_sidecar, sidecar_path, write_sidecar,
 )
@@ -80,8 +81,12 @@ def test_unreadable_checksum_record_is_one_line(tmp_path, text, words):
 
 # -- thermoquake verify --------------------------------------------------------------------------
 
-def _verify(*args: str):
-    return CliRunner().invoke(cli, ["verify", *args])
+def _verify(folder: Path) -> list:
+    return thermoquake.verify_directory(folder)
+
+
+def _failed(verdicts: list) -> list:
+    return [v for v in verdicts if not v.ok]
 
 
 def _with_record(folder: Path, tile: Path) -> Path:
@@ -95,14 +100,12 @@ def test_verify_passes_real_tiles_and_names_what_it_checked(tmp_path):
     for tile in REAL_LST_TILES.values():
         shutil.copy(tile, tmp_path / tile.name)
     _with_record(tmp_path, AQUA)
-    result = _verify(str(tmp_path))
-    assert result.exit_code == 0, result.output
-    lines = result.stdout.strip().splitlines()
-    assert len(lines) == 4 and all(line.startswith("ok      ") for line in lines[:3])
-    aqua = next(line for line in lines if AQUA.name in line)
-    assert "CKSUM checksum as published" in aqua and "LST_Day_1km/QC_Day consistent" in aqua
-    assert sum("no checksum recorded" in line for line in lines) == 2
-    assert lines[-1] == "3 files: 3 ok, 0 failed; 1 checked against a published checksum"
+    verdicts = _verify(tmp_path)
+    assert len(verdicts) == 3 and all(v.ok for v in verdicts), verdicts
+    (aqua,) = [v for v in verdicts if v.path.name == AQUA.name]
+    assert aqua.checks[0].startswith("CKSUM checksum as published") and "LST_Day_1km/QC_Day consistent" in aqua.checks
+    assert sum(not any("checksum" in c for c in v.checks) for v in verdicts) == 2
+    assert all("LST_Night_1km/QC_Night consistent" in v.checks for v in verdicts)
 
 
 def test_verify_finds_a_self_consistent_corruption_only_by_its_checksum(tmp_path):
@@ -113,13 +116,11 @@ def test_verify_finds_a_self_consistent_corruption_only_by_its_checksum(tmp_path
     offset, length = compressed_block(AQUA, "Clear_night_cov")
     flip_byte(AQUA, tile, offset + length // 2)
     bare = flip_byte(AQUA, tmp_path / "without" / AQUA.name, offset + length // 2)
-    assert _verify(str(bare.parent)).exit_code == 0               # consistent: cannot be seen
-    result = _verify(str(tile.parent), "--json")
-    assert result.exit_code == 1
-    doc = json.loads(result.stdout)
-    assert (doc["ok"], doc["failed"]) == (0, 1)
-    assert "CKSUM checksum is" in doc["results"][0]["problem"]
-    assert "the file is not the one NASA published" in doc["results"][0]["problem"]
+    assert _failed(_verify(bare.parent)) == []                   # consistent: cannot be seen
+    (verdict,) = _verify(tile.parent)
+    assert not verdict.ok
+    assert "CKSUM checksum is" in verdict.problem
+    assert "the file is not the one NASA published" in verdict.problem
 
 
 def test_verify_lists_each_bad_file_in_one_line_and_exits_1(tmp_path):
@@ -129,7 +130,7 @@ def test_verify_lists_each_bad_file_in_one_line_and_exits_1(tmp_path):
     damaged = None
     for i in range(1, 12):    # the first flip that the HDF library decodes without complaint
         candidate = flip_byte(terra, tmp_path / "try" / terra.name, offset + i * length // 12)
-        if _verify(str(candidate.parent)).exit_code == 1 and "disagree" in _verify(str(candidate.parent)).output:
+        if any("disagree" in v.problem for v in _failed(_verify(candidate.parent))):
             damaged = Path(shutil.move(candidate, tmp_path / terra.name))
             break
     assert damaged is not None
@@ -137,20 +138,18 @@ def test_verify_lists_each_bad_file_in_one_line_and_exits_1(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "MYD11A1.A2002186.h09v06.006.2015146150958.hdf.verified.json").write_text(
         json.dumps({"checksum_type": "MD5", "checksum": "0", "source": "s", "file": "x"}))
-    result = _verify(str(tmp_path))
-    assert result.exit_code == 1
-    lines = result.stdout.strip().splitlines()
-    assert lines[0].startswith(f"FAILED  {damaged}: LST_Day_1km and QC_Day disagree")
-    assert lines[1].startswith(f"ok      {good}: ")
-    assert lines[2].startswith("FAILED  ") and "which is not in the directory" in lines[2]
-    assert lines[3] == "3 files: 1 ok, 2 failed; 0 checked against a published checksum"
+    verdicts = _verify(tmp_path)
+    assert [(v.path, v.ok) for v in verdicts[:2]] == [(damaged, False), (good, True)]
+    assert verdicts[0].problem.startswith("LST_Day_1km and QC_Day disagree")
+    assert not verdicts[2].ok and "which is not in the directory" in verdicts[2].problem
+    assert len(verdicts) == 3
 
 
 def test_verify_of_an_empty_or_missing_directory_is_one_line(tmp_path):
     for target in (tmp_path, tmp_path / "none"):
-        result = _verify(str(target))
-        assert result.exit_code == 1
-        assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith(f"Error: {target}: ")
+        with pytest.raises(ThermoquakeError) as err:
+            _verify(target)
+        assert len(str(err.value).splitlines()) == 1 and str(err.value).startswith(f"{target}: ")
 
 
 # -- fetch checks NASA's published checksum ------------------------------------------------------
@@ -176,13 +175,13 @@ def test_fetch_checks_the_published_checksum_and_records_it(tmp_path, published,
     pool, manifest = published(kind)
     dest = tmp_path / "modis"
     result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC))
-    assert result.exit_code == 0, result.output
+    assert result.ok, result.problems
     record = read_sidecar(sidecar_path(dest / AQUA.name))
     assert (record.checksum_type, record.file, record.size) == (kind, AQUA.name, AQUA.stat().st_size)
     assert record.source == f"{pool.url}{DIR}{AQUA.name}.xml"
     assert pool.requests("data", AQUA.name + ".xml")
-    verified = _verify(str(dest))
-    assert verified.exit_code == 0 and f"{kind} checksum as published" in verified.output
+    (verified,) = _verify(dest)
+    assert verified.ok and verified.checks[0].startswith(f"{kind} checksum as published")
 
 
 @pytest.mark.parametrize("value, size, words", [("12345", None, "CKSUM checksum is"),
@@ -190,21 +189,21 @@ def test_fetch_checks_the_published_checksum_and_records_it(tmp_path, published,
 def test_fetch_rejects_a_file_that_differs_from_what_nasa_publishes(tmp_path, published, value, size, words):
     pool, manifest = published("CKSUM", value, size)
     dest = tmp_path / "modis"
-    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC), "--json")
-    assert result.exit_code == 1
+    result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC))
+    assert not result.ok
     assert not dest.exists() or sorted(p.name for p in dest.iterdir()) == []   # nothing under a final name
-    assert words in result.output and "was rejected after download" in result.output
+    assert words in result.problems and "was rejected after download" in result.problems
     assert len([r for r in pool.requests("data", AQUA.name) if r.path.endswith(".hdf")]) >= 2   # tried afresh once
 
 
 def test_fetch_checks_a_present_file_against_its_record_without_network(tmp_path, published):
     pool, manifest = published("MD5")
     dest = tmp_path / "modis"
-    assert fetch(manifest, dest, env_for(pool, tmp_path, **BASIC)).exit_code == 0
+    assert fetch(manifest, dest, env_for(pool, tmp_path, **BASIC)).ok
     offset, length = compressed_block(AQUA, "Clear_night_cov")
     flip_byte(AQUA, dest / AQUA.name, offset + length // 2)
     before = len(pool.log)
     result = fetch(manifest, dest, env_for(pool, tmp_path, **BASIC))
-    assert result.exit_code == 1
-    assert "MD5 checksum is" in result.output and "delete it to fetch again" in result.output
+    assert not result.ok
+    assert "MD5 checksum is" in result.problems and "delete it to fetch again" in result.problems
     assert len(pool.log) == before

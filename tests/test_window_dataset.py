@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from conftest import CONTROLS, EVENTS
 
+import thermoquake
+
 from thermoquake.preprocessing.samples import read_samples
-from thermoquake.cli.main import cli
 from thermoquake.dataset.arrays import Normaliser, anomaly_field
 from thermoquake.dataset.augment import classic_copies
 from thermoquake.dataset.splits import chronological_fold, grouped_folds
@@ -49,10 +49,9 @@ def test_window_days_take_n_minus_one_days_with_labels(tiny_study):
 def test_an_id_in_both_events_and_controls_is_refused(tmp_path):
     (tmp_path / "e.csv").write_text(EVENTS)
     (tmp_path / "c.csv").write_text(CONTROLS.replace("C1,", "E1,"))
-    r = CliRunner().invoke(cli, ["preprocess", "--events", str(tmp_path / "e.csv"), "--controls",
-                                 str(tmp_path / "c.csv"), "--hdf-dir", str(tmp_path), "--out",
-                                 str(tmp_path / "w"), "--dry-run"])
-    assert r.exit_code == 1 and "both an event and a control" in r.output
+    with pytest.raises(ThermoquakeError, match="both an event and a control") as err:
+        thermoquake.preprocess(tmp_path / "e.csv", tmp_path, tmp_path / "w", controls=tmp_path / "c.csv", dry_run=True)
+    assert len(str(err.value).splitlines()) == 1 and not (tmp_path / "w").exists()
 
 
 def _days(n_groups: int, days_per: int = 3) -> list[WindowDay]:

@@ -31,9 +31,12 @@ _API: dict[str, tuple[str, str]] = {
     "read_catalog": ("thermoquake.catalog.readers", "read_catalog"),
     "Selection": ("thermoquake.catalog.select", "Selection"),
     "select_events": ("thermoquake.catalog.select", "select_events"),
+    "select_catalog": ("thermoquake.catalog.select", "select_catalog"),
     "make_controls": ("thermoquake.study.control_study", "make_controls"),
     "build_manifest": ("thermoquake.api", "build_manifest"),
+    "build_region_manifest": ("thermoquake.api", "build_region_manifest"),
     "fetch_granules": ("thermoquake.api", "fetch_granules"),
+    "verify_directory": ("thermoquake.verify", "verify_directory"),
     # SYNTHETIC tiles for tests and demos
     "synthetic_study": ("thermoquake.synth.study", "synthetic_study"),
     # preprocess and RST
@@ -45,6 +48,8 @@ _API: dict[str, tuple[str, str]] = {
     "train_window": ("thermoquake.api", "train_window"),
     "balance_report": ("thermoquake.evaluation.balance", "balance_report"),
     "evaluate_run": ("thermoquake.evaluation.rescore", "rescore_run"),
+    "MetricsDocument": ("thermoquake.evaluation.document", "MetricsDocument"),
+    "Metric": ("thermoquake.evaluation.document", "Metric"),
     "predict": ("thermoquake.training.predict", "predict_images"),
     # GAN augmentation
     "train_gan": ("thermoquake.gan.train", "train_gan"),

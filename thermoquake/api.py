@@ -6,12 +6,13 @@ library functions that needed no wrapper; see ``docs/api.md``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["build_manifest", "fetch_granules", "train_window"]
+__all__ = ["build_manifest", "build_region_manifest", "fetch_granules", "train_window"]
 
 PathLike = str | os.PathLike[str]
 
@@ -49,14 +50,58 @@ def build_manifest(events: PathLike, out: PathLike | None = None, *, controls: P
     return rows
 
 
+def build_region_manifest(region: Any, start: dt.date | str, end: dt.date | str, out: PathLike | None = None, *,
+                          product: str = "MYD11A1", collection: str = "061",
+                          reference_years: Sequence[int] = range(2003, 2017), reference_window_days: int | None = None,
+                          base_url: str | None = None) -> list:
+    """The MODIS granules ``thermoquake monitor`` reads for ``region`` (a
+    :class:`thermoquake.catalog.region.Region` or ``"LON_MIN,LAT_MIN,LON_MAX,LAT_MAX"``, degrees)
+    from ``start`` to ``end`` (dates or ``YYYY-MM-DD``, both included): every tile of the
+    region's grid on each monitored day (role ``target``) and on each of their reference days
+    (the same calendar days +- ``reference_window_days``, default monitor's, in every
+    ``reference_years`` year but the monitored day's own); a day that is both is
+    ``target+reference``. One :class:`thermoquake.study.granules.GranuleRow` per date and tile,
+    sorted by date then tile; written to ``out`` as the manifest CSV (atomically) when given.
+
+    Raises:
+        BadRequestError: a malformed region or date, ``end`` before ``start``, a date before the
+            product exists, too many granules.
+    """
+    from thermoquake.atomic import write_text_atomic
+    from thermoquake.catalog.region import Region
+    from thermoquake.errors import BadRequestError
+    from thermoquake.monitor.calendar import DEFAULT_WINDOW_DAYS
+    from thermoquake.study.granules import DEFAULT_BASE_URL, ManifestSettings, manifest_to_csv
+    from thermoquake.study.granules import build_region_manifest as build
+
+    if not isinstance(region, Region):
+        region = Region.parse(str(region))
+    try:
+        first = start if isinstance(start, dt.date) else dt.date.fromisoformat(str(start))
+        last = end if isinstance(end, dt.date) else dt.date.fromisoformat(str(end))
+    except ValueError:
+        raise BadRequestError(f"--start {start!r} / --end {end!r} must be dates YYYY-MM-DD") from None
+    window = DEFAULT_WINDOW_DAYS if reference_window_days is None else reference_window_days
+    settings = ManifestSettings(product=product, collection=collection, reference_years=reference_years,
+                                reference_window_days=window, base_url=base_url or DEFAULT_BASE_URL)
+    rows = build(region, first, last, reference_years, window, settings)
+    if out is not None:
+        write_text_atomic(out, manifest_to_csv(rows))
+    return rows
+
+
 def fetch_granules(manifest: PathLike | Sequence[Any], dest: PathLike, *, workers: int = 4, retries: int = 5,
-                   timeout_s: float = 60.0, base_url: str | None = None, credentials=None,
-                   on_done: Callable[[Any], None] | None = None) -> list:
+                   timeout_s: float = 60.0, backoff_s: float = 2.0, min_rate: float = 1024.0,
+                   base_url: str | None = None, credentials=None, on_done: Callable[[Any], None] | None = None,
+                   on_bytes: Callable[[int], None] | None = None) -> list:
     """Download the granules of a manifest (a CSV path or :func:`build_manifest` rows) into
     ``dest`` from the LP DAAC Data Pool, checking each against NASA's checksum; granules already
     there and verified are kept. ``credentials`` default to the Earthdata Login ones found in
     the environment or ``~/.netrc``. Returns one :class:`thermoquake.fetch.download.Outcome` per
-    granule, in order (``status``: one of :data:`thermoquake.fetch.download.STATUSES`)."""
+    granule, in order (``status``: one of :data:`thermoquake.fetch.download.STATUSES`).
+    ``backoff_s``: wait before the first retry, s (doubling); ``min_rate``: slowest acceptable
+    transfer, bytes/s, over each ``timeout_s`` window (0: none); ``on_done`` gets each
+    ``Outcome``, ``on_bytes`` each count of bytes received."""
     from thermoquake.fetch.auth import auth_host, find_credentials
     from thermoquake.fetch.download import FetchSettings, fetch_granules as fetch
     from thermoquake.study.granules import read_manifest
@@ -65,8 +110,9 @@ def fetch_granules(manifest: PathLike | Sequence[Any], dest: PathLike, *, worker
     host = auth_host()
     if credentials is None:
         credentials = find_credentials(host)
-    settings = FetchSettings(Path(dest), workers=workers, retries=retries, timeout_s=timeout_s, base_url=base_url)
-    return fetch(rows, settings, credentials, host, on_done=on_done)
+    settings = FetchSettings(Path(dest), workers=workers, retries=retries, backoff_s=backoff_s,
+                             timeout_s=timeout_s, min_rate=min_rate, base_url=base_url)
+    return fetch(rows, settings, credentials, host, on_done=on_done, on_bytes=on_bytes)
 
 
 def train_window(workdir: PathLike, out: PathLike, config=None, *, catalog: PathLike | None = None,
@@ -78,8 +124,8 @@ def train_window(workdir: PathLike, out: PathLike, config=None, *, catalog: Path
 
     ``config`` is a :class:`thermoquake.training.config.TrainConfig`; or give its fields as
     keywords (``window=10, model="cnn", epochs=2, ...``). ``catalog`` feeds the clustering
-    baseline. Returns a :class:`thermoquake.training.run.RunResult` (``.metrics``: the metrics
-    document). Needs TensorFlow.
+    baseline. Returns a :class:`thermoquake.training.run.RunResult` (``.metrics``: the
+    :class:`thermoquake.evaluation.document.MetricsDocument`). Needs TensorFlow.
     """
     from thermoquake.errors import ConfigurationError
     from thermoquake.training.config import TrainConfig

@@ -15,12 +15,15 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from thermoquake.preprocessing.samples import SAMPLES_FILE
 from thermoquake.preprocessing.workdir import FAILURES_FILE, IMAGES_DIR, MANIFEST_FILE, METADATA_FILE
 from thermoquake.errors import InputNotFoundError, RunDirectoryError, WorkdirError
 from thermoquake.training.run_files import CONFIG_FILE, METRICS_FILE, MODEL_FILE, PREDICTIONS_FILE
+
+if TYPE_CHECKING:
+    from thermoquake.evaluation.document import MetricsDocument
 
 __all__ = ["KELVIN_OFFSET", "RunDirectory", "Workdir", "open_run", "open_workdir"]
 
@@ -259,11 +262,14 @@ class RunDirectory:
         return read_predictions(self.path)
 
     @property
-    def metrics(self) -> dict:
-        """The metrics document of the run (metrics.json)."""
+    def metrics(self) -> MetricsDocument:
+        """The metrics document of the run (metrics.json), checked
+        (:class:`thermoquake.evaluation.document.MetricsDocument`)."""
+        from thermoquake.evaluation.document import MetricsDocument
+
         if not self.metrics_file.is_file():
-            raise RunDirectoryError("no metrics.json: the run has not finished", self.path)
-        return _read_json(self.metrics_file, RunDirectoryError)
+            raise RunDirectoryError(f"no {METRICS_FILE}: the run has not finished", self.path)
+        return MetricsDocument.read(self.metrics_file)
 
     @cached_property
     def window(self) -> int:

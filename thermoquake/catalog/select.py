@@ -7,9 +7,15 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from thermoquake.catalog.region import Region
 from thermoquake.catalog.schema import CatalogError, Event
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from thermoquake.catalog.readers import Catalog
 
 UTC = dt.timezone.utc
 
@@ -118,3 +124,79 @@ def keep_flagged(
         )
         raise CatalogError(f"{len(missing)} selected events have no flag: {shown}", source)
     return [e for e in events if flags[e.event_id]]
+
+
+@dataclass(frozen=True)
+class CatalogSelection:
+    """What :func:`select_catalog` chose and what happened on the way.
+
+    Attributes:
+        events: the selected events, sorted by time.
+        catalog: the catalogue as read (``format``, ``problems`` skipped, ``merged`` duplicates,
+            ``skipped`` counts of non-earthquake types).
+        selection: the magnitude, period and region filters.
+        dependents_removed: events the declustering removed (0 without it).
+        unflagged: selected events the flag file left out (0 without one).
+        out: the events CSV written, or None.
+    """
+
+    events: list[Event]
+    catalog: Catalog
+    selection: Selection
+    dependents_removed: int = 0
+    unflagged: int = 0
+    out: Path | None = None
+
+
+def select_catalog(catalog: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
+                   fmt: str = "auto", min_mag: float = 5.0, start: dt.date | None = None,
+                   end: dt.date | None = None, region: Region | str | None = None, decluster: str = "none",
+                   linked: bool = False, foreshock_fraction: float = 1.0,
+                   flag_file: str | os.PathLike[str] | None = None, flag_column: str = "in_china_coarse",
+                   skip_bad_rows: bool = False, on_note: Callable[[str], None] | None = None) -> CatalogSelection:
+    """Study events from a catalogue file (what ``thermoquake catalog select`` runs): read it
+    (any format :func:`thermoquake.catalog.read_catalog` reads; skipped rows and merged exact
+    duplicates go to ``on_note``, default: logged), decluster every event of M >= ``min_mag``
+    with the ``decluster`` windows (``"gardner-knopoff"``, ``"uhrhammer"``; ``linked``: removed
+    events open windows too; ``foreshock_fraction`` of each window reaches back in time), keep
+    those in the period (UTC days ``start``..``end``, inclusive) and ``region`` (degrees), and
+    with ``flag_file`` only those whose ``flag_column`` is 1. Written to ``out`` (events CSV,
+    atomically) when given; nothing is written if no event is selected.
+
+    Raises:
+        CatalogError: an unreadable catalogue, unusable rows (unless ``skip_bad_rows``), no event
+            selected.
+        ConfigurationError: ``linked`` without ``decluster``.
+    """
+    from thermoquake.atomic import write_text_atomic
+    from thermoquake.catalog.decluster import decluster as run_decluster
+    from thermoquake.catalog.load import load_catalog
+    from thermoquake.catalog.schema import events_to_csv
+    from thermoquake.errors import ConfigurationError
+    from thermoquake.outputs import refuse_outputs_over_inputs
+
+    if linked and decluster == "none":
+        raise ConfigurationError("linked declustering needs a decluster window")
+    if out is not None:
+        refuse_outputs_over_inputs({"out": out}, {"catalog": catalog, "flag_file": flag_file})
+    if isinstance(region, str):
+        region = Region.parse(region)
+    selection = Selection(min_mag, start, end, region)
+    cat = load_catalog(catalog, fmt, skip_bad_rows, keep=selection.keeps, on_note=on_note)
+    pool = [e for e in cat.events if e.magnitude >= min_mag]
+    removed = 0
+    if decluster != "none" and pool:
+        result = run_decluster(pool, decluster, foreshock_fraction=foreshock_fraction, linked=linked)
+        removed = len(result.dependents)
+        pool = result.mainshocks
+    chosen = select_events(pool, selection)
+    unflagged = 0
+    if flag_file:
+        kept = keep_flagged(chosen, read_flags(flag_file, flag_column), flag_file)
+        unflagged = len(chosen) - len(kept)
+        if not kept:
+            raise CatalogError(f"none of the {len(chosen)} selected events has {flag_column} = 1", flag_file)
+        chosen = kept
+    if out is not None:
+        write_text_atomic(out, events_to_csv(chosen))
+    return CatalogSelection(chosen, cat, selection, removed, unflagged, None if out is None else Path(out))

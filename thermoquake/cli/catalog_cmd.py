@@ -6,7 +6,6 @@ import json
 
 import click
 
-from thermoquake.atomic import write_text_atomic
 from thermoquake.outputs import refuse_outputs_over_inputs
 from thermoquake.cli.options import (
     catalog_format_option,
@@ -18,14 +17,6 @@ from thermoquake.cli.options import (
 )
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
-
-
-def load_catalog(path: str, fmt: str, skip_bad_rows: bool, keep=None):
-    """Read a catalogue for a command: skipped rows and merged exact duplicates are listed on
-    stderr; unusable rows stop the command with a hint about ``--skip-bad-rows``."""
-    from thermoquake.catalog.load import load_catalog as load
-
-    return load(path, fmt, skip_bad_rows, keep=keep, on_note=lambda line: click.echo(line, err=True))
 
 
 @click.group()
@@ -120,36 +111,17 @@ def select(
     stop the command with their line numbers, unless --skip-bad-rows. Nothing
     is written if no event is selected.
     """
-    from thermoquake.catalog import CatalogError, Selection, events_to_csv
-    from thermoquake.catalog import decluster as run_decluster
-    from thermoquake.catalog.select import keep_flagged, read_flags, select_events
+    from thermoquake.catalog.select import select_catalog
 
     if linked and decluster == "none":
         raise click.UsageError("--linked needs --decluster")
     refuse_outputs_over_inputs({"--out": out}, {"--catalog": catalog_path, "--flag-file": flag_file})
-    selection = Selection(
-        min_mag, start.date() if start else None, end.date() if end else None, region
-    )
-    cat = load_catalog(catalog_path, fmt, skip_bad_rows, keep=selection.keeps)
-    pool = [e for e in cat.events if e.magnitude >= min_mag]
-    removed = 0
-    if decluster != "none" and pool:
-        result = run_decluster(
-            pool, decluster, foreshock_fraction=foreshock_fraction, linked=linked
-        )
-        removed = len(result.dependents)
-        pool = result.mainshocks
-    chosen = select_events(pool, selection)
-    unflagged = 0
-    if flag_file:
-        kept = keep_flagged(chosen, read_flags(flag_file, flag_column), flag_file)
-        unflagged = len(chosen) - len(kept)
-        if not kept:
-            raise CatalogError(
-                f"none of the {len(chosen)} selected events has {flag_column} = 1", flag_file
-            )
-        chosen = kept
-    write_text_atomic(out, events_to_csv(chosen))
+    picked = select_catalog(catalog_path, out, fmt=fmt, min_mag=min_mag, start=start.date() if start else None,
+                             end=end.date() if end else None, region=region, decluster=decluster, linked=linked,
+                             foreshock_fraction=foreshock_fraction, flag_file=flag_file, flag_column=flag_column,
+                             skip_bad_rows=skip_bad_rows, on_note=lambda line: click.echo(line, err=True))
+    cat, selection, chosen = picked.catalog, picked.selection, picked.events
+    removed, unflagged = picked.dependents_removed, picked.unflagged
     summary = {
         "catalog": catalog_path,
         "format": cat.format,

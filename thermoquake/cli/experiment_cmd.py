@@ -11,7 +11,7 @@ from thermoquake.cli.options import (control_years_option, dry_run_option, make_
                                      progress_option, renamed_option, synthetic_world_options, training_options)
 from thermoquake.cli.train_cmd import make_config, print_metrics, train_options
 from thermoquake.experiment.synthetic import DEFAULT_CATALOG, DEFAULT_EVENTS
-from thermoquake.training.config import AUGMENTATIONS, MODEL_KINDS, TrainConfig
+from thermoquake.training.config import TrainConfig
 
 
 @click.group()
@@ -181,10 +181,6 @@ def null(n_seeds, first_seed, window, n_events, size, reference_years, model_kin
     click.echo(f"each seed: {out_dir}/seed-<s>; summary: {out_dir / 'null.json'}")
 
 
-TABLE_METRICS = (("accuracy", "A"), ("recall", "A1"), ("specificity", "A2"), ("balanced_accuracy", "BA"),
-                 ("mcc", "MCC"))
-
-
 @experiment.command("paper-tables")
 @click.option("--workdir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="A preprocess workdir with events and controls (after rst), real or synthetic.")
@@ -209,22 +205,17 @@ def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path 
     accuracy and MCC are shown beside the paper's A, A1, A2, and the majority-class
     accuracy, which A must beat to mean anything.
     """
-    from thermoquake.outputs import refuse_outputs_over_inputs
+    from thermoquake.experiment.paper_tables import (format_tables, paper_table_configs, plan_paper_tables,
+                                                     run_paper_tables)
     from thermoquake.progress import progress_bar, rough_duration
-    from thermoquake.training.run import plan_training, train_window
 
     runs_dir = runs_dir or workdir.parent / "paper-runs"
-    refuse_outputs_over_inputs({"--runs": runs_dir}, {"--workdir": workdir})
     wins = [int(w) for w in windows.split(",")]
-    needed = [(w, "drsn", "none") for w in wins] + [(w, m, augment_with) for w in wins for m in MODEL_KINDS]
-    configs = {}
-    for w, m, a in needed:
-        configs[(w, m, a)] = make_config(str(w), m, a, folds, "grouped", None, seed, channels,
-                                         width, epochs, 8, 1e-3, gan_steps, final_model=False,
-                                         gan_width=gan_width, gan_base=gan_base)
-    run_dir = {k: runs_dir / f"{c.run_name}-{c.digest}" for k, c in configs.items()}
+    base = make_config(str(wins[0]), "drsn", "none", folds, "grouped", None, seed, channels, width, epochs, 8, 1e-3,
+                       gan_steps, final_model=False, gan_width=gan_width, gan_base=gan_base)
+    configs = paper_table_configs(wins, augment_with, base)
     if dry_run:
-        plans = {k: plan_training(workdir, c, run_dir[k]) for k, c in configs.items()}
+        plans = plan_paper_tables(workdir, configs, runs_dir)
         seconds = sum(p["seconds"] for p in plans.values())
         if as_json:
             click.echo(json.dumps({"dry_run": True, "runs": {f"w{w}-{m}-{a}": p for (w, m, a), p in plans.items()},
@@ -235,38 +226,11 @@ def paper_tables(workdir: Path, windows: str, augment_with: str, runs_dir: Path 
             todo = len(p["fits"]) - len(p["reused"])
             click.echo(f"  w{w} {m:6s} {a:7s} {todo} of {len(p['fits'])} folds to fit, {p['days']} days -> {p['run']}")
         return
-    docs: dict[tuple[int, str, str], dict] = {}
     total = len(configs) * folds * epochs
     with progress_bar(total=total, desc="paper tables", unit="epoch", enabled=False if as_json else progress) as bar:
-        for k, config in configs.items():
-            bar.set_postfix_str(config.run_name)
-            docs[k] = train_window(workdir, config, run_dir[k], gan_cache=runs_dir / "gan-cache",
-                                   on_epoch=lambda fit, epoch, logs: bar.update(1)).metrics
+        docs = run_paper_tables(workdir, configs, runs_dir, on_run=lambda c: bar.set_postfix_str(c.run_name),
+                                on_epoch=lambda fit, epoch, logs: bar.update(1))
     if as_json:
-        click.echo(json.dumps({f"w{w}-{m}-{a}": d for (w, m, a), d in docs.items()}, sort_keys=True))
+        click.echo(json.dumps({f"w{w}-{m}-{a}": d.to_dict() for (w, m, a), d in docs.items()}, sort_keys=True))
         return
-    synthetic = any(d.get("synthetic") for d in docs.values())
-    click.echo(format_tables(docs, wins, augment_with, synthetic))
-
-
-def _cell(doc: dict, key: str) -> str:
-    m = doc["daily"]["metrics"][key]
-    return f"{100 * m['value']:5.1f} [{100 * m['ci_low']:4.1f},{100 * m['ci_high']:5.1f}]"
-
-
-def format_tables(docs: dict, wins: list[int], augment: str, synthetic: bool) -> str:
-    tag = " — SYNTHETIC data" if synthetic else ""
-    out = [f"Table 2 (DRSN, daily, %, before -> after {augment} augmentation){tag}"]
-    out.append("window | " + " | ".join(f"{s:^41s}" for _, s in TABLE_METRICS) + " | majority A")
-    for w in wins:
-        before, after = docs[(w, "drsn", "none")], docs[(w, "drsn", augment)]
-        cells = [f"{_cell(before, k)} -> {_cell(after, k)}" for k, _ in TABLE_METRICS]
-        maj = 100 * before["daily"]["baselines"]["majority"]["accuracy"]
-        out.append(f"{w} d    | " + " | ".join(f"{c:41s}" for c in cells) + f" | {maj:5.1f}")
-    out.append("")
-    out.append(f"Table 3 (after {augment} augmentation, daily, %, CNN / ResNet / DRSN){tag}")
-    for w in wins:
-        for k, short in TABLE_METRICS:
-            cells = " / ".join(_cell(docs[(w, m, augment)], k) for m in ("cnn", "resnet", "drsn"))
-            out.append(f"{w} d {short:4s} {cells}")
-    return "\n".join(out)
+    click.echo(format_tables(docs, wins, augment_with))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import click
@@ -204,16 +203,12 @@ def manifest(
     )
     n_controls = 0
     if region is not None:
-        from thermoquake.errors import BadRequestError
-        from thermoquake.study.granules import build_region_manifest
+        from thermoquake.api import build_region_manifest
 
-        try:
-            first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-        except ValueError:
-            raise BadRequestError(f"--start {start!r} / --end {end!r} must be dates YYYY-MM-DD") from None
         events = []
-        rows = build_region_manifest(region, first, last, settings.reference_years, reference_window_days,
-                                     settings)
+        rows = build_region_manifest(region, start, end, product=product, collection=collection,
+                                     reference_years=settings.reference_years,
+                                     reference_window_days=reference_window_days, base_url=base_url)
     else:
         events = read_catalog(events_path, "thermoquake").events
         samples = [Sample(e.event_id, e.time, e.latitude, e.longitude) for e in events]

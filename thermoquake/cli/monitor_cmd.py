@@ -67,6 +67,10 @@ from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
               help="Magnitude bin width of the CSEP forecasts.")
 @click.option("--block-days", type=click.IntRange(min=1), default=8, show_default=True,
               help="Consecutive days per job.")
+@click.option("--block-km", type=click.IntRange(min=1), default=1200, show_default=True,
+              help="Side of the square space blocks a day is computed in, km (pixels), on the global "
+                   "grid's multiples: a worker holds one block's images. 1200 = one MODIS tile, each tile "
+                   "decoded once per block and date; smaller blocks use less memory and decode more.")
 @click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
               help="Processes of the local dask cluster; 0 runs in this process.")
 @click.option("--scheduler", default=None, metavar="ADDR",
@@ -81,7 +85,7 @@ from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
 def monitor(ctx: click.Context, region, start, end, hdf_dir, reference_years, reference_window_days, out_dir,
             catalog, exclusion_km, exclusion_days, exclusion_min_mag, product, layer, qc_policy, threshold,
             min_count, sigma_floor_k, min_days, max_distance_km, min_area_km2, alarm_days, cell_deg, min_mag,
-            max_mag, mag_bin, block_days, workers, scheduler, geotiffs, run_dir, dry_run, as_json) -> None:
+            max_mag, mag_bin, block_days, block_km, workers, scheduler, geotiffs, run_dir, dry_run, as_json) -> None:
     """Daily RETIRA maps of a whole region, Significant Sequences of anomalies and an alarm
     per forecast cell and day, from every tile covering the region on the MODIS sinusoidal
     1 km grid (the product's own pixels, no resampling).
@@ -128,21 +132,26 @@ def monitor(ctx: click.Context, region, start, end, hdf_dir, reference_years, re
                                exclusion_km, exclusion_days)
     grid = RegionGrid.for_region(region)
     if dry_run:
+        from thermoquake.monitor.blocks import region_blocks
+
         plan = {"grid": grid.to_dict(), "tiles": [f"h{h:02d}v{v:02d}" for h, v in grid.tiles()],
-                "days": (last - first).days + 1, "quakes_excluding": len(quakes)}
+                "days": (last - first).days + 1, "quakes_excluding": len(quakes),
+                "blocks": len(region_blocks(grid, block_km)), "block_km": block_km}
         click.echo(json.dumps(plan, sort_keys=True) if as_json else
-                   f"{plan['days']} days on a {grid.width} x {grid.height} pixel grid from tiles "
-                   f"{', '.join(plan['tiles'])}")
+                   f"{plan['days']} days on a {grid.width} x {grid.height} pixel grid in {plan['blocks']} "
+                   f"block(s) of up to {block_km} km from tiles {', '.join(plan['tiles'])}")
         return
     rules = AlarmRules(min_days, max_distance_km, alarm_days)
     summary = run_monitor(hdf_dir, out_dir, settings, first, last, rules=rules, mags=mags, workers=workers,
-                          scheduler=scheduler, block_days=block_days, geotiffs=geotiffs, model_dir=run_dir)
+                          scheduler=scheduler, block_days=block_days, block_km=block_km,
+                          geotiffs=geotiffs, model_dir=run_dir)
     if as_json:
         click.echo(json.dumps(summary, sort_keys=True))
     else:
         label = " (SYNTHETIC data)" if summary["synthetic"] else ""
         click.echo(f"{summary['days']} days ({summary['computed_days']} computed, {summary['reused_days']} "
-                   f"reused), {summary['sequences']} significant sequences, {summary['alarmed_cell_days']} of "
+                   f"reused; {summary['computed_units']} (day, block) units computed, {summary['reused_units']} "
+                   f"reused, {summary['blocks']} block(s)), {summary['sequences']} significant sequences, {summary['alarmed_cell_days']} of "
                    f"{summary['cell_days']} cell-days alarmed{label}; outputs in {out_dir}")
         if summary["model"]:
             m = summary["model"]
@@ -162,8 +171,8 @@ def monitor(ctx: click.Context, region, start, end, hdf_dir, reference_years, re
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
               help="Significance of the random-guess bands.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap and band simulation.")
-@click.option("--alarm-source", type=click.Choice(["rst", "model"]), default="rst", show_default=True,
-              help="Score the RST rule's alarms or the model's (monitor --run).")
+@click.option("--alarm-source", type=click.Choice(["all", "rst", "model"]), default="all", show_default=True,
+              help="Score the RST rule's alarms, the model's (monitor --run), or all the monitor has.")
 @click.option("--csep-period-days", type=click.IntRange(min=1), default=None,
               help="Days per period of the pycsep tests (the daily forecasts summed); default: the whole record.")
 @json_option
@@ -174,27 +183,27 @@ def evaluate(monitor_dir: Path, catalog: Path, min_mag: float, decluster_window:
     random-guess band, the area skill and its random band, and the probability gain with a
     bootstrap interval; and pycsep's N, S and conditional-likelihood tests of the CSEP
     forecasts summed per period (their magnitudes, not --min-mag; fixed alarm rates, not a
-    calibrated rate model); for the declustered and the raw catalogue. Writes
-    MONITORDIR/evaluation.json (evaluation_model.json with --alarm-source model).
+    calibrated rate model); for the declustered and the raw catalogue. Scores the RST rule's
+    alarms and, when the monitor ran a model (--run), the model's, by the same measures.
+    Writes MONITORDIR/evaluation.json (and evaluation_model.json for the model's alarms);
+    with --json prints one line per alarm source.
     """
-    from thermoquake.atomic import write_text_atomic
-    from thermoquake.catalog.readers import read_catalog
-    from thermoquake.monitor.score import csep_tests, read_alarm_record, score_record
+    from thermoquake.monitor.score import evaluate_monitor
 
-    record = read_alarm_record(monitor_dir, alarm_source)
-    events = read_catalog(catalog).events
-    windows = ["gardner-knopoff", "none"] if decluster_window == "both" else [decluster_window]
-    results = [score_record(record, events, min_mag, w, alpha, seed)
-               | {"csep_tests": csep_tests(monitor_dir, record, events, w, csep_period_days, alpha, seed)}
-               for w in windows]
-    out = {"synthetic": record.synthetic, "monitor": str(monitor_dir), "catalog": str(catalog),
-           "alarm_source": alarm_source, "scores": results}
-    name = "evaluation.json" if alarm_source == "rst" else f"evaluation_{alarm_source}.json"
-    write_text_atomic(Path(monitor_dir) / name, json.dumps(out, indent=2, sort_keys=True) + "\n")
-    if as_json:
-        click.echo(json.dumps(out, sort_keys=True))
-        return
-    label = ("SYNTHETIC data: " if record.synthetic else "") + ("model alarms, " if alarm_source == "model" else "")
+    sources = None if alarm_source == "all" else (alarm_source,)
+    evaluations = evaluate_monitor(monitor_dir, catalog, min_mag, decluster_window, alpha, seed, sources,
+                                   csep_period_days)
+    for source, out in evaluations.items():
+        if as_json:
+            click.echo(json.dumps(out, sort_keys=True))
+        else:
+            _echo_evaluation(out, min_mag)
+
+
+def _echo_evaluation(out: dict, min_mag: float) -> None:
+    results = out["scores"]
+    alarm_source = out["alarm_source"]
+    label = ("SYNTHETIC data: " if out["synthetic"] else "") + ("model alarms, " if alarm_source == "model" else "")
     for r in results:
         for p in r["csep_tests"]:
             n = p["n_test"]

@@ -80,7 +80,6 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
     from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.progress import progress_bar, rough_duration
     from thermoquake.rst.run import ANOMALIES_FILE, SEQUENCES_FILE, plan_rst, run_rst
-    from thermoquake.rst.sequences import catalog_quakes
 
     refuse_outputs_over_inputs({"--workdir": [workdir / ANOMALIES_FILE, workdir / SEQUENCES_FILE]},
                                {"--catalog": catalog})
@@ -98,9 +97,8 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
                        exclude_years=exclude_years, paired=paired, exclusion_km=exclusion_km,
                        exclusion_days=exclusion_days, exclusion_min_mag=exclusion_min_mag, min_days=min_days,
                        max_distance_km=max_distance_km, min_area_km2=min_area_km2)
-    quakes = catalog_quakes(catalog, config.exclusion_min_mag) if catalog is not None else []
     with progress_bar(desc="rst", unit="image", enabled=False if as_json else progress) as bar:
-        summary = run_rst(workdir, config, quakes=quakes, progress=lambda site: bar.update(1))
+        summary = run_rst(workdir, config, catalog=catalog, progress=lambda site: bar.update(1))
     data = {"targets": summary.targets, "retira_written": summary.written,
             "targets_with_anomaly": summary.with_anomaly, "threshold": threshold,
             "anomalies_csv": str(summary.anomalies_csv)}

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from thermoquake.cli.options import (csep_grid, csep_grid_options, dry_run_option, json_option, progress_option,
                                      renamed_option, training_options)
 from thermoquake.training.config import TrainConfig
+
+if TYPE_CHECKING:
+    from thermoquake.evaluation.document import MetricsDocument
 
 train_options = training_options()
 """The options of a training run, shared by ``train`` and ``experiment synthetic``."""
@@ -106,16 +110,16 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
     print_metrics(result.metrics, out_dir, as_json)
 
 
-def print_metrics(doc: dict, out_dir: Path, as_json: bool) -> None:
+def print_metrics(doc: MetricsDocument, out_dir: Path, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps({"run": str(out_dir), "metrics": doc}, sort_keys=True))
+        click.echo(json.dumps({"run": str(out_dir), "metrics": doc.to_dict()}, sort_keys=True))
         return
     from thermoquake.dataset.splits import split_text
     from thermoquake.evaluation.table import format_metrics
 
     click.echo(format_metrics(doc))
-    if split_text(doc.get("split_summary") or {}):
-        click.echo(split_text(doc["split_summary"]))
+    if split_text(doc.split_summary or {}):
+        click.echo(split_text(doc.split_summary))
     click.echo(f"run: {out_dir}")
 
 
@@ -150,22 +154,22 @@ def evaluate(run_dir: Path, threshold: float | None, n_boot: int, pycsep_dir: Pa
     if alarms_csv is not None:
         from thermoquake.atomic import write_text_atomic
 
-        write_text_atomic(alarms_csv, alarm_forecast_csv(run_dir, doc["threshold"], min_mag=min_mag))
+        write_text_atomic(alarms_csv, alarm_forecast_csv(run_dir, doc.threshold, min_mag=min_mag))
     if pycsep_dir is not None:
         from thermoquake.evaluation.pycsep_export import export_pycsep
 
-        index = export_pycsep(run_dir, pycsep_dir, doc["threshold"], grid, mags)
+        index = export_pycsep(run_dir, pycsep_dir, doc.threshold, grid, mags)
         click.echo(f"pycsep forecasts: {len(index['gridded'])} gridded, {len(index['temporal'])} temporal "
                    f"in {pycsep_dir}", err=True)
     print_metrics(doc, run_dir, as_json)
-    _note_threshold(doc)
+    _note_threshold(doc.threshold_source, doc.threshold, doc.threshold_fixed)
 
 
-def _note_threshold(result: dict) -> None:
+def _note_threshold(source: str | None, threshold: float | None, fixed: float | None) -> None:
     from thermoquake.evaluation.threshold import THRESHOLD_AFTER, after_evaluation_note
 
-    if result.get("threshold_source") == THRESHOLD_AFTER:
-        click.echo(after_evaluation_note(result["threshold"], result["threshold_fixed"]), err=True)
+    if source == THRESHOLD_AFTER:
+        click.echo(after_evaluation_note(threshold, fixed), err=True)
 
 
 @click.command()
@@ -186,11 +190,11 @@ def predict(model_dir: Path, images: tuple[Path, ...], threshold: float | None, 
     result = predict_images(model_dir, list(images), threshold)
     if as_json:
         click.echo(json.dumps(result, sort_keys=True))
-        _note_threshold(result)
+        _note_threshold(result.get("threshold_source"), result.get("threshold"), result.get("threshold_fixed"))
         return
     for row in result["days"]:
         click.echo(f"{row['image']}\t{row['prob']:.4f}\t{'ALARM' if row['alarm'] else '-'}")
     tag = " (SYNTHETIC images)" if result["synthetic"] else ""
     click.echo(f"window alarm: {'yes' if result['window_alarm'] else 'no'} "
                f"(max {result['max_prob']:.4f}, threshold {result['threshold']:g}){tag}")
-    _note_threshold(result)
+    _note_threshold(result.get("threshold_source"), result.get("threshold"), result.get("threshold_fixed"))

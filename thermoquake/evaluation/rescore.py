@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from thermoquake.dataset.windows import forecast_period
-from thermoquake.evaluation.document import metrics_document
+from thermoquake.evaluation.document import MetricsDocument, metrics_path, read_training_records
 from thermoquake.evaluation.threshold import DEFAULT_THRESHOLD, THRESHOLD_FIXED, threshold_source
 from thermoquake.errors import RunDirectoryError, ThermoquakeError
-from thermoquake.training.run_files import CONFIG_FILE, METRICS_FILE, PREDICTIONS_FILE
+from thermoquake.training.run_files import CONFIG_FILE, PREDICTIONS_FILE
 
 ALARM_COLUMNS = ("lon_min", "lon_max", "lat_min", "lat_max", "depth_min", "depth_max", "mag_min", "mag_max",
                  "start_time", "end_time", "score", "alarm", "sample_id", "label")
@@ -54,12 +54,13 @@ def run_window(config: dict, run_dir: Path) -> int:
     return window
 
 
-def rescore_run(run_dir: Path, threshold: float | None = None, n_boot: int = 1000) -> dict:
+def rescore_run(run_dir: Path, threshold: float | None = None, n_boot: int = 1000) -> MetricsDocument:
     """metrics.json's document recomputed from predictions.csv at ``threshold`` (default: the
     run's own). Another threshold than the run's is marked ``threshold_source`` "chosen
     after evaluation", with the run's under ``threshold_fixed``. What only training knows
-    (:data:`TRAINING_RECORDS`: the class balance, the split, the folds, the augmentation) is
-    carried over from the run's metrics.json."""
+    (:data:`~thermoquake.evaluation.document.TRAINING_RECORDS`: the class balance, the split,
+    the folds, the augmentation) is carried over from the run's metrics.json, whatever its
+    schema version."""
     rows = read_predictions(run_dir)
     config = read_config(run_dir)
     train = config.get("train", {})
@@ -73,24 +74,11 @@ def rescore_run(run_dir: Path, threshold: float | None = None, n_boot: int = 100
             "threshold": threshold, "threshold_source": source}
     if source != THRESHOLD_FIXED:
         meta["threshold_fixed"] = fixed
-    doc = metrics_document([r["sample_id"] for r in rows], np.array([int(r["label"]) for r in rows]),
-                           [r["group"] for r in rows], prob, baselines, meta, threshold=threshold,
-                           n_boot=n_boot, seed=int(train.get("seed", 0)))
-    return doc | {k: v for k, v in _training_records(run_dir).items() if k in TRAINING_RECORDS}
-
-
-TRAINING_RECORDS = ("balance", "split_summary", "folds", "augmentation")
-"""Keys of a run's metrics.json that re-scoring cannot recompute from predictions.csv."""
-
-
-def _training_records(run_dir: Path) -> dict:
-    path = Path(run_dir) / METRICS_FILE
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as err:
-        raise RunDirectoryError(f"cannot read the run's metrics: {err}", path) from None
+    doc = MetricsDocument.compute([r["sample_id"] for r in rows], np.array([int(r["label"]) for r in rows]),
+                                  [r["group"] for r in rows], prob, baselines, meta, threshold=threshold,
+                                  n_boot=n_boot, seed=int(train.get("seed", 0)))
+    records = read_training_records(run_dir)
+    return MetricsDocument.from_dict(doc.to_dict() | records, metrics_path(run_dir)) if records else doc
 
 
 def alarm_forecast_csv(run_dir: Path, threshold: float | None = None, box_deg: float = 1.0,

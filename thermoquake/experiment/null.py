@@ -112,7 +112,7 @@ def run_null(out: Path, seeds: Sequence[int], study: SyntheticStudy, config, win
         workdir = build_study(here / "study", replace(study, anomaly_k=0.0, seed=seed), window - 1,
                               events_csv, catalog)
         result = train_window(workdir, replace(config, seed=seed), here / "run", allow_imbalance=allow_imbalance)
-        ba = float(result.metrics["daily"]["metrics"]["balanced_accuracy"]["value"])
+        ba = result.metrics.balanced_accuracy.value
         values.append(ba)
         if progress is not None:
             progress(seed, ba)

@@ -25,9 +25,13 @@ import json
 import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from thermoquake.atomic import write_text_atomic
 from thermoquake.errors import InputNotFoundError, ThermoquakeError
+
+if TYPE_CHECKING:
+    from thermoquake.evaluation.document import MetricsDocument
 
 
 @dataclass(frozen=True)
@@ -213,12 +217,12 @@ def experiment_run_dir(out: Path, config) -> Path:
 
 def run_experiment(out: str | Path, study: SyntheticStudy, config, *, events_csv: str | Path = DEFAULT_EVENTS,
                    catalog: str | Path = DEFAULT_CATALOG, allow_imbalance: bool = False, progress: bool | None = None,
-                   metrics_out: str | Path | None = None) -> dict:
+                   metrics_out: str | Path | None = None) -> MetricsDocument:
     """The SYNTHETIC benchmark end to end: :func:`build_study` into ``OUT/study`` (events drawn
     from ``events_csv``, controls clear of ``catalog``; ``config.window - 1`` days before each),
     then the classifier ``config`` (a :class:`thermoquake.training.config.TrainConfig`) trained
     and scored into :func:`experiment_run_dir` with ``catalog`` for the clustering baseline.
-    Returns the run's metrics document with the study under ``"experiment"`` (``anomaly_k`` K,
+    Returns the run's :class:`~thermoquake.evaluation.document.MetricsDocument` with the study under ``"experiment"`` (``anomaly_k`` K,
     ``events``, ``size_km``, ``reference_years``, ``radius_km`` and the harder world's settings
     that are set); also written to ``metrics_out`` when given. Needs TensorFlow."""
     from thermoquake.catalog import read_catalog
@@ -230,10 +234,10 @@ def run_experiment(out: str | Path, study: SyntheticStudy, config, *, events_csv
     result = train_window(workdir, config, experiment_run_dir(out, config), read_catalog(catalog).events,
                           allow_imbalance=allow_imbalance)
     world = {k: v for k, v in study.record().items() if k in HARDER_DEFAULTS}
-    doc = result.metrics | {"experiment": {"anomaly_k": study.anomaly_k, "events": study.n_events,
-                                           "size_km": study.size,
-                                           "reference_years": f"{study.first_year}-{study.last_year}",
-                                           "radius_km": study.radius_km, **world}}
+    doc = result.metrics.with_records(experiment={"anomaly_k": study.anomaly_k, "events": study.n_events,
+                                                  "size_km": study.size,
+                                                  "reference_years": f"{study.first_year}-{study.last_year}",
+                                                  "radius_km": study.radius_km, **world})
     if metrics_out is not None:
-        write_text_atomic(metrics_out, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        doc.write(metrics_out)
     return doc

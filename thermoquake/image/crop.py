@@ -184,7 +184,7 @@ def warp_into(values: np.ndarray, transform: Affine, grid: EpicentreGrid, destin
     elif engine == "gdal":
         _gdal_warp_into(values, transform, grid, destination)
     else:
-        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+        raise BadRequestError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
 
 
 def _gather_into(values: np.ndarray, transform: Affine, grid: EpicentreGrid, destination: np.ndarray) -> None:
@@ -271,6 +271,8 @@ def crop_epicentre(
     (:func:`~thermoquake.image.grid.check_box_memory`), if the tiles are mixed, or if
     none of them covers any pixel of the box.
     """
+    if engine not in ENGINES:
+        raise BadRequestError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     grid = EpicentreGrid(lat=lat, lon=lon, size=size)
     check_box_memory(size)
     if not paths:

@@ -1,5 +1,5 @@
-"""Epicentre images and R maps as GeoTIFF (the epicentre image contract): the one module that
-opens them, to read or to write (atomically)."""
+"""Epicentre images, R maps and regional rasters as GeoTIFF (the epicentre image contract): the
+one module that opens them, to read or to write (atomically)."""
 
 from __future__ import annotations
 
@@ -204,3 +204,39 @@ def write_retira_geotiff(tmp: str | os.PathLike[str], r: np.ndarray, profile: di
         dst.write(r.astype(np.float32), 1)
         dst.update_tags(**tags)
         dst.set_band_description(1, "RETIRA (dimensionless)")
+
+
+def write_bands_geotiff(path: str | os.PathLike[str], bands: list[np.ndarray], crs, transform: Affine,
+                        descriptions: tuple[str, ...] | list[str] = (), tags: dict[str, str] | None = None) -> Path:
+    """Write ``bands`` (each (rows, cols), any real dtype) as a multi-band float32 GeoTIFF, nodata
+    NaN, deflate, with the CRS ``crs`` (anything rasterio accepts) and ``transform``, atomically:
+    the pixels are read back and compared before the rename. Returns ``path``."""
+    path = Path(path)
+    values = [np.asarray(b).astype(np.float32, copy=False) for b in bands]
+    if not values or any(v.shape != values[0].shape or v.ndim != 2 for v in values):
+        raise ValueError("bands must be 2-D arrays of one shape")
+    rows, cols = values[0].shape
+    profile = {"driver": "GTiff", "width": cols, "height": rows, "count": len(values), "dtype": "float32",
+               "crs": crs, "transform": transform, "nodata": np.nan, "compress": "deflate", "zlevel": 1}
+    expected = np.stack(values)
+
+    def check(tmp: Path) -> None:
+        with rasterio.open(tmp) as src:
+            got = src.read()
+        if got.shape != expected.shape or not np.array_equal(got, expected, equal_nan=True):
+            raise ValueError("the pixels read back differ from those written")
+
+    with atomic_path(path, check=check) as tmp:
+        with open_writer(tmp, profile) as dst:
+            dst.write(expected)
+            for band, text in enumerate(descriptions, 1):
+                dst.set_band_description(band, text)
+            dst.update_tags(**(tags or {}))
+    return path
+
+
+def read_bands(path: str | os.PathLike[str]) -> tuple[np.ndarray, GeoTiffHeader]:
+    """Every band of the GeoTIFF at ``path``, (bands, rows, cols) in the file's dtype (nodata as
+    stored, NaN for :func:`write_bands_geotiff`), and its header; raises :data:`GeoTiffReadError`."""
+    with rasterio.open(path) as src:
+        return src.read(), _header(src)

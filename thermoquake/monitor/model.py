@@ -12,20 +12,30 @@ each forecast cell.
   monitored period; 0 when none has one), the run's any-day window rule on data up to
   ``d - 1`` only. The model alarm is ``model_probability >= threshold``, the run's threshold
   fixed before its evaluation. The first ``window`` days of a period see fewer days.
+* Cache: the image probabilities of each day are kept in
+  ``MONITORDIR/model_cache/IDENTITY/YYYY-MM-DD.npz`` with the cells and the day file's settings
+  key and input fingerprint; ``IDENTITY`` hashes the run's model, normalisation, config and
+  final-model files (:func:`run_identity`), so a repeated or resumed run reuses them (without
+  loading the model when every day is cached) and another run directory, or a day computed
+  again from other inputs, does not.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from thermoquake.atomic import atomic_path, write_text_atomic
 from thermoquake.evaluation.csep_files import CellGrid
 from thermoquake.modis.region_grid import RegionGrid
 from thermoquake.modis.sinusoidal import lonlat_to_xy
+from thermoquake.monitor.outputs import MODEL_CACHE_DIR
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,8 @@ class ModelAlarms:
     box: tuple[int, int]
     channels: tuple[str, ...]
     model_dir: str
+    computed_days: int = 0
+    cached_days: int = 0
 
     @property
     def alarmed(self) -> np.ndarray:
@@ -82,25 +94,104 @@ def window_maximum(days: Sequence[dt.date], image_probability: np.ndarray, windo
     return out
 
 
+
+
+def run_identity(model_dir: Path) -> str:
+    """Hash (hex, 20 digits) of the contents of the run's model, normalisation, config and
+    final-model files: what the probabilities depend on besides the images."""
+    from thermoquake.training.run_files import CONFIG_FILE, FINAL_MODEL_FILE, MODEL_FILE, NORMALISATION_FILE
+
+    digest = hashlib.sha256()
+    for name in (MODEL_FILE, NORMALISATION_FILE, CONFIG_FILE, FINAL_MODEL_FILE):
+        path = Path(model_dir) / name
+        digest.update(name.encode() + b"\0")
+        if path.is_file():
+            with open(path, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+        digest.update(b"\0")
+    return digest.hexdigest()[:20]
+
+
+def _cached_day(path: Path, cells: np.ndarray, stamp: str) -> np.ndarray | None:
+    """The cached image probabilities, float32 (cells,), or None if absent or stale."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as z:
+            if str(z["stamp"]) != stamp or not np.array_equal(z["cells"], cells):
+                return None
+            return z["probability"].astype(np.float32)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def model_alarms(model_dir: Path, grid: RegionGrid, days: Sequence[dt.date], day_files: Sequence[Path],
-                 cells: Sequence[tuple[int, int]], cell_deg: float) -> ModelAlarms:
-    """Apply the run's final model to every cell's box on every saved day (module doc)."""
-    from thermoquake.monitor.daily import read_day
+                 cells: Sequence[tuple[int, int]], cell_deg: float, cache_dir: Path | None = None) -> ModelAlarms:
+    """Apply the run's final model to every cell's box on every saved day (module doc);
+    with ``cache_dir`` (``MONITORDIR/model_cache``) reuse and keep the probabilities per day."""
+    from thermoquake.monitor.daily import read_day, read_day_meta
+
+    cell_array = np.array(list(cells), dtype=np.int64).reshape(-1, 2)
+    folder = None if cache_dir is None else Path(cache_dir) / run_identity(model_dir)
+    image_prob = np.full((len(days), len(cells)), np.nan, dtype=np.float32)
+    missing = []
+    stamps = []
+    for k, (day, path) in enumerate(zip(days, day_files)):
+        meta = read_day_meta(path)
+        stamps.append(f"{meta.get('key')}:{meta.get('inputs')}")
+        hit = None if folder is None else _cached_day(folder / f"{day.isoformat()}.npz", cell_array, stamps[-1])
+        if hit is None:
+            missing.append(k)
+        else:
+            image_prob[k] = hit
+    run_json = None if folder is None else folder / "run.json"
+    if missing or run_json is None or not run_json.is_file():
+        run = _apply_model(model_dir, grid, cells, cell_deg, [day_files[k] for k in missing], read_day)
+        described = {"threshold": run.threshold, "window": run.window, "box": list(run.box),
+                     "channels": list(run.normaliser.channels), "model_dir": str(model_dir)}
+        for k, probs in zip(missing, run.results):
+            image_prob[k] = probs
+            if folder is not None:
+                with atomic_path(folder / f"{days[k].isoformat()}.npz") as tmp:
+                    with open(tmp, "wb") as fh:
+                        np.savez(fh, cells=cell_array, probability=probs, stamp=np.array(stamps[k]))
+        if run_json is not None:
+            write_text_atomic(run_json, json.dumps(described, sort_keys=True) + "\n")
+    else:
+        described = json.loads(run_json.read_text(encoding="utf-8"))
+    prob = window_maximum(days, image_prob, described["window"])
+    return ModelAlarms(image_prob, prob, described["threshold"], described["window"], tuple(described["box"]),
+                       tuple(described["channels"]), str(model_dir), len(missing), len(days) - len(missing))
+
+
+@dataclass
+class _Applied:
+    threshold: float
+    window: int
+    box: tuple[int, int]
+    normaliser: object
+    results: list
+
+
+def _apply_model(model_dir: Path, grid: RegionGrid, cells: Sequence[tuple[int, int]], cell_deg: float,
+                 day_files: Sequence[Path], read_day) -> _Applied:
+    """The run's image probabilities, float32 (cells,) per day file (module doc)."""
     from thermoquake.training.predict import load_run_model
 
     run = load_run_model(model_dir)
     centres = cell_centre_pixels(grid, cells, cell_deg)
     with_r = "retira" in run.normaliser.channels
-    image_prob = np.full((len(days), len(cells)), np.nan, dtype=np.float32)
-    for k, path in enumerate(day_files):
+    results = []
+    for path in day_files:
+        probs = np.full(len(cells), np.nan, dtype=np.float32)
         _, lst, r, _ = read_day(path)
         boxes = [cut_box(lst, int(a), int(b), run.box) for a, b in centres]
         keep = [j for j, bx in enumerate(boxes) if np.isfinite(bx).any()]
-        if not keep:
-            continue
-        lst_boxes = np.stack([boxes[j] for j in keep])
-        r_boxes = np.stack([cut_box(r, int(centres[j][0]), int(centres[j][1]), run.box) for j in keep]) \
-            if with_r else None
-        image_prob[k, keep] = run.probabilities(lst_boxes, r_boxes).astype(np.float32)
-    prob = window_maximum(days, image_prob, run.window)
-    return ModelAlarms(image_prob, prob, run.threshold, run.window, run.box, run.normaliser.channels, str(model_dir))
+        if keep:
+            lst_boxes = np.stack([boxes[j] for j in keep])
+            r_boxes = np.stack([cut_box(r, int(centres[j][0]), int(centres[j][1]), run.box) for j in keep]) \
+                if with_r else None
+            probs[keep] = run.probabilities(lst_boxes, r_boxes).astype(np.float32)
+        results.append(probs)
+    return _Applied(run.threshold, run.window, run.box, run.normaliser, results)

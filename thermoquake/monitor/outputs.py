@@ -17,6 +17,14 @@
 * with a model (``monitor --model``): ``model_probability``, ``model_image_probability`` and
   ``model_alarm_cell`` (time, cell) in ``monitor.nc`` (:mod:`thermoquake.monitor.model`) and the
   model's alarms as CSEP forecasts in ``csep_model/`` (same rates).
+* ``monitor.json``: the run's settings and counts (:func:`read_summary`).
+* ``evaluation.json`` (the RST rule's alarms) and ``evaluation_model.json`` (the model's),
+  written by ``monitor evaluate`` (:func:`write_evaluation`, :func:`read_evaluation`).
+* ``days/`` and ``reference/``: the finished days and cached reference statistics a rerun
+  reuses (:mod:`thermoquake.monitor.daily`).
+
+This module names every file of a monitor directory (the ``*_FILE`` and ``*_DIR`` constants
+below); other modules use these names and the readers here, never their own spelling.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import numpy as np
 
 from thermoquake import __version__
 from thermoquake.atomic import atomic_path, write_text_atomic
+from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.csep_files import CellGrid, MagnitudeBins, gridded_forecast_text
 from thermoquake.modis.region_grid import RegionGrid
 from thermoquake.modis.sinusoidal import PROJ4
@@ -42,28 +51,208 @@ BACKGROUND_RATE = 1e-4
 """Expected events per cell and day without an alarm written to the CSEP files."""
 EPOCH = dt.date(1970, 1, 1)
 
+# --- the names of a monitor directory ----------------------------------------------------------
+
+SUMMARY_FILE = "monitor.json"
+"""The run's settings and counts."""
+DATACUBE_FILE = "monitor.nc"
+"""The datacube (time, y, x) and (time, cell)."""
+MONITOR_SEQUENCES_FILE = "sequences.csv"
+"""The significant sequences."""
+GEOTIFF_DIR = "geotiff"
+"""The daily three-band GeoTIFFs."""
+CSEP_DIR = "csep"
+"""The RST rule's alarms as daily CSEP gridded forecasts."""
+CSEP_MODEL_DIR = "csep_model"
+"""The model's alarms as daily CSEP gridded forecasts."""
+CSEP_INDEX_FILE = "index.csv"
+"""The list of a CSEP directory's daily forecasts."""
+EVALUATION_FILE = "evaluation.json"
+"""``monitor evaluate`` of the RST rule's alarms."""
+MODEL_EVALUATION_FILE = "evaluation_model.json"
+"""``monitor evaluate`` of the model's alarms."""
+DAYS_DIR = "days"
+"""The finished days (``YYYY-MM-DD.npz``) a rerun reuses."""
+REFERENCE_DIR = "reference"
+#: One file per (day, space block): ``units/<YYYY-MM-DD>/<block>.npz``.
+UNITS_DIR = "units"
+#: The cached whole-region spatial mean of each image.
+MEANS_DIR = "means"
+#: The classifier's cached probabilities: ``model_cache/<run identity>/<YYYY-MM-DD>.npz``.
+MODEL_CACHE_DIR = "model_cache"
+"""The cached reference statistics."""
+
+ALARM_SOURCES = ("rst", "model")
+"""``rst``: the RST rule's alarm scores (peak R, 0 = none); ``model``: the classifier's
+``model_probability``, alarmed at or above the run's threshold (``monitor --run``)."""
+
+
+def _check_source(source: str) -> None:
+    if source not in ALARM_SOURCES:
+        raise ThermoquakeError(f"unknown alarm source {source!r}; known: {', '.join(ALARM_SOURCES)}")
+
+
+def summary_path(monitor_dir: Path) -> Path:
+    return Path(monitor_dir) / SUMMARY_FILE
+
+
+def datacube_path(monitor_dir: Path) -> Path:
+    return Path(monitor_dir) / DATACUBE_FILE
+
+
+def sequences_path(monitor_dir: Path) -> Path:
+    return Path(monitor_dir) / MONITOR_SEQUENCES_FILE
+
+
+def day_geotiff_path(monitor_dir: Path, day: dt.date) -> Path:
+    """``MONITORDIR/geotiff/YYYY-MM-DD.tif``."""
+    return Path(monitor_dir) / GEOTIFF_DIR / f"{day.isoformat()}.tif"
+
+
+def csep_dir(monitor_dir: Path, source: str = "rst") -> Path:
+    """The directory of the daily CSEP forecasts of the alarms of ``source`` (:data:`ALARM_SOURCES`)."""
+    _check_source(source)
+    return Path(monitor_dir) / (CSEP_DIR if source == "rst" else CSEP_MODEL_DIR)
+
+
+def evaluation_path(monitor_dir: Path, source: str = "rst") -> Path:
+    """Where ``monitor evaluate`` writes its scores of the alarms of ``source``."""
+    _check_source(source)
+    return Path(monitor_dir) / (EVALUATION_FILE if source == "rst" else MODEL_EVALUATION_FILE)
+
+
+def days_dir(monitor_dir: Path) -> Path:
+    return Path(monitor_dir) / DAYS_DIR
+
+
+def reference_dir(monitor_dir: Path) -> Path:
+    return Path(monitor_dir) / REFERENCE_DIR
+
+
+# --- readers -----------------------------------------------------------------------------------
+
+
+def read_json_object(path: Path) -> dict:
+    """The JSON object in ``path``; :class:`ThermoquakeError` naming the file when it is missing,
+    not JSON or not an object."""
+    import json
+
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ThermoquakeError("does not exist", path) from None
+    except IsADirectoryError:
+        raise ThermoquakeError("is a directory, not a JSON file", path) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ThermoquakeError(f"is not valid JSON ({err})", path) from None
+    if not isinstance(data, dict):
+        raise ThermoquakeError("is not a JSON object", path)
+    return data
+
+
+def read_summary(monitor_dir: Path) -> dict:
+    """``monitor.json`` of a monitor directory (:class:`ThermoquakeError` when missing or malformed)."""
+    path = summary_path(monitor_dir)
+    if not path.is_file():
+        raise ThermoquakeError("not found: run thermoquake monitor first", path)
+    return read_json_object(path)
+
+
+def read_evaluation(path: Path) -> dict:
+    """An evaluation written by ``monitor evaluate`` (:func:`write_evaluation`); raises
+    :class:`ThermoquakeError` naming ``path`` when it is not one."""
+    data = read_json_object(path)
+    if not isinstance(data.get("scores"), list):
+        raise ThermoquakeError("has no 'scores' list: is it written by thermoquake monitor evaluate?", path)
+    return data
+
+
+def find_evaluation(monitor_dir: Path, source: str = "rst") -> dict | None:
+    """The evaluation of ``source``'s alarms in the monitor directory, None when not evaluated."""
+    path = evaluation_path(monitor_dir, source)
+    return read_evaluation(path) if path.is_file() else None
+
+
+def write_evaluation(monitor_dir: Path, source: str, evaluation: dict) -> Path:
+    """Write ``evaluation`` (JSON-ready) to :func:`evaluation_path` atomically."""
+    import json
+
+    path = evaluation_path(monitor_dir, source)
+    write_text_atomic(path, json.dumps(evaluation, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def read_sequences(monitor_dir: Path) -> list[dict]:
+    """The rows of ``sequences.csv`` (strings; columns :data:`SEQUENCE_COLUMNS`); [] when absent."""
+    path = sequences_path(monitor_dir)
+    if not path.is_file():
+        return []
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise ThermoquakeError(f"is not a readable CSV table ({err})", path) from None
+
+
+def open_datacube(monitor_dir: Path):
+    """``monitor.nc`` opened lazily with ``xarray.open_dataset`` (close it, or use ``with``)."""
+    import xarray as xr
+
+    path = datacube_path(monitor_dir)
+    if not path.is_file():
+        raise ThermoquakeError("not found: run thermoquake monitor first", path)
+    try:
+        return xr.open_dataset(path)
+    except (OSError, ValueError) as err:
+        raise ThermoquakeError(f"is not a monitor datacube ({err})", path) from None
+
+
+def read_csep_index(monitor_dir: Path, source: str = "rst") -> list[tuple[Path, dt.datetime, dt.datetime]]:
+    """``(file, start, end)`` of every daily CSEP forecast of ``source``'s alarms listed in
+    its ``index.csv`` (UTC datetimes, naive as pycsep expects)."""
+    index = csep_dir(monitor_dir, source) / CSEP_INDEX_FILE
+    if not index.is_file():
+        raise ThermoquakeError("not found: run thermoquake monitor first", index)
+    out = []
+    with index.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            try:
+                start = dt.datetime.fromisoformat(row["start_date"].replace("Z", ""))
+                end = dt.datetime.fromisoformat(row["end_date"].replace("Z", ""))
+                out.append((index.parent / row["file"], start, end))
+            except (KeyError, TypeError, AttributeError, ValueError) as err:
+                raise ThermoquakeError(f"bad row {row}: {err}", index) from None
+    return out
+
+
+# --- writers -----------------------------------------------------------------------------------
+
+DAY_BANDS = ("LST (deg C)", "RETIRA R", "state: 1 anomaly, 0 none, -1 no data")
+"""The bands of a daily GeoTIFF, in order."""
+
 
 def write_day_geotiff(path: Path, grid: RegionGrid, lst: np.ndarray, r: np.ndarray, states: np.ndarray,
                       meta: dict) -> Path:
-    """Three-band float32 GeoTIFF (LST deg C, R, state) of one day, sinusoidal CRS, NaN nodata."""
-    import rasterio
-
+    """Three-band float32 GeoTIFF (:data:`DAY_BANDS`: LST deg C, R, state; each (height, width))
+    of one day, sinusoidal CRS, NaN nodata, atomically."""
+    from thermoquake.image.geotiff import write_bands_geotiff
     from thermoquake.modis.sinusoidal import sinusoidal_crs
 
-    h, w = grid.shape
-    profile = {"driver": "GTiff", "width": w, "height": h, "count": 3, "dtype": "float32",
-               "crs": sinusoidal_crs(), "transform": grid.transform, "nodata": np.nan,
-               "compress": "deflate", "zlevel": 1}
-    with atomic_path(path) as tmp:
-        with rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(lst.astype(np.float32), 1)
-            dst.write(r.astype(np.float32), 2)
-            dst.write(states.astype(np.float32), 3)
-            for band, name in ((1, "LST (deg C)"), (2, "RETIRA R"), (3, "state: 1 anomaly, 0 none, -1 no data")):
-                dst.set_band_description(band, name)
-            dst.update_tags(date=meta["date"], synthetic="true" if meta.get("synthetic") else "false",
-                            region=grid.region.text, software=f"thermoquake {__version__}")
-    return path
+    tags = {"date": meta["date"], "synthetic": "true" if meta.get("synthetic") else "false",
+            "region": grid.region.text, "software": f"thermoquake {__version__}"}
+    return write_bands_geotiff(path, [lst, r, states], sinusoidal_crs(), grid.transform, DAY_BANDS, tags)
+
+
+def read_day_geotiff(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, str]]:
+    """``(lst deg C, R, state, tags)`` of a daily GeoTIFF (float32 (height, width) each; the
+    state as written, 1 / 0 / -1)."""
+    from thermoquake.image.geotiff import read_bands
+
+    bands, header = read_bands(path)
+    if bands.shape[0] != len(DAY_BANDS):
+        raise ThermoquakeError(f"has {bands.shape[0]} bands, a monitor day has {len(DAY_BANDS)}", path)
+    return bands[0], bands[1], bands[2], header.tags
 
 
 def write_monitor_nc(path: Path, grid: RegionGrid, days: Sequence[dt.date], day_files: Sequence[Path],
@@ -169,7 +358,7 @@ def write_csep_forecasts(out_dir: Path, days: Sequence[dt.date], cells: Sequence
         writer.writerow([path.name, f"{day.isoformat()}T00:00:00Z",
                          f"{(day + dt.timedelta(days=1)).isoformat()}T00:00:00Z", int((scores[k] > 0).sum())])
         paths.append(path)
-    write_text_atomic(Path(out_dir) / "index.csv", index.getvalue())
+    write_text_atomic(Path(out_dir) / CSEP_INDEX_FILE, index.getvalue())
     return paths
 
 

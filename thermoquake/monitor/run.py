@@ -1,11 +1,14 @@
 """``thermoquake monitor``: every day of a period over a region, then sequences, alarms and
 the output files (:mod:`thermoquake.monitor.outputs`).
 
-Work is split in time blocks of ``block_days`` consecutive days (one job each, so a worker's
-image cache serves the overlapping reference windows of neighbouring days); blocks run on a
-local dask cluster of ``workers`` processes, on the cluster at ``scheduler``, or in this
-process (``workers`` 0). Each finished day is saved on its own (:mod:`thermoquake.monitor.daily`),
-so a killed run, run again, computes only the days it had not finished.
+Work is split in space and time (:mod:`thermoquake.monitor.blocks`): the region in square
+blocks of ``block_km`` km, the period in runs of ``block_days`` consecutive days; one job
+computes the (day, block) units of one block over one run of days (so the block's image cache
+serves the overlapping reference windows of neighbouring days). Three phases run on a local
+dask cluster of ``workers`` processes, on the cluster at ``scheduler``, or in this process
+(``workers`` 0): the spatial mean of every needed image, the units, and the assembly of each
+day from its blocks. Every unit and day is saved on its own, so a killed run, run again,
+computes only the units it had not finished; the results do not depend on ``block_km``.
 
 Alarms (the RST rule on significant sequences). Daily regions (R >= threshold, area >=
 ``min_area_km2``) are linked into significant sequences (:func:`thermoquake.rst.sequences.significant_sequences`:
@@ -34,12 +37,22 @@ from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.csep_files import CellGrid, MagnitudeBins
 from thermoquake.modis.region_grid import RegionGrid
 from thermoquake.monitor.calendar import date_range, reference_dates
+from thermoquake.monitor.blocks import (
+    DEFAULT_BLOCK_KM,
+    AssembleJob,
+    HdfImages,
+    ImageSource,
+    UnitJob,
+    date_means,
+    mean_jobs,
+    region_blocks,
+    run_assemble_job,
+    run_mean_job,
+    run_unit_job,
+)
 from thermoquake.monitor.daily import (
     MonitorSettings,
-    RegionImages,
     cell_ids,
-    compute_day,
-    day_inputs,
     day_is_done,
     day_path,
     read_day_meta,
@@ -48,9 +61,6 @@ from thermoquake.monitor.daily import (
 from thermoquake.rst.sequences import DailyAnomaly, SequenceRules, significant_sequences
 from thermoquake.dirlock import locks_directory
 
-MONITOR_JSON = "monitor.json"
-MONITOR_NC = "monitor.nc"
-SEQUENCES_CSV = "sequences.csv"
 
 
 @dataclass(frozen=True)
@@ -61,45 +71,6 @@ class AlarmRules:
     min_days: int = 2
     max_distance_km: float = 50.0
     alarm_days: int = 30
-
-
-@dataclass(frozen=True)
-class BlockJob:
-    """Consecutive days computed by one worker."""
-
-    days: tuple[dt.date, ...]
-    index: HdfIndex
-    grid: RegionGrid
-    settings: MonitorSettings
-    monitor_dir: Path
-    geotiffs: bool
-
-
-def run_block(job: BlockJob) -> list[tuple[str, bool]]:
-    """Compute the block's unfinished days; return ``(date, computed now)`` per day."""
-    per_day = len(reference_dates(job.days[0], job.settings.reference_years, job.settings.window_days)) + 2
-    images = RegionImages(job.index, job.grid, job.settings.layer, job.settings.qc_policy, capacity=per_day)
-    cells = cell_ids(job.grid, job.settings.cell_deg)
-    key = job.settings.day_key()
-    out = []
-    for day in job.days:
-        if day_is_done(job.monitor_dir, day, key, day_inputs(job.index, job.grid, day, job.settings)):
-            out.append((day.isoformat(), False))
-            continue
-        compute_day(day, job.settings, images, job.monitor_dir, cells, job.geotiffs)
-        out.append((day.isoformat(), True))
-    return out
-
-
-def execute_blocks(jobs: Sequence[BlockJob], workers: int, scheduler: str | None,
-                   on_done: Callable[[list[tuple[str, bool]]], None]) -> list[tuple[str, bool]]:
-    """Run the jobs in this process (``workers`` 0, no scheduler) or on dask."""
-    from thermoquake.parallel import run_jobs
-
-    results: list[tuple[str, bool]] = []
-    for done in run_jobs(run_block, jobs, workers, scheduler, on_done):
-        results += done
-    return results
 
 
 def sequence_onset(dates: Sequence[dt.date], min_days: int) -> dt.date:
@@ -160,32 +131,81 @@ def sequences_and_alarms(days: Sequence[dt.date], metas: Sequence[dict], cells: 
 
 
 @locks_directory("monitor_dir", "monitor directory")
-def run_monitor(hdf_dir: Path, monitor_dir: Path, settings: MonitorSettings, start: dt.date, end: dt.date, *,
-                rules: AlarmRules = AlarmRules(), mags: MagnitudeBins = MagnitudeBins(), workers: int = 0,
-                scheduler: str | None = None, block_days: int = 8, geotiffs: bool = True,
-                model_dir: Path | None = None, on_done: Callable[[list[tuple[str, bool]]], None] = lambda done: None) -> dict:
+def run_monitor(hdf_dir: Path | ImageSource, monitor_dir: Path, settings: MonitorSettings, start: dt.date,
+                end: dt.date, *, rules: AlarmRules = AlarmRules(), mags: MagnitudeBins = MagnitudeBins(),
+                workers: int = 0, scheduler: str | None = None, block_days: int = 8,
+                block_km: int = DEFAULT_BLOCK_KM, geotiffs: bool = True, model_dir: Path | None = None,
+                on_done: Callable[[list[tuple[str, str, bool]]], None] = lambda done: None) -> dict:
     """Monitor ``start``..``end`` (module doc); write the outputs into ``monitor_dir``; return
-    the summary written to ``monitor.json``. With ``model_dir`` (a ``thermoquake train`` run)
-    the model's alarms too (:mod:`thermoquake.monitor.model`), recomputed on every day each run."""
+    the summary written to ``monitor.json``. ``hdf_dir``: the directory of MODIS tiles, or an
+    image source of the region's grid (:class:`thermoquake.monitor.blocks.ArrayImages`).
+    ``on_done`` is called with the ``(date, block, computed now)`` of each finished unit job.
+    With ``model_dir`` (a ``thermoquake train`` run) the model's alarms too
+    (:mod:`thermoquake.monitor.model`; its probabilities are cached in ``monitor_dir``)."""
     if end < start:
         raise ThermoquakeError(f"--end {end} is before --start {start}")
     if block_days < 1:
         raise ThermoquakeError(f"block size must be >= 1 day, got {block_days}")
+    if block_km < 1:
+        raise ThermoquakeError(f"--block-km must be >= 1, got {block_km}")
     monitor_dir = Path(monitor_dir)
     grid = RegionGrid.for_region(settings.region)
-    index = scan_hdf_dir(hdf_dir, settings.product)
-    if not index.paths:
-        raise ThermoquakeError(f"no {settings.product} tiles found", hdf_dir)
+    if isinstance(hdf_dir, (str, Path)):
+        index = scan_hdf_dir(hdf_dir, settings.product)
+        if not index.paths:
+            raise ThermoquakeError(f"no {settings.product} tiles found", hdf_dir)
+        source: ImageSource = HdfImages(index, grid, settings.layer, settings.qc_policy)
+        notes = index.notes
+    else:
+        source, notes = hdf_dir, []
+        if source.grid != grid:
+            raise ThermoquakeError(f"the image source's grid is not region {settings.region.text}'s")
     days = date_range(start, end)
-    jobs = [BlockJob(tuple(days[i:i + block_days]), index, grid, settings, monitor_dir, geotiffs)
-            for i in range(0, len(days), block_days)]
-    done = execute_blocks(jobs, workers, scheduler, on_done)
-    computed = sorted(d for d, now in done if now)
+    key = settings.day_key()
+    refs = {d: reference_dates(d, settings.reference_years, settings.window_days) for d in days}
+    inputs = {d: source.fingerprint([d, *refs[d]]) for d in days}
+    todo = [d for d in days if not day_is_done(monitor_dir, d, key, inputs[d])]
+    blocks = region_blocks(grid, block_km)
+    needed = sorted(set(todo) | {r for d in todo for r in refs[d]})
+    from thermoquake.parallel import job_runner
+
+    units: list[tuple[str, str, bool]] = []
+    with job_runner(workers, scheduler) as run:
+        step = max(1, -(-len(needed) // max(4 * max(workers, 1), 1)))
+        keys, jobs = mean_jobs(source, settings, monitor_dir, needed, step)
+        run(run_mean_job, jobs)
+        means = date_means(monitor_dir, keys)
+        unit_jobs = []
+        for i in range(0, len(todo), block_days):
+            chunk = tuple(todo[i:i + block_days])
+            job_dates = set(chunk) | {r for d in chunk for r in refs[d]}
+            job_source = source.restricted(sorted(job_dates))      # a job carries only its dates' tiles
+            for block in blocks:
+                unit_jobs.append(UnitJob(chunk, block, job_source, settings, monitor_dir,
+                                         {d: inputs[d] for d in chunk}, {d: means[d] for d in job_dates}))
+
+        def done_units(result: list[tuple[str, str, bool]]) -> None:
+            units.extend(result)
+            on_done(result)
+
+        run(run_unit_job, unit_jobs, done_units)
+        run(run_assemble_job, [AssembleJob(tuple(todo[i:i + block_days]), grid, tuple(blocks), settings,
+                                           monitor_dir, {d: inputs[d] for d in todo[i:i + block_days]}, geotiffs)
+                               for i in range(0, len(todo), block_days)])
+    computed = sorted(d.isoformat() for d in todo)
     files = [day_path(monitor_dir, d) for d in days]
     metas = [read_day_meta(p) for p in files]
     cells = region_cells(grid, settings.cell_deg)
     seq_rows, scores = sequences_and_alarms(days, metas, cells, settings, rules)
-    from thermoquake.monitor.outputs import write_csep_forecasts, write_monitor_nc, write_sequences_csv
+    from thermoquake.monitor.outputs import (
+        csep_dir,
+        datacube_path,
+        sequences_path,
+        summary_path,
+        write_csep_forecasts,
+        write_monitor_nc,
+        write_sequences_csv,
+    )
 
     rows = CellGrid(settings.cell_deg).rows
     ids = cell_ids(grid, settings.cell_deg)
@@ -200,14 +220,15 @@ def run_monitor(hdf_dir: Path, monitor_dir: Path, settings: MonitorSettings, sta
              f"{max(settings.reference_years)}", "window_days": settings.window_days,
              "alarm_days": rules.alarm_days, "min_days": rules.min_days}
     cell_variables, model_summary = {}, None
-    if model_dir is None and (monitor_dir / "csep_model").is_dir():
+    if model_dir is None and csep_dir(monitor_dir, "model").is_dir():
         import shutil
 
-        shutil.rmtree(monitor_dir / "csep_model")      # a former run's model alarms, not this run's
+        shutil.rmtree(csep_dir(monitor_dir, "model"))      # a former run's model alarms, not this run's
     if model_dir is not None:
         from thermoquake.monitor.model import model_alarms
+        from thermoquake.monitor.outputs import MODEL_CACHE_DIR
 
-        ma = model_alarms(model_dir, grid, days, files, cells, settings.cell_deg)
+        ma = model_alarms(model_dir, grid, days, files, cells, settings.cell_deg, monitor_dir / MODEL_CACHE_DIR)
         cell_variables = {
             "model_probability": (ma.probability, f"largest model probability of the cell's box on the {ma.window} "
                                                   "days before (the model's forecast for the day)"),
@@ -218,17 +239,20 @@ def run_monitor(hdf_dir: Path, monitor_dir: Path, settings: MonitorSettings, sta
                   "model_box_px": f"{ma.box[0]}x{ma.box[1]}", "model_channels": ",".join(ma.channels)}
         model_summary = {"dir": str(model_dir), "threshold": ma.threshold, "window": ma.window,
                          "box_px": list(ma.box), "channels": list(ma.channels),
-                         "alarmed_cell_days": int(ma.alarmed.sum())}
-        write_csep_forecasts(monitor_dir / "csep_model", days, cells, ma.alarmed.astype(np.float32),
+                         "alarmed_cell_days": int(ma.alarmed.sum()), "computed_days": ma.computed_days,
+                         "cached_days": ma.cached_days}
+        write_csep_forecasts(csep_dir(monitor_dir, "model"), days, cells, ma.alarmed.astype(np.float32),
                              settings.cell_deg, mags)
-    write_monitor_nc(monitor_dir / MONITOR_NC, grid, days, files, cells, settings.cell_deg, lookup, scores, attrs,
+    write_monitor_nc(datacube_path(monitor_dir), grid, days, files, cells, settings.cell_deg, lookup, scores, attrs,
                      cell_variables)
-    write_sequences_csv(monitor_dir / SEQUENCES_CSV, seq_rows)
-    write_csep_forecasts(monitor_dir / "csep", days, cells, scores, settings.cell_deg, mags)
+    write_sequences_csv(sequences_path(monitor_dir), seq_rows)
+    write_csep_forecasts(csep_dir(monitor_dir, "rst"), days, cells, scores, settings.cell_deg, mags)
     summary = {
         "synthetic": synthetic, "region": settings.region.text, "start": start.isoformat(), "end": end.isoformat(),
         "grid": grid.to_dict(), "days": len(days), "computed_days": len(computed), "reused_days": len(days) - len(computed),
-        "computed": computed, "cells": len(cells), "cell_deg": settings.cell_deg,
+        "computed": computed, "block_km": block_km, "blocks": len(blocks),
+        "computed_units": sum(1 for u in units if u[2]), "reused_units": sum(1 for u in units if not u[2]),
+        "cells": len(cells), "cell_deg": settings.cell_deg,
         "reference_years": [min(settings.reference_years), max(settings.reference_years)],
         "window_days": settings.window_days, "threshold": settings.threshold, "min_count": settings.min_count,
         "sigma_floor_k": settings.sigma_floor_k, "min_area_km2": settings.min_area_km2,
@@ -237,7 +261,7 @@ def run_monitor(hdf_dir: Path, monitor_dir: Path, settings: MonitorSettings, sta
         "exclusion_days": settings.exclusion_days, "sequences": len(seq_rows),
         "alarmed_cell_days": int((scores > 0).sum()), "cell_days": int(scores.size),
         "csep": {"min_mag": mags.min_mag, "max_mag": mags.max_mag, "mag_bin": mags.width},
-        "notes": index.notes[:20], "model": model_summary,
+        "notes": notes[:20], "model": model_summary,
     }
-    write_text_atomic(monitor_dir / MONITOR_JSON, json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(summary_path(monitor_dir), json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return summary

@@ -25,7 +25,6 @@ counts once; it is hit when its cell-day is alarmed.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,11 +36,16 @@ from thermoquake.catalog.schema import Event
 from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.csep_files import CellGrid
 from thermoquake.evaluation.metrics import molchan_area_skill
+from thermoquake.monitor.outputs import (
+    ALARM_SOURCES,
+    datacube_path,
+    open_datacube,
+    read_csep_index,
+    read_summary,
+    summary_path,
+)
 
 DECLUSTER_CHOICES = ("gardner-knopoff", "uhrhammer", "none")
-ALARM_SOURCES = ("rst", "model")
-"""``rst``: the RST rule's alarm scores (peak R, 0 = none); ``model``: the classifier's
-``model_probability``, alarmed at or above the run's threshold (``monitor --model``)."""
 
 
 @dataclass(frozen=True)
@@ -63,43 +67,44 @@ class AlarmRecord:
         scores = np.asarray(scores)
         return scores > 0 if self.threshold is None else scores >= self.threshold
 
-    @property
-    def csep_dir(self) -> str:
-        """The directory of MONITORDIR holding this record's CSEP forecasts."""
-        return "csep" if self.source == "rst" else "csep_model"
+
+def has_model_alarms(monitor_dir: Path) -> bool:
+    """Whether the monitor in ``monitor_dir`` was run with a model (``monitor --run``)."""
+    return bool(read_summary(monitor_dir).get("model"))
 
 
 def read_alarm_record(monitor_dir: Path, source: str = "rst") -> AlarmRecord:
     """Read ``monitor.nc`` and ``monitor.json`` of a monitor directory; ``source`` one of
     :data:`ALARM_SOURCES`."""
-    import xarray as xr
-
     if source not in ALARM_SOURCES:
         raise ThermoquakeError(f"unknown alarm source {source!r}; known: {', '.join(ALARM_SOURCES)}")
     monitor_dir = Path(monitor_dir)
-    nc, js = monitor_dir / "monitor.nc", monitor_dir / "monitor.json"
-    for p in (nc, js):
+    for p in (datacube_path(monitor_dir), summary_path(monitor_dir)):
         if not p.is_file():
             raise ThermoquakeError("not found: run thermoquake monitor first", p)
-    summary = json.loads(js.read_text(encoding="utf-8"))
-    cell_deg = float(summary["cell_deg"])
+    summary = read_summary(monitor_dir)
+    try:
+        cell_deg = float(summary["cell_deg"])
+        region = Region.parse(summary["region"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise ThermoquakeError(f"is not a monitor summary ({err})", summary_path(monitor_dir)) from None
     grid = CellGrid(cell_deg)
     threshold = None
     if source == "model":
         if not summary.get("model"):
-            raise ThermoquakeError("has no model alarms: run thermoquake monitor with --run RUNDIR", js)
+            raise ThermoquakeError("has no model alarms: run thermoquake monitor with --run RUNDIR",
+                                   summary_path(monitor_dir))
         threshold = float(summary["model"]["threshold"])
     variable = "alarm_score" if source == "rst" else "model_probability"
-    with xr.open_dataset(nc) as ds:
+    with open_datacube(monitor_dir) as ds:
         if variable not in ds:
-            raise ThermoquakeError(f"has no {variable}: run thermoquake monitor again", nc)
+            raise ThermoquakeError(f"has no {variable}: run thermoquake monitor again", datacube_path(monitor_dir))
         days = [dt.date.fromisoformat(str(t)[:10]) for t in ds["time"].values]
         scores = np.asarray(ds[variable].values, dtype=np.float32)
         lon0 = np.asarray(ds["cell_lon_min"].values)
         lat0 = np.asarray(ds["cell_lat_min"].values)
     cells = [grid.cell_of(float(la) + cell_deg / 2, float(lo) + cell_deg / 2) for lo, la in zip(lon0, lat0)]
-    return AlarmRecord(days, cells, scores, cell_deg, Region.parse(summary["region"]), bool(summary["synthetic"]),
-                       source, threshold)
+    return AlarmRecord(days, cells, scores, cell_deg, region, bool(summary.get("synthetic")), source, threshold)
 
 
 def target_quakes(record: AlarmRecord, events: list[Event], min_mag: float,
@@ -209,26 +214,6 @@ CSEP_SIMULATIONS = 1000
 """Simulated catalogues per pycsep likelihood test (S and CL)."""
 
 
-def read_csep_index(monitor_dir: Path, subdir: str = "csep") -> list[tuple[Path, dt.datetime, dt.datetime]]:
-    """``(file, start, end)`` of every daily CSEP forecast listed in ``MONITORDIR/subdir/index.csv``
-    (UTC datetimes, naive as pycsep expects)."""
-    import csv
-
-    index = Path(monitor_dir) / subdir / "index.csv"
-    if not index.is_file():
-        raise ThermoquakeError("not found: run thermoquake monitor first", index)
-    out = []
-    with index.open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            try:
-                start = dt.datetime.fromisoformat(row["start_date"].replace("Z", ""))
-                end = dt.datetime.fromisoformat(row["end_date"].replace("Z", ""))
-                out.append((index.parent / row["file"], start, end))
-            except (KeyError, TypeError, ValueError) as err:
-                raise ThermoquakeError(f"bad row {row}: {err}", index) from None
-    return out
-
-
 def csep_period_tests(files: list[tuple[Path, dt.datetime, dt.datetime]], events: list[Event], alpha: float = 0.05,
                       num_simulations: int = CSEP_SIMULATIONS, seed: int = 0, name: str = "monitor") -> dict:
     """pycsep's Poisson consistency tests of one period: the daily gridded forecasts ``files``
@@ -252,7 +237,7 @@ def csep_period_tests(files: list[tuple[Path, dt.datetime, dt.datetime]], events
     total, first = None, None
     for path, start, end in files:
         if not Path(path).is_file():
-            raise ThermoquakeError("not found: the CSEP forecast listed in csep/index.csv", path)
+            raise ThermoquakeError("not found: a CSEP forecast listed in the index", path)
         try:
             forecast = csep.load_gridded_forecast(str(path), start_date=start, end_date=end, name=name)
         except Exception as err:            # pycsep raises bare ValueError/IndexError on a bad file
@@ -301,10 +286,11 @@ def csep_tests(monitor_dir: Path, record: AlarmRecord, events: list[Event], decl
                num_simulations: int = CSEP_SIMULATIONS) -> list[dict]:
     """:func:`csep_period_tests` of every period of ``period_days`` consecutive monitored days
     (``None``: the whole record as one period) against the catalogue (declustered with
-    ``decluster_window`` as :func:`target_quakes`), on the daily forecasts of ``MONITORDIR/csep``.
+    ``decluster_window`` as :func:`target_quakes`), on the daily forecasts of the record's
+    alarms (:func:`thermoquake.monitor.outputs.csep_dir`).
     The rates are the fixed alarm and background rates of :mod:`thermoquake.monitor.outputs`,
     not a calibrated rate model: the N-test mostly measures that choice."""
-    files = read_csep_index(monitor_dir, record.csep_dir)
+    files = read_csep_index(monitor_dir, record.source)
     quakes = target_quakes(record, events, -math.inf, decluster_window)
     size = len(files) if period_days is None else period_days
     if size < 1:
@@ -315,4 +301,43 @@ def csep_tests(monitor_dir: Path, record: AlarmRecord, events: list[Event], decl
         first, last = chunk[0][1].date(), chunk[-1][1].date()
         period_events = [e for k, _, e in quakes if first <= record.days[k] <= last]
         out.append(csep_period_tests(chunk, period_events, alpha, num_simulations, seed))
+    return out
+
+
+EVALUATE_DECLUSTER_CHOICES = (*DECLUSTER_CHOICES, "both")
+"""``both``: the Gardner-Knopoff declustered catalogue and the raw one."""
+
+
+def evaluate_monitor(monitor_dir: Path, catalog: Path, min_mag: float = 5.0, decluster_window: str = "both",
+                     alpha: float = 0.05, seed: int = 0, sources: tuple[str, ...] | None = None,
+                     csep_period_days: int | None = None, write: bool = True) -> dict[str, dict]:
+    """Score the alarm records of a monitor directory (``monitor evaluate``): for each source
+    (:data:`ALARM_SOURCES`; default the RST rule's and, when the monitor ran a model, the
+    model's) :func:`score_record` and :func:`csep_tests` against ``catalog`` for each
+    catalogue of ``decluster_window`` (:data:`EVALUATE_DECLUSTER_CHOICES`). Returns source ->
+    evaluation (JSON-ready), each written to :func:`thermoquake.monitor.outputs.evaluation_path`
+    unless ``write`` is False."""
+    from thermoquake.catalog.readers import read_catalog
+    from thermoquake.monitor.outputs import write_evaluation
+
+    if decluster_window not in EVALUATE_DECLUSTER_CHOICES:
+        raise ThermoquakeError(f"unknown declustering {decluster_window!r}; known: "
+                               f"{', '.join(EVALUATE_DECLUSTER_CHOICES)}")
+    if sources is None:
+        sources = ("rst", "model") if has_model_alarms(monitor_dir) else ("rst",)
+    records = [read_alarm_record(monitor_dir, source) for source in sources]
+    events = read_catalog(catalog).events
+    windows = ["gardner-knopoff", "none"] if decluster_window == "both" else [decluster_window]
+    out = {}
+    for record in records:
+        results = [score_record(record, events, min_mag, w, alpha, seed)
+                   | {"csep_tests": csep_tests(monitor_dir, record, events, w, csep_period_days, alpha, seed)}
+                   for w in windows]
+        evaluation = {"synthetic": record.synthetic, "monitor": str(monitor_dir), "catalog": str(catalog),
+                      "alarm_source": record.source, "scores": results}
+        if record.threshold is not None:
+            evaluation["threshold"] = record.threshold
+        if write:
+            write_evaluation(monitor_dir, record.source, evaluation)
+        out[record.source] = evaluation
     return out

@@ -44,7 +44,7 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
-class _Collector:
+class FigureCollector:
     """Saves each figure as PNG under ``out/figures`` and closes it."""
 
     def __init__(self, out: Path) -> None:
@@ -114,7 +114,7 @@ def build_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Seq
     intro = [f"Workdir {wd.path}: {len(samples)} sample(s); {len(run_objs)} classifier run(s); "
              f"{len(aug_objs)} augmentation set(s). Made by thermoquake {__version__} on "
              f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC."]
-    collector = _Collector(out)
+    collector = FigureCollector(out)
     sections = _draw(collector, wd, samples, run_objs, aug_objs, threshold, progress or (lambda label: None),
                      info)
     if pdf:
@@ -163,7 +163,7 @@ def plan_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Sequ
             stems.append(f"event_{s.site}_prob")
     for r in run_objs:
         stems += [f"run_{r.name}_confusion", f"run_{r.name}_roc"] + ([f"run_{r.name}_molchan"]
-                                                                    if r.metrics.get("molchan") else [])
+                                                                    if r.metrics.molchan else [])
     stems += [f"augment_{a.path.name}" for a in aug_objs]
     writes = [str(out / INDEX)] + ([str(out / PDF)] if pdf else []) + [str(out / FIGURES / f"{_safe(s)}.png")
                                                                        for s in stems]
@@ -173,7 +173,7 @@ def plan_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Sequ
             "writes": writes}
 
 
-def _draw(collector: _Collector, wd, samples, run_objs, aug_objs, threshold, tick, info) -> list[html.Section]:
+def _draw(collector: FigureCollector, wd, samples, run_objs, aug_objs, threshold, tick, info) -> list[html.Section]:
     from thermoquake.report import figures_augment, figures_event, figures_run, style
 
     sections: list[html.Section] = []

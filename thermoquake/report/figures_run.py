@@ -8,6 +8,7 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
+from thermoquake.evaluation.document import Metric
 from thermoquake.report import style
 from thermoquake.report.inputs import Run
 
@@ -17,11 +18,11 @@ LEVELS = (("daily", "days"), ("window_any", "windows, alarm if any day ≥ 0.5")
 
 def confusion_figure(run: Run) -> Figure:
     """The 2 x 2 confusion matrix (counts) of each evaluation level the run has."""
-    levels = [(k, text) for k, text in LEVELS if isinstance(run.metrics.get(k), dict)]
+    levels = [(k, text) for k, text in LEVELS if k in run.metrics.levels]
     fig = style.new_figure(3.0 * len(levels) + 0.6, 3.1)
     axes = np.atleast_1d(fig.subplots(1, len(levels)))
     for ax, (key, text) in zip(axes, levels):
-        c = run.metrics[key]["confusion"]
+        c = run.metrics.levels[key].confusion or {"tn": 0, "fp": 0, "fn": 0, "tp": 0}
         m = np.array([[c["tn"], c["fp"]], [c["fn"], c["tp"]]])
         ax.imshow(m, cmap="Blues", vmin=0, vmax=max(1, int(m.max())))
         for (i, j), v in np.ndenumerate(m):
@@ -51,11 +52,11 @@ def roc_figure(run: Run) -> Figure:
     """ROC curve of the daily out-of-fold probabilities, with the AUC and its 95 % interval."""
     p = run.predictions
     fpr, tpr = roc_points(p.label, p.prob)
-    auc = run.metrics["daily"]["metrics"].get("roc_auc", {})
+    auc = run.metrics.daily.metrics.get("roc_auc")
     fig = style.new_figure(3.8, 3.6)
     ax = fig.subplots()
     ax.plot(fpr, tpr, color="tab:red",
-            label=f"daily, AUC {_fmt(auc.get('value'))} [{_fmt(auc.get('ci_low'))}, {_fmt(auc.get('ci_high'))}]")
+            label=f"daily, AUC {_cell(auc)}")
     ax.plot([0, 1], [0, 1], "k:", label="chance")
     ax.set_xlabel("false-positive rate (controls alarmed)")
     ax.set_ylabel("true-positive rate (earthquake days)")
@@ -71,13 +72,13 @@ def molchan_figure(run: Run) -> Figure | None:
     """Molchan error diagram (fraction of control windows alarmed vs fraction of earthquakes missed);
     the diagonal is a random forecast (area skill 0.5). Points are joined by straight lines, as
     a random order within tied scores gives. None when metrics.json has no Molchan points."""
-    points = run.metrics.get("molchan")
+    points = run.metrics.molchan
     if not points:
         return None
     pts = np.asarray(points, float)
     fig = style.new_figure(3.8, 3.6)
     ax = fig.subplots()
-    skill = run.metrics.get("molchan_area_skill")
+    skill = run.metrics.molchan_area_skill
     label = "model (windows)" + (f", area skill {skill:.2f}" if isinstance(skill, float) else "")
     ax.plot(pts[:, 0], pts[:, 1], color="tab:red", marker="o", markersize=3, label=label)   # lines: ties
     ax.plot([0, 1], [1, 0], "k:", label="random")
@@ -97,20 +98,21 @@ def _fmt(value, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
-def _cell(e: dict) -> str:
-    return f"{_fmt(e.get('value'))} [{_fmt(e.get('ci_low'))}, {_fmt(e.get('ci_high'))}]"
+def _cell(e: Metric | None) -> str:
+    if e is None:
+        return "– [–, –]"
+    return f"{_fmt(e.value)} [{_fmt(e.low)}, {_fmt(e.high)}]"
 
 
 def metrics_table(run: Run) -> tuple[list[str], list[list[str]]]:
     """Header and rows: each metric at each level as value [95 % CI], then the majority and
     chance baselines of the daily evaluation."""
-    m = run.metrics
-    levels = [k for k, _ in LEVELS if isinstance(m.get(k), dict)]
+    levels = run.metrics.levels
     header = ["metric"] + [f"{k} [95% CI]" for k in levels] + ["majority (daily)", "chance (daily)"]
     rows = []
-    base = m["daily"].get("baselines", {})
-    for name in m["daily"]["metrics"]:
-        row = [name] + [_cell(m[k]["metrics"].get(name, {})) for k in levels]
+    base = run.metrics.daily.baselines or {}
+    for name in run.metrics.daily.metrics:
+        row = [name] + [_cell(e.metrics.get(name)) for e in levels.values()]
         row += [_fmt(base.get("majority", {}).get(name)), _fmt(base.get("chance", {}).get(name))]
         rows.append(row)
     return header, rows
@@ -118,12 +120,12 @@ def metrics_table(run: Run) -> tuple[list[str], list[list[str]]]:
 
 def baseline_models_table(run: Run) -> tuple[list[str], list[list[str]]] | None:
     """The model beside every baseline model (daily), value [95 % CI]; None without baselines_models."""
-    models = sorted((run.metrics.get("baselines_models") or {}).items())
+    models = sorted((run.metrics.baselines_models or {}).items())
     if not models:
         return None
     header = ["metric", f"{run.name} (daily)"] + [f"{name} (daily)" for name, _ in models]
-    rows = [[name, _cell(e)] + [_cell(b.get("metrics", {}).get(name, {})) for _, b in models]
-            for name, e in run.metrics["daily"]["metrics"].items()]
+    rows = [[name, _cell(e)] + [_cell(b.metrics.get(name)) for _, b in models]
+            for name, e in run.metrics.daily.metrics.items()]
     return header, rows
 
 
@@ -132,8 +134,8 @@ def run_settings(run: Run) -> dict:
     the top level), with the window from metrics.json where config.json lacks it."""
     cfg = run.config.get("train") if isinstance(run.config.get("train"), dict) else run.config
     out = dict(cfg)
-    if "window" not in out and "window" in run.metrics:
-        out["window"] = run.metrics["window"]
+    if "window" not in out and run.metrics.window is not None:
+        out["window"] = run.metrics.window
     return out
 
 
@@ -147,8 +149,8 @@ def counts_text(run: Run) -> str:
     channels = cfg.get("channels")
     if channels:
         parts.append("channels " + ("+".join(channels) if isinstance(channels, (list, tuple)) else str(channels)))
-    c = run.metrics["daily"].get("counts", {})
-    w = run.metrics["window_any"].get("counts", {})
+    c = run.metrics.daily.counts or {}
+    w = run.metrics.window_any.counts or {}
     counts = []
     if "days" in c:
         counts.append(f"{c['days']} days" + (f" ({c['positive_days']} earthquake)" if "positive_days" in c else ""))

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from thermoquake.errors import ThermoquakeError
-from thermoquake.evaluation.document import METRICS_SCHEMA
+from thermoquake.evaluation.document import MetricsDocument
 from thermoquake.preprocessing.samples import SAMPLES_FILE
 from thermoquake.preprocessing.workdir import ANOMALIES_FILE, MANIFEST_FILE
 from thermoquake.gan.workdir_io import GATE_FILE, REJECTED_DIR, SUMMARY_FILE
@@ -269,12 +269,12 @@ class Run:
     path: Path
     name: str
     config: dict
-    metrics: dict
+    metrics: MetricsDocument
     predictions: Predictions
 
     @property
     def synthetic(self) -> bool:
-        return bool(self.config.get("synthetic")) or bool(self.metrics.get("synthetic"))
+        return bool(self.config.get("synthetic")) or self.metrics.is_synthetic
 
 
 def read_run(run_dir: Path) -> Run:
@@ -283,14 +283,7 @@ def read_run(run_dir: Path) -> Run:
     if not run_dir.is_dir():
         raise ThermoquakeError("is not a directory (expected a thermoquake train run)", run_dir)
     config = _read_json(run_dir / CONFIG_FILE)
-    metrics_path = run_dir / METRICS_FILE
-    metrics = _read_json(metrics_path)
-    if metrics.get("schema") != METRICS_SCHEMA:
-        raise ThermoquakeError(f"schema is {metrics.get('schema')!r}, expected {METRICS_SCHEMA!r}",
-                               metrics_path)
-    for level in ("daily", "window_any"):
-        if not isinstance(metrics.get(level), dict) or "metrics" not in metrics[level]:
-            raise ThermoquakeError(f"has no {level!r} metrics", metrics_path)
+    metrics = MetricsDocument.read(run_dir / METRICS_FILE)
     pred_path = run_dir / PREDICTIONS_FILE
     rows = _read_csv(pred_path, PREDICTION_COLUMNS)
     if not rows:

@@ -1,7 +1,10 @@
 """The report of a region monitor (``thermoquake report --monitor MONITORDIR``): per day, small
 multiples of the LST, RETIRA R and alarm maps with the catalogue's earthquakes drawn on the day
 they occur; the Molchan diagram of ``monitor evaluate`` with its random-guess band; the tables of
-scores, daily alarms, target earthquakes (hit or missed) and significant sequences. Written as
+scores, daily alarms, target earthquakes (hit or missed) and significant sequences. When the
+monitor ran a classifier (``monitor --run``), its alarms are shown beside the RST rule's: a
+model alarm map per day, its Molchan trajectory and scores (when ``monitor evaluate`` scored
+them) and its alarms and hits in the tables. Written as
 ``index.html``, an A4 ``report.pdf`` and ``figures/*.png`` like the workdir report; everything is
 labelled SYNTHETIC when the monitored tiles were.
 
@@ -12,9 +15,7 @@ drawing only.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,6 @@ import numpy as np
 from thermoquake import __version__
 from thermoquake.catalog.schema import Event
 from thermoquake.errors import ThermoquakeError
-from thermoquake.report.inputs import _read_json
 
 DAYS_PER_FIGURE = 6
 """Days (rows) per small-multiples figure."""
@@ -33,6 +33,28 @@ MAP_PIXELS = 400
 """Largest side, in pixels, of a drawn map (the data are thinned by a whole stride beyond it)."""
 SEQUENCE_TABLE_COLUMNS = ("sequence", "start", "end", "days", "alarm_from", "peak_r", "max_area_km2", "lat",
                           "lon")
+
+
+@dataclass
+class ModelAlarmInputs:
+    """The classifier's alarms of a monitor (``monitor --run``).
+
+    Attributes:
+        scores: float32 (days, cells) model probability, the forecast of each cell-day.
+        threshold: the run's probability threshold; alarmed where ``scores >= threshold``.
+        summary: the ``model`` entry of ``monitor.json`` (run directory, window, box).
+        evaluation: ``evaluation_model.json`` or None.
+    """
+
+    scores: np.ndarray
+    threshold: float
+    summary: dict
+    evaluation: dict | None = None
+
+    @property
+    def alarmed(self) -> np.ndarray:
+        """bool (days, cells): the model's alarm."""
+        return self.scores >= self.threshold
 
 
 @dataclass
@@ -50,6 +72,7 @@ class MonitorInputs:
         quakes: catalogue events of magnitude >= ``min_mag`` inside the region on a monitored day.
         targets: ``(day index, cell index, event)`` of the scored (raw catalogue) target earthquakes.
         catalog: the catalogue file the earthquakes come from, or None.
+        model: the classifier's alarms when the monitor ran one, else None.
     """
 
     path: Path
@@ -65,36 +88,33 @@ class MonitorInputs:
     quakes: list[Event] = field(default_factory=list)
     targets: list = field(default_factory=list)
     catalog: Path | None = None
+    model: ModelAlarmInputs | None = None
 
 
 def read_monitor(monitor_dir: Path, evaluation: Path | None = None,
                  catalogs: Sequence[Path] = ()) -> MonitorInputs:
-    """Read ``monitor.json``, ``monitor.nc`` (alarm scores), ``sequences.csv``, the evaluation
-    (``evaluation`` or ``MONITORDIR/evaluation.json`` when present) and the earthquakes of the
-    catalogue (``catalogs``, later files adding events; default: the catalogue the evaluation
-    scored). Raises :class:`ThermoquakeError` naming a missing or malformed file."""
+    """Read the monitor directory through :mod:`thermoquake.monitor.outputs`: the summary, the
+    alarm scores, the significant sequences, the evaluation (``evaluation`` or the directory's
+    own when present), the model's alarms and their evaluation when the monitor ran a model,
+    and the earthquakes of the catalogue (``catalogs``, later files adding events; default: the
+    catalogue the evaluation scored). Raises :class:`ThermoquakeError` naming a missing or
+    malformed file."""
     from thermoquake.catalog.readers import read_catalog
+    from thermoquake.monitor.outputs import find_evaluation, read_evaluation, read_sequences, read_summary
     from thermoquake.monitor.score import read_alarm_record, target_quakes
 
     monitor_dir = Path(monitor_dir)
     record = read_alarm_record(monitor_dir)
-    summary = _read_json(monitor_dir / "monitor.json")
-    if evaluation is not None:
-        ev = _read_json(Path(evaluation))
-    elif (monitor_dir / "evaluation.json").is_file():
-        ev = _read_json(monitor_dir / "evaluation.json")
-    else:
-        ev = None
-    if ev is not None and not isinstance(ev.get("scores"), list):
-        raise ThermoquakeError("has no 'scores' list: is it written by thermoquake monitor evaluate?",
-                               Path(evaluation) if evaluation else monitor_dir / "evaluation.json")
+    summary = read_summary(monitor_dir)
+    ev = read_evaluation(Path(evaluation)) if evaluation is not None else find_evaluation(monitor_dir, "rst")
+    model = None
+    if summary.get("model"):
+        model_record = read_alarm_record(monitor_dir, "model")
+        model = ModelAlarmInputs(model_record.scores, float(model_record.threshold), dict(summary["model"]),
+                                 find_evaluation(monitor_dir, "model"))
     min_mag = next((float(s["min_mag"]) for s in (ev or {}).get("scores", []) if "min_mag" in s),
                    float(summary.get("csep", {}).get("min_mag", 5.0)))
-    sequences = []
-    seq_path = monitor_dir / "sequences.csv"
-    if seq_path.is_file():
-        with open(seq_path, newline="", encoding="utf-8") as fh:
-            sequences = list(csv.DictReader(fh))
+    sequences = read_sequences(monitor_dir)
     paths = [Path(p) for p in catalogs]
     if not paths and ev is not None and ev.get("catalog") and Path(ev["catalog"]).is_file():
         paths = [Path(ev["catalog"])]
@@ -109,19 +129,19 @@ def read_monitor(monitor_dir: Path, evaluation: Path | None = None,
     targets = target_quakes(record, list(events.values()), min_mag) if paths else []
     return MonitorInputs(monitor_dir, summary, record.days, record.cells, record.scores, record.cell_deg, min_mag,
                          record.synthetic or bool(summary.get("synthetic")) or bool((ev or {}).get("synthetic")),
-                         ev, sequences, quakes, targets, paths[-1] if paths else None)
+                         ev, sequences, quakes, targets, paths[-1] if paths else None, model)
 
 
 # --- figures -----------------------------------------------------------------------------------
 
 
-class _Cube:
-    """The datacube, read a day at a time and thinned for drawing."""
+class MapCube:
+    """The datacube, read a day at a time and thinned for drawing (close it when done)."""
 
     def __init__(self, inputs: MonitorInputs) -> None:
-        import xarray as xr
+        from thermoquake.monitor.outputs import open_datacube
 
-        self.ds = xr.open_dataset(inputs.path / "monitor.nc")
+        self.ds = open_datacube(inputs.path)
         ny, nx = self.ds.sizes["y"], self.ds.sizes["x"]
         self.step = max(1, math.ceil(max(ny, nx) / MAP_PIXELS))
         s = self.step
@@ -170,14 +190,14 @@ def _cells_of(lon: np.ndarray, lat: np.ndarray, cell_deg: float) -> tuple[np.nda
     return i, j
 
 
-def _lst_limits(cube: _Cube, n_days: int) -> tuple[float, float]:
+def lst_limits(cube: MapCube, n_days: int) -> tuple[float, float]:
     from thermoquake.report import style
 
     pick = np.unique(np.linspace(0, n_days - 1, min(n_days, 12)).round().astype(int))
     return style.lst_limits([cube.day(int(k))[0] for k in pick])
 
 
-def _graticule(ax, cube: _Cube, labels: bool) -> None:
+def _graticule(ax, cube: MapCube, labels: bool) -> None:
     """Whole-degree (or half-degree) longitude and latitude lines over a sinusoidal map."""
     lon, lat = cube.lon, cube.lat
     if not np.isfinite(lon).any():
@@ -195,10 +215,12 @@ def _graticule(ax, cube: _Cube, labels: bool) -> None:
             ax.clabel(cs, fmt=lambda v, s=suffix: f"{v:g}{s}", fontsize=4.5, inline=True)
 
 
-def day_maps(inputs: MonitorInputs, cube: _Cube, first: int, count: int, lst_range: tuple[float, float]):
+def day_maps(inputs: MonitorInputs, cube: MapCube, first: int, count: int, lst_range: tuple[float, float]):
     """One figure of ``count`` days from day index ``first``: a row per day with its LST (deg C),
-    RETIRA R (one scale, the threshold contour) and alarm map (alarm score of the pixel's cell,
-    white where no alarm), the earthquakes of that day as stars, cloud / no data grey."""
+    RETIRA R (one scale, the threshold contour) and the RST rule's alarm map (alarm score of the
+    pixel's cell, white where no alarm), and, when the monitor ran a model, the model's alarm map
+    (the cell's model probability where it reaches the run's threshold, white below); the
+    earthquakes of that day as stars, cloud / no data grey."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -208,24 +230,34 @@ def day_maps(inputs: MonitorInputs, cube: _Cube, first: int, count: int, lst_ran
     threshold = float(inputs.summary.get("threshold", 2.0))
     top = float(np.nanmax(inputs.scores)) if inputs.scores.size and np.nanmax(inputs.scores) > threshold else \
         threshold + 1.0
+    import matplotlib
+    import matplotlib.colors
+
+    model = inputs.model
+    n_cols = 4 if model is not None else 3
     ny, nx = cube.lon.shape
     aspect = ny / max(nx, 1)
-    panel_w = 2.25
-    fig = style.new_figure(3 * panel_w + 0.5, count * (panel_w * aspect + 0.28) + 1.5)
-    axes = np.atleast_2d(fig.subplots(count, 3, sharex=True, sharey=True, squeeze=False))
+    panel_w = 2.25 if model is None else 1.75
+    fig = style.new_figure(n_cols * panel_w + 0.5, count * (panel_w * aspect + 0.28) + 1.5)
+    axes = np.atleast_2d(fig.subplots(count, n_cols, sharex=True, sharey=True, squeeze=False))
     extent = cube.extent()
-    alarm_cmap = __import__("matplotlib").colormaps["YlOrRd"].with_extremes(bad=style.NODATA_GREY, under="white")
-    images = [None, None, None]
+    alarm_cmap = matplotlib.colormaps["YlOrRd"].with_extremes(bad=style.NODATA_GREY, under="white")
+    # PuBu from a third of its range: an alarm at the threshold stays distinct from white (no alarm)
+    model_cmap = matplotlib.colors.ListedColormap(matplotlib.colormaps["PuBu"](np.linspace(0.35, 1.0, 256)),
+                                                  "model_alarm").with_extremes(bad=style.NODATA_GREY, under="white")
+    images = [None] * n_cols
     for row in range(count):
         k = first + row
         day = inputs.days[k]
         lst, r = cube.day(k)
         alarm = cube.alarm(inputs.scores[k])
         quakes = [e for e in inputs.quakes if e.time.astimezone(dt.timezone.utc).date() == day]
-        for col, (image, kw) in enumerate((
-                (lst, {"cmap": style.lst_cmap(), "vmin": lst_range[0], "vmax": lst_range[1]}),
-                (r, {"cmap": style.retira_cmap(), "vmin": -style.R_LIMIT, "vmax": style.R_LIMIT}),
-                (alarm, {"cmap": alarm_cmap, "vmin": threshold, "vmax": top}))):
+        panels = [(lst, {"cmap": style.lst_cmap(), "vmin": lst_range[0], "vmax": lst_range[1]}),
+                  (r, {"cmap": style.retira_cmap(), "vmin": -style.R_LIMIT, "vmax": style.R_LIMIT}),
+                  (alarm, {"cmap": alarm_cmap, "vmin": threshold, "vmax": top})]
+        if model is not None:
+            panels.append((cube.alarm(model.scores[k]), {"cmap": model_cmap, "vmin": model.threshold, "vmax": 1.0}))
+        for col, (image, kw) in enumerate(panels):
             ax = axes[row, col]
             images[col] = ax.imshow(np.ma.masked_invalid(image), extent=extent, interpolation="nearest", **kw)
             if col == 1 and np.nanmax(np.nan_to_num(r, nan=-np.inf)) >= threshold:
@@ -240,14 +272,20 @@ def day_maps(inputs: MonitorInputs, cube: _Cube, first: int, count: int, lst_ran
             ax.set_ylim(extent[2], extent[3])
         alarmed = int((inputs.scores[k] > 0).sum())
         label = (f"{day.isoformat()}\n{alarmed}/{len(inputs.cells)} cells alarmed"
+                 + (f" (model {int(model.alarmed[k].sum())})" if model is not None else "")
                  + (f"\n{len(quakes)} × M≥{inputs.min_mag:g}" if quakes else ""))
         axes[row, 0].set_ylabel(label, fontsize=6)
-    for col, text in enumerate(("LST (°C)", "RETIRA R", "alarm of the forecast cells")):
-        axes[0, col].set_title(text, fontsize=7)
-    for col, text in enumerate(("LST (°C)", f"R (±{style.R_LIMIT:g}, darker beyond); line: R = {threshold:g}",
-                                "alarm score (white: no alarm)")):
+    titles = ["LST (°C)", "RETIRA R", "RST-rule alarm of the forecast cells"]
+    bars = ["LST (°C)", f"R (±{style.R_LIMIT:g}, darker beyond); line: R = {threshold:g}",
+            "alarm score (white: no alarm)"]
+    if model is not None:
+        titles.append("model alarm of the forecast cells")
+        bars.append(f"model probability (white: below {model.threshold:.3g})")
+    for col, text in enumerate(titles):
+        axes[0, col].set_title(text, fontsize=7 if model is None else 6)
+    for col, text in enumerate(bars):
         cb = fig.colorbar(images[col], ax=axes[:, col], location="bottom", shrink=0.9, aspect=25,
-                          extend="max" if col == 2 else "both")
+                          extend="min" if col == 3 else "max" if col == 2 else "both")
         cb.set_label(text, fontsize=6)
         cb.ax.tick_params(labelsize=5)
     handles = [style.nodata_patch(), Patch(facecolor="white", edgecolor="0.3", label="no alarm"),
@@ -262,30 +300,53 @@ def day_maps(inputs: MonitorInputs, cube: _Cube, first: int, count: int, lst_ran
     return fig
 
 
+def _evaluations(inputs: MonitorInputs) -> list[tuple[str, dict]]:
+    """(label, evaluation) of every scored alarm record: the RST rule's, then the model's."""
+    out = []
+    if inputs.evaluation:
+        out.append(("RST rule", inputs.evaluation))
+    if inputs.model is not None and inputs.model.evaluation:
+        out.append((f"model (p ≥ {inputs.model.threshold:.3g})", inputs.model.evaluation))
+    return out
+
+
+#: Colour of each alarm record's Molchan trajectory.
+TRAJECTORY_COLOURS = ("tab:red", "tab:blue")
+
+
 def molchan_figure(inputs: MonitorInputs):
     """One Molchan diagram per scored catalogue of the evaluation (raw, declustered): the
-    trajectory, the random diagonal and the shaded random-guess band (points below its edge
-    beat a random alarm at the evaluation's alpha). None without an evaluation or scores."""
+    trajectory of the RST rule's alarms (red) and, when ``monitor evaluate`` scored them, of the
+    model's (blue), the random diagonal and the shaded random-guess band (points below its edge
+    beat a random alarm at the evaluation's alpha; the band depends only on the number of
+    earthquakes, the same for both records). None without an evaluation or scores."""
     from thermoquake.monitor.score import random_band
     from thermoquake.report import style
 
-    scores = [s for s in (inputs.evaluation or {}).get("scores", []) if s.get("molchan")]
-    if not scores:
+    records = [(label, {s["catalogue"]: s for s in ev.get("scores", []) if s.get("molchan")})
+               for label, ev in _evaluations(inputs)]
+    catalogues = list(dict.fromkeys(c for _, by in records for c in by))
+    if not catalogues:
         return None
-    fig = style.new_figure(3.5 * len(scores) + 0.4, 3.7)
-    axes = np.atleast_1d(fig.subplots(1, len(scores)))
-    for ax, s in zip(axes, scores):
-        pts = np.asarray(s["molchan"], float)
+    fig = style.new_figure(3.5 * len(catalogues) + 0.4, 3.7)
+    axes = np.atleast_1d(fig.subplots(1, len(catalogues)))
+    for ax, catalogue in zip(axes, catalogues):
+        first = next(by[catalogue] for _, by in records if catalogue in by)
         tau = np.linspace(0, 1, 401)
-        alpha = float(s.get("alpha", 0.05))
-        edge = np.clip(random_band(tau, int(s["earthquakes"]), alpha), 0, 1)
+        alpha = float(first.get("alpha", 0.05))
+        edge = np.clip(random_band(tau, int(first["earthquakes"]), alpha), 0, 1)
         ax.fill_between(tau, edge, 1, color="0.88", linewidth=0,
                         label=f"random alarm: above the line with probability ≥ {1 - alpha:g}")
         ax.plot(tau, edge, color="0.45", linewidth=0.8)
         ax.plot(tau, 1 - tau, "k:", label="random alarm (area skill 0.5)")
-        lo, hi = s.get("area_skill_random_band", [math.nan, math.nan])
-        ax.plot(pts[:, 0], pts[:, 1], color="tab:red", marker="o", markersize=2.5,
-                label=f"alarm record, area skill {s['area_skill']:.3f}\n(random {lo:.3f}–{hi:.3f})")
+        for (label, by), colour in zip(records, TRAJECTORY_COLOURS):
+            s = by.get(catalogue)
+            if s is None:
+                continue
+            pts = np.asarray(s["molchan"], float)
+            lo, hi = s.get("area_skill_random_band", [math.nan, math.nan])
+            ax.plot(pts[:, 0], pts[:, 1], color=colour, marker="o", markersize=2.5,
+                    label=f"{label} alarms, area skill {s['area_skill']:.3f}\n(random {lo:.3f}–{hi:.3f})")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1.01)
         ax.set_aspect("equal")
@@ -293,8 +354,8 @@ def molchan_figure(inputs: MonitorInputs):
         ax.set_ylabel("fraction of earthquakes missed (ν)", fontsize=7)
         ax.tick_params(labelsize=6)
         ax.legend(fontsize=5.5, loc="upper right")
-        ax.set_title(style.title(f"{s['catalogue']} catalogue: {s['earthquakes']} earthquakes "
-                                 f"M≥{s['min_mag']:g}", inputs.synthetic), fontsize=7)
+        ax.set_title(style.title(f"{catalogue} catalogue: {first['earthquakes']} earthquakes "
+                                 f"M≥{first['min_mag']:g}", inputs.synthetic), fontsize=7)
     return fig
 
 
@@ -302,55 +363,75 @@ def molchan_figure(inputs: MonitorInputs):
 
 
 def scores_table(inputs: MonitorInputs) -> tuple[list[str], list[list[str]]] | None:
-    """One row per scored catalogue of the evaluation; None without an evaluation."""
-    if not inputs.evaluation:
+    """One row per alarm record (RST rule, model) and scored catalogue of the evaluations; None
+    without an evaluation."""
+    evaluations = _evaluations(inputs)
+    if not evaluations:
         return None
-    header = ["catalogue", "earthquakes", "hit", "alarm fraction τ", "area skill", "random band",
+    header = ["alarms", "catalogue", "earthquakes", "hit", "alarm fraction τ", "area skill", "random band",
               "outside band", "probability gain [95% CI]"]
     rows = []
-    for s in inputs.evaluation["scores"]:
-        if "error" in s:
-            rows.append([s["catalogue"], str(s.get("earthquakes", 0)), "–", "–", "–", "–", "–", s["error"]])
-            continue
-        lo, hi = s["area_skill_random_band"]
-        glo, ghi = s["probability_gain_interval"]
-        rows.append([s["catalogue"], str(s["earthquakes"]), str(s["hits"]), f"{s['alarm_fraction']:.3f}",
-                     f"{s['area_skill']:.3f}", f"{lo:.3f}–{hi:.3f}", "yes" if s["outside_random_band"] else "no",
-                     f"{s['probability_gain']:.2f} [{glo:.2f}, {ghi:.2f}]"])
+    for label, ev in evaluations:
+        for s in ev["scores"]:
+            if "error" in s:
+                rows.append([label, s["catalogue"], str(s.get("earthquakes", 0)), "–", "–", "–", "–", "–",
+                             s["error"]])
+                continue
+            lo, hi = s["area_skill_random_band"]
+            glo, ghi = s["probability_gain_interval"]
+            rows.append([label, s["catalogue"], str(s["earthquakes"]), str(s["hits"]), f"{s['alarm_fraction']:.3f}",
+                         f"{s['area_skill']:.3f}", f"{lo:.3f}–{hi:.3f}", "yes" if s["outside_random_band"] else "no",
+                         f"{s['probability_gain']:.2f} [{glo:.2f}, {ghi:.2f}]"])
     return header, rows
 
 
 def alarm_table(inputs: MonitorInputs) -> tuple[list[str], list[list[str]]]:
     """One row per monitored day: cells alarmed, the highest alarm score, the target
-    earthquakes that day and how many of them fell in an alarmed cell."""
+    earthquakes that day and how many of them fell in an alarmed cell; with a model also the
+    cells the model alarmed, its highest probability and its hits."""
     n_cells = len(inputs.cells)
+    model = inputs.model
     header = ["date", f"cells alarmed (of {n_cells})", "highest alarm score"]
     if inputs.catalog is not None:
         header += [f"earthquakes M≥{inputs.min_mag:g}", "hit"]
-    per_day: dict[int, list[bool]] = {}
+    if model is not None:
+        header += ["model cells alarmed", "highest model probability"]
+        if inputs.catalog is not None:
+            header.append("model hit")
+    per_day: dict[int, list[tuple[bool, bool]]] = {}
     for k, j, _ in inputs.targets:
-        per_day.setdefault(k, []).append(bool(inputs.scores[k, j] > 0))
+        per_day.setdefault(k, []).append((bool(inputs.scores[k, j] > 0),
+                                          bool(model.alarmed[k, j]) if model is not None else False))
     rows = []
     for k, day in enumerate(inputs.days):
         s = inputs.scores[k]
         row = [day.isoformat(), str(int((s > 0).sum())), f"{float(s.max()):.1f}" if s.size and s.max() > 0 else "–"]
+        hits = per_day.get(k, [])
         if inputs.catalog is not None:
-            hits = per_day.get(k, [])
-            row += [str(len(hits)), str(sum(hits)) if hits else "–"]
+            row += [str(len(hits)), str(sum(h for h, _ in hits)) if hits else "–"]
+        if model is not None:
+            p = model.scores[k]
+            row += [str(int(model.alarmed[k].sum())), f"{float(np.nanmax(p)):.3f}" if np.isfinite(p).any() else "–"]
+            if inputs.catalog is not None:
+                row.append(str(sum(m for _, m in hits)) if hits else "–")
         rows.append(row)
     return header, rows
 
 
 def earthquake_table(inputs: MonitorInputs) -> tuple[list[str], list[list[str]]]:
     """The target earthquakes (raw catalogue): date, id, magnitude, place, cell, its alarm score,
-    hit or missed, and whether declustering kept it as a main shock."""
+    hit or missed, with a model its cell's model probability and hit or missed, and whether
+    declustering kept it as a main shock."""
     mains = set()
     declustered = False
     for s in (inputs.evaluation or {}).get("scores", []):
         if s.get("catalogue", "raw") != "raw" and "earthquake_list" in s:
             declustered = True
             mains |= {q["id"] for q in s["earthquake_list"]}
+    model = inputs.model
     header = ["date", "event", "magnitude", "lat", "lon", "cell (col:row)", "alarm score", "hit"]
+    if model is not None:
+        header += ["model probability", "model hit"]
     if declustered:
         header.append("main shock")
     rows = []
@@ -359,6 +440,9 @@ def earthquake_table(inputs: MonitorInputs) -> tuple[list[str], list[list[str]]]
         row = [inputs.days[k].isoformat(), e.event_id, f"{e.magnitude:.1f}", f"{e.latitude:.2f}",
                f"{e.longitude:.2f}", f"{inputs.cells[j][0]}:{inputs.cells[j][1]}",
                f"{score:.1f}" if score > 0 else "0", "hit" if score > 0 else "missed"]
+        if model is not None:
+            p = float(model.scores[k, j])
+            row += [f"{p:.3f}", "hit" if model.alarmed[k, j] else "missed"]
         if declustered:
             row.append("yes" if e.event_id in mains else "no")
         rows.append(row)
@@ -383,7 +467,7 @@ def figure_stems(inputs: MonitorInputs) -> list[str]:
 
 
 def molchan_figure_possible(inputs: MonitorInputs) -> bool:
-    return any(s.get("molchan") for s in (inputs.evaluation or {}).get("scores", []))
+    return any(s.get("molchan") for _, ev in _evaluations(inputs) for s in ev.get("scores", []))
 
 
 def build_monitor_report(monitor_dir: Path, out: Path, evaluation: Path | None = None,
@@ -391,18 +475,20 @@ def build_monitor_report(monitor_dir: Path, out: Path, evaluation: Path | None =
                          progress: Callable[[str], None] | None = None):
     """Write ``out/index.html``, ``out/report.pdf`` (unless ``pdf`` is False) and
     ``out/figures/*.png`` for the monitor in ``monitor_dir`` (module doc). ``evaluation``:
-    the ``monitor evaluate`` output (default ``MONITORDIR/evaluation.json`` if present);
+    the ``monitor evaluate`` output of the RST rule's alarms (default the monitor directory's
+    own, if present; the model's is always the directory's own);
     ``catalogs``: the catalogue(s) whose earthquakes are drawn and tabulated (default: the one
     the evaluation scored). Returns a :class:`thermoquake.report.build.ReportSummary`."""
     from thermoquake.atomic import atomic_path, write_text_atomic
     from thermoquake.report import html
-    from thermoquake.report.build import FIGURES, INDEX, PDF, ReportSummary, _Collector
+    from thermoquake.monitor.outputs import datacube_path
+    from thermoquake.report.build import FIGURES, INDEX, PDF, FigureCollector, ReportSummary
 
     out = Path(out)
     tick = progress or (lambda label: None)
     inputs = read_monitor(monitor_dir, evaluation, catalogs)
     if not inputs.days:
-        raise ThermoquakeError("holds no monitored day", inputs.path / "monitor.nc")
+        raise ThermoquakeError("holds no monitored day", datacube_path(inputs.path))
     s = inputs.summary
     title = "thermoquake region monitor report"
     intro = [f"Region {s.get('region')} (lon min, lat min, lon max, lat max), {inputs.days[0]} to "
@@ -413,19 +499,24 @@ def build_monitor_report(monitor_dir: Path, out: Path, evaluation: Path | None =
              f"alarmed). Monitor {inputs.path}.",
              ("Earthquakes: " + (f"M ≥ {inputs.min_mag:g} from {inputs.catalog}." if inputs.catalog else
                                  "none drawn (no catalogue: pass --catalog, or run monitor evaluate first).")),
+             *([_model_intro(inputs)] if inputs.model is not None else []),
              f"Made by thermoquake {__version__} on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC."]
-    collector = _Collector(out)
+    collector = FigureCollector(out)
     sections: list[html.Section] = []
 
     summary_section = html.Section("Scores")
     table = scores_table(inputs)
     if table is None:
-        summary_section.items.append(html.Text("No evaluation.json: run thermoquake monitor evaluate for the "
+        summary_section.items.append(html.Text("No evaluation: run thermoquake monitor evaluate for the "
                                                "Molchan diagram and the scores."))
     else:
-        summary_section.items.append(html.Table(*table, "The alarm record scored as a forecast over space-time "
-                                                "cells (monitor evaluate): area skill 0.5 is a random alarm; "
-                                                "'outside band' means outside its random band at α."))
+        if inputs.model is not None and inputs.model.evaluation is None:
+            summary_section.items.append(html.Text("The model's alarms are not scored: run thermoquake monitor "
+                                                   "evaluate (it scores every alarm record of the monitor)."))
+        summary_section.items.append(html.Table(*table, "The alarm records scored as forecasts over space-time "
+                                                "cells (monitor evaluate), the RST rule's and, when the monitor "
+                                                "ran one, the model's, by the same measures: area skill 0.5 is a "
+                                                "random alarm; 'outside band' means outside its random band at α."))
         fig = molchan_figure(inputs)
         if fig is not None:
             summary_section.items.append(collector.add(
@@ -433,14 +524,15 @@ def build_monitor_report(monitor_dir: Path, out: Path, evaluation: Path | None =
                 "Molchan diagram over space-time cells: fraction of cell-days alarmed (τ) against fraction of "
                 "earthquakes missed (ν), one point per alarm-score threshold. Dotted: a random alarm. Grey: "
                 "where a random alarm lands with probability 1 − α; a trajectory below the grey band beats "
-                "random guessing."))
+                "random guessing." + (" Red: the RST rule's alarms; blue: the model's." if inputs.model is not None
+                                      and inputs.model.evaluation else "")))
             tick("Molchan diagram")
     sections.append(summary_section)
 
     maps = html.Section("Daily maps")
-    cube = _Cube(inputs)
+    cube = MapCube(inputs)
     try:
-        lst_range = _lst_limits(cube, len(inputs.days))
+        lst_range = lst_limits(cube, len(inputs.days))
         for first in range(0, len(inputs.days), DAYS_PER_FIGURE):
             count = min(DAYS_PER_FIGURE, len(inputs.days) - first)
             fig = day_maps(inputs, cube, first, count, lst_range)
@@ -450,8 +542,12 @@ def build_monitor_report(monitor_dir: Path, out: Path, evaluation: Path | None =
                 f"LST, RETIRA and alarm maps {inputs.days[first]} to {last}",
                 f"{inputs.days[first]} to {last}, one row per day. Left: LST (°C, one scale for the period). "
                 f"Middle: RETIRA R on one scale (±5), black line R = {s.get('threshold')}. Right: the alarm "
-                "of each forecast cell (peak R of the significant sequence alarming it, from data up to the day "
-                "before); white: no alarm. Grey: cloud or no data (never cold or 'no anomaly'). Stars: the "
+                "of each forecast cell by the RST rule (peak R of the significant sequence alarming it, from data "
+                "up to the day before); white: no alarm." + (
+                    " Far right: the model's alarm (the cell's model probability, the largest of its box on the "
+                    f"{inputs.model.summary.get('window')} days before, where it reaches the run's threshold "
+                    f"{inputs.model.threshold:.3g}; white below)." if inputs.model is not None else "") +
+                " Grey: cloud or no data (never cold or 'no anomaly'). Stars: the "
                 f"catalogue's M ≥ {inputs.min_mag:g} earthquakes on that day. Dotted lines: longitude and "
                 f"latitude.{' Maps thinned to every ' + str(cube.step) + 'th pixel.' if cube.step > 1 else ''}"))
             tick(f"days from {inputs.days[first]}")
@@ -506,6 +602,15 @@ def plan_monitor_report(monitor_dir: Path, out: Path, evaluation: Path | None = 
         [str(Path(out) / FIGURES / f"{stem}.png") for stem in stems]
     return {"monitor": str(inputs.path), "days": len(inputs.days), "figures": len(stems),
             "seconds": SECONDS_PER_FIGURE * 4 * len(stems), "writes": writes, "synthetic": inputs.synthetic}
+
+
+def _model_intro(inputs: MonitorInputs) -> str:
+    m = inputs.model
+    box = m.summary.get("box_px") or ["?"]
+    return (f"Model alarms (monitor --run): the classifier of {m.summary.get('dir')} on the {box[0]} km box centred "
+            f"on each cell, alarmed where its largest probability on the {m.summary.get('window')} days before "
+            f"reaches the run's threshold {m.threshold:.3g} ({int(m.alarmed.sum())} of {m.scores.size} cell-days "
+            "alarmed).")
 
 
 def _years(years) -> str:

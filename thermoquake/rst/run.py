@@ -42,6 +42,7 @@ import csv
 import datetime as dt
 import io
 import math
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +63,8 @@ from thermoquake.rst.pairing import reference_groups
 from thermoquake.rst.reference import (ReferenceMember, ReferenceRules, TargetReference, excluded_periods,
                                        group_references)
 from thermoquake.rst.retira import ReferenceStats, null_exceedance, retira_result
-from thermoquake.rst.sequences import Quake, SequenceRules, daily_anomalies, significant_sequences
+from thermoquake.outputs import refuse_outputs_over_inputs
+from thermoquake.rst.sequences import Quake, SequenceRules, catalog_quakes, daily_anomalies, significant_sequences
 
 RETIRA_SUFFIX = ".retira.tif"
 ANOMALY_COLUMNS = ("event_id", "site", "date", "days_before", "threshold", "n_reference",
@@ -243,7 +245,7 @@ def plan_references(workdir: Path, images: list[_Image], rules: ReferenceRules, 
 
 
 def run_rst(workdir: Path, config: RstConfig | None = None, *, quakes: Iterable[Quake] = (),
-            progress: Callable[[str], None] | None = None, threshold: float | None = None,
+            catalog: str | os.PathLike[str] | None = None, progress: Callable[[str], None] | None = None, threshold: float | None = None,
             min_count: int | None = None, mode: str | None = None, window_days: int | None = None,
             exclude_years: Iterable[int] | None = None, exclusion_km: float | None = None,
             exclusion_days: int | None = None, sequence_rules: SequenceRules | None = None,
@@ -255,7 +257,8 @@ def run_rst(workdir: Path, config: RstConfig | None = None, *, quakes: Iterable[
     ``reference_mode``, ``window_days`` its ``reference_window_days``; ``sequence_rules`` sets
     ``min_days``, ``max_distance_km`` and ``min_area_km2`` and must be at the run's
     threshold). ``quakes``: catalogue quakes whose neighbourhood in space and time is left out
-    of each reference (``config.exclusion_km``, ``config.exclusion_days``). With ``paired``
+    of each reference (``config.exclusion_km``, ``config.exclusion_days``); ``catalog``: a
+    catalogue file whose quakes of M >= ``config.exclusion_min_mag`` are added to them. With ``paired``
     (and a samples.csv), every sample's reference years are those of its reference group
     (:mod:`thermoquake.rst.pairing`); without, each sample is a group of its own. The workdir
     is locked (:func:`thermoquake.dirlock.lock_directory`) while it is written."""
@@ -274,6 +277,10 @@ def run_rst(workdir: Path, config: RstConfig | None = None, *, quakes: Iterable[
                                  f"{config.threshold:g}: give one threshold")
     if not workdir.is_dir():
         raise ThermoquakeError("is not a directory", workdir)
+    if catalog is not None:
+        refuse_outputs_over_inputs({"workdir": [workdir / ANOMALIES_FILE, workdir / SEQUENCES_FILE]},
+                                   {"catalog": catalog})
+        quakes = [*quakes, *catalog_quakes(catalog, config.exclusion_min_mag)]
     with lock_directory(workdir, "workdir"):
         return _run_rst(workdir, config.threshold, config.min_count, config.reference_mode,
                         config.reference_window_days, config.exclude_years, quakes, config.exclusion_km,

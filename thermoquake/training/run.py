@@ -19,7 +19,7 @@ Run directory (all files atomic)::
                        split_summary (left-out groups, overlapping boxes across folds)
     predictions.csv    sample_id, group, label, site, date, days_before, fold, prob, and
                        one column per baseline
-    metrics.json       schema thermoquake-metrics/2 (see :func:`metrics_document`), with the
+    metrics.json       schema thermoquake-metrics/2 (:class:`MetricsDocument`), with the
                        folds, split_summary and the study's class balance under ``balance``
                        (:mod:`thermoquake.evaluation.balance`)
     folds/fold<k>.json a finished fold (a killed run re-run skips it)
@@ -52,7 +52,7 @@ from thermoquake.dataset.windows import WindowDay, check_both_classes, window_da
 from thermoquake.image.grid import PIXEL_KM
 from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.balance import balance_report, check_balance
-from thermoquake.evaluation.document import metrics_document
+from thermoquake.evaluation.document import MetricsDocument
 from thermoquake.evaluation.threshold import THRESHOLD_FIXED
 from thermoquake.training.config import TrainConfig, comparable
 from thermoquake.training.fake_ratio import common_fake_share, keep_indices
@@ -67,8 +67,11 @@ BASELINES = ("logistic_rst", "rst_rule", "climatology", "clustering")
 
 @dataclass(frozen=True)
 class RunResult:
+    """A finished run: its directory, its metrics document (what metrics.json holds) and the
+    number of folds a restart found finished."""
+
     out_dir: Path
-    metrics: dict
+    metrics: MetricsDocument
     folds_reused: int
 
 
@@ -315,16 +318,14 @@ def _train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes,
     tested = [d for d, keep in zip(days, t) if keep]
     meta = {"synthetic": synthetic, "window": config.window, "model": config.model, "augment": config.augment,
             "split": config.split, "seed": config.seed, **threshold_record(config)}
-    doc = metrics_document([d.sample_id for d in tested], np.array([d.label for d in tested]),
-                           [d.group for d in tested], prob[t],
-                           {k: v[t] for k, v in base.items() if np.isfinite(v[t]).all()}, meta,
-                           threshold=config.threshold, seed=config.seed)
-    doc["folds"] = [r["fold"] for r in records]
-    doc["split_summary"] = split_summary(folds)
-    doc["augmentation"] = [r["augmentation"] for r in records]
-    doc["balance"] = balance.to_dict()
+    doc = MetricsDocument.compute([d.sample_id for d in tested], np.array([d.label for d in tested]),
+                                  [d.group for d in tested], prob[t],
+                                  {k: v[t] for k, v in base.items() if np.isfinite(v[t]).all()}, meta,
+                                  threshold=config.threshold, seed=config.seed)
+    doc = doc.with_records(folds=[r["fold"] for r in records], split_summary=split_summary(folds),
+                           augmentation=[r["augmentation"] for r in records], balance=balance.to_dict())
     write_text_atomic(out_dir / PREDICTIONS_FILE, predictions_text(days, prob, fold_of, base))
-    write_text_atomic(out_dir / METRICS_FILE, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    doc.write(out_dir / METRICS_FILE)
     if config.final_model:
         fit_final_model(config, days, images_c, retira, out_dir, gan_cache, on_epoch)
     return RunResult(out_dir, doc, reused)
