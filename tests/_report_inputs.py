@@ -1,4 +1,4 @@
-"""Small inputs for the report and pipeline tests, in the formats fixed by issues 7-10.
+"""Small inputs for the report and pipeline tests, in the formats the library writes.
 
 * :func:`make_workdir`: a REAL preprocess + rst workdir from synthetic tiles (one event at
   35.0 N 103.0 E, 2 target days, reference 2005-2008, 32 km images, a warm anomaly injected).
@@ -15,9 +15,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-from click.testing import CliRunner
 
-from thermoquake.cli.main import cli
+import thermoquake as tq
 
 EVENT_ID = "E1"
 EVENT_DATE = dt.date(2008, 5, 12)
@@ -39,13 +38,10 @@ def make_workdir(root: Path, rst: bool = True) -> Path:
     events.write_text("event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n"
                       f"{EVENT_ID},{EVENT_DATE.isoformat()}T06:28:00Z,{LAT},{LON},10.0,6.5,Mw\n")
     out = root / "wd"
-    result = CliRunner().invoke(cli, ["preprocess", "--events", str(events), "--hdf-dir", str(hdf),
-                                      "--out", str(out), "--days-before", "2", "--reference-years",
-                                      "2005-2008", "--size", str(SIZE), "--workers", "0", "--no-progress"])
-    assert result.exit_code == 0, result.output
+    tq.preprocess(events, hdf, out, days_before=2, reference_years=range(2005, 2009), size=SIZE, workers=0,
+                  progress=False)
     if rst:
-        result = CliRunner().invoke(cli, ["rst", "--workdir", str(out), "--min-count", "2"])
-        assert result.exit_code == 0, result.output
+        tq.run_rst(out, min_count=2)
     return out
 
 

@@ -49,18 +49,44 @@ CONTROLS = "control_id,time,latitude,longitude,mode,matched_event_id\n" \
 def tiny_study(tmp_path_factory) -> Path:
     """events.csv, controls.csv, hdf/ (SYNTHETIC tiles, +3 K before events) and work/ (a
     preprocess workdir with samples.csv; 2 target days, reference years 2008-2010)."""
-    from click.testing import CliRunner
-
-    from thermoquake.cli.main import cli
+    import thermoquake as tq
 
     root = tmp_path_factory.mktemp("study")
     (root / "events.csv").write_text(EVENTS)
     (root / "controls.csv").write_text(CONTROLS)
-    common = ["--days-before", "2", "--reference-years", "2008-2010", "--size", "16", "--no-progress"]
-    for args in (["synth", "study", "--events", str(root / "events.csv"), "--controls", str(root / "controls.csv"),
-                  "--out", str(root / "hdf"), "--anomaly-k", "3", "--cloud-fraction", "0.1", *common],
-                 ["preprocess", "--events", str(root / "events.csv"), "--controls", str(root / "controls.csv"),
-                  "--hdf-dir", str(root / "hdf"), "--out", str(root / "work"), "--workers", "0", *common]):
-        result = CliRunner().invoke(cli, args)
-        assert result.exit_code == 0, result.output
+    common = {"days_before": 2, "reference_years": range(2008, 2011), "size": 16, "progress": False}
+    tq.synthetic_study(root / "events.csv", root / "hdf", controls=root / "controls.csv", anomaly_k=3.0,
+                       cloud_fraction=0.1, **common)
+    tq.preprocess(root / "events.csv", root / "hdf", root / "work", controls=root / "controls.csv", workers=0,
+                  **common)
     return root
+
+
+# --- the tiny study after rst, and one classifier trained on it (needs TensorFlow) ---------------
+
+CATALOG = Path(__file__).parents[1] / "data_manifests" / "catalog" / "china_m5_2003_2020.csv"
+TINY_TRAINING = {"window": 3, "folds": 2, "epochs": 2, "width": 0.125, "batch_size": 8}
+
+
+@pytest.fixture(scope="session")
+def tiny_rst_workdir(tiny_study, tmp_path_factory) -> Path:
+    """A copy of tiny_study's workdir with its R maps (one reference year suffices)."""
+    import shutil
+
+    import thermoquake as tq
+
+    work = tmp_path_factory.mktemp("train") / "work"
+    shutil.copytree(tiny_study / "work", work)
+    tq.run_rst(work, min_count=1)
+    return work
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_rst_workdir, tmp_path_factory) -> Path:
+    """A run directory: TINY_TRAINING on tiny_rst_workdir with the clustering baseline's
+    catalogue, final model included."""
+    import thermoquake as tq
+
+    out = tmp_path_factory.mktemp("runs") / "w3"
+    tq.train_window(tiny_rst_workdir, out, catalog=CATALOG, **TINY_TRAINING)
+    return out

@@ -1,4 +1,4 @@
-"""``thermoquake balance`` and the balance check of ``train``, on small SYNTHETIC studies:
+"""The balance report (``thermoquake.balance_report``) and the balance check of training, on small SYNTHETIC studies:
 10 events with 10 matched controls at the same places, either on the same calendar days of
 other years (balanced) or in another season, or with fewer reference years."""
 
@@ -13,23 +13,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from thermoquake.cli.main import cli
+import thermoquake as tq
+from thermoquake.errors import ThermoquakeError
 from thermoquake.evaluation.balance import (BalanceReport, _day_of_year_test, balance_report, delta_t_spread,
-                                            overlap_matrix)
+                                            format_balance, overlap_matrix)
 
 PLACES = [(34.4 + 0.3 * (i // 2), 102.8 + 0.6 * (i % 2)) for i in range(10)]     # 16 km boxes, none overlap
-COMMON = ["--days-before", "2", "--reference-years", "2007-2011", "--size", "16", "--no-progress"]
+COMMON = {"days_before": 2, "reference_years": range(2007, 2012), "size": 16, "progress": False}
 CONTROL_HEADER = "control_id,time,latitude,longitude,mode,matched_event_id\n"
-FAST = ["--window", "3", "--folds", "2", "--epochs", "1", "--width", "0.125", "--batch-size", "8",
-        "--channels", "lst,mask", "--no-final-model", "--no-progress"]
-
-
-def _run(*args: str):
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exit_code == 0, result.output
-    return result
+FAST = {"window": 3, "folds": 2, "epochs": 1, "width": 0.125, "batch_size": 8, "channels": ("lst", "mask"),
+        "final_model": False}
 
 
 def _controls(prefix: str, month_day: str) -> str:
@@ -49,12 +43,12 @@ def studies(tmp_path_factory) -> Path:
     (root / "same.csv").write_text(CONTROL_HEADER + same)
     (root / "season.csv").write_text(CONTROL_HEADER + season)
     (root / "all.csv").write_text(CONTROL_HEADER + same + season)
-    _run("synth", "study", "--events", str(root / "events.csv"), "--controls", str(root / "all.csv"),
-         "--out", str(root / "hdf"), "--anomaly-k", "0", "--cloud-fraction", "0.1", *COMMON)
+    tq.synthetic_study(root / "events.csv", root / "hdf", controls=root / "all.csv", anomaly_k=0.0,
+                       cloud_fraction=0.1, **COMMON)
     for name in ("same", "season"):
-        _run("preprocess", "--events", str(root / "events.csv"), "--controls", str(root / f"{name}.csv"),
-             "--hdf-dir", str(root / "hdf"), "--out", str(root / name), "--workers", "0", *COMMON)
-        _run("rst", "--workdir", str(root / name), "--min-count", "1")
+        tq.preprocess(root / "events.csv", root / "hdf", root / name, controls=root / f"{name}.csv", workers=0,
+                      **COMMON)
+        tq.run_rst(root / name, min_count=1)
     shutil.copytree(root / "same", root / "fewer")
     manifest = root / "fewer" / "manifest.csv"
     with open(manifest, newline="") as fh:
@@ -66,12 +60,13 @@ def studies(tmp_path_factory) -> Path:
         writer = csv.DictWriter(fh, list(rows[0]))
         writer.writeheader()
         writer.writerows(keep)
-    _run("rst", "--workdir", str(root / "fewer"), "--min-count", "1")
+    tq.run_rst(root / "fewer", min_count=1)
     return root
 
 
 def _balance(workdir: Path) -> dict:
-    return json.loads(_run("balance", "--workdir", str(workdir), "--window", "3", "--json").output)
+    """The window-3 report as its JSON document."""
+    return json.loads(json.dumps(tq.balance_report(workdir, 3).to_dict()))
 
 
 def _quantity(doc: dict, name: str) -> dict:
@@ -89,7 +84,7 @@ def test_controls_on_the_events_calendar_days_are_balanced(studies):
     assert spread["events"]["n"] == 10 and spread["events"]["median"] > 0 and spread["unit"] == "K"
     assert doc["overlap_pairs"]["event_control"] == 10 and doc["overlap_pairs"]["event_event"] == 0
     assert BalanceReport.from_dict(doc).to_dict() == doc
-    text = _run("balance", "--workdir", str(studies / "same"), "--window", "3").output
+    text = format_balance(balance_report(studies / "same", 3))
     assert "day of year" in text and "clearly imbalanced" in text and text.rstrip().endswith("none")
 
 
@@ -120,16 +115,15 @@ def test_a_study_too_small_for_any_test_is_never_imbalanced(tiny_study):
 @pytest.mark.ml
 @pytest.mark.slow
 def test_train_refuses_an_imbalanced_study_unless_allowed_and_records_the_report(studies, tmp_path):
-    refused = CliRunner().invoke(cli, ["train", "--workdir", str(studies / "season"), *FAST,
-                                       "--out", str(tmp_path / "refused")])
-    assert refused.exit_code == 1
-    line = refused.output.strip()
+    with pytest.raises(ThermoquakeError) as refused:
+        tq.train_window(studies / "season", tmp_path / "refused", **FAST)
+    line = str(refused.value)
     assert "\n" not in line and "day of year" in line and "--allow-imbalance" in line
     assert not (tmp_path / "refused").exists()
-    _run("train", "--workdir", str(studies / "season"), *FAST, "--allow-imbalance", "--out", str(tmp_path / "allowed"))
+    tq.train_window(studies / "season", tmp_path / "allowed", **FAST, allow_imbalance=True)
     doc = json.loads((tmp_path / "allowed" / "metrics.json").read_text())
     assert "day_of_year" in doc["balance"]["imbalanced"]
-    _run("train", "--workdir", str(studies / "same"), *FAST, "--out", str(tmp_path / "balanced"))
+    tq.train_window(studies / "same", tmp_path / "balanced", **FAST)
     doc = json.loads((tmp_path / "balanced" / "metrics.json").read_text())
     assert doc["balance"]["imbalanced"] == [] and doc["balance"]["window"] == 3
 
@@ -164,9 +158,9 @@ def test_a_season_across_new_year_keeps_its_days_of_year_together():
 
 @pytest.mark.slow
 def test_balance_needs_no_tensorflow(tiny_study):
-    code = ("import sys\nfrom click.testing import CliRunner\nfrom thermoquake.cli.main import cli\n"
-            f"r = CliRunner().invoke(cli, ['balance', '--workdir', {str(tiny_study / 'work')!r}, '--window', '3'])\n"
-            "assert r.exit_code == 0, r.output\n"
+    code = ("import sys\nimport thermoquake as tq\n"
+            f"report = tq.balance_report({str(tiny_study / 'work')!r}, 3)\n"
+            "assert report.window == 3 and report.events and report.controls\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'jax', 'torch')))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

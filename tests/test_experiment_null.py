@@ -1,11 +1,12 @@
-"""The null test end to end: `thermoquake experiment synthetic` on real catalogue events and
+"""The null test end to end: the SYNTHETIC benchmark (``thermoquake.run_synthetic_experiment``) on real catalogue events and
 matched controls. With no injected anomaly, balanced accuracy must not be above chance; with a
 clear one it must be well above. Both studies are SYNTHETIC.
 
 The null check is one-sided on purpose: a leak (a split, normaliser or augmentation that lets
 the test set in) inflates balanced accuracy, while cross-validation under the null is biased
 *below* 0.5 on small samples (a rule fitted to the other folds' noise tends to disagree with the
-held-out fold's labels), so one seed often lands under chance without anything being wrong. `thermoquake experiment null --seeds N` tests the mean over seeds both ways.
+held-out fold's labels), so one seed often lands under chance without anything being wrong.
+``thermoquake.run_null_experiment`` over N seeds tests the mean both ways.
 
 The reference span is ten years: an event and its control share sample-relative reference
 years with both targets' years excluded, so a five-year span leaves one or two reference years
@@ -18,22 +19,19 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from thermoquake.cli.main import cli
+import thermoquake as tq
 
 pytestmark = [pytest.mark.ml, pytest.mark.slow]
 
-STUDY = ["--window", "3", "--n-events", "10", "--size", "64", "--reference-years", "2004-2013",
-         "--channels", "lst,mask,retira", "--augment", "classic", "--epochs", "40", "--batch-size", "8",
-         "--width", "0.25", "--folds", "4",
-         "--no-progress"]
+STUDY = {"n_events": 10, "size": 64, "first_year": 2004, "last_year": 2013}
+TRAINING = {"window": 3, "channels": ("lst", "mask", "retira"), "augment": "classic", "epochs": 40, "batch_size": 8,
+            "width": 0.25, "folds": 4, "final_model": False}
 
 
 def _experiment(out: Path, k: float) -> dict:
-    result = CliRunner().invoke(cli, ["experiment", "synthetic", "--anomaly-k", str(k), *STUDY,
-                                      "--out", str(out), "--metrics-out", str(out / "metrics.json")])
-    assert result.exit_code == 0, result.output
+    tq.run_synthetic_experiment(out, tq.SyntheticStudy(anomaly_k=k, **STUDY), tq.TrainConfig(**TRAINING),
+                                metrics_out=out / "metrics.json", progress=False)
     return json.loads((out / "metrics.json").read_text())
 
 

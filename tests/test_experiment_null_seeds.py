@@ -1,5 +1,5 @@
-"""`thermoquake experiment null`: the SYNTHETIC 0 K experiment over several seeds, and the
-t-test of its mean balanced accuracy against 0.5."""
+"""The null test (``thermoquake.run_null_experiment``): the SYNTHETIC 0 K experiment over several
+seeds, and the t-test of its mean balanced accuracy against 0.5."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import json
 import math
 
 import pytest
-from click.testing import CliRunner
 
-from thermoquake.cli.main import cli
+import thermoquake as tq
 from thermoquake.errors import BadRequestError
 from thermoquake.experiment.null import summarise
 
@@ -43,20 +42,18 @@ def test_one_balanced_accuracy_per_seed_is_required():
         summarise([0, 1], [0.5])
 
 
-def test_the_null_test_needs_two_seeds():
-    result = CliRunner().invoke(cli, ["experiment", "null", "--seeds", "1"])
-    assert result.exit_code == 2 and "--seeds" in result.output
-
-
 @pytest.mark.ml
 @pytest.mark.slow
 def test_the_null_test_runs_each_seed_and_tests_the_mean(tmp_path):
     out = tmp_path / "null"
-    result = CliRunner().invoke(cli, ["experiment", "null", "--seeds", "2", "--n-events", "4", "--epochs", "3",
-                                      "--folds", "2", "--channels", "lst,mask", "--out", str(out), "--json",
-                                      "--no-progress"])
-    assert result.exit_code == 0, result.output
-    doc = json.loads(result.output.strip().splitlines()[-1])
+    # the experiment null command's defaults: 10 events -> 4, 64 km, 2007-2011; window 3, classic copies
+    study = tq.SyntheticStudy(anomaly_k=0.0, n_events=4, size=64, first_year=2007, last_year=2011)
+    config = tq.TrainConfig(window=3, channels=("lst", "mask"), augment="classic", folds=2, epochs=3, width=0.25,
+                            final_model=False)
+    seen = []
+    summary = tq.run_null_experiment(out, [0, 1], study, config, 3, progress=lambda seed, ba: seen.append((seed, ba)))
+    doc = json.loads(json.dumps(summary.to_dict()))
+    assert seen == list(zip([0, 1], doc["balanced_accuracy"]))
     assert doc["synthetic"] is True and doc["seeds"] == [0, 1] and doc["df"] == 1
     assert all(0.0 <= ba <= 1.0 for ba in doc["balanced_accuracy"])
     assert math.isclose(doc["mean"], sum(doc["balanced_accuracy"]) / 2)

@@ -148,21 +148,15 @@ def test_a_missing_file_and_a_dict_without_a_source_are_named(tmp_path):
         MetricsDocument.from_dict({"schema": "thermoquake-metrics/2"})
 
 
-def test_evaluate_and_report_refuse_a_truncated_metrics_json_in_one_line(tmp_path):
-    from click.testing import CliRunner
-
-    from thermoquake.cli.main import cli
+def test_open_run_refuses_a_truncated_metrics_json_in_one_line(tmp_path):
+    from thermoquake.directories import open_run
 
     run = shutil.copytree(make_run(tmp_path / "a"), tmp_path / "run")
     text = (run / "metrics.json").read_text()
     (run / "metrics.json").write_text(text[: len(text) // 3])
-    from thermoquake.directories import open_run
-
-    with pytest.raises(RunDirectoryError, match="not complete JSON"):
+    with pytest.raises(RunDirectoryError, match="not complete JSON") as err:
         open_run(run).metrics
-    result = CliRunner().invoke(cli, ["evaluate", "--run", str(run), "--bootstrap", "20"])
-    assert result.exit_code == 1 and len(result.output.splitlines()) == 1
-    assert result.output.startswith(f"Error: {run / 'metrics.json'}: ")
+    assert len(str(err.value).splitlines()) == 1 and str(err.value).startswith(f"{run / 'metrics.json'}: ")
 
 
 @pytest.mark.slow

@@ -1,20 +1,22 @@
-"""Without the ml extra (Keras, TensorFlow, JAX) fetch, preprocess and rst work, and the
-commands that need it say in one line what to install."""
+"""Without the ml extra (Keras, TensorFlow, JAX) preprocess and RST work, and the functions that
+need it raise one line naming what to install (:class:`thermoquake.errors.MissingExtraError`)."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import thermoquake as tq
+from thermoquake.errors import MissingExtraError, ThermoquakeError
+
 ROOT = Path(__file__).resolve().parents[1]
 
-# Runs the thermoquake command with tensorflow, keras and jax unimportable, as on a machine
-# where only `pip install thermoquake` was run.
+# Makes tensorflow, keras and jax unimportable, as on a machine where only `pip install
+# thermoquake` was run; code after it runs without them.
 WITHOUT_ML = """
 import importlib.abc, sys
 class _NotInstalled(importlib.abc.MetaPathFinder):
@@ -23,54 +25,42 @@ class _NotInstalled(importlib.abc.MetaPathFinder):
             raise ModuleNotFoundError(f'No module named {name!r}', name=name)
         return None
 sys.meta_path.insert(0, _NotInstalled())
-from thermoquake.cli.main import cli
-try:
-    cli(prog_name='thermoquake')
-finally:
-    heavy = sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'keras', 'jax'})
-    print('imported:', heavy, file=sys.stderr)
 """
 
 
-def without_ml(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-c", WITHOUT_ML, *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT)
+@pytest.fixture
+def no_keras(monkeypatch):
+    """Keras unimportable in this process for one test (``import keras`` raises
+    ModuleNotFoundError), whether or not an earlier test imported it."""
+    monkeypatch.setitem(sys.modules, "keras", None)
 
 
-@pytest.mark.parametrize("command", ["fetch", "preprocess", "rst", "report", "manifest"])
-def test_help_works_without_the_ml_extra(command):
-    proc = without_ml(command, "--help")
-    assert proc.returncode == 0, proc.stderr
-    assert "Usage:" in proc.stdout and "imported: []" in proc.stderr
+def test_training_without_the_ml_extra_names_the_extra_in_one_line(tmp_path, no_keras):
+    with pytest.raises(MissingExtraError) as err:
+        tq.train_window(tmp_path, tmp_path / "run", window=3)
+    assert "\n" not in str(err.value) and "pip install 'thermoquake[ml]'" in str(err.value)
+    assert not (tmp_path / "run").exists()
 
 
-def test_train_without_the_ml_extra_names_the_extra_in_one_line(tmp_path):
-    proc = without_ml("train", "--workdir", str(tmp_path), "--window", "3", "--out", str(tmp_path / "run"),
-                      "--no-progress")
-    assert proc.returncode == 1
-    error = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
-    assert len(error) == 1, proc.stderr
-    assert "pip install 'thermoquake[ml]'" in error[0] and "Traceback" not in proc.stderr
-
-
-def test_predict_without_the_ml_extra_names_the_extra(tmp_path):
-    from thermoquake.errors import MissingExtraError, ThermoquakeError
-
+def test_predicting_without_the_ml_extra_names_the_extra(tmp_path, no_keras):
     assert issubclass(MissingExtraError, ThermoquakeError) and issubclass(MissingExtraError, ImportError)
     (tmp_path / "image.tif").write_bytes(b"")
-    proc = without_ml("predict", "--run", str(tmp_path), str(tmp_path / "image.tif"))
-    assert proc.returncode == 1 and "thermoquake[ml]" in proc.stderr, proc.stderr
+    with pytest.raises(MissingExtraError, match=r"thermoquake\[ml\]"):
+        tq.predict(tmp_path, [tmp_path / "image.tif"])
 
 
 @pytest.mark.slow
 def test_preprocess_and_rst_run_without_the_ml_extra(tiny_study, tmp_path):
-    common = ["--days-before", "2", "--reference-years", "2008-2010", "--size", "16", "--no-progress"]
-    proc = without_ml("preprocess", "--events", str(tiny_study / "events.csv"), "--controls",
-                      str(tiny_study / "controls.csv"), "--hdf-dir", str(tiny_study / "hdf"), "--out",
-                      str(tmp_path / "work"), "--workers", "0", *common)
+    work = tmp_path / "work"
+    code = WITHOUT_ML + (
+        "import thermoquake as tq\n"
+        f"tq.preprocess({str(tiny_study / 'events.csv')!r}, {str(tiny_study / 'hdf')!r}, {str(work)!r}, "
+        f"controls={str(tiny_study / 'controls.csv')!r}, days_before=2, reference_years=range(2008, 2011), "
+        "size=16, workers=0, progress=False)\n"
+        f"tq.run_rst({str(work)!r})\n"
+        "print('imported:', sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'keras', 'jax'}))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr
-    proc = without_ml("rst", "--workdir", str(tmp_path / "work"), "--no-progress")
-    assert proc.returncode == 0, proc.stderr
-    assert "imported: []" in proc.stderr
-    assert any((tmp_path / "work").rglob("*anomal*")), sorted(p.name for p in (tmp_path / "work").iterdir())
+    assert "imported: []" in proc.stdout
+    assert any(work.rglob("*anomal*")), sorted(p.name for p in work.iterdir())

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from thermoquake.cli.main import cli
+import thermoquake as tq
 from thermoquake.dataset.arrays import Normaliser
 from thermoquake.errors import ThermoquakeError
 from thermoquake.keras_file import load_keras_model
@@ -56,18 +55,21 @@ def test_damaged_or_missing_model_files_are_one_line(tmp_path, content, reason):
         load_keras_model(path)
 
 
-@pytest.mark.parametrize("which", ["lambda", "hdf5"])
-def test_predict_with_a_refused_model_is_one_line_without_traceback(tmp_path, lambda_model, hdf5_named_keras,
-                                                                    which):
+def refused_model_run(tmp_path: Path, model: Path) -> tuple[Path, Path]:
+    """A run directory holding ``model`` as its model.keras, and an image to predict."""
     run = tmp_path / "run"
     run.mkdir()
-    source = lambda_model if which == "lambda" else hdf5_named_keras
-    (run / "model.keras").write_bytes(source.read_bytes())
+    (run / "model.keras").write_bytes(model.read_bytes())
     (run / "normalisation.json").write_text(Normaliser(1.0, ("lst", "mask")).to_json())
     image = tmp_path / "day.tif"
     image.write_bytes(b"")
-    result = CliRunner().invoke(cli, ["predict", "--run", str(run), str(image)])
-    assert result.exit_code == 1, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "Traceback" not in result.output
-    assert str(run / "model.keras") in lines[0]
+    return run, image
+
+
+@pytest.mark.parametrize("which", ["lambda", "hdf5"])
+def test_predict_with_a_refused_model_is_a_one_line_error_naming_the_model(tmp_path, lambda_model,
+                                                                          hdf5_named_keras, which):
+    run, image = refused_model_run(tmp_path, lambda_model if which == "lambda" else hdf5_named_keras)
+    with pytest.raises(ThermoquakeError) as err:
+        tq.predict(run, [image])
+    assert len(str(err.value).splitlines()) == 1 and str(run / "model.keras") in str(err.value)

@@ -1,4 +1,4 @@
-"""``thermoquake report``: the page, the PDF, the figures and their conventions,
+"""The report (``thermoquake.build_report``): the page, the PDF, the figures and their conventions,
 on a real preprocess + rst workdir made from synthetic tiles and fake run / GAN directories."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
+import thermoquake as tq
 from tests._report_inputs import EVENT_ID, make_augmentation, make_run, make_workdir
-from thermoquake.cli.main import cli
+from thermoquake.errors import ThermoquakeError
 
 pytestmark = pytest.mark.slow
 
@@ -33,10 +33,8 @@ def inputs(tmp_path_factory):
 @pytest.fixture(scope="module")
 def report(inputs, tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "rep"
-    result = CliRunner().invoke(cli, ["report", "--workdir", str(inputs["workdir"]), "--run", str(inputs["run"]),
-                                      "--gan-dir", str(inputs["augment"]), "--out", str(out), "--json"])
-    assert result.exit_code == 0, result.output
-    return out, json.loads(result.output)
+    summary = tq.build_report(inputs["workdir"], out, runs=[inputs["run"]], augmentations=[inputs["augment"]])
+    return out, summary.as_dict()
 
 
 def test_report_writes_the_page_the_pdf_and_every_figure(report):
@@ -161,8 +159,7 @@ def test_clear_pixels_without_enough_reference_are_striped_not_cloud_grey(inputs
     from thermoquake.report.inputs import read_raster, read_workdir
 
     workdir = shutil.copytree(inputs["workdir"], tmp_path / "wd")
-    result = CliRunner().invoke(cli, ["rst", "--workdir", str(workdir), "--min-count", "3"])
-    assert result.exit_code == 0, result.output
+    tq.run_rst(workdir, min_count=3)
     (sample,) = read_workdir(workdir).samples
     fig, _ = event_maps(sample, 2.0)
     rgb = _rendered(fig)
@@ -262,13 +259,10 @@ def test_report_without_rst_or_runs_and_of_real_data_says_so_and_has_no_syntheti
             with rasterio.open(path, "r+") as dst:
                 dst.update_tags(synthetic="false")
     out = tmp_path / "rep"
-    result = CliRunner().invoke(cli, ["report", "--workdir", str(workdir), "--out", str(out),
-                                      "--run", str(inputs["run"])])
-    assert result.exit_code == 0, result.output
+    tq.build_report(workdir, out, runs=[inputs["run"]])
     assert (out / "report.pdf").exists() and len(list((out / "figures").iterdir())) > 1
-    result = CliRunner().invoke(cli, ["report", "--workdir", str(workdir), "--out", str(out), "--no-pdf"])
-    assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1] == f"report: {out / 'index.html'}"
+    summary = tq.build_report(workdir, out, pdf=False)
+    assert summary.index == out / "index.html" and summary.pdf is None
     html = (out / "index.html").read_text()
     assert "SYNTHETIC" not in html and "run thermoquake rst" in html
     assert not (out / "report.pdf").exists()
@@ -277,27 +271,26 @@ def test_report_without_rst_or_runs_and_of_real_data_says_so_and_has_no_syntheti
 
 @pytest.mark.parametrize("case", ["unknown-event", "bad-schema", "missing-image", "not-a-workdir"])
 def test_bad_inputs_are_one_line_errors_naming_the_file(inputs, tmp_path, case):
-    args = ["report", "--workdir", str(inputs["workdir"]), "--out", str(tmp_path / "rep")]
+    workdir, kwargs = inputs["workdir"], {}
     if case == "unknown-event":
-        args += ["--event", "nope"]
+        kwargs["events"] = ["nope"]
         named = inputs["workdir"] / "manifest.csv"
     elif case == "bad-schema":
         run = shutil.copytree(inputs["run"], tmp_path / "run")
         metrics = json.loads((run / "metrics.json").read_text())
         (run / "metrics.json").write_text(json.dumps(metrics | {"schema": "other/2"}))
-        args += ["--run", str(run)]
+        kwargs["runs"] = [run]
         named = run / "metrics.json"
     elif case == "missing-image":
         gen = shutil.copytree(inputs["augment"], tmp_path / "gen")
         (gen / "rejected" / "gen_004.tif").unlink()
-        args += ["--gan-dir", str(gen)]
+        kwargs["augmentations"] = [gen]
         named = gen / "gate.csv"
     else:
-        args[2] = str(tmp_path)
-        named = tmp_path
-    result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 1
-    assert len(result.output.splitlines()) == 1 and result.output.startswith(f"Error: {named}: ")
+        workdir = named = tmp_path
+    with pytest.raises(ThermoquakeError) as err:
+        tq.build_report(workdir, tmp_path / "rep", **kwargs)
+    assert len(str(err.value).splitlines()) == 1 and str(err.value).startswith(f"{named}: ")
     assert not (tmp_path / "rep" / "index.html").exists()
 
 
@@ -335,10 +328,8 @@ window.addEventListener('load', () => {
 @pytest.fixture(scope="module")
 def linked_report(inputs, tmp_path_factory):
     out = tmp_path_factory.mktemp("linked") / "rep"
-    result = CliRunner().invoke(cli, ["report", "--workdir", str(inputs["workdir"]), "--run", str(inputs["run"]),
-                                      "--gan-dir", str(inputs["augment"]), "--out", str(out), "--link",
-                                      "--no-pdf"])
-    assert result.exit_code == 0, result.output
+    tq.build_report(inputs["workdir"], out, runs=[inputs["run"]], augmentations=[inputs["augment"]], embed=False,
+                    pdf=False)
     return out
 
 
@@ -389,8 +380,7 @@ def test_samples_csv_names_controls_and_their_truth(inputs, tmp_path):
     fig = probability_series(sample, [(run.name, run.predictions)], True)
     assert "control: no earthquake" in fig.axes[0].get_title()
     out = tmp_path / "rep"
-    result = CliRunner().invoke(cli, ["report", "--workdir", str(workdir), "--out", str(out), "--no-pdf"])
-    assert result.exit_code == 0, result.output
+    tq.build_report(workdir, out, pdf=False)
     assert f"<h2>Control {EVENT_ID} — 2011-05-12</h2>" in (out / "index.html").read_text()
 
 

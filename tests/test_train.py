@@ -1,4 +1,5 @@
-"""thermoquake train / evaluate / predict on a tiny SYNTHETIC study."""
+"""Training, rescoring and prediction (``thermoquake.train_window``, ``evaluate_run``, ``predict``)
+on a tiny SYNTHETIC study."""
 
 from __future__ import annotations
 
@@ -9,47 +10,41 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from thermoquake.cli.main import cli
+import thermoquake as tq
+from thermoquake.evaluation.document import MetricsDocument
+from tests.conftest import CATALOG, TINY_TRAINING
+from thermoquake.errors import ThermoquakeError
 
 pytestmark = [pytest.mark.ml, pytest.mark.slow]
 
-CATALOG = Path(__file__).parents[1] / "data_manifests" / "catalog" / "china_m5_2003_2020.csv"
-FAST = ["--window", "3", "--folds", "2", "--epochs", "2", "--width", "0.125", "--batch-size", "8",
-        "--no-progress"]
-BY_EVENT = ["--overlap-max", "1"]        # the 64 km boxes of the tiny study all overlap: folds by event
+FAST = TINY_TRAINING         # window 3, 2 folds of 2 epochs, narrow networks
+BY_EVENT = {"overlap_max": 1.0}        # the 64 km boxes of the tiny study all overlap: folds by event
+GAN = {"augment": "gan", "channels": ("lst", "mask"), "gan_steps": 2, "epochs": 1, "final_model": False}
 
 
-def _run(*args: str):
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exit_code == 0, result.output
-    return result
-
-
-@pytest.fixture(scope="module")
-def workdir(tiny_study, tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("train") / "work"
-    shutil.copytree(tiny_study / "work", work)
-    _run("rst", "--workdir", str(work), "--min-count", "1")
-    return work
+def _as_written(doc: MetricsDocument) -> dict:
+    """``doc`` as metrics.json holds it (JSON: tuples become lists)."""
+    return json.loads(json.dumps(doc.to_dict()))
 
 
 @pytest.fixture(scope="module")
-def run_dir(workdir, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("runs") / "w3"
-    _run("train", "--workdir", str(workdir), *FAST, "--catalog", str(CATALOG), "--out", str(out))
-    return out
+def workdir(tiny_rst_workdir) -> Path:
+    return tiny_rst_workdir
+
+
+@pytest.fixture(scope="module")
+def run_dir(tiny_run) -> Path:
+    return tiny_run
 
 
 @pytest.fixture(scope="module")
 def work64(tiny_study, tmp_path_factory) -> Path:
     """The GAN takes 64 px and larger: the same tiles, 64 km boxes, with R maps."""
     work = tmp_path_factory.mktemp("train64") / "work64"
-    _run("preprocess", "--events", str(tiny_study / "events.csv"), "--controls", str(tiny_study / "controls.csv"),
-         "--hdf-dir", str(tiny_study / "hdf"), "--out", str(work), "--days-before", "2",
-         "--reference-years", "2008-2010", "--size", "64", "--workers", "0", "--no-progress")
-    _run("rst", "--workdir", str(work), "--min-count", "1")
+    tq.preprocess(tiny_study / "events.csv", tiny_study / "hdf", work, controls=tiny_study / "controls.csv",
+                  days_before=2, reference_years=range(2008, 2011), size=64, workers=0, progress=False)
+    tq.run_rst(work, min_count=1)
     return work
 
 
@@ -90,19 +85,18 @@ def test_the_training_history_has_each_epoch_of_each_fit_in_csv_and_tensorboard(
         assert losses == pytest.approx([float(r["loss"]) for r in rows if r["fit"] == fit], rel=1e-5)
 
 
-def test_train_dry_run_says_what_would_run_and_writes_nothing(workdir, tmp_path):
+def test_the_training_plan_says_what_would_run_and_writes_nothing(workdir, tmp_path):
+    from thermoquake.training.run import plan_training
+
     out = tmp_path / "run"
-    result = _run("train", "--workdir", str(workdir), *FAST, "--out", str(out), "--dry-run", "--json")
-    plan = json.loads(result.output)
-    assert plan["dry_run"] and plan["fits"] == ["fold0", "fold1", "final"] and plan["epochs"] == 2
-    assert plan["days"] == 10 and plan["seconds"] > 0 and str(out / "metrics.json") in plan["writes"]
+    plan = plan_training(workdir, tq.TrainConfig(**FAST), out)
+    assert plan["fits"] == ["fold0", "fold1", "final"] and plan["epochs"] == 2
+    assert plan["days"] == 10 and plan["seconds"] > 0 and str(out / "metrics.json") in map(str, plan["writes"])
     assert not out.exists()
-    result = _run("train", "--workdir", str(workdir), *FAST, "--out", str(out), "--dry-run")
-    assert result.output.startswith("dry run: ") and "would write: " in result.output and not out.exists()
 
 
 def test_evaluate_rescoring_reproduces_the_training_metrics(run_dir):
-    out = json.loads(_run("evaluate", "--run", str(run_dir), "--json").output)["metrics"]
+    out = _as_written(tq.evaluate_run(run_dir))
     saved = json.loads((run_dir / "metrics.json").read_text())
     for key in ("daily", "window_any", "window_mean", "molchan", "baselines_models"):
         assert out[key] == saved[key], key
@@ -110,7 +104,9 @@ def test_evaluate_rescoring_reproduces_the_training_metrics(run_dir):
 
 def test_evaluate_exports_daily_alarms_for_csep(run_dir, tmp_path):
     path = tmp_path / "alarms.csv"
-    _run("evaluate", "--run", str(run_dir), "--alarms-csv", str(path), "--threshold", "0.0")
+    from thermoquake.evaluation.rescore import alarm_forecast_csv
+
+    path.write_text(alarm_forecast_csv(run_dir, 0.0))
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 10 and {r["alarm"] for r in rows} == {"1"}
@@ -119,19 +115,17 @@ def test_evaluate_exports_daily_alarms_for_csep(run_dir, tmp_path):
 
 def test_predict_gives_a_probability_per_day_and_the_window_alarm(run_dir, workdir):
     images = sorted((workdir / "images" / "E1" / "target").glob("????-??-??.tif"))
-    out = json.loads(_run("predict", "--run", str(run_dir), *map(str, images), "--json").output)
+    out = tq.predict(run_dir, images)
     assert len(out["days"]) == 2 and out["synthetic"] is True
     assert out["window_alarm"] == any(d["prob"] >= 0.5 for d in out["days"])
 
 
 def test_a_rerun_reuses_finished_folds_and_other_options_are_refused(run_dir, workdir):
     before = (run_dir / "metrics.json").read_text()
-    _run("train", "--workdir", str(workdir), *FAST, "--catalog", str(CATALOG), "--out", str(run_dir),
-         "--no-final-model")
+    tq.train_window(workdir, run_dir, catalog=CATALOG, **FAST, final_model=False)
     assert (run_dir / "metrics.json").read_text() == before
-    result = CliRunner().invoke(cli, ["train", "--workdir", str(workdir), *FAST, "--seed", "3",
-                                      "--out", str(run_dir)])
-    assert result.exit_code == 1 and "another configuration" in result.output
+    with pytest.raises(ThermoquakeError, match="another configuration"):
+        tq.train_window(workdir, run_dir, **FAST, seed=3)
 
 
 def test_augmentation_never_sees_a_test_image(workdir, tmp_path, monkeypatch):
@@ -146,7 +140,7 @@ def test_augmentation_never_sees_a_test_image(workdir, tmp_path, monkeypatch):
 
     monkeypatch.setattr(run, "classic_copies", spy)
     out = tmp_path / "aug"
-    _run("train", "--workdir", str(workdir), *FAST, "--augment", "classic", "--out", str(out), "--no-final-model")
+    tq.train_window(workdir, out, **FAST, augment="classic", final_model=False)
     assert len(seen) == 2
     with open(out / "predictions.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -164,14 +158,13 @@ def test_augmentation_never_sees_a_test_image(workdir, tmp_path, monkeypatch):
 
 
 def test_a_window_longer_than_the_preprocessed_days_is_refused(tiny_study, tmp_path):
-    r = CliRunner().invoke(cli, ["train", "--workdir", str(tiny_study / "work"), "--window", "5",
-                                 "--channels", "lst,mask", "--no-progress"])
-    assert r.exit_code == 1 and "needs 4 days" in r.output
+    with pytest.raises(ThermoquakeError, match="needs 4 days"):
+        tq.train_window(tiny_study / "work", tmp_path / "run", window=5, channels=("lst", "mask"))
 
 
 def test_the_retira_channel_needs_rst_first(tiny_study, tmp_path):
-    r = CliRunner().invoke(cli, ["train", "--workdir", str(tiny_study / "work"), "--window", "3", "--no-progress"])
-    assert r.exit_code == 1 and "run thermoquake rst" in r.output
+    with pytest.raises(ThermoquakeError, match="run thermoquake rst"):
+        tq.train_window(tiny_study / "work", tmp_path / "run", window=3)
 
 
 def test_an_event_and_its_matched_control_get_the_same_reference(workdir):
@@ -202,8 +195,7 @@ def test_gan_augmentation_trains_on_training_images_only(work64, tmp_path, monke
 
     monkeypatch.setattr(gan_train, "train_gan", spy)
     out = tmp_path / "gan-run"
-    _run("train", "--workdir", str(work), *FAST, *BY_EVENT, "--augment", "gan", "--channels", "lst,mask",
-         "--gan-steps", "2", "--epochs", "1", "--out", str(out), "--no-final-model")
+    tq.train_window(work, out, **(FAST | BY_EVENT | GAN))
     doc = json.loads((out / "metrics.json").read_text())
     assert doc["augment"] == "gan" and len(seen) == 4          # 2 folds x 2 classes
     with open(out / "predictions.csv", newline="") as fh:
@@ -221,13 +213,14 @@ def test_gan_augmentation_trains_on_training_images_only(work64, tmp_path, monke
 
 def test_a_chronological_split_checks_rst_references_even_when_only_the_baselines_read_them(workdir, tmp_path):
     for channels in ("lst,mask,retira", "lst,mask"):            # the RST baselines read anomalies.csv
-        r = CliRunner().invoke(cli, ["train", "--workdir", str(workdir), *FAST, "--split", "chronological",
-                                     "--test-from", "2010", "--channels", channels, "--out", str(tmp_path / channels)])
+        with pytest.raises(ThermoquakeError) as err:
+            tq.train_window(workdir, tmp_path / channels, **FAST, split="chronological", test_from=2010,
+                            channels=tuple(channels.split(",")))
         # E1/C1 (2008-2009) have R maps made with 2010 images; E2 (2010) has its control in 2009;
         # R1 (2009) trains, and nothing is left to test
-        assert r.exit_code == 1 and "empty test set" in r.output, (channels, r.output)
-        assert "2 groups straddle Jan 1 2010" in r.output, (channels, r.output)
-        assert "1 of them through RST references" in r.output and "--exclude-years 2010" in r.output
+        message = str(err.value)
+        assert "empty test set" in message and "2 groups straddle Jan 1 2010" in message, (channels, message)
+        assert "1 of them through RST references" in message and "--exclude-years 2010" in message
 
 
 CHRONO_EVENTS = ("event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n"
@@ -241,14 +234,16 @@ CHRONO_CONTROLS = ("control_id,time,latitude,longitude,mode,matched_event_id\n"
 def test_a_chronological_split_leaves_out_and_reports_groups_across_the_cut(tmp_path):
     (tmp_path / "events.csv").write_text(CHRONO_EVENTS)
     (tmp_path / "controls.csv").write_text(CHRONO_CONTROLS)
-    study = ["--events", str(tmp_path / "events.csv"), "--controls", str(tmp_path / "controls.csv"),
-             "--days-before", "2", "--reference-years", "2008-2010", "--size", "16", "--no-progress"]
+    from thermoquake.dataset.splits import split_text
+
+    study = {"controls": tmp_path / "controls.csv", "days_before": 2, "reference_years": range(2008, 2011),
+             "size": 16, "progress": False}
     work, out = tmp_path / "work", tmp_path / "chrono"
-    _run("synth", "study", *study, "--out", str(tmp_path / "hdf"), "--anomaly-k", "3", "--cloud-fraction", "0.1")
-    _run("preprocess", *study, "--hdf-dir", str(tmp_path / "hdf"), "--out", str(work), "--workers", "0")
-    _run("rst", "--workdir", str(work), "--min-count", "1", "--exclude-years", "2010")
-    result = _run("train", "--workdir", str(work), *FAST, "--split", "chronological", "--test-from", "2010",
-                  "--epochs", "1", "--out", str(out), "--no-final-model")
+    tq.synthetic_study(tmp_path / "events.csv", tmp_path / "hdf", anomaly_k=3.0, cloud_fraction=0.1, **study)
+    tq.preprocess(tmp_path / "events.csv", tmp_path / "hdf", work, workers=0, **study)
+    tq.run_rst(work, min_count=1, exclude_years=[2010])
+    result = tq.train_window(work, out, **(FAST | {"epochs": 1}), split="chronological", test_from=2010,
+                             final_model=False)
     with open(out / "predictions.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert {r["group"] for r in rows} == {"E2"} and min(r["date"] for r in rows) >= "2010-01-01"
@@ -257,7 +252,7 @@ def test_a_chronological_split_leaves_out_and_reports_groups_across_the_cut(tmp_
     config = json.loads((out / "config.json").read_text())
     assert config["split_summary"]["left_out"] == left_out and config["folds"][0]["left_out"] == left_out
     assert json.loads((out / "metrics.json").read_text())["split_summary"] == config["split_summary"]
-    assert "left out 1 groups" in result.output
+    assert "left out 1 groups" in split_text(result.metrics.split_summary)
 
 
 def test_folds_keep_overlapping_boxes_together_and_say_so(run_dir, work64, tmp_path):
@@ -265,9 +260,8 @@ def test_folds_keep_overlapping_boxes_together_and_say_so(run_dir, work64, tmp_p
     assert split["box_km"] == 16 and split["overlap_max"] == 0 and split["straddling_pairs"] == 0
     assert json.loads((run_dir / "metrics.json").read_text())["split_summary"]["spatial"] == split
     # 64 km boxes around E1, E2 and R1 (20-40 km apart) all overlap: one cluster, not 2 folds
-    r = CliRunner().invoke(cli, ["train", "--workdir", str(work64), *FAST, "--channels", "lst,mask",
-                                 "--out", str(tmp_path / "w64")])
-    assert r.exit_code == 1 and "form only 1 spatial clusters" in r.output
+    with pytest.raises(ThermoquakeError, match="form only 1 spatial clusters"):
+        tq.train_window(work64, tmp_path / "w64", **FAST, channels=("lst", "mask"))
 
 
 def test_the_cli_model_names_are_the_ones_drsn_builds():
@@ -280,13 +274,12 @@ def test_the_cli_model_names_are_the_ones_drsn_builds():
 def test_gan_cache_lets_another_classifier_reuse_the_fold_gans(work64, tmp_path):
     work = work64
     cache = tmp_path / "gan-cache"
-    common = [*FAST, *BY_EVENT, "--augment", "gan", "--channels", "lst,mask", "--gan-steps", "2", "--epochs", "1",
-              "--no-final-model", "--gan-cache", str(cache)]
-    _run("train", "--workdir", str(work), *common, "--model", "cnn", "--out", str(tmp_path / "cnn"))
+    common = FAST | BY_EVENT | GAN
+    tq.train_window(work, tmp_path / "cnn", **common, model="cnn", gan_cache=cache)
     gans = sorted(cache.iterdir())
     assert len(gans) == 4                                         # 2 folds x 2 classes
     stamps = {g.name: (g / "generator.keras").stat().st_mtime_ns for g in gans}
-    _run("train", "--workdir", str(work), *common, "--model", "drsn", "--out", str(tmp_path / "drsn"))
+    tq.train_window(work, tmp_path / "drsn", **common, model="drsn", gan_cache=cache)
     assert sorted(g.name for g in cache.iterdir()) == sorted(stamps)
     assert {g.name: (g / "generator.keras").stat().st_mtime_ns for g in cache.iterdir()} == stamps
     notes = [json.loads((tmp_path / m / "metrics.json").read_text())["augmentation"] for m in ("cnn", "drsn")]
@@ -329,8 +322,7 @@ def test_site_based_gan_augmentation_learns_each_sites_mean_field_and_adds_image
     monkeypatch.setattr(gan_train, "train_gan", spy_train)
     monkeypatch.setattr(gan_generation, "generate", spy_generate)
     out = tmp_path / "site-run"
-    _run("train", "--workdir", str(work), *FAST, *BY_EVENT, "--augment", "gan", "--gan-base", "site",
-         "--channels", "lst,mask", "--gan-steps", "2", "--epochs", "1", "--out", str(out), "--no-final-model")
+    tq.train_window(work, out, **(FAST | BY_EVENT | GAN), gan_base="site")
     assert len(seen) == 4 and all(kw["base"] == "mean" for _, kw, _ in seen)
     assert any(len(set(kw["sites"])) > 1 for _, kw, _ in seen)
     for (images, kw, model_dir), fake_sites in zip(seen, asked):
@@ -380,8 +372,7 @@ def classic_run(workdir, tmp_path_factory) -> tuple[Path, list[int]]:
     out = tmp_path_factory.mktemp("runs") / "w3-classic"
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(run, "fit_classifier", spy)
-        _run("train", "--workdir", str(workdir), *FAST, "--augment", "classic", "--threshold", "0.25",
-             "--out", str(out))
+        tq.train_window(workdir, out, **FAST, augment="classic", threshold=0.25)
     return out, fitted
 
 
@@ -407,27 +398,25 @@ def test_the_threshold_fixed_before_evaluation_is_recorded_and_used(classic_run,
     for doc in (config, saved, final):
         assert doc["threshold"] == 0.25 and doc["threshold_source"] == "fixed before evaluation"
     assert saved["daily"]["threshold"] == saved["window_any"]["threshold"] == 0.25
-    rescored = CliRunner().invoke(cli, ["evaluate", "--run", str(out), "--json"])
-    assert rescored.exit_code == 0 and rescored.stderr == ""
-    assert json.loads(rescored.stdout)["metrics"]["daily"] == saved["daily"]
+    rescored = _as_written(tq.evaluate_run(out))
+    assert rescored["threshold_source"] == "fixed before evaluation" and "threshold_fixed" not in rescored
+    assert rescored["daily"] == saved["daily"]
     images = sorted((workdir / "images" / "E1" / "target").glob("????-??-??.tif"))
-    predicted = json.loads(_run("predict", "--run", str(out), *map(str, images), "--json").stdout)
+    predicted = tq.predict(out, images)
     assert predicted["threshold"] == 0.25 and predicted["threshold_source"] == "fixed before evaluation"
     assert [d["alarm"] for d in predicted["days"]] == [d["prob"] >= 0.25 for d in predicted["days"]]
 
 
 def test_a_threshold_chosen_after_evaluation_is_marked_so(run_dir, workdir):
-    r = CliRunner().invoke(cli, ["evaluate", "--run", str(run_dir), "--threshold", "0.3", "--json"])
-    assert r.exit_code == 0, r.output
-    doc = json.loads(r.stdout)["metrics"]
-    assert doc["threshold"] == doc["daily"]["threshold"] == 0.3
-    assert doc["threshold_source"] == "chosen after evaluation" and doc["threshold_fixed"] == 0.5
-    assert "chosen after evaluation" in r.stderr
-    same = json.loads(_run("evaluate", "--run", str(run_dir), "--threshold", "0.5", "--json").stdout)["metrics"]
-    assert same["threshold_source"] == "fixed before evaluation" and "threshold_fixed" not in same
+    doc = tq.evaluate_run(run_dir, 0.3)
+    assert doc.threshold == doc.daily.threshold == 0.3
+    assert doc.threshold_source == "chosen after evaluation" and doc.threshold_fixed == 0.5
+    same = tq.evaluate_run(run_dir, 0.5)
+    assert same.threshold_source == "fixed before evaluation" and "threshold_fixed" not in same.to_dict()
     images = sorted((workdir / "images" / "E1" / "target").glob("????-??-??.tif"))
-    r = CliRunner().invoke(cli, ["predict", "--run", str(run_dir), *map(str, images), "--threshold", "0.9"])
-    assert r.exit_code == 0 and "threshold 0.9" in r.stdout and "chosen after evaluation" in r.stderr
+    predicted = tq.predict(run_dir, images, 0.9)
+    assert predicted["threshold"] == 0.9 and predicted["threshold_source"] == "chosen after evaluation"
+    assert [d["alarm"] for d in predicted["days"]] == [d["prob"] >= 0.9 for d in predicted["days"]]
 
 
 def test_the_final_model_trains_its_gans_on_every_day_and_adds_one_ratio_to_both_classes(work64, tmp_path,
@@ -446,8 +435,7 @@ def test_the_final_model_trains_its_gans_on_every_day_and_adds_one_ratio_to_both
     # a screen that accepts one generated image per real one (2 are made per real image): ratio 1
     monkeypatch.setattr(run, "_plausible", lambda fake, real_c, *a: np.arange(len(fake)) < len(real_c))
     out = tmp_path / "gan-final"
-    _run("train", "--workdir", str(work64), *FAST, *BY_EVENT, "--augment", "gan", "--channels", "lst,mask",
-         "--gan-steps", "2", "--epochs", "1", "--out", str(out))
+    tq.train_window(work64, out, **(FAST | BY_EVENT | GAN | {"final_model": True}))
     with open(out / "predictions.csv", newline="") as fh:
         labels = [int(r["label"]) for r in csv.DictReader(fh)]
     days = {c: labels.count(c) for c in (0, 1)}
@@ -458,13 +446,3 @@ def test_the_final_model_trains_its_gans_on_every_day_and_adds_one_ratio_to_both
         assert note["ratio"] == 1.0
         assert all(c["added"] == c["real"] for c in note["per_class"].values())
     assert {int(c): v["added"] for c, v in final["per_class"].items()} == days
-
-
-def test_paper_tables_dry_run_lists_every_run_and_trains_nothing(workdir, tmp_path):
-    runs = tmp_path / "runs"
-    result = _run("experiment", "paper-tables", "--workdir", str(workdir), "--windows", "3", "--folds", "2",
-                  "--epochs", "2", "--runs", str(runs), "--dry-run", "--json")
-    plan = json.loads(result.output)
-    assert sorted(plan["runs"]) == ["w3-cnn-gan", "w3-drsn-gan", "w3-drsn-none", "w3-resnet-gan"]
-    assert all(p["fits"] == ["fold0", "fold1"] and p["reused"] == [] for p in plan["runs"].values())
-    assert plan["seconds"] > 0 and not runs.exists()

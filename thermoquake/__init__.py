@@ -46,6 +46,7 @@ _API: dict[str, tuple[str, str]] = {
     # classifiers
     "TrainConfig": ("thermoquake.training.config", "TrainConfig"),
     "train_window": ("thermoquake.api", "train_window"),
+    "balance_report": ("thermoquake.evaluation.balance", "balance_report"),
     "evaluate_run": ("thermoquake.evaluation.rescore", "rescore_run"),
     "MetricsDocument": ("thermoquake.evaluation.document", "MetricsDocument"),
     "Metric": ("thermoquake.evaluation.document", "Metric"),
@@ -53,6 +54,12 @@ _API: dict[str, tuple[str, str]] = {
     # GAN augmentation
     "train_gan": ("thermoquake.gan.train", "train_gan"),
     "generate": ("thermoquake.gan.generation", "generate"),
+    "train_gan_on_workdir": ("thermoquake.gan.augment", "train_gan_on_workdir"),
+    "generate_like": ("thermoquake.gan.augment", "generate_like"),
+    # SYNTHETIC benchmarks end to end
+    "SyntheticStudy": ("thermoquake.experiment.synthetic", "SyntheticStudy"),
+    "run_synthetic_experiment": ("thermoquake.experiment.synthetic", "run_experiment"),
+    "run_null_experiment": ("thermoquake.experiment.null", "run_null"),
     # report
     "build_report": ("thermoquake.report.build", "build_report"),
     # directories written by the steps above

@@ -33,3 +33,16 @@ def test_evaluate_writes_pycsep_forecasts_and_alarm_rows_cover_the_event(run_dir
     r = CliRunner().invoke(cli, ["evaluate", "--run", str(run_dir), "--bootstrap", "10", "--pycsep-dir",
                                  str(tmp_path / "x"), "--cell-deg", "0.7"])
     assert r.exit_code != 0 and "divide 180" in r.output
+
+
+def test_evaluate_refuses_a_truncated_metrics_json_in_one_line(tmp_path):
+    import shutil
+
+    from tests.test_metrics_document import make_run
+
+    run = shutil.copytree(make_run(tmp_path / "a"), tmp_path / "run")
+    text = (run / "metrics.json").read_text()
+    (run / "metrics.json").write_text(text[: len(text) // 3])
+    result = CliRunner().invoke(cli, ["evaluate", "--run", str(run), "--bootstrap", "20"])
+    assert result.exit_code == 1 and len(result.output.splitlines()) == 1
+    assert result.output.startswith(f"Error: {run / 'metrics.json'}: ")

@@ -147,3 +147,26 @@ def test_rst_on_a_workdir_in_use_exits_1_naming_the_holder(tiny_study, tmp_path)
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"Error: {work}: the ") and f"is in use by process {holder.proc.pid} on " in lines[0]
     assert not (work / "anomalies.csv").exists()
+
+
+# rst option -> RstConfig field
+OPTION_FIELDS = {"--r-threshold": "threshold", "--min-count": "min_count", "--sigma-floor-k": "sigma_floor_k",
+                 "--reference": "reference_mode", "--reference-window-days": "reference_window_days",
+                 "--paired": "paired", "--exclusion-km": "exclusion_km", "--exclusion-days": "exclusion_days",
+                 "--exclusion-min-mag": "exclusion_min_mag", "--min-days": "min_days",
+                 "--max-distance-km": "max_distance_km", "--min-area-km2": "min_area_km2"}
+
+
+def test_every_rst_option_defaults_to_the_configuration_field():
+    import dataclasses
+
+    import click
+
+    from thermoquake.cli.rst_cmd import rst
+    from thermoquake.rst.config import RstConfig
+
+    options = {o.opts[0]: o for o in rst.params if isinstance(o, click.Option) and not o.hidden}
+    defaults = RstConfig()
+    for flag, field in OPTION_FIELDS.items():
+        assert options[flag].default == getattr(defaults, field), flag
+    assert set(OPTION_FIELDS.values()) | {"exclude_years"} == {f.name for f in dataclasses.fields(RstConfig)}

@@ -1,5 +1,5 @@
 """``thermoquake augment train`` / ``augment generate``: thin wrappers over
-:func:`thermoquake.gan.train_gan` and :func:`thermoquake.gan.generate` plus file handling.
+:func:`thermoquake.gan.augment.train_gan_on_workdir` and :func:`thermoquake.gan.augment.generate_like`.
 TensorFlow / Keras are imported only inside the commands."""
 
 from __future__ import annotations
@@ -11,11 +11,6 @@ import click
 
 from thermoquake.cli.options import (gan_base_option, make_json_option, make_seed_option, progress_option,
                                      renamed_option)
-
-LIBRARY_BASE = {"none": "none", "site": "mean"}
-"""``--gan-base`` (as ``train --gan-base``) -> the GAN library's ``base``
-(:data:`thermoquake.gan.normalise.BASES`)."""
-
 
 @click.group()
 def augment() -> None:
@@ -56,38 +51,28 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
     grids (samples/*.png), losses.csv and TensorBoard scalars in the model directory. Re-run
     the same command to resume a killed run.
     """
-    from thermoquake.gan.workdir_io import load_images, select_training_images, site_of
+    from thermoquake.gan.augment import default_model_dir, train_gan_on_workdir
+    from thermoquake.gan.workdir_io import select_training_images
     from thermoquake.outputs import refuse_outputs_over_inputs
 
-    base = LIBRARY_BASE[gan_base]
     paths = select_training_images(workdir, selection)
     fusion = not no_fusion
-    if model_dir is None:
-        model_dir = workdir / "gan" / f"{'improved' if fusion else 'plain'}-w{width:g}-s{seed}"
+    model_dir = model_dir or default_model_dir(workdir, width=width, fusion=fusion, seed=seed)
     refuse_outputs_over_inputs({"--model-dir": model_dir},
                                {"--workdir": workdir, "--images": selection, "image": paths})
-    summary = {"model_dir": str(model_dir), "images": len(paths), "width": width, "fusion": fusion,
-               "gan_base": gan_base, "base": base, "reuse_fake": reuse_fake, "steps": steps, "batch_size": batch_size, "seed": seed}
+    summary = train_gan_on_workdir(workdir, model_dir, images=paths, width=width, fusion=fusion, gan_base=gan_base,
+                                   reuse_fake=reuse_fake, steps=steps, batch_size=batch_size, seed=seed,
+                                   checkpoint_every=checkpoint_every, dry_run=dry_run,
+                                   progress=progress and not as_json)
     if dry_run:
-        summary |= {"dry_run": True, "sites": len({site_of(p) for p in paths}), "paths": [str(p) for p in paths]}
         click.echo(json.dumps(summary, indent=2) if as_json else
                    f"would train on {len(paths)} image(s) of {summary['sites']} site(s) into {model_dir}\n"
                    + "\n".join(map(str, paths)))
-        return
-    loaded = load_images(paths)
-    synthetic = loaded.synthetic
-    from thermoquake.gan import train_gan
-
-    train_gan(loaded.celsius, model_dir, width=width, fusion=fusion, steps=steps, batch_size=batch_size,
-              seed=seed, base=base, checkpoint_every=checkpoint_every, progress=progress and not as_json,
-              synthetic=synthetic, sources=[str(p.relative_to(workdir)) for p in paths], sites=loaded.sites,
-              reuse_fake=reuse_fake)
-    summary |= {"synthetic": synthetic, "sites": len(set(loaded.sites))}
-    if as_json:
+    elif as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
         click.echo(f"trained {'improved' if fusion else 'plain'} DCGAN on {len(paths)} image(s) of "
-                   f"{summary['sites']} site(s){' (SYNTHETIC)' if synthetic else ''}: {model_dir}")
+                   f"{summary['sites']} site(s){' (SYNTHETIC)' if summary['synthetic'] else ''}: {model_dir}")
 
 
 @augment.command()
@@ -113,34 +98,21 @@ def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[st
     Accepted: OUT/gan_*.tif; rejected: OUT/rejected/ (never train on these). OUT/gate.csv has
     one row per image (accepted, reasons, the gate's figures); OUT/generated.json the summary.
     """
-    from thermoquake.gan.generation import training_info
-    from thermoquake.gan.workdir_io import GATE_FILE, read_like, reference_stack, resolve_reference, write_generated
+    from thermoquake.gan.augment import generate_like
+    from thermoquake.gan.workdir_io import GATE_FILE, resolve_reference
     from thermoquake.outputs import refuse_inputs_inside, refuse_outputs_over_inputs
 
-    real = read_like(like)
     reference_paths = resolve_reference(like, reference)
     inputs = {"--model-dir": model_dir, "--like": like, "--reference": [*reference, *reference_paths]}
     refuse_outputs_over_inputs({"--out": out}, inputs)
     refuse_inputs_inside({"--out": out}, inputs)       # a re-run deletes OUT's old gan_*.tif
-    info = training_info(model_dir)
-    stack = reference_stack(reference_paths, real.celsius.shape)
-    from thermoquake.gan import generate as generate_images
-
-    fusion = info.get("parameters", {}).get("fusion", True)
+    summary = generate_like(model_dir, n, out, like, reference=reference_paths, seed=seed, dry_run=dry_run,
+                            progress=progress and not as_json)
     if dry_run:
-        generate_images(model_dir, 0, seed, site=real.site)      # loads the generator, checks the site
-        plan = {"dry_run": True, "model": str(model_dir), "n": n, "out": str(out), "site": real.site,
-                "reference_days": len(reference_paths), "architecture": "improved-dcgan" if fusion else "dcgan",
-                "synthetic": bool(info.get("synthetic"))}
-        click.echo(json.dumps(plan, indent=2) if as_json else
-                   f"would generate {n} image(s) for site {real.site} into {out}, gated against "
-                   f"{len(reference_paths)} reference day(s){' - SYNTHETIC' if plan['synthetic'] else ''}")
+        click.echo(json.dumps(summary, indent=2) if as_json else
+                   f"would generate {n} image(s) for site {summary['site']} into {out}, gated against "
+                   f"{summary['reference_days']} reference day(s){' - SYNTHETIC' if summary['synthetic'] else ''}")
         return
-    images = generate_images(model_dir, n, seed, site=real.site)
-    summary = write_generated(out, images, real, stack, model_dir=model_dir, seed=seed,
-                              synthetic=bool(info.get("synthetic")),
-                              architecture="improved-dcgan" if fusion else "dcgan",
-                              progress=progress and not as_json)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:

@@ -23,12 +23,9 @@ def balance(workdir: Path, window: str, as_json: bool) -> None:
     centre|, day of year and box overlap, each with a two-sample test per sample
     (Mann-Whitney or Fisher) and its AUC. A quantity with p < 0.001 and |AUC - 0.5| >= 0.1
     is clearly imbalanced: thermoquake train refuses such a study unless --allow-imbalance."""
-    from thermoquake.dataset.windows import check_both_classes, window_days
     from thermoquake.evaluation.balance import balance_report, format_balance
 
-    days = window_days(workdir, int(window))
-    check_both_classes(days, workdir)
-    report = balance_report(workdir, int(window), days)
+    report = balance_report(workdir, int(window))
     if as_json:
         click.echo(json.dumps(report.to_dict(), sort_keys=True))
         return

@@ -10,13 +10,8 @@ import click
 from thermoquake.cli.options import (control_years_option, dry_run_option, make_json_option, make_size_option,
                                      progress_option, renamed_option, synthetic_world_options, training_options)
 from thermoquake.cli.train_cmd import make_config, print_metrics, train_options
+from thermoquake.experiment.synthetic import DEFAULT_CATALOG, DEFAULT_EVENTS
 from thermoquake.training.config import TrainConfig
-
-# The real study lists the synthetic benchmark draws from ship with the source checkout
-# (data_manifests/), not with the installed package.
-DATA_MANIFESTS = Path(__file__).resolve().parents[2] / "data_manifests"
-DEFAULT_EVENTS = DATA_MANIFESTS / "events_study.csv"
-DEFAULT_CATALOG = DATA_MANIFESTS / "catalog" / "china_m5_2003_2020.csv"
 
 
 @click.group()
@@ -73,8 +68,8 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     --anomaly-offset-km and --anomaly-day-prob make the synthetic world less easy.
     """
     from thermoquake.cli.options import parse_year_range
-    from thermoquake.cli.train_cmd import load_quakes
-    from thermoquake.experiment.synthetic import HARDER_DEFAULTS, SyntheticStudy, build_study, plan_experiment
+    from thermoquake.experiment.synthetic import (HARDER_DEFAULTS, SyntheticStudy, experiment_run_dir,
+                                                  plan_experiment, run_experiment)
     from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.progress import rough_duration
 
@@ -115,20 +110,9 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
         click.echo(f"  training: 1 run, {len(run['fits'])} fits x {run['epochs']} epochs on {run['days']} days "
                    f"-> {run['run']}")
         return
-    from thermoquake.training.run import train_window
-
-    workdir = build_study(out_dir / "study", study, int(window) - 1, DEFAULT_EVENTS, catalog_path or DEFAULT_CATALOG,
-                          progress=progress)
-    quakes = load_quakes(catalog_path or DEFAULT_CATALOG)
-    run_dir = out_dir / "runs" / f"{config.run_name}-{config.digest}"
-    result = train_window(workdir, config, run_dir, quakes, allow_imbalance=allow_imbalance)
-    world = {k: v for k, v in study.record().items() if k in HARDER_DEFAULTS}
-    doc = result.metrics.with_records(experiment={"anomaly_k": anomaly_k, "events": n_events, "size_km": size,
-                                                  "reference_years": reference_years, "radius_km": radius_km,
-                                                  **world})
-    if metrics_out is not None:
-        doc.write(metrics_out)
-    print_metrics(doc, run_dir, as_json)
+    doc = run_experiment(out_dir, study, config, events_csv=DEFAULT_EVENTS, catalog=catalog_path or DEFAULT_CATALOG,
+                         allow_imbalance=allow_imbalance, progress=progress, metrics_out=metrics_out)
+    print_metrics(doc, experiment_run_dir(out_dir, config), as_json)
 
 
 @experiment.command("null")

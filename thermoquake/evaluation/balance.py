@@ -52,7 +52,7 @@ from pathlib import Path
 
 import numpy as np
 
-from thermoquake.dataset.windows import MANIFEST_FILE, WindowDay, window_days
+from thermoquake.dataset.windows import MANIFEST_FILE, WindowDay, check_both_classes, window_days
 from thermoquake.errors import ThermoquakeError
 
 ALPHA = 1e-3
@@ -372,10 +372,12 @@ def _box_km(days: Sequence[WindowDay]) -> float:
 def balance_report(workdir: Path, window: int, days: Sequence[WindowDay] | None = None,
                    alpha: float = ALPHA, min_effect: float = MIN_EFFECT) -> BalanceReport:
     """The :class:`BalanceReport` of ``workdir`` for an N = ``window`` day window (module doc).
-    ``days``: the window's days when already read (:func:`window_days`)."""
+    ``days``: the window's days when already read (:func:`window_days`); else they are read and
+    a workdir without both events and controls is refused (:class:`ThermoquakeError`)."""
     workdir = Path(workdir)
     if days is None:
         days = window_days(workdir, window)
+        check_both_classes(days, workdir)
     first: dict[str, WindowDay] = {}                  # sample -> its first day, in order
     for d in days:
         first.setdefault(d.sample_id, d)

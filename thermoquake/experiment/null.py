@@ -22,7 +22,8 @@ from pathlib import Path
 
 from thermoquake.atomic import write_text_atomic
 from thermoquake.errors import BadRequestError
-from thermoquake.experiment.synthetic import HARDER_DEFAULTS, SyntheticStudy, build_study
+from thermoquake.experiment.synthetic import (DEFAULT_CATALOG, DEFAULT_EVENTS, HARDER_DEFAULTS, SyntheticStudy,
+                                              build_study)
 
 CHANCE = 0.5
 LEVEL = 0.05
@@ -95,7 +96,7 @@ def summarise(seeds: Sequence[int], balanced_accuracy: Sequence[float]) -> NullS
 
 
 def run_null(out: Path, seeds: Sequence[int], study: SyntheticStudy, config, window: int,
-             events_csv: Path, catalog: Path, allow_imbalance: bool = False,
+             events_csv: Path = DEFAULT_EVENTS, catalog: Path = DEFAULT_CATALOG, allow_imbalance: bool = False,
              progress: Callable[[int, float], None] | None = None) -> NullSummary:
     """Run the 0 K experiment of ``study`` (its seed and anomaly replaced) with training
     ``config`` (its seed replaced) for each of ``seeds``, events drawn from ``events_csv`` with

@@ -1,5 +1,5 @@
-"""``augment train`` / ``augment generate`` on a tiny SYNTHETIC workdir, and the
-gate / file handling of generated images."""
+"""GAN augmentation on a workdir's files (``thermoquake.train_gan_on_workdir``,
+``generate_like``) on a tiny SYNTHETIC workdir, and the gate / file handling of generated images."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ import json
 import numpy as np
 import pytest
 import rasterio
-from click.testing import CliRunner
 from scipy.ndimage import gaussian_filter
 
-from thermoquake.cli.main import cli
+import thermoquake as tq
 from thermoquake.image.crop import EpicentreImage
 from thermoquake.image.grid import EpicentreGrid
 from thermoquake.errors import ThermoquakeError
@@ -129,33 +128,23 @@ def test_generate_refuses_a_foreign_out_directory(workdir, tmp_path):
 
 @pytest.mark.ml
 @pytest.mark.slow
-def test_augment_train_then_generate_end_to_end(workdir, tmp_path):
+def test_gan_trained_on_a_workdir_then_generating_like_a_real_day(workdir, tmp_path):
     model = tmp_path / "model"
-    runner = CliRunner()
-    dry = runner.invoke(cli, ["augment", "train", "--workdir", str(workdir), "--model-dir", str(model),
-                              "--dry-run", "--json"])
-    assert dry.exit_code == 0, dry.output
-    assert json.loads(dry.output)["images"] == 3 and json.loads(dry.output)["sites"] == 1 and not model.exists()
-    args = ["augment", "train", "--workdir", str(workdir), "--model-dir", str(model), "--width", "0.0625",
-            "--steps", "2", "--batch-size", "2", "--checkpoint-every", "2", "--json", "--no-progress"]
-    result = runner.invoke(cli, args)
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["synthetic"] is True and json.loads(result.output)["sites"] == 1
+    dry = tq.train_gan_on_workdir(workdir, model, dry_run=True)
+    assert dry["images"] == 3 and dry["sites"] == 1 and dry["dry_run"] and not model.exists()
+    result = tq.train_gan_on_workdir(workdir, model, width=0.0625, steps=2, batch_size=2, checkpoint_every=2)
+    assert result["synthetic"] is True and result["sites"] == 1 and result["model_dir"] == str(model)
     info = json.loads((model / "training.json").read_text())
     assert info["parameters"]["sites"] == [site_key(GRID.lat, GRID.lon)]
     assert info["synthetic"] and info["sources"][0] == "images/ev1/target/2008-05-09.tif"
     out = tmp_path / "gen"
     like = workdir / "images" / SITE / "target" / "2008-05-10.tif"
-    plan = runner.invoke(cli, ["augment", "generate", "--model-dir", str(model), "--n", "3", "--out", str(out),
-                               "--like", str(like), "--dry-run", "--json"])
-    assert plan.exit_code == 0, plan.output
-    assert json.loads(plan.output)["site"] == site_key(GRID.lat, GRID.lon) and json.loads(plan.output)["n"] == 3
-    assert json.loads(plan.output)["reference_days"] >= 1 and not out.exists()
-    gen = runner.invoke(cli, ["augment", "generate", "--model-dir", str(model), "--n", "3", "--out", str(out),
-                              "--like", str(like), "--seed", "4", "--json", "--no-progress"])
-    assert gen.exit_code == 0, gen.output
-    summary = json.loads(gen.output)
+    plan = tq.generate_like(model, 3, out, like, dry_run=True)
+    assert plan["site"] == site_key(GRID.lat, GRID.lon) and plan["n"] == 3
+    assert plan["reference_days"] >= 1 and not out.exists()
+    summary = tq.generate_like(model, 3, out, like, seed=4)
     assert summary["n"] == 3 and summary["synthetic"] is True and summary["architecture"] == "improved-dcgan"
+    assert summary == json.loads((out / "generated.json").read_text())
     assert summary["accepted"] == len(list(out.glob("gan_*.tif")))
     assert summary["rejected"] == len(list((out / "rejected").glob("gan_*.tif")))
     with open(out / "gate.csv") as fh:
@@ -167,40 +156,32 @@ def test_augment_train_then_generate_end_to_end(workdir, tmp_path):
     first = next(iter(sorted(out.glob("gan_00000.tif")) + sorted((out / "rejected").glob("gan_00000.tif"))))
     with rasterio.open(first) as src:
         np.testing.assert_array_equal(src.read(1), images[0])
-    # a --like of another site would get this site's terrain: refused in one line
+    # a like image of another site would get this site's terrain: refused in one line
     elsewhere = tmp_path / "elsewhere.tif"
     write_epicentre_geotiff(elsewhere, EpicentreImage(images[0], EpicentreGrid(-33.5, -70.2, SIZE), "MYD11A1",
                                                       "LST_Night_1km", "paper", DAYS[1], ("synthetic",),
                                                       synthetic=True))
-    bad = runner.invoke(cli, ["augment", "generate", "--model-dir", str(model), "--n", "1", "--out",
-                              str(tmp_path / "gen2"), "--like", str(elsewhere), "--reference", str(elsewhere)])
-    assert bad.exit_code == 1 and len(bad.output.strip().splitlines()) == 1, bad.output
-    assert "not of site -33.50000,-70.20000" in bad.output and str(model) in bad.output
-    bad_plan = runner.invoke(cli, ["augment", "generate", "--model-dir", str(model), "--n", "1", "--out",
-                                   str(tmp_path / "gen2"), "--like", str(elsewhere), "--reference", str(elsewhere),
-                                   "--dry-run"])
-    assert bad_plan.exit_code == 1 and "not of site -33.50000,-70.20000" in bad_plan.output
+    for dry_run in (False, True):
+        with pytest.raises(ThermoquakeError) as err:
+            tq.generate_like(model, 1, tmp_path / "gen2", elsewhere, reference=[elsewhere], dry_run=dry_run)
+        message = str(err.value)
+        assert len(message.splitlines()) == 1 and "not of site -33.50000,-70.20000" in message
+        assert str(model) in message
+    assert not (tmp_path / "gen2" / "generated.json").exists()
 
 
-def test_generate_without_a_model_is_one_line(workdir, tmp_path):
-    result = CliRunner().invoke(cli, ["augment", "generate", "--model-dir", str(tmp_path / "none"), "--n", "1",
-                                      "--out", str(tmp_path / "o"), "--like",
-                                      str(workdir / "images" / SITE / "target" / "2008-05-10.tif")])
-    assert result.exit_code == 1
-    assert result.output.strip().startswith("Error: ") and "not a thermoquake GAN model directory" in result.output
-    assert len(result.output.strip().splitlines()) == 1
+def test_generating_without_a_model_is_a_one_line_error(workdir, tmp_path):
+    with pytest.raises(ThermoquakeError, match="not a thermoquake GAN model directory") as err:
+        tq.generate_like(tmp_path / "none", 1, tmp_path / "o", workdir / "images" / SITE / "target" / "2008-05-10.tif")
+    assert len(str(err.value).splitlines()) == 1
 
 
-def test_gan_package_and_augment_help_do_not_import_tensorflow():
+def test_the_gan_package_imports_no_tensorflow():
     import subprocess
     import sys
 
     code = ("import sys\n"
-            "import thermoquake.gan, thermoquake.gan.workdir_io, thermoquake.gan.normalise\n"
-            "from click.testing import CliRunner\n"
-            "from thermoquake.cli.main import cli\n"
-            "r = CliRunner().invoke(cli, ['augment', 'train', '--help'])\n"
-            "assert r.exit_code == 0, r.output\n"
+            "import thermoquake.gan, thermoquake.gan.workdir_io, thermoquake.gan.normalise, thermoquake.gan.augment\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'jax')))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from thermoquake.cli.main import cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COMCAT = ROOT / "tests" / "data" / "catalog" / "comcat_china_2013_2016.csv"
 
 TWO_STAGES = """

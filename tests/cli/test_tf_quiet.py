@@ -11,7 +11,7 @@ import pytest
 
 pytestmark = pytest.mark.ml
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 NOISE = ("cuinit", "onednn", "cpu_feature_guard", "optimized to use available cpu", "grappler")
 SCRIPT = """
 import sys

@@ -23,7 +23,7 @@ import pytest
 
 from conftest import CONTROLS, EVENTS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow, pytest.mark.ml]
 
 MISSING = "MYD11A1.A2010125.h26v05"        # 2010-05-05: a reference day only (of E1 2009 and C1 2008)
