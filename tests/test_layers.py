@@ -14,7 +14,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "thermoquake"
 # top-level module or package, or (dotted) one module inside a package that sits lower than
 # the rest of it.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("foundation", {"__init__", "errors", "atomic", "outputs", "dirlock", "parallel", "progress", "tf_quiet", "ml_extra"}),
+    ("foundation", {"__init__", "errors", "atomic", "json_files", "outputs", "dirlock", "parallel", "progress",
+                    "tf_quiet", "ml_extra"}),
     ("files", {"modis", "image", "catalog", "study", "fetch", "verify", "monitor.calendar"}),
     ("arrays", {"preprocessing", "synth", "rst", "dataset", "study.control_study"}),
     ("models", {"classifiers", "gan", "keras_file"}),

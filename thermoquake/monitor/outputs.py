@@ -41,6 +41,7 @@ import numpy as np
 from thermoquake import __version__
 from thermoquake.atomic import atomic_path, write_text_atomic
 from thermoquake.errors import ThermoquakeError
+from thermoquake.json_files import read_json_object
 from thermoquake.evaluation.csep_files import CellGrid, MagnitudeBins, gridded_forecast_text
 from thermoquake.modis.region_grid import RegionGrid
 from thermoquake.modis.sinusoidal import PROJ4
@@ -130,25 +131,6 @@ def reference_dir(monitor_dir: Path) -> Path:
 
 
 # --- readers -----------------------------------------------------------------------------------
-
-
-def read_json_object(path: Path) -> dict:
-    """The JSON object in ``path``; :class:`ThermoquakeError` naming the file when it is missing,
-    not JSON or not an object."""
-    import json
-
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ThermoquakeError("does not exist", path) from None
-    except IsADirectoryError:
-        raise ThermoquakeError("is a directory, not a JSON file", path) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ThermoquakeError(f"is not valid JSON ({err})", path) from None
-    if not isinstance(data, dict):
-        raise ThermoquakeError("is not a JSON object", path)
-    return data
 
 
 def read_summary(monitor_dir: Path) -> dict:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from thermoquake.preprocessing.samples import SAMPLES_FILE
 from thermoquake.preprocessing.workdir import ANOMALIES_FILE, MANIFEST_FILE
 from thermoquake.gan.workdir_io import GATE_FILE, REJECTED_DIR, SUMMARY_FILE
 from thermoquake.training.run_files import CONFIG_FILE, METRICS_FILE, PREDICTIONS_FILE
+from thermoquake.json_files import read_json_object
 
 TRUE = {"true", "1", "yes"}
 
@@ -38,18 +38,6 @@ def _read_csv(path: Path, required: set[str]) -> list[dict[str, str]]:
         raise ThermoquakeError("does not exist", path) from None
     except (UnicodeDecodeError, csv.Error) as err:
         raise ThermoquakeError(f"is not a readable CSV table ({err})", path) from None
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ThermoquakeError("does not exist", path) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ThermoquakeError(f"is not valid JSON ({err})", path) from None
-    if not isinstance(data, dict):
-        raise ThermoquakeError("is not a JSON object", path)
-    return data
 
 
 def _float(row: dict[str, str], key: str, path: Path, n: int) -> float:
@@ -282,7 +270,7 @@ def read_run(run_dir: Path) -> Run:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise ThermoquakeError("is not a directory (expected a thermoquake train run)", run_dir)
-    config = _read_json(run_dir / CONFIG_FILE)
+    config = read_json_object(run_dir / CONFIG_FILE)
     metrics = MetricsDocument.read(run_dir / METRICS_FILE)
     pred_path = run_dir / PREDICTIONS_FILE
     rows = _read_csv(pred_path, PREDICTION_COLUMNS)
@@ -358,5 +346,5 @@ def read_augmentation(gen_dir: Path) -> Augmentation:
                 continue
         verdicts.append(GateVerdict(path, accepted, reasons, scores))
     generated_json = gen_dir / SUMMARY_FILE
-    generated = _read_json(generated_json) if generated_json.is_file() else {}
+    generated = read_json_object(generated_json) if generated_json.is_file() else {}
     return Augmentation(gen_dir, tuple(verdicts), generated)
