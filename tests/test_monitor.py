@@ -1,40 +1,36 @@
-"""Region-wide monitoring on SYNTHETIC tiles: synth region -> monitor -> monitor evaluate."""
+"""Region-wide monitoring on SYNTHETIC tiles through the library: synthetic_region ->
+monitor_region -> evaluate_monitor."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
+import thermoquake as tq
+from tests._monitor_data import CATALOG, MAIN_SHOCK_ID, REGION
 from thermoquake.catalog.region import Region
-from thermoquake.cli.main import cli
 from thermoquake.modis.region_grid import PIXEL_AREA_KM2, RegionGrid
 from thermoquake.monitor.calendar import reference_dates
 
-CATALOG = Path(__file__).parent / "data" / "catalog" / "comcat_china_2013_2016.csv"
-REGION = "84.5,27.8,85.5,28.5"          # holds the Gorkha main shock, 2015-04-25 M7.8
-MAIN_SHOCK = (28.2305, 84.7314)
-COMMON = ["--region", REGION, "--reference-years", "2012-2013", "--reference-window-days", "1"]
-MONITOR = ["monitor", *COMMON, "--start", "2015-04-23", "--workers", "0", "--min-count", "3"]
+MAIN_SHOCK = (28.2305, 84.7314)         # Gorkha, 2015-04-25 M7.8, inside REGION
+COMMON = {"reference_years": range(2012, 2014), "reference_window_days": 1}
+MONITOR = {**COMMON, "workers": 0, "min_count": 3}
 
 
-def _run(args: list[str]) -> dict:
-    result = CliRunner().invoke(cli, [*args, "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output.strip().splitlines()[-1])
+def _monitor(hdf: Path, out: Path, end: str, **settings) -> dict:
+    """``monitor_region`` from 2015-04-23 to ``end`` in this process; its summary."""
+    return tq.monitor_region(REGION, "2015-04-23", end, hdf, out, **(MONITOR | settings))
 
 
 @pytest.fixture(scope="module")
 def hdf(tmp_path_factory) -> Path:
     """SYNTHETIC tiles: +5 K on the 7 days before each main shock near the region."""
     out = tmp_path_factory.mktemp("region") / "hdf"
-    summary = _run(["synth", "region", *COMMON, "--start", "2015-04-23", "--end", "2015-04-25",
-                    "--catalog", str(CATALOG), "--anomaly-k", "5", "--cloud-fraction", "0.1", "--out", str(out),
-                    "--no-progress"])
+    summary = tq.synthetic_region(REGION, "2015-04-23", "2015-04-25", CATALOG, out, anomaly_k=5.0,
+                                  cloud_fraction=0.1, **COMMON)
     assert summary["synthetic"] and summary["written_now"] == summary["files"] > 0
     return out
 
@@ -43,8 +39,8 @@ def hdf(tmp_path_factory) -> Path:
 def monitored(hdf, tmp_path_factory) -> tuple[Path, dict, dict]:
     """A run to 2015-04-24, then to 2015-04-25 in the same MONITORDIR (a resumed run)."""
     out = tmp_path_factory.mktemp("mon") / "mon"
-    first = _run([*MONITOR, "--end", "2015-04-24", "--hdf-dir", str(hdf), "--out", str(out)])
-    second = _run([*MONITOR, "--end", "2015-04-25", "--hdf-dir", str(hdf), "--out", str(out)])
+    first = _monitor(hdf, out, "2015-04-24")
+    second = _monitor(hdf, out, "2015-04-25")
     return out, first, second
 
 
@@ -100,9 +96,11 @@ def test_a_killed_run_resumes_without_redoing_its_finished_days(hdf, tmp_path):
     import time
 
     out = tmp_path / "mon"
-    args = [*MONITOR, "--end", "2015-04-25", "--hdf-dir", str(hdf), "--out", str(out), "--block-days", "1"]
+    code = ("import sys, thermoquake as tq; tq.monitor_region(sys.argv[1], '2015-04-23', '2015-04-25', sys.argv[2], "
+            "sys.argv[3], reference_years=range(2012, 2014), reference_window_days=1, workers=0, min_count=3, "
+            "block_days=1)")
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[1]))
-    proc = subprocess.Popen([sys.executable, "-m", "thermoquake", *args], env=env,
+    proc = subprocess.Popen([sys.executable, "-c", code, REGION, str(hdf), str(out)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None and not list((out / "days").glob("*.npz")):
@@ -112,7 +110,7 @@ def test_a_killed_run_resumes_without_redoing_its_finished_days(hdf, tmp_path):
     proc.wait()
     finished = len(list((out / "days").glob("*.npz")))
     assert finished >= 1
-    resumed = _run([*args, "--workers", "0"])
+    resumed = _monitor(hdf, out, "2015-04-25", block_days=1)
     assert resumed["computed_days"] == 3 - finished and resumed["reused_days"] == finished
 
 
@@ -122,8 +120,7 @@ def test_changed_settings_recompute_every_day(monitored, hdf, tmp_path):
 
     copy = tmp_path / "mon"
     shutil.copytree(out, copy)
-    again = _run([*MONITOR, "--end", "2015-04-25", "--hdf-dir", str(hdf), "--out", str(copy),
-                  "--r-threshold", "3"])
+    again = _monitor(hdf, copy, "2015-04-25", threshold=3.0)
     assert again["computed_days"] == 3
 
 
@@ -138,7 +135,7 @@ def test_a_day_whose_tiles_changed_is_computed_again(monitored, hdf, tmp_path):
     st = os.stat(tile)
     os.utime(tile, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     try:
-        again = _run([*MONITOR, "--end", "2015-04-25", "--hdf-dir", str(hdf), "--out", str(copy)])
+        again = _monitor(hdf, copy, "2015-04-25")
     finally:
         os.utime(tile, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert again["computed_days"] == 1 and again["computed"] == ["2015-04-25"]
@@ -214,7 +211,9 @@ def test_csep_forecasts_load_in_pycsep_with_the_alarmed_cells(monitored):
 
 def test_evaluate_scores_the_alarms_against_raw_and_declustered_catalogues(monitored):
     out, _, _ = monitored
-    result = _run(["monitor", "evaluate", "--monitor", str(out), "--catalog", str(CATALOG)])
+    evaluations = tq.evaluate_monitor(out, CATALOG)
+    assert list(evaluations) == ["rst"]
+    result = evaluations["rst"]
     declustered, raw = result["scores"]
     assert result["synthetic"] is True
     assert declustered["earthquakes"] == 1 and raw["earthquakes"] > declustered["earthquakes"]
@@ -223,7 +222,7 @@ def test_evaluate_scores_the_alarms_against_raw_and_declustered_catalogues(monit
         assert 0.0 <= s["area_skill"] <= 1.0
         lo, hi = s["area_skill_random_band"]
         assert lo < 0.5 < hi
-    main = [q for q in declustered["earthquake_list"] if q["id"] == "us20002926"]
+    main = [q for q in declustered["earthquake_list"] if q["id"] == MAIN_SHOCK_ID]
     assert main and main[0]["score"] > 0            # the main shock's cell was alarmed
     assert (out / "evaluation.json").is_file()
     for s in (declustered, raw):                    # pycsep's tests of the whole record as one period
@@ -233,25 +232,21 @@ def test_evaluate_scores_the_alarms_against_raw_and_declustered_catalogues(monit
         assert 0.0 <= period["n_test"]["delta1"] <= 1.0 and 0.0 <= period["n_test"]["delta2"] <= 1.0
         assert 0.0 <= period["s_test"]["quantile"] <= 1.0
     assert raw["csep_tests"][0]["n_test"]["delta1"] < declustered["csep_tests"][0]["n_test"]["delta1"]
-    daily = _run(["monitor", "evaluate", "--monitor", str(out), "--catalog", str(CATALOG), "--decluster", "none",
-                  "--csep-period-days", "1"])
+    daily = tq.evaluate_monitor(out, CATALOG, decluster_window="none", csep_period_days=1)["rst"]
     assert [p["days"] for p in daily["scores"][0]["csep_tests"]] == [1, 1, 1]
-    text = CliRunner().invoke(cli, ["monitor", "evaluate", "--monitor", str(out), "--catalog", str(CATALOG)])
-    assert text.exit_code == 0 and "N-test delta1" in text.output and "S-test quantile" in text.output
 
 
 def test_catalogue_quakes_keep_reference_pixels_out(hdf, tmp_path):
     from thermoquake.monitor.blocks import BlockImages, HdfImages, block_reference, region_blocks
-    from thermoquake.monitor.daily import MonitorSettings
     from thermoquake.preprocessing.hdf_index import scan_hdf_dir
     from thermoquake.rst.sequences import Quake
 
     region = Region.parse(REGION)
     grid = RegionGrid.for_region(region)
     images = HdfImages(scan_hdf_dir(hdf, "MYD11A1"), grid, "LST_Night_1km", "paper")
-    plain = MonitorSettings(region, (2012, 2013), 1)
+    plain = tq.MonitorSettings(region, (2012, 2013), 1)
     quake = Quake(dt.date(2013, 4, 24), MAIN_SHOCK[0], MAIN_SHOCK[1], 6.0)
-    excluded = MonitorSettings(region, (2012, 2013), 1, quakes=(quake,), exclusion_km=30, exclusion_days=0)
+    excluded = tq.MonitorSettings(region, (2012, 2013), 1, quakes=(quake,), exclusion_km=30, exclusion_days=0)
     day = dt.date(2015, 4, 24)
     sums = {d: images.valid_sum(d) for d in reference_dates(day, (2012, 2013), 1)}
     means = {d: t / n if n else None for d, (t, n) in sums.items()}
@@ -271,20 +266,6 @@ def test_catalogue_quakes_keep_reference_pixels_out(hdf, tmp_path):
     assert (b_count[~near] == a_count[~near]).all()
 
 
-def test_monitor_without_tiles_is_a_one_line_error(tmp_path):
-    (tmp_path / "hdf").mkdir()
-    result = CliRunner().invoke(cli, [*MONITOR, "--end", "2015-04-24", "--hdf-dir", str(tmp_path / "hdf"),
-                                      "--out", str(tmp_path / "mon")])
-    assert result.exit_code == 1
-    assert "no MYD11A1 tiles found" in result.output and "Traceback" not in result.output
-    assert len(result.output.strip().splitlines()) == 1
-
-
-def test_evaluate_of_a_directory_without_a_monitor_is_a_one_line_error(tmp_path):
-    result = CliRunner().invoke(cli, ["monitor", "evaluate", "--monitor", str(tmp_path), "--catalog", str(CATALOG)])
-    assert result.exit_code == 1 and "run thermoquake monitor first" in result.output
-
-
 def test_molchan_skill_of_a_perfect_alarm_is_outside_the_random_band_and_of_no_alarm_inside():
     from thermoquake.evaluation.metrics import molchan_area_skill
     from thermoquake.monitor.score import area_skill_band, molchan_trajectory, probability_gain
@@ -301,17 +282,3 @@ def test_molchan_skill_of_a_perfect_alarm_is_outside_the_random_band_and_of_no_a
     assert lo < molchan_area_skill(molchan_trajectory(none, np.zeros(len(quakes)))) < hi
     gain, glo, ghi = probability_gain(hit > 0, float((scores > 0).mean()))
     assert glo <= gain <= ghi and gain > 1
-
-
-def test_the_monitor_demo_pipeline_writes_the_days_and_references_monitor_reads():
-    from thermoquake.cli.pipeline.commands import check_pipeline
-    from thermoquake.cli.pipeline.config import load_pipeline
-
-    pipeline = load_pipeline(Path(__file__).parents[1] / "pipelines" / "monitor_demo.toml")
-    check_pipeline(pipeline)
-    stages = {" ".join(s.command): s.options for s in pipeline.stages}
-    assert list(stages) == ["synth region", "monitor", "monitor evaluate", "report"]
-    for key in ("region", "start", "end", "reference-years", "reference-window-days"):
-        assert stages["synth region"][key] == stages["monitor"][key]
-    assert stages["synth region"]["out"] == stages["monitor"]["hdf-dir"]
-    assert stages["monitor"]["out"] == stages["monitor evaluate"]["monitor"] == stages["report"]["monitor"]

@@ -60,8 +60,16 @@ _API: dict[str, tuple[str, str]] = {
     "SyntheticStudy": ("thermoquake.experiment.synthetic", "SyntheticStudy"),
     "run_synthetic_experiment": ("thermoquake.experiment.synthetic", "run_experiment"),
     "run_null_experiment": ("thermoquake.experiment.null", "run_null"),
+    # region monitoring: daily RETIRA maps, alarms, their scores (SYNTHETIC regions for demos)
+    "MonitorSettings": ("thermoquake.monitor.daily", "MonitorSettings"),
+    "AlarmRules": ("thermoquake.monitor.run", "AlarmRules"),
+    "monitor_region": ("thermoquake.api", "monitor_region"),
+    "run_monitor": ("thermoquake.monitor.run", "run_monitor"),
+    "evaluate_monitor": ("thermoquake.monitor.score", "evaluate_monitor"),
+    "synthetic_region": ("thermoquake.api", "synthetic_region"),
     # report
     "build_report": ("thermoquake.report.build", "build_report"),
+    "build_monitor_report": ("thermoquake.report.monitor_report", "build_monitor_report"),
     # directories written by the steps above
     "open_workdir": ("thermoquake.directories", "open_workdir"),
     "open_run": ("thermoquake.directories", "open_run"),

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["build_manifest", "build_region_manifest", "fetch_granules", "train_window"]
+__all__ = ["build_manifest", "build_region_manifest", "fetch_granules", "monitor_region", "synthetic_region",
+           "train_window"]
 
 PathLike = str | os.PathLike[str]
 
@@ -147,3 +148,145 @@ def train_window(workdir: PathLike, out: PathLike, config=None, *, catalog: Path
         quakes = read_catalog(catalog).events
     return train(Path(workdir), config, Path(out), quakes, on_fold=on_fold, gan_cache=gan_cache,
                  allow_imbalance=allow_imbalance)
+
+
+def _date(value: dt.date | str, what: str) -> dt.date:
+    from thermoquake.errors import BadRequestError
+
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise BadRequestError(f"{what} {value!r} is not a date YYYY-MM-DD") from None
+
+
+def _region(region: Any):
+    from thermoquake.catalog.region import Region
+
+    return region if isinstance(region, Region) else Region.parse(str(region))
+
+
+def monitor_region(region: Any, start: dt.date | str, end: dt.date | str, hdf_dir: PathLike, out: PathLike, *,
+                   reference_years: Sequence[int] = range(2003, 2017), reference_window_days: int | None = None,
+                   catalog: PathLike | None = None, exclusion_km: float = 200.0, exclusion_days: int = 30,
+                   exclusion_min_mag: float = 5.0, product: str = "MYD11A1", layer: str = "LST_Night_1km",
+                   qc_policy: str = "paper", threshold: float = 2.0, min_count: int | None = None,
+                   sigma_floor_k: float | None = None, min_days: int = 2, max_distance_km: float = 50.0,
+                   min_area_km2: float = 150.0, alarm_days: int = 30, cell_deg: float = 0.5,
+                   min_mag: float = 5.0, max_mag: float = 9.0, mag_bin: float = 0.1, block_days: int = 8,
+                   block_km: int | None = None, workers: int = 0, scheduler: str | None = None,
+                   geotiffs: bool = True, run: PathLike | None = None, dry_run: bool = False,
+                   on_done: Callable[[list[tuple[str, str, bool]]], None] | None = None) -> dict:
+    """Monitor ``region`` (a :class:`thermoquake.catalog.region.Region` or
+    ``"LON_MIN,LAT_MIN,LON_MAX,LAT_MAX"``, degrees) from ``start`` to ``end`` (dates or
+    ``YYYY-MM-DD``, both included) on the MODIS tiles under ``hdf_dir``: daily RETIRA maps,
+    significant sequences and an alarm per ``cell_deg`` cell and day, written to the
+    MONITORDIR ``out`` (``monitor.nc`` with dims (time, y, x), ``geotiff/DAY.tif``,
+    ``sequences.csv``, ``csep/DAY.dat``, ``monitor.json``); finished days are kept, so a rerun
+    computes only new or changed days. Returns the summary of ``monitor.json`` (``days``,
+    ``computed_days``, ``reused_days``, ``sequences``, ``alarmed_cell_days``, ``synthetic``, ...).
+
+    ``reference_window_days``: reference days either side of each calendar day (default the
+    monitor's); ``catalog``: reference pixel-days within ``exclusion_km`` km and
+    ``exclusion_days`` days of its quakes of M >= ``exclusion_min_mag`` are left out;
+    ``threshold``: R of an anomaly; ``min_count``: fewest clear reference samples;
+    ``sigma_floor_k``: smallest reference sigma, K; ``min_days``, ``max_distance_km`` (km),
+    ``min_area_km2`` (km^2): a significant sequence; ``alarm_days``: days an alarm lasts;
+    ``min_mag``, ``max_mag``, ``mag_bin``: the CSEP forecasts' magnitude bins; ``block_days``
+    days and ``block_km`` km (pixels) per job; ``workers`` dask processes (0: this process);
+    ``run``: a ``train`` run directory whose model alarms too. With ``dry_run``, computes
+    nothing and returns the plan (``grid``, ``tiles``, ``days``, ``quakes_excluding``,
+    ``blocks``, ``block_km``).
+
+    Raises:
+        BadRequestError: a malformed region or date, ``end`` before ``start``, bad CSEP bins.
+        ThermoquakeError: no tiles, outputs over inputs, unreadable inputs.
+    """
+    from thermoquake.errors import BadRequestError
+    from thermoquake.evaluation.csep_files import CellGrid, MagnitudeBins
+    from thermoquake.modis.region_grid import RegionGrid
+    from thermoquake.monitor.blocks import DEFAULT_BLOCK_KM, region_blocks
+    from thermoquake.monitor.calendar import DEFAULT_WINDOW_DAYS
+    from thermoquake.monitor.daily import MonitorSettings, quakes_near
+    from thermoquake.monitor.run import AlarmRules, run_monitor
+    from thermoquake.outputs import refuse_outputs_over_inputs
+    from thermoquake.rst.retira import DEFAULT_MIN_COUNT, DEFAULT_SIGMA_FLOOR_K
+
+    region = _region(region)
+    first, last = _date(start, "--start"), _date(end, "--end")
+    if last < first:
+        raise BadRequestError(f"--end {last} is before --start {first}")
+    try:
+        CellGrid(cell_deg)
+        mags = MagnitudeBins(min_mag, max_mag, mag_bin)
+    except ValueError as err:
+        raise BadRequestError(str(err)) from None
+    block_km = DEFAULT_BLOCK_KM if block_km is None else block_km
+    refuse_outputs_over_inputs({"--out": [out]}, {"--hdf-dir": hdf_dir, "--catalog": catalog})
+    quakes: tuple = ()
+    if catalog is not None:
+        from thermoquake.catalog.readers import read_catalog
+
+        quakes = quakes_near(read_catalog(catalog).events, region, exclusion_min_mag, exclusion_km + 50.0)
+    settings = MonitorSettings(region, tuple(reference_years),
+                               DEFAULT_WINDOW_DAYS if reference_window_days is None else reference_window_days,
+                               product, layer, qc_policy, threshold,
+                               DEFAULT_MIN_COUNT if min_count is None else min_count,
+                               DEFAULT_SIGMA_FLOOR_K if sigma_floor_k is None else sigma_floor_k,
+                               min_area_km2, cell_deg, quakes, exclusion_km, exclusion_days)
+    if dry_run:
+        grid = RegionGrid.for_region(region)
+        return {"grid": grid.to_dict(), "tiles": [f"h{h:02d}v{v:02d}" for h, v in grid.tiles()],
+                "days": (last - first).days + 1, "quakes_excluding": len(quakes),
+                "blocks": len(region_blocks(grid, block_km)), "block_km": block_km}
+    return run_monitor(Path(hdf_dir), Path(out), settings, first, last,
+                       rules=AlarmRules(min_days, max_distance_km, alarm_days), mags=mags, workers=workers,
+                       scheduler=scheduler, block_days=block_days, block_km=block_km, geotiffs=geotiffs,
+                       model_dir=None if run is None else Path(run),
+                       **({} if on_done is None else {"on_done": on_done}))
+
+
+def synthetic_region(region: Any, start: dt.date | str, end: dt.date | str, catalog: PathLike, out: PathLike, *,
+                     reference_years: Sequence[int] = range(2003, 2017), reference_window_days: int = 4,
+                     min_mag: float = 5.0, decluster_window: str = "gardner-knopoff", product: str = "MYD11A1",
+                     collection: str = "061", seed: int = 0, cloud_fraction: float = 0.3, anomaly_k: float = 3.0,
+                     radius_km: float = 40.0, onset_days: int = 7, dry_run: bool = False,
+                     progress: Callable[[tuple[int, int, dt.date]], None] | None = None) -> dict:
+    """Write the SYNTHETIC MODIS tiles of ``region`` (a Region or
+    ``"LON_MIN,LAT_MIN,LON_MAX,LAT_MAX"``, degrees) into ``out``: every tile covering it on
+    every day ``start``..``end`` (dates or ``YYYY-MM-DD``) and on every reference day
+    :func:`monitor_region` reads for them (``reference_years``, +- ``reference_window_days``),
+    with an ``anomaly_k`` K warm anomaly (e-folding ``radius_km`` km) on the ``onset_days``
+    days before each ``catalog`` event of M >= ``min_mag`` near the region (main shocks of
+    ``decluster_window``; ``"none"``: every event), none elsewhere. ``cloud_fraction``: 0..1.
+    Complete tiles are kept (a rerun resumes); writes ``synth_region.json``. Returns the
+    summary: ``files``, ``already_complete``, ``written_now``, ``tiles``, ``anomaly_k``,
+    ``anomalies`` (count), ``synthetic`` (True), ``dry_run``, ``out``. ``progress`` gets each
+    ``(h, v, date)`` done.
+
+    Raises:
+        BadRequestError: a malformed region or date, ``end`` before ``start``, a cloud fraction
+            outside 0..1.
+    """
+    from thermoquake.catalog.readers import read_catalog
+    from thermoquake.errors import BadRequestError
+    from thermoquake.outputs import refuse_outputs_over_inputs
+    from thermoquake.synth import SynthConfig
+    from thermoquake.synth.region import REGION_MANIFEST, write_region
+
+    region = _region(region)
+    first, last = _date(start, "--start"), _date(end, "--end")
+    if last < first:
+        raise BadRequestError(f"--end {last} is before --start {first}")
+    if not 0.0 <= float(cloud_fraction) <= 1.0:
+        raise BadRequestError(f"--cloud-fraction {cloud_fraction} is outside 0..1")
+    out = Path(out)
+    refuse_outputs_over_inputs({"--out": [out, out / REGION_MANIFEST]}, {"--catalog": catalog})
+    events = read_catalog(catalog).events
+    config = SynthConfig(seed=seed, cloud_fraction=float(cloud_fraction))
+    manifest = write_region(out, product, region, first, last, reference_years, reference_window_days, events,
+                            config, anomaly_k, radius_km, onset_days, min_mag, decluster_window, collection,
+                            dry_run, progress=progress)
+    summary = {k: manifest[k] for k in ("files", "already_complete", "written_now", "tiles", "anomaly_k")}
+    return summary | {"synthetic": True, "dry_run": dry_run, "out": str(out), "anomalies": len(manifest["anomalies"])}

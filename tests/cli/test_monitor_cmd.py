@@ -68,3 +68,45 @@ def test_the_summary_counts_computed_and_reused_units(hdf, tmp_path):
     assert f"1 days (1 computed, 0 reused; {n} (day, block) units computed, 0 reused, {n} block(s))" in first.output
     second = CliRunner().invoke(cli, args)
     assert f"1 days (0 computed, 1 reused; 0 (day, block) units computed, 0 reused, {n} block(s))" in second.output
+
+
+def test_monitor_without_tiles_is_a_one_line_error(tmp_path):
+    (tmp_path / "hdf").mkdir()
+    result = CliRunner().invoke(cli, ["monitor", "--region", REGION, "--reference-years", "2012-2013",
+                                      "--reference-window-days", "1", "--start", "2015-04-23", "--end", "2015-04-24",
+                                      "--workers", "0", "--min-count", "3", "--hdf-dir", str(tmp_path / "hdf"),
+                                      "--out", str(tmp_path / "mon")])
+    assert result.exit_code == 1
+    assert "no MYD11A1 tiles found" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_evaluate_of_a_directory_without_a_monitor_is_a_one_line_error(tmp_path):
+    from tests._monitor_data import CATALOG
+
+    result = CliRunner().invoke(cli, ["monitor", "evaluate", "--monitor", str(tmp_path), "--catalog", str(CATALOG)])
+    assert result.exit_code == 1 and "run thermoquake monitor first" in result.output
+
+
+def test_evaluate_prints_the_n_and_s_tests_of_each_catalogue(tmp_path_factory, tmp_path):
+    from tests._monitor_data import CATALOG, run_the_monitor, synthetic_tiles
+
+    out = tmp_path / "mon"
+    run_the_monitor(synthetic_tiles(tmp_path_factory), out)
+    text = CliRunner().invoke(cli, ["monitor", "evaluate", "--monitor", str(out), "--catalog", str(CATALOG)])
+    assert text.exit_code == 0 and "N-test delta1" in text.output and "S-test quantile" in text.output
+    assert "declustered (gardner-knopoff) catalogue" in text.output and "raw catalogue" in text.output
+
+
+def test_the_monitor_demo_pipeline_writes_the_days_and_references_monitor_reads():
+    from thermoquake.cli.pipeline.commands import check_pipeline
+    from thermoquake.cli.pipeline.config import load_pipeline
+
+    pipeline = load_pipeline(Path(__file__).parents[2] / "pipelines" / "monitor_demo.toml")
+    check_pipeline(pipeline)
+    stages = {" ".join(s.command): s.options for s in pipeline.stages}
+    assert list(stages) == ["synth region", "monitor", "monitor evaluate", "report"]
+    for key in ("region", "start", "end", "reference-years", "reference-window-days"):
+        assert stages["synth region"][key] == stages["monitor"][key]
+    assert stages["synth region"]["out"] == stages["monitor"]["hdf-dir"]
+    assert stages["monitor"]["out"] == stages["monitor evaluate"]["monitor"] == stages["report"]["monitor"]

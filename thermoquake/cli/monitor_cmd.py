@@ -100,51 +100,29 @@ def monitor(ctx: click.Context, region, start, end, hdf_dir, reference_years, re
     """
     if ctx.invoked_subcommand is not None:
         return
-    import datetime as dt
-
-    from thermoquake.errors import BadRequestError
+    from thermoquake.api import monitor_region
+    from thermoquake.cli.options import csep_grid
 
     missing = [name for name, v in (("--region", region), ("--start", start), ("--end", end),
                                     ("--hdf-dir", hdf_dir), ("--out", out_dir)) if v is None]
     if missing:
         raise click.UsageError(f"{', '.join(missing)} required")
-    try:
-        first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    except ValueError:
-        raise BadRequestError(f"--start {start!r} / --end {end!r} must be dates YYYY-MM-DD") from None
-    if last < first:
-        raise BadRequestError(f"--end {last} is before --start {first}")
-    from thermoquake.cli.options import csep_grid
-    from thermoquake.modis.region_grid import RegionGrid
-    from thermoquake.monitor.daily import MonitorSettings, quakes_near
-    from thermoquake.monitor.run import AlarmRules, run_monitor
-    from thermoquake.outputs import refuse_outputs_over_inputs
-
-    _, mags = csep_grid(cell_deg, min_mag, max_mag, mag_bin)
-    refuse_outputs_over_inputs({"--out": [out_dir]}, {"--hdf-dir": hdf_dir, "--catalog": catalog})
-    quakes = ()
-    if catalog is not None:
-        from thermoquake.catalog.readers import read_catalog
-
-        quakes = quakes_near(read_catalog(catalog).events, region, exclusion_min_mag, exclusion_km + 50.0)
-    settings = MonitorSettings(region, tuple(reference_years), reference_window_days, product, layer, qc_policy,
-                               threshold, min_count, sigma_floor_k, min_area_km2, cell_deg, quakes,
-                               exclusion_km, exclusion_days)
-    grid = RegionGrid.for_region(region)
+    csep_grid(cell_deg, min_mag, max_mag, mag_bin)           # a bad combination is a usage error
+    summary = monitor_region(
+        region, start, end, hdf_dir, out_dir, reference_years=reference_years,
+        reference_window_days=reference_window_days, catalog=catalog, exclusion_km=exclusion_km,
+        exclusion_days=exclusion_days, exclusion_min_mag=exclusion_min_mag, product=product, layer=layer,
+        qc_policy=qc_policy, threshold=threshold, min_count=min_count, sigma_floor_k=sigma_floor_k,
+        min_days=min_days, max_distance_km=max_distance_km, min_area_km2=min_area_km2, alarm_days=alarm_days,
+        cell_deg=cell_deg, min_mag=min_mag, max_mag=max_mag, mag_bin=mag_bin, block_days=block_days,
+        block_km=block_km, workers=workers, scheduler=scheduler, geotiffs=geotiffs, run=run_dir, dry_run=dry_run)
     if dry_run:
-        from thermoquake.monitor.blocks import region_blocks
-
-        plan = {"grid": grid.to_dict(), "tiles": [f"h{h:02d}v{v:02d}" for h, v in grid.tiles()],
-                "days": (last - first).days + 1, "quakes_excluding": len(quakes),
-                "blocks": len(region_blocks(grid, block_km)), "block_km": block_km}
+        plan = summary
+        grid = plan["grid"]
         click.echo(json.dumps(plan, sort_keys=True) if as_json else
-                   f"{plan['days']} days on a {grid.width} x {grid.height} pixel grid in {plan['blocks']} "
+                   f"{plan['days']} days on a {grid['width']} x {grid['height']} pixel grid in {plan['blocks']} "
                    f"block(s) of up to {block_km} km from tiles {', '.join(plan['tiles'])}")
         return
-    rules = AlarmRules(min_days, max_distance_km, alarm_days)
-    summary = run_monitor(hdf_dir, out_dir, settings, first, last, rules=rules, mags=mags, workers=workers,
-                          scheduler=scheduler, block_days=block_days, block_km=block_km,
-                          geotiffs=geotiffs, model_dir=run_dir)
     if as_json:
         click.echo(json.dumps(summary, sort_keys=True))
     else:

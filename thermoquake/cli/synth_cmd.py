@@ -387,26 +387,18 @@ def region(region, start: str, end: str, reference_years: range, reference_windo
     """
     from tqdm import tqdm
 
-    from thermoquake.catalog.readers import read_catalog
-    from thermoquake.outputs import refuse_outputs_over_inputs
-    from thermoquake.synth import SynthConfig
-    from thermoquake.synth.region import REGION_MANIFEST, write_region
+    from thermoquake.api import synthetic_region
 
     if region is None:
         raise click.UsageError("--region is required")
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
-    if last < first:
-        raise BadRequestError(f"--end {last} is before --start {first}")
-    refuse_outputs_over_inputs({"--out": [out_dir, out_dir / REGION_MANIFEST]}, {"--catalog": catalog_path})
-    events = read_catalog(catalog_path).events
-    config = SynthConfig(seed=seed, cloud_fraction=parse_fraction(cloud_fraction))
-    show = progress
-    with tqdm(unit="tile", disable=not show or dry_run, desc="synthetic tiles") as bar:
-        manifest = write_region(out_dir, product, region, first, last, reference_years, reference_window_days,
-                                events, config, anomaly_k, radius_km, onset_days, min_mag, decluster_window, collection, dry_run,
-                                progress=lambda _: bar.update(1))
-    summary = {k: manifest[k] for k in ("files", "already_complete", "written_now", "tiles", "anomaly_k")}
-    summary |= {"synthetic": True, "dry_run": dry_run, "out": str(out_dir), "anomalies": len(manifest["anomalies"])}
+    with tqdm(unit="tile", disable=not progress or dry_run, desc="synthetic tiles") as bar:
+        summary = synthetic_region(region, first, last, catalog_path, out_dir, reference_years=reference_years,
+                                   reference_window_days=reference_window_days, min_mag=min_mag,
+                                   decluster_window=decluster_window, product=product, collection=collection,
+                                   seed=seed, cloud_fraction=parse_fraction(cloud_fraction), anomaly_k=anomaly_k,
+                                   radius_km=radius_km, onset_days=onset_days, dry_run=dry_run,
+                                   progress=lambda _: bar.update(1))
     if as_json:
         click.echo(json.dumps(summary, sort_keys=True))
     else:
