@@ -23,6 +23,7 @@ _API: dict[str, tuple[str, str]] = {
     # images: tiles, epicentre crops, the epicentre GeoTIFF
     "read_tile": ("thermoquake.modis.reader", "read_lst_tile"),
     "crop_epicentre": ("thermoquake.image.crop", "crop_epicentre"),
+    "crop_to_geotiff": ("thermoquake.image.geotiff", "crop_to_geotiff"),
     "read_epicentre_image": ("thermoquake.image.geotiff", "read_epicentre_geotiff"),
     "write_epicentre_image": ("thermoquake.image.geotiff", "write_epicentre_geotiff"),
     "EpicentreGrid": ("thermoquake.image.grid", "EpicentreGrid"),

@@ -27,15 +27,13 @@ def build_manifest(events: PathLike, out: PathLike | None = None, *, controls: P
     tile) that the events (and controls) CSV need for their target days and RST reference;
     written to ``out`` as the manifest CSV (atomically) when given. Same calendar as
     :func:`thermoquake.preprocess`."""
-    from thermoquake.atomic import write_text_atomic
     from thermoquake.catalog import read_catalog
     from thermoquake.study.controls import read_controls
     from thermoquake.study.granules import DEFAULT_BASE_URL, ManifestSettings, Sample, build_manifest as build
-    from thermoquake.study.granules import manifest_to_csv
-    from thermoquake.outputs import refuse_outputs_over_inputs
+    from thermoquake.study.granules import refuse_manifest_over_inputs, write_manifest
 
     if out is not None:
-        refuse_outputs_over_inputs({"out": out}, {"events": events, "controls": controls})
+        refuse_manifest_over_inputs(out, events, controls)     # before reading them
     years = range(min(reference_years), max(reference_years) + 1)
     settings = ManifestSettings(product=product, collection=collection, days_before=days_before,
                                 include_sample_day=sample_day, reference_years=years,
@@ -47,7 +45,7 @@ def build_manifest(events: PathLike, out: PathLike | None = None, *, controls: P
         samples += [Sample(c.control_id, c.time, c.latitude, c.longitude) for c in read_controls(controls)]
     rows = build(samples, settings)
     if out is not None:
-        write_text_atomic(out, manifest_to_csv(rows))
+        write_manifest(out, rows, events=events, controls=controls)
     return rows
 
 
@@ -102,12 +100,12 @@ def fetch_granules(manifest: PathLike | Sequence[Any], dest: PathLike, *, worker
     granule, in order (``status``: one of :data:`thermoquake.fetch.download.STATUSES`).
     ``backoff_s``: wait before the first retry, s (doubling); ``min_rate``: slowest acceptable
     transfer, bytes/s, over each ``timeout_s`` window (0: none); ``on_done`` gets each
-    ``Outcome``, ``on_bytes`` each count of bytes received."""
+    ``Outcome``, ``on_bytes`` each count of bytes received. A ``dest`` that is the manifest
+    file is refused (:class:`thermoquake.outputs.OutputIsInputError`)."""
     from thermoquake.fetch.auth import auth_host, find_credentials
-    from thermoquake.fetch.download import FetchSettings, fetch_granules as fetch
-    from thermoquake.study.granules import read_manifest
+    from thermoquake.fetch.download import FetchSettings, fetch_granules as fetch, manifest_rows
 
-    rows = read_manifest(manifest) if isinstance(manifest, (str, os.PathLike)) else list(manifest)
+    rows = manifest_rows(manifest, dest)          # refuses a dest that is the manifest file
     host = auth_host()
     if credentials is None:
         credentials = find_credentials(host)
@@ -130,7 +128,7 @@ def train_window(workdir: PathLike, out: PathLike, config=None, *, catalog: Path
     """
     from thermoquake.errors import ConfigurationError
     from thermoquake.training.config import TrainConfig
-    from thermoquake.training.run import train_window as train
+    from thermoquake.training.run import refuse_run_over_inputs, train_window as train
 
     if config is None:
         if "window" not in settings:
@@ -141,13 +139,14 @@ def train_window(workdir: PathLike, out: PathLike, config=None, *, catalog: Path
         config = TrainConfig(**settings)
     elif settings:
         raise ConfigurationError(f"give either config or settings, not both ({', '.join(sorted(settings))})")
+    refuse_run_over_inputs(workdir, out, gan_cache, catalog)     # before reading the catalog
     quakes = None
     if catalog is not None:
         from thermoquake.catalog import read_catalog
 
         quakes = read_catalog(catalog).events
     return train(Path(workdir), config, Path(out), quakes, on_fold=on_fold, gan_cache=gan_cache,
-                 allow_imbalance=allow_imbalance)
+                 allow_imbalance=allow_imbalance, catalog=catalog)
 
 
 def _date(value: dt.date | str, what: str) -> dt.date:

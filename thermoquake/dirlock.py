@@ -144,14 +144,18 @@ def _take(lock: Path, path: Path, what: str) -> int:
     raise ThermoquakeError(f"cannot lock the {what}: its lock file keeps changing", path)
 
 
-def locks_directory(argument: str, what: str) -> Callable:
+def locks_directory(argument: str, what: str, check: Callable[..., None] | None = None) -> Callable:
     """Decorator: the function holds :func:`lock_directory` on its argument ``argument`` (a
-    directory path) while it runs."""
+    directory path) while it runs. ``check``, if given, is called with the function's
+    arguments before the lock is taken (e.g. to refuse an output that is an input, before the
+    lock file appears in it)."""
     def decorate(function: Callable) -> Callable:
         signature = inspect.signature(function)
 
         @functools.wraps(function)
         def locked(*args, **kwargs):
+            if check is not None:
+                check(*args, **kwargs)
             bound = signature.bind(*args, **kwargs)
             with lock_directory(bound.arguments[argument], what):
                 return function(*args, **kwargs)

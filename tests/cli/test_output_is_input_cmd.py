@@ -1,5 +1,6 @@
 """Every command refuses an output path that is one of its inputs before anything is written:
-exit 1, one line naming the output and the options, the input byte-identical. The library's
+exit 1, one line naming the output and the parameters, the input byte-identical (the library
+function that writes refuses, so its parameter names appear). The library's
 refusals: tests/test_output_is_input.py."""
 
 from __future__ import annotations
@@ -50,19 +51,19 @@ def files(tmp_path) -> Path:
 def test_crop_out_onto_its_tile_is_refused(files):
     tile = files / "hdf" / TILE.name
     _refused(["crop", str(tile), *CENTRE, "--out", str(tile)], files, tile,
-             f"--out is the same file as the input TILES {tile}")
+             f"out is the same file as the input tiles {tile}")
 
 
 def test_crop_out_onto_a_hard_link_or_another_spelling_of_the_tile_is_refused(files):
     tile = files / "hdf" / TILE.name
     link = files / "link.hdf"
     os.link(tile, link)
-    _refused(["crop", str(tile), *CENTRE, "--out", str(link)], files, link, "same file as the input TILES")
+    _refused(["crop", str(tile), *CENTRE, "--out", str(link)], files, link, "same file as the input tiles")
     other_spelling = files / "hdf" / ".." / "hdf" / TILE.name
-    _refused(["crop", str(tile), *CENTRE, "--out", str(other_spelling)], files, other_spelling, "TILES")
+    _refused(["crop", str(tile), *CENTRE, "--out", str(other_spelling)], files, other_spelling, "tiles")
     symlink = files / "sym.hdf"
     symlink.symlink_to(tile)
-    _refused(["crop", str(symlink), *CENTRE, "--out", str(tile)], files, tile, "TILES")
+    _refused(["crop", str(symlink), *CENTRE, "--out", str(tile)], files, tile, "tiles")
 
 
 @pytest.mark.parametrize("input_option", ["--catalog", "--flag-file"])
@@ -78,7 +79,7 @@ def test_controls_out_onto_an_input_is_refused(files, input_option, name):
               "--out", str(files / name)], files, files / name, f"input {input_option}")
 
 
-@pytest.mark.parametrize("input_option, name", [("--events", "events.csv"), ("--controls", "controls.csv")])
+@pytest.mark.parametrize("input_option, name", [("events", "events.csv"), ("controls", "controls.csv")])
 def test_manifest_out_onto_an_input_is_refused(files, input_option, name):
     _refused(["manifest", "--events", str(files / "events.csv"), "--controls", str(files / "controls.csv"),
               "--out", str(files / name)], files, files / name, f"input {input_option}")
@@ -111,7 +112,7 @@ def test_rst_tables_over_its_catalog_are_refused(files):
     work.mkdir()
     catalog = work / "anomalies.csv"
     catalog.write_text(CATALOG)
-    _refused(["rst", "--workdir", str(work), "--catalog", str(catalog)], files, catalog, "input --catalog")
+    _refused(["rst", "--workdir", str(work), "--catalog", str(catalog)], files, catalog, "input catalog")
 
 
 def test_evaluate_alarms_csv_over_the_runs_predictions_is_refused(files):
@@ -119,13 +120,13 @@ def test_evaluate_alarms_csv_over_the_runs_predictions_is_refused(files):
     run.mkdir()
     (run / "predictions.csv").write_text("sample_id,prob\n")
     _refused(["evaluate", "--run", str(run), "--alarms-csv", str(run / "predictions.csv")], files,
-             run / "predictions.csv", "input --run")
+             run / "predictions.csv", "alarms_csv is the same file as the input run_dir")
 
 
 def test_report_out_onto_the_workdir_is_refused(files):
     work = files / "work"
     work.mkdir()
-    _refused(["report", "--workdir", str(work), "--out", str(work)], files, work, "input --workdir")
+    _refused(["report", "--workdir", str(work), "--out", str(work)], files, work, "out is the same directory as the input workdir")
 
 
 def test_augment_generate_out_holding_the_like_image_is_refused(files):
@@ -147,4 +148,4 @@ def test_train_run_directory_onto_the_workdir_is_refused(files):
     work = files / "work"
     work.mkdir()
     _refused(["train", "--workdir", str(work), "--window", "3", "--out", str(work)], files, work,
-             "same directory as the input --workdir")
+             "out_dir is the same directory as the input workdir")

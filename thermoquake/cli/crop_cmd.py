@@ -10,9 +10,7 @@ import click
 from thermoquake.cli.options import (
     json_option, lat_option, layer_option, lon_option, qc_policy_option, size_option,
 )
-from thermoquake.image.crop import crop_epicentre
-from thermoquake.image.geotiff import write_epicentre_geotiff
-from thermoquake.outputs import refuse_outputs_over_inputs
+from thermoquake.image.geotiff import crop_to_geotiff
 
 
 @click.command()
@@ -38,9 +36,7 @@ def crop(tiles: tuple[Path, ...], lat: float, lon: float, out: Path, size: int, 
     epicentre at the image centre; masked (cloudy, low-quality) pixels are NaN.
     Pixels that no given tile covers are NaN and the missing tiles are named.
     """
-    refuse_outputs_over_inputs({"--out": out}, {"TILES": tiles})
-    image = crop_epicentre(tiles, lat=lat, lon=lon, size=size, layer=layer, qc_policy=qc_policy, engine=engine)
-    write_epicentre_geotiff(out, image)
+    image = crop_to_geotiff(tiles, out, lat=lat, lon=lon, size=size, layer=layer, qc_policy=qc_policy, engine=engine)
     summary = {
         "out": str(out),
         "product": image.product,

@@ -70,7 +70,6 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
     from thermoquake.cli.options import parse_year_range
     from thermoquake.experiment.synthetic import (HARDER_DEFAULTS, SyntheticStudy, experiment_run_dir,
                                                   plan_experiment, run_experiment)
-    from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.progress import rough_duration
 
     as_json = json_arg is not None
@@ -93,8 +92,6 @@ def synthetic(anomaly_k, window, model_kind, augment, folds, split, test_from, s
                      for k, v in study.record().items() if k in HARDER_DEFAULTS)
     out_dir = out_dir or Path("experiments") / (f"synthetic-k{anomaly_k:g}-w{window}-e{n_events}-{size}km-"
                                                 f"{reference_years}-s{seed}{harder}")
-    refuse_outputs_over_inputs({"--out": out_dir, "--metrics-out": metrics_out},
-                               {"--catalog": catalog_path or DEFAULT_CATALOG})
     if dry_run:
         plan = plan_experiment(out_dir, study, config, DEFAULT_EVENTS, catalog_path or DEFAULT_CATALOG)
         if as_json:

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from thermoquake.cli.options import progress_option, base_url_option, dry_run_option, json_option
-from thermoquake.outputs import refuse_outputs_over_inputs
 
 
 @click.command()
@@ -105,11 +104,9 @@ def fetch(
     """
     from thermoquake.errors import ThermoquakeError
     from thermoquake.fetch.auth import auth_host, find_credentials
-    from thermoquake.fetch.download import FetchSettings, fetch_granules, plan
-    from thermoquake.study.granules import read_manifest
+    from thermoquake.fetch.download import FetchSettings, fetch_granules, manifest_rows, plan
 
-    refuse_outputs_over_inputs({"--dest": dest}, {"--manifest": manifest_path})
-    rows = read_manifest(manifest_path)
+    rows = manifest_rows(manifest_path, dest)
     settings = FetchSettings(
         Path(dest),
         workers=workers,

@@ -7,7 +7,6 @@ import json
 import click
 
 from thermoquake.atomic import write_text_atomic
-from thermoquake.outputs import refuse_outputs_over_inputs
 from thermoquake.cli.options import (
     make_size_option,
     base_url_option,
@@ -163,14 +162,15 @@ def manifest(
         Sample,
         build_manifest,
         manifest_to_csv,
+        refuse_manifest_over_inputs,
+        write_manifest,
     )
 
     from pathlib import Path
 
     if missing_out is None:
         missing_out = str(Path(out).with_name(Path(out).stem + ".missing.csv"))
-    refuse_outputs_over_inputs({"--out": out, "--missing-out": missing_out},
-                               {"--events": events_path, "--controls": controls_path})
+    refuse_manifest_over_inputs(out, events_path, controls_path, missing_out)    # before a catalogue look-up
     if (events_path is None) == (region is None):
         raise click.UsageError("give either --events or --region (with --start and --end)")
     ctx = click.get_current_context()
@@ -258,7 +258,7 @@ def manifest(
     if not dry_run:
         if use_cmr:
             write_text_atomic(missing_out, manifest_to_csv(missing))
-        write_text_atomic(out, manifest_to_csv(rows))
+        write_manifest(out, rows, events=events_path, controls=controls_path)
     if as_json:
         click.echo(json.dumps(summary))
     else:

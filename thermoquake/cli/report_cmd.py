@@ -57,9 +57,8 @@ def report(workdir: Path | None, monitor_dir: Path | None, evaluation: Path | No
     evaluate scored) drawn on their day, the Molchan diagram with its random-guess band, and
     the tables of scores, daily alarms, earthquakes hit or missed and significant sequences.
     """
-    from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.progress import progress_bar, rough_duration
-    from thermoquake.report.build import FIGURES, INDEX, PDF, build_report, plan_report
+    from thermoquake.report.build import build_report, plan_report
 
     if (workdir is None) == (monitor_dir is None):
         raise click.UsageError("give either --workdir or --monitor")
@@ -71,8 +70,6 @@ def report(workdir: Path | None, monitor_dir: Path | None, evaluation: Path | No
         return
     if evaluation is not None:
         raise click.UsageError("--evaluation goes with --monitor")
-    refuse_outputs_over_inputs({"--out": [out, out / INDEX, out / PDF, out / FIGURES]},
-                               {"--workdir": workdir, "--run": runs, "--gan-dir": augments})
     if dry_run:
         plan = plan_report(workdir, out, events, runs, augments, pdf=pdf)
         if as_json:
@@ -101,13 +98,9 @@ def report(workdir: Path | None, monitor_dir: Path | None, evaluation: Path | No
 
 def _monitor_report(monitor_dir: Path, evaluation: Path | None, catalogs: tuple[Path, ...], out: Path, pdf: bool,
                     embed: bool, progress: bool | None, dry_run: bool, as_json: bool) -> None:
-    from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.progress import progress_bar, rough_duration
-    from thermoquake.report.build import FIGURES, INDEX, PDF
     from thermoquake.report.monitor_report import build_monitor_report, plan_monitor_report
 
-    refuse_outputs_over_inputs({"--out": [out, out / INDEX, out / PDF, out / FIGURES]},
-                               {"--monitor": monitor_dir, "--evaluation": evaluation, "--catalog": catalogs})
     if dry_run:
         plan = plan_monitor_report(monitor_dir, out, evaluation, catalogs, pdf=pdf)
         if as_json:

@@ -77,12 +77,9 @@ def rst(ctx: click.Context, workdir: Path | None, threshold: float, min_count: i
         return
     if workdir is None:
         raise click.UsageError("--workdir is required")
-    from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.progress import progress_bar, rough_duration
     from thermoquake.rst.run import ANOMALIES_FILE, SEQUENCES_FILE, plan_rst, run_rst
 
-    refuse_outputs_over_inputs({"--workdir": [workdir / ANOMALIES_FILE, workdir / SEQUENCES_FILE]},
-                               {"--catalog": catalog})
     if dry_run:
         plan = plan_rst(workdir)
         if as_json:

@@ -74,19 +74,16 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
     refuses a clearly imbalanced study unless --allow-imbalance; metrics.json carries that
     report under "balance".
     """
-    from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.progress import progress_bar, rough_duration
 
     config = make_config(window, model_kind, augment, folds, split, test_from, seed, channels, width, epochs,
                          batch_size, learning_rate, gan_steps, not no_final_model, gan_width, gan_base, threshold,
                          overlap_max=overlap_max)
     out_dir = out_dir or Path("models") / config.run_name
-    refuse_outputs_over_inputs({"--out": out_dir, "--gan-cache": gan_cache},
-                               {"--workdir": workdir, "--catalog": catalog_path})
     if dry_run:
         from thermoquake.training.run import plan_training
 
-        plan = plan_training(workdir, config, out_dir)
+        plan = plan_training(workdir, config, out_dir, gan_cache=gan_cache, catalog=catalog_path)
         if as_json:
             click.echo(json.dumps({"dry_run": True, **plan}, sort_keys=True))
             return
@@ -106,7 +103,7 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
             bar.update(1)
 
         result = train_window(workdir, config, out_dir, load_quakes(catalog_path), gan_cache=gan_cache,
-                              allow_imbalance=allow_imbalance, on_epoch=on_epoch)
+                              allow_imbalance=allow_imbalance, on_epoch=on_epoch, catalog=catalog_path)
     print_metrics(result.metrics, out_dir, as_json)
 
 
@@ -143,18 +140,13 @@ def evaluate(run_dir: Path, threshold: float | None, n_boot: int, pycsep_dir: Pa
              min_mag: float, max_mag: float, mag_bin: float, alarms_csv: Path | None, as_json: bool) -> None:
     """Score a run's out-of-fold predictions again (another threshold or bootstrap size) and
     print the metrics with their intervals and baselines. No TensorFlow needed."""
-    from thermoquake.evaluation.rescore import alarm_forecast_csv, rescore_run
-    from thermoquake.outputs import refuse_outputs_over_inputs
-    from thermoquake.training.run_files import CONFIG_FILE, PREDICTIONS_FILE
+    from thermoquake.evaluation.rescore import refuse_exports_over_run, rescore_run, write_alarm_forecast_csv
 
     grid, mags = csep_grid(cell_deg, min_mag, max_mag, mag_bin)
-    refuse_outputs_over_inputs({"--alarms-csv": alarms_csv, "--pycsep-dir": pycsep_dir},
-                               {"--run": [run_dir, run_dir / PREDICTIONS_FILE, run_dir / CONFIG_FILE]})
+    refuse_exports_over_run(run_dir, alarms_csv, pycsep_dir)          # before rescoring
     doc = rescore_run(run_dir, threshold, n_boot)
     if alarms_csv is not None:
-        from thermoquake.atomic import write_text_atomic
-
-        write_text_atomic(alarms_csv, alarm_forecast_csv(run_dir, doc.threshold, min_mag=min_mag))
+        write_alarm_forecast_csv(run_dir, alarms_csv, doc.threshold, min_mag=min_mag)
     if pycsep_dir is not None:
         from thermoquake.evaluation.pycsep_export import export_pycsep
 

@@ -136,12 +136,20 @@ def pycsep_files(forecasts: list[SiteForecast], grid: CellGrid, mags: MagnitudeB
     return texts, gridded, temporal
 
 
-@locks_directory("out_dir", "pycsep directory")
+def _refuse_run_inputs(run_dir: Path, out_dir: Path, *args, **kwargs) -> None:
+    from thermoquake.evaluation.rescore import refuse_exports_over_run
+
+    refuse_exports_over_run(run_dir, pycsep_dir=out_dir)
+
+
+@locks_directory("out_dir", "pycsep directory", check=_refuse_run_inputs)
 def export_pycsep(run_dir: Path, out_dir: Path, threshold: float | None = None, grid: CellGrid = CellGrid(),
                   mags: MagnitudeBins = MagnitudeBins(), depth_km: tuple[float, float] = DEPTH_KM) -> dict:
     """Write ``out_dir`` (module doc) from ``run_dir``; return the index (forecasts.json).
     ``threshold`` (default: the run's, fixed before evaluation) is recorded in the index: the
-    files hold probabilities, an alarm is a probability at or above it."""
+    files hold probabilities, an alarm is a probability at or above it. An ``out_dir`` that
+    is the run directory or one of its files is refused
+    (:class:`thermoquake.outputs.OutputIsInputError`) before anything is written."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     config = read_config(run_dir)
     window = run_window(config, run_dir)

@@ -109,6 +109,36 @@ def alarm_forecast_csv(run_dir: Path, threshold: float | None = None, box_deg: f
     return buf.getvalue()
 
 
+def run_inputs(run_dir: Path) -> list[Path]:
+    """The paths of a run directory that rescoring reads (the directory, its predictions and
+    config): what an output written from a run must not be."""
+    run_dir = Path(run_dir)
+    return [run_dir, run_dir / PREDICTIONS_FILE, run_dir / CONFIG_FILE]
+
+
+def refuse_exports_over_run(run_dir: Path, alarms_csv: Path | None = None, pycsep_dir: Path | None = None) -> None:
+    """Raise :class:`thermoquake.outputs.OutputIsInputError` if the alarm table
+    ``alarms_csv`` or the pycsep directory ``pycsep_dir`` is the run directory or one of the
+    files read from it (:func:`run_inputs`). :func:`write_alarm_forecast_csv` and
+    :func:`thermoquake.evaluation.pycsep_export.export_pycsep` check this themselves; call it
+    first to refuse before rescoring."""
+    from thermoquake.outputs import refuse_outputs_over_inputs
+
+    refuse_outputs_over_inputs({"alarms_csv": alarms_csv, "pycsep_dir": pycsep_dir}, {"run_dir": run_inputs(run_dir)})
+
+
+def write_alarm_forecast_csv(run_dir: Path, out: Path, threshold: float | None = None, box_deg: float = 1.0,
+                             min_mag: float = 5.0) -> Path:
+    """Write :func:`alarm_forecast_csv` to the file ``out`` (atomically) and return it. An
+    ``out`` (named ``alarms_csv`` in the refusal) that is the run directory or one of its files read here is refused
+    (:class:`thermoquake.outputs.OutputIsInputError`) before anything is read or written."""
+    from thermoquake.atomic import write_text_atomic
+
+    refuse_exports_over_run(run_dir, alarms_csv=out)
+    write_text_atomic(Path(out), alarm_forecast_csv(run_dir, threshold, box_deg=box_deg, min_mag=min_mag))
+    return Path(out)
+
+
 def _sample_sites(workdir: Path) -> dict[str, tuple[float, float]]:
     from thermoquake.preprocessing.samples import read_samples
 

@@ -196,8 +196,10 @@ def plan_experiment(out: Path, study: SyntheticStudy, config, events_csv: Path, 
     (tile synthesis and preprocess not counted). ``config``: a
     :class:`thermoquake.training.config.TrainConfig`."""
     from thermoquake.dataset.windows import days_in_window
+    from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.training.run import planned_fits, training_seconds
 
+    refuse_outputs_over_inputs({"out": out}, {"events_csv": events_csv, "catalog": catalog})
     window = int(config.window)
     plan = plan_study(study, window - 1, events_csv, catalog)
     days = (plan["events"] + plan["controls"]) * days_in_window(window)
@@ -224,10 +226,14 @@ def run_experiment(out: str | Path, study: SyntheticStudy, config, *, events_csv
     and scored into :func:`experiment_run_dir` with ``catalog`` for the clustering baseline.
     Returns the run's :class:`~thermoquake.evaluation.document.MetricsDocument` with the study under ``"experiment"`` (``anomaly_k`` K,
     ``events``, ``size_km``, ``reference_years``, ``radius_km`` and the harder world's settings
-    that are set); also written to ``metrics_out`` when given. Needs TensorFlow."""
+    that are set); also written to ``metrics_out`` when given. Needs TensorFlow. An ``out`` or
+    ``metrics_out`` that is ``events_csv`` or ``catalog`` is refused
+    (:class:`thermoquake.outputs.OutputIsInputError`) before anything is written."""
     from thermoquake.catalog import read_catalog
+    from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.training.run import train_window
 
+    refuse_outputs_over_inputs({"out": out, "metrics_out": metrics_out}, {"events_csv": events_csv, "catalog": catalog})
     out = Path(out)
     workdir = build_study(out / "study", study, int(config.window) - 1, Path(events_csv), Path(catalog),
                           progress=progress)

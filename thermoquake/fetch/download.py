@@ -30,7 +30,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,6 +146,20 @@ def local_granule(dest: Path, row: GranuleRow) -> Path | None:
     if not found:
         return None
     return max(found, key=lambda p: parse_granule_name(p.name).production)
+
+
+def manifest_rows(manifest: str | os.PathLike[str] | Sequence[GranuleRow], dest: str | os.PathLike[str]
+                  ) -> list[GranuleRow]:
+    """The rows of the manifest CSV ``manifest`` (or the rows given) that are fetched into
+    ``dest``. A ``dest`` that is the manifest file is refused
+    (:class:`thermoquake.outputs.OutputIsInputError`) before the manifest is read."""
+    from thermoquake.outputs import refuse_outputs_over_inputs
+    from thermoquake.study.granules import read_manifest
+
+    if not isinstance(manifest, (str, os.PathLike)):
+        return list(manifest)
+    refuse_outputs_over_inputs({"dest": dest}, {"manifest": manifest})
+    return read_manifest(manifest)
 
 
 def plan(rows: list[GranuleRow], dest: Path) -> list[Outcome]:

@@ -4,7 +4,7 @@ one module that opens them, to read or to write (atomically)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +72,23 @@ def write_epicentre_geotiff(path: str | os.PathLike[str], image: EpicentreImage,
             dst.set_band_description(1, f"{image.layer} (deg C)")
             dst.set_band_unit(1, "degC")
     return path
+
+
+def crop_to_geotiff(tiles: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], lat: float, lon: float,
+                    size: int = 256, layer: str = "LST_Night_1km", qc_policy: str = "paper",
+                    engine: str | None = None) -> EpicentreImage:
+    """:func:`thermoquake.image.crop.crop_epicentre` of ``tiles`` around (``lat``, ``lon``)
+    degrees, ``size`` km a side, written to ``out`` by :func:`write_epicentre_geotiff`; returns
+    the image. An ``out`` that is one of the ``tiles`` (same file, another spelling or a link)
+    is refused (:class:`thermoquake.outputs.OutputIsInputError`) before anything is read."""
+    from thermoquake.image.crop import DEFAULT_ENGINE, crop_epicentre
+    from thermoquake.outputs import refuse_outputs_over_inputs
+
+    refuse_outputs_over_inputs({"out": out}, {"tiles": list(tiles)})
+    image = crop_epicentre(tiles, lat=lat, lon=lon, size=size, layer=layer, qc_policy=qc_policy,
+                           engine=engine or DEFAULT_ENGINE)
+    write_epicentre_geotiff(out, image)
+    return image
 
 
 def check_pixels(path: Path, expected: np.ndarray) -> None:

@@ -79,7 +79,21 @@ def _is_synthetic(samples, runs, augs) -> bool:
             or any(tagged(v.path) for a in augs for v in a.verdicts))
 
 
-@locks_directory("out", "report directory")
+def refuse_report_over_inputs(out: Path, inputs: dict) -> None:
+    """Raise :class:`thermoquake.outputs.OutputIsInputError` if the report directory ``out``
+    (or its index, PDF or figures folder) is one of ``inputs`` (parameter name -> path(s))."""
+    from thermoquake.outputs import refuse_outputs_over_inputs
+
+    out = Path(out)
+    refuse_outputs_over_inputs({"out": [out, out / INDEX, out / PDF, out / FIGURES]}, inputs)
+
+
+def _refuse_report_inputs(workdir: Path, out: Path, events: Sequence[str] = (), runs: Sequence[Path] = (),
+                          augmentations: Sequence[Path] = (), *args, **kwargs) -> None:
+    refuse_report_over_inputs(out, {"workdir": workdir, "runs": runs, "augmentations": augmentations})
+
+
+@locks_directory("out", "report directory", check=_refuse_report_inputs)
 def build_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Sequence[Path] = (),
                  augmentations: Sequence[Path] = (), pdf: bool = True, threshold: float | None = None,
                  progress: Callable[[str], None] | None = None, embed: bool = True,
@@ -92,7 +106,10 @@ def build_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Seq
     the page as base64 PNG; otherwise the page links ``figures/*.png`` (keep the folder whole).
     ``event_files``: events or catalogue CSVs whose ``place``, ``magnitude``, ``depth_km`` title
     each event (a control names its matched event's place).
-    PNGs (and a PDF) an earlier report left in ``out`` that this one did not make are removed."""
+    PNGs (and a PDF) an earlier report left in ``out`` that this one did not make are removed.
+    An ``out`` that is ``workdir``, a run or an augmentation directory is refused
+    (:class:`thermoquake.outputs.OutputIsInputError`) before anything is read or written."""
+    refuse_report_over_inputs(out, {"workdir": workdir, "runs": runs, "augmentations": augmentations})
     out = Path(out)
     wd = read_workdir(workdir)
     info = read_event_info(list(event_files))
@@ -145,6 +162,7 @@ def plan_report(workdir: Path, out: Path, events: Sequence[str] = (), runs: Sequ
     """What :func:`build_report` would do, reading its inputs (so a bad input fails here too)
     and writing nothing: the events, runs and augmentation sets, the number of figures, a
     rough time (s) and the paths it would write."""
+    refuse_report_over_inputs(out, {"workdir": workdir, "runs": runs, "augmentations": augmentations})
     out = Path(out)
     wd = read_workdir(workdir)
     run_objs = [read_run(r) for r in runs]

@@ -478,12 +478,15 @@ def build_monitor_report(monitor_dir: Path, out: Path, evaluation: Path | None =
     the ``monitor evaluate`` output of the RST rule's alarms (default the monitor directory's
     own, if present; the model's is always the directory's own);
     ``catalogs``: the catalogue(s) whose earthquakes are drawn and tabulated (default: the one
-    the evaluation scored). Returns a :class:`thermoquake.report.build.ReportSummary`."""
+    the evaluation scored). Returns a :class:`thermoquake.report.build.ReportSummary`. An
+    ``out`` that is one of the inputs is refused (:class:`thermoquake.outputs.OutputIsInputError`)
+    before anything is read or written."""
     from thermoquake.atomic import atomic_path, write_text_atomic
     from thermoquake.report import html
     from thermoquake.monitor.outputs import datacube_path
-    from thermoquake.report.build import FIGURES, INDEX, PDF, FigureCollector, ReportSummary
+    from thermoquake.report.build import FIGURES, INDEX, PDF, FigureCollector, ReportSummary, refuse_report_over_inputs
 
+    refuse_report_over_inputs(out, {"monitor_dir": monitor_dir, "evaluation": evaluation, "catalogs": catalogs})
     out = Path(out)
     tick = progress or (lambda label: None)
     inputs = read_monitor(monitor_dir, evaluation, catalogs)
@@ -594,7 +597,9 @@ def build_monitor_report(monitor_dir: Path, out: Path, evaluation: Path | None =
 def plan_monitor_report(monitor_dir: Path, out: Path, evaluation: Path | None = None,
                         catalogs: Sequence[Path] = (), pdf: bool = True) -> dict:
     """What :func:`build_monitor_report` would write, reading its inputs and writing nothing."""
-    from thermoquake.report.build import FIGURES, INDEX, PDF, SECONDS_PER_FIGURE
+    from thermoquake.report.build import FIGURES, INDEX, PDF, SECONDS_PER_FIGURE, refuse_report_over_inputs
+
+    refuse_report_over_inputs(out, {"monitor_dir": monitor_dir, "evaluation": evaluation, "catalogs": catalogs})
 
     inputs = read_monitor(monitor_dir, evaluation, catalogs)
     stems = figure_stems(inputs)

@@ -280,6 +280,31 @@ def build_region_manifest(region: Region, start: dt.date, end: dt.date, referenc
     return rows
 
 
+def refuse_manifest_over_inputs(out: str | os.PathLike[str] | None, events: str | os.PathLike[str] | None = None,
+                                controls: str | os.PathLike[str] | None = None,
+                                missing_out: str | os.PathLike[str] | None = None) -> None:
+    """Raise :class:`thermoquake.outputs.OutputIsInputError` if the manifest ``out`` or the
+    table of granules not found ``missing_out`` is the ``events`` or ``controls`` CSV the
+    manifest is built from. :func:`write_manifest` checks this itself; call it first to refuse
+    before a catalogue look-up."""
+    from thermoquake.outputs import refuse_outputs_over_inputs
+
+    refuse_outputs_over_inputs({"out": out, "missing_out": missing_out}, {"events": events, "controls": controls})
+
+
+def write_manifest(out: str | os.PathLike[str], rows: list[GranuleRow], *,
+                   events: str | os.PathLike[str] | None = None,
+                   controls: str | os.PathLike[str] | None = None) -> Path:
+    """Write ``rows`` to ``out`` as :func:`manifest_to_csv` text, atomically, and return the
+    path; an ``out`` that is the ``events`` or ``controls`` file the rows come from is refused
+    (:func:`refuse_manifest_over_inputs`) before anything is written."""
+    from thermoquake.atomic import write_text_atomic
+
+    refuse_manifest_over_inputs(out, events, controls)
+    write_text_atomic(Path(out), manifest_to_csv(rows))
+    return Path(out)
+
+
 def manifest_to_csv(rows: list[GranuleRow]) -> str:
     """CSV text with :data:`MANIFEST_COLUMNS` and :data:`CATALOGUE_COLUMNS`."""
     buf = io.StringIO()

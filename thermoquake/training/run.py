@@ -260,10 +260,20 @@ def check_run_dir(out_dir: Path, config_text: str) -> None:
                                    path)
 
 
+def refuse_run_over_inputs(workdir: Path, out_dir: Path, gan_cache: Path | None = None,
+                           catalog: Path | None = None) -> None:
+    """Raise :class:`thermoquake.outputs.OutputIsInputError` if the run directory ``out_dir``
+    or ``gan_cache`` is the ``workdir`` or the ``catalog`` file the quakes were read from."""
+    from thermoquake.outputs import refuse_outputs_over_inputs
+
+    refuse_outputs_over_inputs({"out_dir": out_dir, "gan_cache": gan_cache}, {"workdir": workdir, "catalog": catalog})
+
+
 def train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes=None,
                  on_fold: Callable[[int, bool], None] | None = None,
                  gan_cache: Path | None = None, allow_imbalance: bool = False,
-                 on_epoch: Callable[[str, int, dict], None] | None = None) -> RunResult:
+                 on_epoch: Callable[[str, int, dict], None] | None = None,
+                 catalog: Path | None = None) -> RunResult:
     """Run the protocol (module doc) for ``config`` on ``workdir``; write ``out_dir``.
 
     ``gan_cache``: a directory where ``--augment gan`` keeps its per-fold, per-class GANs so
@@ -271,8 +281,13 @@ def train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes=None,
     A clearly imbalanced study (:mod:`thermoquake.evaluation.balance`) is refused unless
     ``allow_imbalance``; the balance report goes into metrics.json as ``balance``. ``out_dir``
     is locked (:func:`thermoquake.dirlock.lock_directory`) while it is written.
-    ``on_epoch(fit, epoch, logs)`` follows every network fit (folds, then ``final``)."""
+    ``on_epoch(fit, epoch, logs)`` follows every network fit (folds, then ``final``).
+    ``catalog``: the file ``quakes`` were read from, if any. An ``out_dir`` or ``gan_cache`` that
+    is ``workdir`` or ``catalog`` is refused (:class:`thermoquake.outputs.OutputIsInputError`)
+    before anything is read or written."""
     from thermoquake.ml_extra import require_ml
+
+    refuse_run_over_inputs(workdir, out_dir, gan_cache, catalog)
 
     require_ml("training a classifier")
     workdir, out_dir = Path(workdir), Path(out_dir)
@@ -405,10 +420,13 @@ def training_seconds(config: TrainConfig, n_days: int, side_px: int, n_fits: int
     return per_fit * n_fits * (1.0 if config.augment != "gan" else 3.0)
 
 
-def plan_training(workdir: Path, config: TrainConfig, out_dir: Path) -> dict:
+def plan_training(workdir: Path, config: TrainConfig, out_dir: Path, gan_cache: Path | None = None,
+                  catalog: Path | None = None) -> dict:
     """What :func:`train_window` would do, writing nothing: the days of the window (events,
     controls), the fits (folds and the final model), epochs, a rough time (s, CPU) and the
-    files it would write. Raises like ``train`` on a workdir that lacks the window's images."""
+    files it would write. Raises like ``train`` on a workdir that lacks the window's images, or
+    whose ``out_dir`` or ``gan_cache`` is an input (:func:`refuse_run_over_inputs`)."""
+    refuse_run_over_inputs(workdir, out_dir, gan_cache, catalog)
     workdir, out_dir = Path(workdir), Path(out_dir)
     check_channels(config.channels)
     days = window_days(workdir, config.window, require_retira="retira" in config.channels)
