@@ -101,6 +101,133 @@ def test_controls_side_file_over_its_events_file_is_refused(files):
              files, events, "input --events")
 
 
+def test_crop_onto_its_tile_or_a_link_to_it_is_refused(files):
+    tile = files / "hdf" / TILE.name
+    link = files / "link.hdf"
+    link.symlink_to(tile)
+    for out in (tile, link, files / "hdf" / ".." / "hdf" / TILE.name):
+        _refused(lambda: thermoquake.crop_to_geotiff([tile], out, lat=35.0, lon=-79.35, size=64), files, out,
+                 "out is the same file as the input tiles")
+
+
+def test_training_run_onto_the_workdir_or_its_catalog_is_refused(files):
+    work = files / "work"
+    work.mkdir()
+    (work / "samples.csv").write_text(EVENTS)
+    _refused(lambda: thermoquake.train_window(work, work, window=3), files, work,
+             "out is the same directory as the input workdir")
+    _refused(lambda: thermoquake.train_window(work, files / "catalog.csv", window=3, catalog=files / "catalog.csv"),
+             files, files / "catalog.csv", "out is the same file as the input catalog")
+    _refused(lambda: thermoquake.train_window(work, files / "run", window=3, gan_cache=work), files, work,
+             "gan_cache is the same directory as the input workdir")
+
+
+def test_training_run_directory_of_the_training_module_is_checked_too(files):
+    from thermoquake.training.run import plan_training, train_window
+
+    work = files / "work"
+    work.mkdir()
+    config = thermoquake.TrainConfig(window=3)
+    _refused(lambda: train_window(work, config, work), files, work, "out_dir is the same directory as the input workdir")
+    _refused(lambda: train_window(work, config, files / "catalog.csv", catalog=files / "catalog.csv"), files,
+             files / "catalog.csv", "input catalog")
+    _refused(lambda: plan_training(work, config, work), files, work, "input workdir")
+
+
+@pytest.fixture
+def run_dir(files) -> Path:
+    run = files / "run"
+    run.mkdir()
+    (run / "predictions.csv").write_text("sample_id,date,prob,label,fold\n")
+    (run / "config.json").write_text("{}\n")
+    return run
+
+
+def test_alarm_table_or_pycsep_directory_over_the_run_is_refused(files, run_dir):
+    from thermoquake.evaluation.pycsep_export import export_pycsep
+    from thermoquake.evaluation.rescore import write_alarm_forecast_csv
+
+    for name in ("predictions.csv", "config.json"):
+        _refused(lambda: write_alarm_forecast_csv(run_dir, run_dir / name), files, run_dir / name,
+                 "alarms_csv is the same file as the input run_dir")
+    _refused(lambda: export_pycsep(run_dir, run_dir), files, run_dir,
+             "pycsep_dir is the same directory as the input run_dir")
+    _refused(lambda: export_pycsep(run_dir, run_dir / "predictions.csv"), files, run_dir / "predictions.csv",
+             "input run_dir")
+
+
+@pytest.mark.parametrize("argument, name", [("events", "events.csv"), ("controls", "controls.csv")])
+def test_manifest_file_or_missing_table_onto_an_input_is_refused(files, argument, name):
+    from thermoquake.study.granules import refuse_manifest_over_inputs, write_manifest
+
+    rows = thermoquake.build_manifest(files / "events.csv", controls=files / "controls.csv", days_before=1,
+                                      reference_years=range(2008, 2010))
+    _refused(lambda: write_manifest(files / name, rows, events=files / "events.csv", controls=files / "controls.csv"),
+             files, files / name, f"out is the same file as the input {argument}")
+    _refused(lambda: refuse_manifest_over_inputs(files / "m.csv", files / "events.csv", files / "controls.csv",
+                                                 missing_out=files / name),
+             files, files / name, f"missing_out is the same file as the input {argument}")
+
+
+def test_fetch_into_its_manifest_file_is_refused(files):
+    manifest = files / "manifest.csv"
+    manifest.write_text("product,collection,date,tile,directory,role\n")
+    _refused(lambda: thermoquake.fetch_granules(manifest, manifest), files, manifest,
+             "dest is the same file as the input manifest")
+
+
+def test_report_onto_an_input_directory_is_refused(files):
+    from thermoquake.report.build import plan_report
+
+    work, run, gan = files / "work", files / "run", files / "gan"
+    for d in (work, run, gan):
+        d.mkdir()
+    _refused(lambda: thermoquake.build_report(work, work), files, work, "out is the same directory as the input workdir")
+    _refused(lambda: thermoquake.build_report(work, run, runs=[run]), files, run, "input runs")
+    _refused(lambda: thermoquake.build_report(work, gan, augmentations=[gan]), files, gan, "input augmentations")
+    _refused(lambda: plan_report(work, work), files, work, "input workdir")
+
+
+def test_monitor_report_onto_its_inputs_is_refused(files):
+    from thermoquake.report.monitor_report import plan_monitor_report
+
+    monitor = files / "monitor"
+    monitor.mkdir()
+    (monitor / "evaluation.json").write_text("{}\n")
+    _refused(lambda: thermoquake.build_monitor_report(monitor, monitor), files, monitor,
+             "out is the same directory as the input monitor_dir")
+    _refused(lambda: thermoquake.build_monitor_report(monitor, files / "catalog.csv", catalogs=[files / "catalog.csv"]),
+             files, files / "catalog.csv", "input catalogs")
+    _refused(lambda: thermoquake.build_monitor_report(monitor, monitor / "evaluation.json",
+                                                      evaluation=monitor / "evaluation.json"),
+             files, monitor / "evaluation.json", "input evaluation")
+    _refused(lambda: plan_monitor_report(monitor, monitor), files, monitor, "input monitor_dir")
+
+
+@pytest.mark.parametrize("output, target, words", [
+    ("out", "catalog.csv", "out is the same file as the input catalog"),
+    ("out", "events.csv", "out is the same file as the input events_csv"),
+    ("metrics_out", "catalog.csv", "metrics_out is the same file as the input catalog"),
+    ("metrics_out", "events.csv", "metrics_out is the same file as the input events_csv"),
+])
+def test_synthetic_experiment_onto_its_events_or_catalog_is_refused(files, output, target, words):
+    study = thermoquake.SyntheticStudy(anomaly_k=2.0, n_events=4, size=16)
+    config = thermoquake.TrainConfig(window=3)
+    paths = {"out": files / "exp", "metrics_out": None, output: files / target}
+    _refused(lambda: thermoquake.run_synthetic_experiment(paths["out"], study, config, events_csv=files / "events.csv",
+                                                          catalog=files / "catalog.csv",
+                                                          metrics_out=paths["metrics_out"]),
+             files, files / target, words)
+
+
+def test_synthetic_experiment_plan_onto_its_catalog_is_refused(files):
+    from thermoquake.experiment.synthetic import plan_experiment
+
+    _refused(lambda: plan_experiment(files / "catalog.csv", thermoquake.SyntheticStudy(anomaly_k=2.0),
+                                     thermoquake.TrainConfig(window=3), files / "events.csv", files / "catalog.csv"),
+             files, files / "catalog.csv", "input catalog")
+
+
 def test_distinct_paths_pass_and_missing_options_are_skipped(tmp_path):
     (tmp_path / "a.csv").write_text("x")
     refuse_outputs_over_inputs({"--out": tmp_path / "b.csv", "--json": None},

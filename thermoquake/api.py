@@ -139,7 +139,7 @@ def train_window(workdir: PathLike, out: PathLike, config=None, *, catalog: Path
         config = TrainConfig(**settings)
     elif settings:
         raise ConfigurationError(f"give either config or settings, not both ({', '.join(sorted(settings))})")
-    refuse_run_over_inputs(workdir, out, gan_cache, catalog)     # before reading the catalog
+    refuse_run_over_inputs(workdir, out, gan_cache, catalog, out_name="out")     # before reading the catalog
     quakes = None
     if catalog is not None:
         from thermoquake.catalog import read_catalog

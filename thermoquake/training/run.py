@@ -261,12 +261,13 @@ def check_run_dir(out_dir: Path, config_text: str) -> None:
 
 
 def refuse_run_over_inputs(workdir: Path, out_dir: Path, gan_cache: Path | None = None,
-                           catalog: Path | None = None) -> None:
+                           catalog: Path | None = None, out_name: str = "out_dir") -> None:
     """Raise :class:`thermoquake.outputs.OutputIsInputError` if the run directory ``out_dir``
-    or ``gan_cache`` is the ``workdir`` or the ``catalog`` file the quakes were read from."""
+    (called ``out_name`` in the message) or ``gan_cache`` is the ``workdir`` or the
+    ``catalog`` file the quakes were read from."""
     from thermoquake.outputs import refuse_outputs_over_inputs
 
-    refuse_outputs_over_inputs({"out_dir": out_dir, "gan_cache": gan_cache}, {"workdir": workdir, "catalog": catalog})
+    refuse_outputs_over_inputs({out_name: out_dir, "gan_cache": gan_cache}, {"workdir": workdir, "catalog": catalog})
 
 
 def train_window(workdir: Path, config: TrainConfig, out_dir: Path, quakes=None,
