@@ -66,9 +66,9 @@ def test_crop_out_onto_a_hard_link_or_another_spelling_of_the_tile_is_refused(fi
     _refused(["crop", str(symlink), *CENTRE, "--out", str(tile)], files, tile, "tiles")
 
 
-@pytest.mark.parametrize("input_option", ["--catalog", "--flag-file"])
+@pytest.mark.parametrize("input_option", ["catalog", "flag_file"])
 def test_catalog_select_out_onto_an_input_is_refused(files, input_option):
-    target = files / ("catalog.csv" if input_option == "--catalog" else "flags.csv")
+    target = files / ("catalog.csv" if input_option == "catalog" else "flags.csv")
     _refused(["catalog", "select", "--catalog", str(files / "catalog.csv"), "--flag-file", str(files / "flags.csv"),
               "--out", str(target)], files, target, f"same file as the input {input_option}")
 
@@ -90,13 +90,13 @@ def test_preprocess_out_onto_the_hdf_dir_or_over_its_events_file_is_refused(file
               "--no-progress"]
     hdf = files / "hdf"
     _refused(["preprocess", "--events", str(files / "events.csv"), "--hdf-dir", str(hdf), "--out", str(hdf),
-              *common], files, hdf, "same directory as the input --hdf-dir")
+              *common], files, hdf, "workdir is the same directory as the input hdf_dir")
     work = files / "work"
     work.mkdir()
     samples = work / "samples.csv"                 # preprocess --controls writes WORKDIR/samples.csv
     samples.write_text(EVENTS)
     _refused(["preprocess", "--events", str(samples), "--hdf-dir", str(hdf), "--out", str(work), *common],
-             files, samples, "input --events")
+             files, samples, "input events")
 
 
 def test_synth_study_record_over_its_events_file_is_refused(files):
@@ -134,7 +134,7 @@ def test_augment_generate_out_holding_the_like_image_is_refused(files):
     result = CliRunner().invoke(cli, ["crop", str(files / "hdf" / TILE.name), *CENTRE, "--out", str(like)])
     assert result.exit_code == 0, result.output
     _refused(["augment", "generate", "--model-dir", str(files / "model"), "--n", "1", "--out", str(files / "gen"),
-              "--like", str(like), "--reference", str(like)], files, files / "gen", "lies inside --out")
+              "--like", str(like), "--reference", str(like)], files, files / "gen", "lies inside out")
 
 
 def test_controls_side_file_over_its_events_file_is_refused(files):

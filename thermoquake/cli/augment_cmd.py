@@ -52,26 +52,21 @@ def train(workdir: Path, selection: str | None, model_dir: Path | None, width: f
     the same command to resume a killed run.
     """
     from thermoquake.gan.augment import default_model_dir, train_gan_on_workdir
-    from thermoquake.gan.workdir_io import select_training_images
-    from thermoquake.outputs import refuse_outputs_over_inputs
 
-    paths = select_training_images(workdir, selection)
     fusion = not no_fusion
     model_dir = model_dir or default_model_dir(workdir, width=width, fusion=fusion, seed=seed)
-    refuse_outputs_over_inputs({"--model-dir": model_dir},
-                               {"--workdir": workdir, "--images": selection, "image": paths})
-    summary = train_gan_on_workdir(workdir, model_dir, images=paths, width=width, fusion=fusion, gan_base=gan_base,
+    summary = train_gan_on_workdir(workdir, model_dir, images=selection, width=width, fusion=fusion, gan_base=gan_base,
                                    reuse_fake=reuse_fake, steps=steps, batch_size=batch_size, seed=seed,
                                    checkpoint_every=checkpoint_every, dry_run=dry_run,
                                    progress=progress and not as_json)
     if dry_run:
         click.echo(json.dumps(summary, indent=2) if as_json else
-                   f"would train on {len(paths)} image(s) of {summary['sites']} site(s) into {model_dir}\n"
-                   + "\n".join(map(str, paths)))
+                   f"would train on {summary['images']} image(s) of {summary['sites']} site(s) into {model_dir}\n"
+                   + "\n".join(summary["paths"]))
     elif as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
-        click.echo(f"trained {'improved' if fusion else 'plain'} DCGAN on {len(paths)} image(s) of "
+        click.echo(f"trained {'improved' if fusion else 'plain'} DCGAN on {summary['images']} image(s) of "
                    f"{summary['sites']} site(s){' (SYNTHETIC)' if summary['synthetic'] else ''}: {model_dir}")
 
 
@@ -99,14 +94,9 @@ def generate(model_dir: Path, n: int, out: Path, like: Path, reference: tuple[st
     one row per image (accepted, reasons, the gate's figures); OUT/generated.json the summary.
     """
     from thermoquake.gan.augment import generate_like
-    from thermoquake.gan.workdir_io import GATE_FILE, resolve_reference
-    from thermoquake.outputs import refuse_inputs_inside, refuse_outputs_over_inputs
+    from thermoquake.gan.workdir_io import GATE_FILE
 
-    reference_paths = resolve_reference(like, reference)
-    inputs = {"--model-dir": model_dir, "--like": like, "--reference": [*reference, *reference_paths]}
-    refuse_outputs_over_inputs({"--out": out}, inputs)
-    refuse_inputs_inside({"--out": out}, inputs)       # a re-run deletes OUT's old gan_*.tif
-    summary = generate_like(model_dir, n, out, like, reference=reference_paths, seed=seed, dry_run=dry_run,
+    summary = generate_like(model_dir, n, out, like, reference=reference, seed=seed, dry_run=dry_run,
                             progress=progress and not as_json)
     if dry_run:
         click.echo(json.dumps(summary, indent=2) if as_json else

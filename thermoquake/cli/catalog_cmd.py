@@ -6,7 +6,6 @@ import json
 
 import click
 
-from thermoquake.outputs import refuse_outputs_over_inputs
 from thermoquake.cli.options import (
     catalog_format_option,
     json_option,
@@ -115,7 +114,6 @@ def select(
 
     if linked and decluster == "none":
         raise click.UsageError("--linked needs --decluster")
-    refuse_outputs_over_inputs({"--out": out}, {"--catalog": catalog_path, "--flag-file": flag_file})
     picked = select_catalog(catalog_path, out, fmt=fmt, min_mag=min_mag, start=start.date() if start else None,
                              end=end.date() if end else None, region=region, decluster=decluster, linked=linked,
                              foreshock_fraction=foreshock_fraction, flag_file=flag_file, flag_column=flag_column,

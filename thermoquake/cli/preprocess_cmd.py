@@ -59,15 +59,8 @@ def preprocess(events_path: Path, controls_path: Path | None, hdf_dir: Path, wor
     (1 event, 0 control) and groups each matched control with its event, for the classifier.
     """
     from thermoquake.preprocessing.preprocess import preprocess as run_preprocess
-    from thermoquake.preprocessing.samples import SAMPLES_FILE
-    from thermoquake.preprocessing.workdir import FAILURES_FILE, MANIFEST_FILE, METADATA_FILE
     from thermoquake.image.grid import EpicentreGrid
     from thermoquake.errors import BadRequestError
-    from thermoquake.outputs import refuse_outputs_over_inputs
-
-    written = [workdir] + [workdir / name for name in (METADATA_FILE, MANIFEST_FILE, FAILURES_FILE, SAMPLES_FILE)]
-    refuse_outputs_over_inputs({"--out": written},
-                               {"--events": events_path, "--controls": controls_path, "--hdf-dir": hdf_dir})
     try:
         EpicentreGrid(0.0, 0.0, size)
     except BadRequestError as err:

@@ -51,7 +51,8 @@ def train_gan_on_workdir(workdir: PathLike, model_dir: PathLike | None = None, *
         paths = [Path(p) for p in images]
     model_dir = Path(model_dir) if model_dir is not None else default_model_dir(workdir, width=width, fusion=fusion,
                                                                                seed=seed)
-    refuse_outputs_over_inputs({"model_dir": model_dir}, {"workdir": workdir, "image": paths})
+    refuse_outputs_over_inputs({"model_dir": model_dir}, {"workdir": workdir, "image": paths,
+                                                          "images": images if isinstance(images, str) else None})
     base = BASE_OF_GAN_BASE[gan_base]
     summary = {"model_dir": str(model_dir), "images": len(paths), "width": width, "fusion": fusion,
                "gan_base": gan_base, "base": base, "reuse_fake": reuse_fake, "steps": steps, "batch_size": batch_size,
