@@ -52,7 +52,7 @@ def test_selected_events_onto_an_input_are_refused(files, argument):
              files, target, f"same file as the input {argument}")
 
 
-@pytest.mark.parametrize("argument, name", [("--events", "events.csv"), ("--catalog", "catalog.csv")])
+@pytest.mark.parametrize("argument, name", [("events", "events.csv"), ("catalog", "catalog.csv")])
 def test_controls_onto_an_input_are_refused(files, argument, name):
     _refused(lambda: thermoquake.make_controls(files / "events.csv", files / "catalog.csv", files / name),
              files, files / name, f"input {argument}")
@@ -98,7 +98,7 @@ def test_controls_side_file_over_its_events_file_is_refused(files):
     events.write_text(EVENTS)
     _refused(lambda: thermoquake.make_controls(events, files / "catalog.csv", files / "study.csv", events_out=events,
                                                years=range(2005, 2013), reference_years=range(2005, 2013)),
-             files, events, "input --events")
+             files, events, "events_out is the same file as the input events")
 
 
 def test_crop_onto_its_tile_or_a_link_to_it_is_refused(files):

@@ -73,7 +73,7 @@ def test_catalog_select_out_onto_an_input_is_refused(files, input_option):
               "--out", str(target)], files, target, f"same file as the input {input_option}")
 
 
-@pytest.mark.parametrize("input_option, name", [("--events", "events.csv"), ("--catalog", "catalog.csv")])
+@pytest.mark.parametrize("input_option, name", [("events", "events.csv"), ("catalog", "catalog.csv")])
 def test_controls_out_onto_an_input_is_refused(files, input_option, name):
     _refused(["controls", "--events", str(files / "events.csv"), "--catalog", str(files / "catalog.csv"),
               "--out", str(files / name)], files, files / name, f"input {input_option}")
@@ -104,7 +104,8 @@ def test_synth_study_record_over_its_events_file_is_refused(files):
     events = files / "synth" / "synth_study.json"          # the name of the record synth study writes
     events.write_text(EVENTS)
     _refused(["synth", "study", "--events", str(events), "--out", str(files / "synth"), "--days-before", "1",
-              "--reference-years", "2008-2009", "--size", "16", "--no-progress"], files, events, "--events")
+              "--reference-years", "2008-2009", "--size", "16", "--no-progress"], files, events,
+             "out_dir is the same file as the input events")
 
 
 def test_rst_tables_over_its_catalog_are_refused(files):
@@ -141,7 +142,8 @@ def test_controls_side_file_over_its_events_file_is_refused(files):
     events = files / "study.events.csv"            # what `controls --out study.csv` writes beside OUT
     events.write_text(EVENTS)
     _refused(["controls", "--events", str(events), "--catalog", str(files / "catalog.csv"), "--years", "2005-2012",
-              "--reference-years", "2005-2012", "--out", str(files / "study.csv")], files, events, "input --events")
+              "--reference-years", "2005-2012", "--out", str(files / "study.csv")], files, events,
+             "events_out is the same file as the input events")
 
 
 def test_train_run_directory_onto_the_workdir_is_refused(files):

@@ -56,7 +56,7 @@ def run_paper_tables(workdir: Path, configs: dict[RunKey, TrainConfig], runs_dir
     from thermoquake.outputs import refuse_outputs_over_inputs
     from thermoquake.training.run import train_window
 
-    refuse_outputs_over_inputs({"--runs": Path(runs_dir)}, {"--workdir": Path(workdir)})
+    refuse_outputs_over_inputs({"runs_dir": Path(runs_dir)}, {"workdir": Path(workdir)})
     dirs = run_directories(configs, runs_dir)
     docs = {}
     for k, config in configs.items():

@@ -78,7 +78,11 @@ def make_controls(events: PathLike, catalog: PathLike, out: PathLike, *, mode: s
     if control_years not in ("matched", "any"):
         raise ConfigurationError(f"control_years {control_years!r} is not matched or any")
     out = os.fspath(out)
-    refuse_outputs_over_inputs({"--out": out}, {"--events": events, "--catalog": catalog})
+    stem = str(Path(out).with_suffix(""))
+    side_outputs = ({"events_out": events_out or f"{stem}.events.csv",
+                     "unmatched_out": unmatched_out or f"{stem}.unmatched.csv"}
+                    if mode == "matched" and control_years == "matched" else {})
+    refuse_outputs_over_inputs({"out": out, **side_outputs}, {"events": events, "catalog": catalog})
     exclusion = Exclusion(exclusion_km, exclusion_days)
     study = read_catalog(events, "thermoquake").events
     cat = load_catalog(catalog, fmt, skip_bad_rows, on_note=on_note)
@@ -113,7 +117,6 @@ def make_controls(events: PathLike, catalog: PathLike, out: PathLike, *, mode: s
             candidates = candidate_years((e.time.year for e in study), reference_years, years)
             matched = year_matched_controls(study, quakes, settings, candidates, per_event, seed)
             chosen, kept = matched.controls, matched.kept
-            stem = str(Path(out).with_suffix(""))
             side_files = {
                 os.fspath(events_out or f"{stem}.events.csv"): events_to_csv(kept),
                 os.fspath(unmatched_out or f"{stem}.unmatched.csv"): unmatched_to_csv(matched.unmatched),
@@ -145,8 +148,6 @@ def make_controls(events: PathLike, catalog: PathLike, out: PathLike, *, mode: s
         chosen = random_controls(region, period, quakes, settings, count, seed, year_quotas=quotas)
         summary.update(region=region.text, period=period.text())
     balance = study_year_balance(kept, chosen, reference_years)
-    refuse_outputs_over_inputs({"--events-out / --unmatched-out": list(side_files)},
-                               {"--events": events, "--catalog": catalog})
     write_text_atomic(out, controls_to_csv(chosen))
     for path, text in side_files.items():
         write_text_atomic(path, text)

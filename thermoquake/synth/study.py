@@ -188,8 +188,8 @@ def synthetic_study(events: str | Path, out_dir: str | Path, *, controls: str | 
     from thermoquake.outputs import refuse_outputs_over_inputs
 
     out_dir = Path(out_dir)
-    refuse_outputs_over_inputs({"--out": [out_dir, out_dir / STUDY_MANIFEST]},
-                               {"--events": events, "--controls": controls})
+    refuse_outputs_over_inputs({"out_dir": [out_dir, out_dir / STUDY_MANIFEST]},
+                               {"events": events, "controls": controls})
     if not 0.0 <= cloud_fraction <= 1.0:
         raise BadRequestError(f"cloud fraction {cloud_fraction!r} is not in 0..1", "cloud_fraction")
     event_rows = read_events(Path(events))
