@@ -244,3 +244,17 @@ def test_refusal_is_a_thermoquake_error_naming_the_output(tmp_path):
     assert info.value.source == str(tmp_path / "a.csv")
     assert str(info.value) == (f"{tmp_path / 'a.csv'}: --out is the same file as the input --catalog "
                                f"{tmp_path / 'a.csv'}; nothing was written (choose another --out)")
+
+
+def test_a_refusal_renamed_for_the_command_line_keeps_paths_with_braces_intact(tmp_path):
+    from thermoquake.outputs import OutputIsInputError, refuse_outputs_over_inputs
+
+    odd = tmp_path / "events {2010}.csv"
+    odd.write_text("x\n")
+    with pytest.raises(OutputIsInputError) as err:
+        refuse_outputs_over_inputs({"out": odd}, {"events": odd})
+    assert str(err.value) == f"{odd}: out is the same file as the input events {odd}; nothing was written " \
+                             "(choose another out)"
+    renamed = err.value.renamed({"out": "--out", "events": "--events"})
+    assert str(renamed) == f"{odd}: --out is the same file as the input --events {odd}; nothing was written " \
+                           "(choose another --out)"

@@ -25,7 +25,20 @@ Paths = PathLike | Iterable[PathLike] | None
 
 
 class OutputIsInputError(ThermoquakeError):
-    """An output path names a file or directory that the same command reads."""
+    """An output path names a file or directory that the same command reads.
+
+    ``template`` is the problem with ``{output}`` and ``{input}`` where the two names go, and
+    ``names`` the names as the caller gave them (a function's parameters); :meth:`renamed`
+    gives the same error under other names (a command line's options)."""
+
+    def __init__(self, template: str, names: Mapping[str, str], source: PathLike) -> None:
+        self.template, self.names = template, dict(names)
+        super().__init__(template.format(**self.names), source)
+
+    def renamed(self, spelling: Mapping[str, str]) -> OutputIsInputError:
+        """The error with each name replaced by ``spelling[name]`` where given."""
+        return OutputIsInputError(self.template, {k: spelling.get(v, v) for k, v in self.names.items()},
+                                  self.source)
 
 
 def same_path(a: PathLike, b: PathLike) -> bool:
@@ -38,6 +51,11 @@ def same_path(a: PathLike, b: PathLike) -> bool:
 
 def _resolved(path: PathLike) -> Path:
     return Path(os.path.abspath(os.fspath(path))).resolve(strict=False)
+
+
+def _braced(path: PathLike) -> str:
+    """``path`` as literal text of a :meth:`str.format` template."""
+    return os.fspath(path).replace("{", "{{").replace("}", "}}")
 
 
 def _each(paths: Paths) -> list[PathLike]:
@@ -59,8 +77,9 @@ def refuse_outputs_over_inputs(outputs: Mapping[str, Paths], inputs: Mapping[str
                     if same_path(out, inp):
                         kind = "directory" if os.path.isdir(inp) else "file"
                         raise OutputIsInputError(
-                            f"{out_name} is the same {kind} as the input {in_name} {os.fspath(inp)}; "
-                            f"nothing was written (choose another {out_name})", out)
+                            f"{{output}} is the same {kind} as the input {{input}} {_braced(inp)}; "
+                            "nothing was written (choose another {output})",
+                            {"output": out_name, "input": in_name}, out)
 
 
 def refuse_inputs_inside(directories: Mapping[str, Paths], inputs: Mapping[str, Paths]) -> None:
@@ -73,5 +92,6 @@ def refuse_inputs_inside(directories: Mapping[str, Paths], inputs: Mapping[str, 
                 for inp in _each(ins):
                     if root == _resolved(inp) or root in _resolved(inp).parents:
                         raise OutputIsInputError(
-                            f"the input {in_name} {os.fspath(inp)} lies inside {dir_name}, whose old "
-                            f"contents are replaced; nothing was written (choose another {dir_name})", folder)
+                            f"the input {{input}} {_braced(inp)} lies inside {{output}}, whose old "
+                            "contents are replaced; nothing was written (choose another {output})",
+                            {"output": dir_name, "input": in_name}, folder)

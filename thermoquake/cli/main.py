@@ -14,6 +14,7 @@ import click
 
 from thermoquake import __version__
 from thermoquake.errors import ThermoquakeError
+from thermoquake.outputs import OutputIsInputError
 
 # name -> (module, attribute, one-line help shown by ``thermoquake --help``)
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -60,10 +61,34 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
+        args = [*getattr(ctx, "_protected_args", ()), *ctx.args]   # the command line after the group's options
         try:
             return super().invoke(ctx)
+        except OutputIsInputError as err:   # the library names its parameters; say the options typed
+            raise click.ClickException(str(err.renamed(_spelling(self, ctx, args)))) from None
         except ThermoquakeError as err:
             raise click.ClickException(str(err)) from None
+
+
+def _spelling(group: click.Group, ctx: click.Context, args: list[str]) -> dict[str, str]:
+    """Parameter name -> what a user types for it (``out_dir`` -> ``--out``, ``tiles`` ->
+    ``TILES``) for the command that ``args`` name under ``group`` (sub-commands followed)."""
+    command: click.Command = group
+    while isinstance(command, click.Group) and args and args[0] in command.list_commands(ctx):
+        sub = command.get_command(ctx, args[0])
+        if sub is None:
+            break
+        command, args = sub, args[1:]
+    spelling = {}
+    for param in command.params:
+        if isinstance(param, click.Option):
+            long = [o for o in param.opts if o.startswith("--")]
+            spelling[param.name] = long[0] if long else param.opts[0]
+            for flag in long:                # a library parameter named like the option
+                spelling.setdefault(flag[2:].replace("-", "_"), flag)
+        elif param.name:
+            spelling[param.name] = param.human_readable_name
+    return spelling
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
