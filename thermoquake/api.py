@@ -222,7 +222,7 @@ def monitor_region(region: Any, start: dt.date | str, end: dt.date | str, hdf_di
     except ValueError as err:
         raise BadRequestError(str(err)) from None
     block_km = DEFAULT_BLOCK_KM if block_km is None else block_km
-    refuse_outputs_over_inputs({"--out": [out]}, {"--hdf-dir": hdf_dir, "--catalog": catalog})
+    refuse_outputs_over_inputs({"out": [out]}, {"hdf_dir": hdf_dir, "catalog": catalog})
     quakes: tuple = ()
     if catalog is not None:
         from thermoquake.catalog.readers import read_catalog
@@ -281,7 +281,7 @@ def synthetic_region(region: Any, start: dt.date | str, end: dt.date | str, cata
     if not 0.0 <= float(cloud_fraction) <= 1.0:
         raise BadRequestError(f"--cloud-fraction {cloud_fraction} is outside 0..1")
     out = Path(out)
-    refuse_outputs_over_inputs({"--out": [out, out / REGION_MANIFEST]}, {"--catalog": catalog})
+    refuse_outputs_over_inputs({"out": [out, out / REGION_MANIFEST]}, {"catalog": catalog})
     events = read_catalog(catalog).events
     config = SynthConfig(seed=seed, cloud_fraction=float(cloud_fraction))
     manifest = write_region(out, product, region, first, last, reference_years, reference_window_days, events,
