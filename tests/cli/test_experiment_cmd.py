@@ -32,3 +32,25 @@ def test_rule_noise_refuses_a_reference_count_below_two():
     assert result.exit_code == 2
     assert "each count must be >= 2" in result.output
     assert "Traceback" not in result.output
+
+
+def test_time_split_compares_the_chronological_and_the_event_year_split(tmp_path):
+    (tmp_path / "events.csv").write_text(
+        "event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n"
+        "E1,2008-05-10T01:00:00Z,35.0,103.0,10,5.5,Mw\nE2,2010-06-20T01:00:00Z,30.0,95.0,10,5.5,Mw\n")
+    (tmp_path / "controls.csv").write_text(
+        "control_id,time,latitude,longitude,mode,matched_event_id\n"
+        "C1,2008-08-10T01:00:00Z,35.0,103.0,matched,E1\nC2,2009-06-20T01:00:00Z,30.0,95.0,matched,E2\n")
+    result = CliRunner().invoke(cli, ["experiment", "time-split", "--events", str(tmp_path / "events.csv"),
+                                      "--controls", str(tmp_path / "controls.csv"), "--test-from", "2010",
+                                      "--window", "3", "--reference-years", "2007-2011"])
+    assert result.exit_code == 0, result.output
+    assert "chronological split at 2010-01-01, window 3 (rst --exclude-years 2010-2011)" in result.output
+    assert "event-year split at 2010-01-01" in result.output
+    assert "test: 1 events, 1 controls (1 dated before the cut)" in result.output
+
+
+def test_time_split_names_a_cut_outside_the_reference_years():
+    result = CliRunner().invoke(cli, ["experiment", "time-split", "--test-from", "2030"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: --test-from 2030 is outside the reference years 2003-2016"
