@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import thermoquake as tq
@@ -17,6 +18,7 @@ CONTROLS = ("control_id,time,latitude,longitude,mode,matched_event_id\n"
             "C3,2009-01-02T01:00:00Z,35.6,103.8,matched,E3\n")
 
 
+@pytest.mark.slow
 def test_dry_run_of_a_chronological_split_names_the_groups_it_leaves_out(tmp_path: Path):
     events, controls = tmp_path / "events.csv", tmp_path / "controls.csv"
     events.write_text(EVENTS)
