@@ -72,9 +72,8 @@ class PlannedTarget:
 
     @property
     def reference_years(self) -> tuple[int, ...]:
-        """The calendar years of the reference (sample year + offset), sorted."""
-        year = _sample_date(self.sample).year
-        return tuple(year + k for k in self.reference.offsets)
+        """The calendar years of the reference days, sorted (as ``rst`` tags its R map)."""
+        return tuple(sorted({d.year for d in self.reference.dates}))
 
 
 def planned_references(samples: Sequence[Sample], days_before: int, reference_years: Iterable[int],
