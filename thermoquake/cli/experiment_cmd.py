@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from thermoquake.cli.options import (control_years_option, dry_run_option, make_json_option, make_size_option,
-                                     progress_option, renamed_option, synthetic_world_options, training_options)
+                                     parse_year_range, progress_option, renamed_option, synthetic_world_options,
+                                     training_options)
 from thermoquake.cli.train_cmd import make_config, print_metrics, train_options
-from thermoquake.experiment.synthetic import DEFAULT_CATALOG, DEFAULT_EVENTS
+from thermoquake.experiment.synthetic import DATA_MANIFESTS, DEFAULT_CATALOG, DEFAULT_EVENTS
 from thermoquake.training.config import TrainConfig
 
 
@@ -176,6 +177,92 @@ def null(n_seeds, first_seed, window, n_events, size, reference_years, model_kin
         return
     click.echo(summary.text())
     click.echo(f"each seed: {out_dir}/seed-<s>; summary: {out_dir / 'null.json'}")
+
+
+def _reference_counts(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(v) for v in value.split(",") if v.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a comma-separated list of whole numbers") from None
+    if not counts or min(counts) < 2:
+        raise click.BadParameter(f"{value!r}: each count must be >= 2 (R needs a spread)")
+    return counts
+
+
+@experiment.command("rule-noise")
+@click.option("--images", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Pure-noise R maps per reference count.")
+@click.option("--reference-counts", default="3,5,10", show_default=True, callback=_reference_counts,
+              help="Comma-separated reference years per map.")
+@make_size_option(default=64, minimum=8)
+@click.option("--noise-k", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="LST noise per pixel, K.")
+@click.option("--correlation-km", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Spatial correlation length of the noise, km (0: independent pixels).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same output).")
+@make_json_option("Print the table as JSON.")
+def rule_noise(images: int, reference_counts: tuple[int, ...], size: int, noise_k: float, correlation_km: float,
+               seed: int, as_json: bool) -> None:
+    """The RETIRA baselines on SYNTHETIC pure noise: false alarms and max R.
+
+    Each map is a target day and N reference years of Gaussian LST noise (no cloud, no
+    anomaly) made into R by rst's RETIRA, with its sigma floor and without. Prints, per
+    reference count, how often the RST rule alarms (one connected region sized against noise
+    for the box and reference count; target <= 5 %) and how often the unguarded rule would
+    (all R >= 2 pixels against a fixed 150 km2), with 95 % intervals, and the logistic
+    baseline's max-R feature (5 %, median, 95 %) without the floor, with it, and clipped.
+    """
+    from thermoquake.experiment.rule_noise import run_rule_noise
+
+    summary = run_rule_noise(images, reference_counts, size, noise_k, correlation_km, seed)
+    click.echo(summary.to_json() if as_json else summary.text())
+
+
+@experiment.command("time-split")
+@click.option("--events", "events_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=DATA_MANIFESTS / "controls_study_matched.events.csv", show_default="the committed matched study",
+              help="Events CSV of the study.")
+@click.option("--controls", "controls_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=DATA_MANIFESTS / "controls_study_matched.csv", show_default="the committed matched controls",
+              help="Controls CSV of the study.")
+@click.option("--test-from", type=int, required=True, metavar="YEAR", help="The cut: Jan 1 of YEAR.")
+@click.option("--window", type=click.Choice(["3", "5", "7", "9"]), default="9", show_default=True,
+              help="Forecast window N, days (the N-1 days before each event or control).")
+@click.option("--reference-years", default="2003-2016", show_default=True, metavar="YYYY-YYYY",
+              callback=parse_year_range, help="The RST reference period (as for preprocess).")
+@click.option("--catalog", "catalog_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=DEFAULT_CATALOG, show_default="the committed catalogue",
+              help="Catalogue for rst's reference exclusion.")
+@click.option("--exclusion-km", type=click.FloatRange(min=0), default=200.0, show_default=True,
+              help="rst: reference days within this distance of an M>=5 quake are left out, km.")
+@click.option("--exclusion-days", type=click.IntRange(min=0), default=30, show_default=True,
+              help="rst: ... and within this many days of it.")
+@click.option("--paired/--unpaired", default=True, show_default=True,
+              help="rst: an event and its controls share one reference (--unpaired: each sample alone).")
+@make_json_option("Print both splits as JSON.")
+def time_split(events_path: Path, controls_path: Path, test_from: int, window: str, reference_years: range,
+               catalog_path: Path, exclusion_km: float, exclusion_days: int, paired: bool, as_json: bool) -> None:
+    """What a time cut lets through, from the study lists alone (no image).
+
+    Counts, for the split train --split chronological --test-from YEAR makes (after rst
+    --exclude-years from YEAR on) and for a naive split by each event's year, the groups on
+    each side and left out, the training images (target days and the RST reference days
+    behind them) on or after the cut, the test images before it, and the kept groups that
+    straddle the cut.
+    """
+    from thermoquake.dataset.time_audit import audits_json, time_split_audit
+    from thermoquake.preprocessing.events import read_events
+    from thermoquake.preprocessing.samples import build_samples
+    from thermoquake.rst.sequences import catalog_quakes
+
+    samples = build_samples(read_events(events_path), events_path, read_events(controls_path), controls_path)
+    audits = time_split_audit(samples, int(window), test_from, reference_years, catalog_quakes(catalog_path),
+                              exclusion_km, exclusion_days, paired)
+    if as_json:
+        click.echo(audits_json(audits))
+        return
+    click.echo(f"{len(samples)} samples of {events_path.name} and {controls_path.name}")
+    click.echo("\n".join(a.text() for a in audits))
 
 
 @experiment.command("paper-tables")

@@ -91,6 +91,10 @@ def train(workdir: Path, window, model_kind, augment, folds, split, test_from, s
                    f"{plan['controls']} controls): {len(plan['fits'])} fits ({', '.join(plan['fits'])}) of "
                    f"{plan['epochs']} epochs, {len(plan['reused'])} already done; "
                    f"{rough_duration(plan['seconds'])} on CPU")
+        from thermoquake.dataset.splits import split_text
+
+        if split_text(plan["split_summary"]):
+            click.echo(split_text(plan["split_summary"]))
         for path in plan["writes"]:
             click.echo(f"would write: {path}")
         return

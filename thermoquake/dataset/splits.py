@@ -20,6 +20,7 @@ reference years before the cut: a forecast made at the cut knows the past.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -224,10 +225,10 @@ def reference_years(day: WindowDay) -> tuple[int, ...] | None:
         raise ThermoquakeError(f"reference years {text!r} are not years", day.retira_path) from None
 
 
-def _day_side(day: WindowDay, test_from: int, refs: tuple[int, ...] | None) -> str:
+def _day_side(date: dt.date, test_from: int, refs: tuple[int, ...] | None) -> str:
     """"train", "test" or why the day cannot be on one side ("reference": a day before the cut
     whose R map uses reference images from the cut on)."""
-    if day.date.year >= test_from:
+    if date.year >= test_from:
         return "test"
     return "reference" if refs and max(refs) >= test_from else "train"
 
@@ -237,6 +238,19 @@ def _group_side(sides: set[str]) -> str:
     if len(sides) == 1 and sides <= {"train", "test"}:
         return next(iter(sides))
     return "dates" if "test" in sides else "references"
+
+
+def chronological_sides(groups: Sequence[str], dates: Sequence[dt.date],
+                        references: Sequence[tuple[int, ...] | None], test_from_year: int) -> dict[str, str]:
+    """The side of each group of a chronological split cut at Jan 1 of ``test_from_year``, from
+    its target days (``groups[i]``'s day ``dates[i]`` with the reference years ``references[i]``
+    behind its R map, None: no R map): "train" (every day and reference year before the cut),
+    "test" (every day at or after it), or why it is left out: "dates" (target days on both
+    sides) or "references" (training days whose R maps use years from the cut on)."""
+    sides: dict[str, set[str]] = {}
+    for g, d, r in zip(groups, dates, references):
+        sides.setdefault(g, set()).add(_day_side(d, test_from_year, r))
+    return {g: _group_side(s) for g, s in sides.items()}
 
 
 def chronological_fold(days: Sequence[WindowDay], test_from_year: int,
@@ -250,10 +264,7 @@ def chronological_fold(days: Sequence[WindowDay], test_from_year: int,
     references). With ``box_km`` the notes also hold the :func:`spatial_summary` of train
     against test (overlapping boxes are not clustered here: the cut is in time)."""
     refs = list(references) if references is not None else [None] * len(days)
-    sides: dict[str, set[str]] = {}
-    for d, r in zip(days, refs):
-        sides.setdefault(d.group, set()).add(_day_side(d, test_from_year, r))
-    group_side = {g: _group_side(s) for g, s in sides.items()}
+    group_side = chronological_sides([d.group for d in days], [d.date for d in days], refs, test_from_year)
     train = np.array([i for i, d in enumerate(days) if group_side[d.group] == "train"], int)
     test = np.array([i for i, d in enumerate(days) if group_side[d.group] == "test"], int)
     out = [d for d in days if group_side[d.group] not in ("train", "test")]

@@ -32,3 +32,35 @@ def format_metrics(doc: MetricsDocument) -> str:
         lines.append(f"baseline {name:13s} BA {_cell(e.balanced_accuracy)}  "
                      f"AUC {_cell(e.roc_auc)}")
     return "\n".join(lines)
+
+
+CLASS_NAMES = (("1", "events"), ("0", "controls"))
+
+
+def augmentation_rows(doc: MetricsDocument | dict) -> list[dict]:
+    """Per fold of a ``--augment gan`` run (metrics.json ``augmentation``): ``fold``, the
+    recorded real:fake ``ratio`` (generated images added per real training image, one for
+    both classes) and per class (``events``, ``controls``) ``real`` training images,
+    ``generated``, ``accepted`` by the screen and ``added``. Empty for other runs."""
+    rows = []
+    notes = doc.get("augmentation") if isinstance(doc, dict) else doc.augmentation
+    for k, note in enumerate(notes or []):
+        if not isinstance(note, dict) or "per_class" not in note:
+            continue
+        row = {"fold": k, "ratio": note.get("ratio")}
+        for label, name in CLASS_NAMES:
+            c = note["per_class"].get(label, {})
+            row[name] = {key: int(c.get(key, 0)) for key in ("real", "generated", "accepted", "added")}
+        rows.append(row)
+    return rows
+
+
+def format_augmentation(doc: MetricsDocument | dict) -> str:
+    """:func:`augmentation_rows` as one line per fold ("" when the run added no GAN images)."""
+    lines = []
+    for r in augmentation_rows(doc):
+        cls = "; ".join(f"{name} {r[name]['added']} added of {r[name]['accepted']} accepted / "
+                        f"{r[name]['generated']} generated ({r[name]['real']} real)" for _, name in CLASS_NAMES)
+        ratio = "n/a" if r["ratio"] is None else f"{r['ratio']:.3f}"
+        lines.append(f"fold {r['fold']}: ratio {ratio}; {cls}")
+    return "\n".join(lines)

@@ -89,4 +89,11 @@ def format_tables(docs: dict[RunKey, MetricsDocument], windows: list[int], augme
         for k, short in TABLE_METRICS:
             cells = " / ".join(_cell(docs[(w, m, augment)], k) for m in ("cnn", "resnet", "drsn"))
             out.append(f"{w} d {short:4s} {cells}")
+    if augment == "gan":
+        from thermoquake.evaluation.table import format_augmentation
+
+        out += ["", "Generated images per fold (DRSN run; events / controls): the real:fake ratio recorded"]
+        for w in windows:
+            text = format_augmentation(docs[(w, "drsn", augment)])
+            out += [f"{w} d {line}" for line in text.splitlines()] or [f"{w} d none recorded"]
     return "\n".join(out)

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from thermoquake.preprocessing.samples import Sample
 from thermoquake.study.calendar import reference_days, target_days
 from thermoquake.rst.pairing import reference_groups
-from thermoquake.rst.reference import ReferenceMember, ReferenceRules, excluded_periods, group_references
+from thermoquake.rst.reference import (ReferenceMember, ReferenceRules, TargetReference, excluded_periods,
+                                      group_references)
 from thermoquake.rst.sequences import Quake
 
 
@@ -51,13 +52,37 @@ def _sample_date(sample: Sample) -> dt.date:
     return dt.datetime.fromisoformat(sample.time).astimezone(dt.timezone.utc).date()
 
 
-def reference_year_counts(samples: Sequence[Sample], days_before: int, reference_years: Iterable[int],
-                          quakes: Iterable[Quake] = (), exclusion_km: float = 200.0, exclusion_days: int = 30,
-                          rules: ReferenceRules = ReferenceRules(), paired: bool = True) -> list[ReferenceYearCount]:
-    """The reference-year count of target days 1..``days_before`` of every sample (in order)
-    when ``preprocess`` plans ``reference_years`` and ``rst`` runs with ``rules``, the
-    catalogue exclusion (``quakes`` within ``exclusion_km`` km, +- ``exclusion_days`` days)
-    and ``paired`` reference groups."""
+@dataclass(frozen=True)
+class PlannedTarget:
+    """One target day of one sample and the reference ``rst`` would give it (from dates only).
+
+    Attributes:
+        sample: the sample (its ``kind``, ``group``, ``time``).
+        reference_group: the id of its reference group (:mod:`thermoquake.rst.pairing`).
+        days_before: 1..N-1 (days before the sample's date).
+        date: the target day (UTC).
+        reference: its reference days and offsets (years from the sample's year).
+    """
+
+    sample: Sample
+    reference_group: str
+    days_before: int
+    date: dt.date
+    reference: TargetReference
+
+    @property
+    def reference_years(self) -> tuple[int, ...]:
+        """The calendar years of the reference days, sorted (as ``rst`` tags its R map)."""
+        return tuple(sorted({d.year for d in self.reference.dates}))
+
+
+def planned_references(samples: Sequence[Sample], days_before: int, reference_years: Iterable[int],
+                       quakes: Iterable[Quake] = (), exclusion_km: float = 200.0, exclusion_days: int = 30,
+                       rules: ReferenceRules = ReferenceRules(), paired: bool = True) -> list[PlannedTarget]:
+    """Target days 1..``days_before`` of every sample (in order) with the reference ``rst``
+    would build when ``preprocess`` plans ``reference_years`` and ``rst`` runs with ``rules``
+    (``exclude_years`` included), the catalogue exclusion (``quakes`` within ``exclusion_km``
+    km, +- ``exclusion_days`` days) and ``paired`` reference groups."""
     years = list(reference_years)
     quakes = list(quakes)
     group_of = reference_groups(samples, paired)
@@ -71,13 +96,25 @@ def reference_year_counts(samples: Sequence[Sample], days_before: int, reference
         periods = excluded_periods((s.latitude, s.longitude), quakes, exclusion_km, exclusion_days)
         member = ReferenceMember(anchor.year, targets, tuple(candidates), tuple(periods))
         members.setdefault(group_of[s.site], []).append((s, days, member))
-    counts: dict[str, list[ReferenceYearCount]] = {}
+    planned: dict[str, list[PlannedTarget]] = {}
     for key, group in members.items():
         _, refs = group_references([m for _, _, m in group], rules)
         for (s, days, _), by_target in zip(group, refs):
-            counts[s.sample_id] = [ReferenceYearCount(s.sample_id, s.kind, key, k, len(by_target[day].offsets))
-                                   for k, day in days]
-    return [c for s in samples for c in counts[s.sample_id]]
+            planned[s.sample_id] = [PlannedTarget(s, key, k, day, by_target[day]) for k, day in days]
+    return [p for s in samples for p in planned[s.sample_id]]
+
+
+def reference_year_counts(samples: Sequence[Sample], days_before: int, reference_years: Iterable[int],
+                          quakes: Iterable[Quake] = (), exclusion_km: float = 200.0, exclusion_days: int = 30,
+                          rules: ReferenceRules = ReferenceRules(), paired: bool = True) -> list[ReferenceYearCount]:
+    """The reference-year count of target days 1..``days_before`` of every sample (in order)
+    when ``preprocess`` plans ``reference_years`` and ``rst`` runs with ``rules``, the
+    catalogue exclusion (``quakes`` within ``exclusion_km`` km, +- ``exclusion_days`` days)
+    and ``paired`` reference groups (:func:`planned_references`)."""
+    return [ReferenceYearCount(p.sample.sample_id, p.sample.kind, p.reference_group, p.days_before,
+                               len(p.reference.offsets))
+            for p in planned_references(samples, days_before, reference_years, quakes, exclusion_km,
+                                        exclusion_days, rules, paired)]
 
 
 def summarize_counts(counts: Iterable[ReferenceYearCount], at_most: int = 10) -> dict[str, dict[str, float]]:

@@ -424,9 +424,11 @@ def training_seconds(config: TrainConfig, n_days: int, side_px: int, n_fits: int
 def plan_training(workdir: Path, config: TrainConfig, out_dir: Path, gan_cache: Path | None = None,
                   catalog: Path | None = None) -> dict:
     """What :func:`train_window` would do, writing nothing: the days of the window (events,
-    controls), the fits (folds and the final model), epochs, a rough time (s, CPU) and the
-    files it would write. Raises like ``train`` on a workdir that lacks the window's images, or
-    whose ``out_dir`` or ``gan_cache`` is an input (:func:`refuse_run_over_inputs`)."""
+    controls), the fits (folds and the final model), epochs, a rough time (s, CPU), the split's
+    ``split_summary`` (groups left out across a chronological cut, overlapping boxes across
+    folds; :func:`thermoquake.dataset.splits.split_summary`) and the files it would write.
+    Raises like ``train`` on a workdir that lacks the window's images, or whose ``out_dir`` or
+    ``gan_cache`` is an input (:func:`refuse_run_over_inputs`)."""
     refuse_run_over_inputs(workdir, out_dir, gan_cache, catalog)
     workdir, out_dir = Path(workdir), Path(out_dir)
     check_channels(config.channels)
@@ -436,12 +438,14 @@ def plan_training(workdir: Path, config: TrainConfig, out_dir: Path, gan_cache: 
     done = [f for f in fits[:-1 if config.final_model else None] if (out_dir / FOLDS_DIR / f"{f}.json").is_file()]
     from thermoquake.image.geotiff import read_header
 
-    seconds = training_seconds(config, len(days), read_header(days[0].path).width, len(fits) - len(done))
+    width = read_header(days[0].path).width
+    seconds = training_seconds(config, len(days), width, len(fits) - len(done))
+    split = split_summary(make_folds(days, config, width * PIXEL_KM))
     writes = [CONFIG_FILE, f"{FOLDS_DIR}/fold<k>.json", PREDICTIONS_FILE, METRICS_FILE, HISTORY_FILE,
               f"{TENSORBOARD_DIR}/<fit>/"]
     if config.final_model:
         writes += [MODEL_FILE, NORMALISATION_FILE, FINAL_MODEL_FILE]
     return {"run": str(out_dir), "days": len(days), "events": len({d.sample_id for d in days if d.label == 1}),
             "controls": len({d.sample_id for d in days if d.label == 0}), "fits": fits, "reused": done,
-            "epochs": config.epochs, "seconds": seconds,
+            "epochs": config.epochs, "seconds": seconds, "split_summary": split,
             "writes": [str(out_dir / w) for w in writes]}
