@@ -1,25 +1,17 @@
-<<<<<<< HEAD
-"""``thermoquake experiment`` on the command line: option checks, and --dry-run --json printing
-the plan with nothing trained or written. What the experiments compute is tested through the
-library (tests/test_experiment_null*.py)."""
-=======
-"""``thermoquake experiment`` messages: what a user sees."""
->>>>>>> confounds
+"""``thermoquake experiment`` on the command line: option checks, the rule-noise and
+time-split tables, and --dry-run --json printing the plan with nothing trained or written.
+What the experiments compute is tested through the library (tests/test_experiment_null*.py)."""
 
 from __future__ import annotations
 
 import json
 
-<<<<<<< HEAD
 import pytest
-=======
->>>>>>> confounds
 from click.testing import CliRunner
 
 from thermoquake.cli.main import cli
 
 
-<<<<<<< HEAD
 def test_the_null_test_needs_two_seeds():
     result = CliRunner().invoke(cli, ["experiment", "null", "--seeds", "1"])
     assert result.exit_code == 2 and "--seeds" in result.output
@@ -37,7 +29,8 @@ def test_paper_tables_dry_run_lists_every_run_and_trains_nothing(tiny_rst_workdi
     assert sorted(plan["runs"]) == ["w3-cnn-gan", "w3-drsn-gan", "w3-drsn-none", "w3-resnet-gan"]
     assert all(p["fits"] == ["fold0", "fold1"] and p["reused"] == [] for p in plan["runs"].values())
     assert plan["seconds"] > 0 and not runs.exists()
-=======
+
+
 def test_rule_noise_prints_a_synthetic_table():
     result = CliRunner().invoke(cli, ["experiment", "rule-noise", "--images", "5", "--reference-counts", "3",
                                       "--size", "32"])
@@ -83,4 +76,3 @@ def test_time_split_names_a_cut_outside_the_reference_years():
     result = CliRunner().invoke(cli, ["experiment", "time-split", "--test-from", "2030"])
     assert result.exit_code == 1
     assert result.output.strip() == "Error: --test-from 2030 is outside the reference years 2003-2016"
->>>>>>> confounds

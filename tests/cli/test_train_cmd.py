@@ -1,4 +1,3 @@
-<<<<<<< HEAD
 """``thermoquake train``, ``evaluate`` and ``predict`` on the command line: options reach the
 library, --dry-run and --json print what they say, the note on a threshold chosen after
 evaluation goes to stderr, and errors are one line with exit status 1. What training computes
@@ -8,19 +7,13 @@ from __future__ import annotations
 
 import csv
 import json
-=======
-"""``thermoquake train`` messages: what a user sees."""
-
-from __future__ import annotations
-
 from pathlib import Path
->>>>>>> confounds
 
 import pytest
 from click.testing import CliRunner
 
-<<<<<<< HEAD
 from tests.conftest import CATALOG
+import thermoquake as tq
 from thermoquake.cli.main import cli
 
 pytestmark = [pytest.mark.ml, pytest.mark.slow]
@@ -100,9 +93,7 @@ def test_training_into_a_run_of_another_configuration_is_a_one_line_error(tiny_r
     _one_line_error(CliRunner().invoke(cli, ["train", "--workdir", str(tiny_rst_workdir), *FAST, "--seed", "3",
                                              "--catalog", str(CATALOG), "--out", str(tiny_run)]),
                     "another configuration")
-=======
-import thermoquake as tq
-from thermoquake.cli.main import cli
+
 
 EVENTS = ("event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n"
           "E1,2008-05-10T01:00:00Z,35.0,103.0,10,5.5,Mw\nE2,2010-06-20T01:00:00Z,35.3,103.4,10,5.5,Mw\n"
@@ -128,4 +119,3 @@ def test_dry_run_of_a_chronological_split_names_the_groups_it_leaves_out(tmp_pat
     # E3's window crosses New Year and its control is from 2009
     assert "left out 1 groups (2 samples, 4 days) that straddle the cut: 1 by target dates" in result.output
     assert not (tmp_path / "run").exists()
->>>>>>> confounds
