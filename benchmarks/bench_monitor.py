@@ -64,10 +64,10 @@ def _settings(region: str, years: int, window: int):
 def child(mode: str, region: str, hdf: Path, days: int, years: int, window: int) -> dict:
     from thermoquake.preprocessing.hdf_index import scan_hdf_dir
     from thermoquake.modis.region_grid import RegionGrid
-    from thermoquake.monitor.calendar import date_range, reference_dates
+    from thermoquake.monitor.calendar import date_range
     from thermoquake.monitor.blocks import Block, HdfImages
     from thermoquake.monitor.run import run_monitor
-    from thermoquake.rst.anomalies import anomaly_states
+    from _naive_monitor import naive_retira
 
     import h5netcdf  # noqa: F401  (imports outside the timed part, in both modes)
     import scipy.ndimage  # noqa: F401
@@ -83,22 +83,8 @@ def child(mode: str, region: str, hdf: Path, days: int, years: int, window: int)
         grid = RegionGrid.for_region(settings.region)
         images = HdfImages(scan_hdf_dir(hdf, "MYD11A1"), grid, "LST_Night_1km", "paper")
         whole = Block(0, grid.height, 0, grid.width)
-        monitored = date_range(START, end)
-        refs = {d: reference_dates(d, settings.reference_years, window) for d in monitored}
-        needed = sorted(set(monitored) | {r for rs in refs.values() for r in rs})
-        pos = {d: k for k, d in enumerate(needed)}
-        stack = np.full((len(needed), *grid.shape), np.nan, dtype=np.float32)
-        for d in needed:
-            image = images.read(d, whole)[0]
-            if image is not None:
-                stack[pos[d]] = image - np.nanmean(image)
-        for d in monitored:
-            ref = stack[[pos[r] for r in refs[d]]]
-            count = np.isfinite(ref).sum(axis=0)
-            mu = np.nanmean(ref, axis=0)
-            sigma = np.maximum(np.nanstd(ref, axis=0), settings.sigma_floor_k)
-            r = np.where(count >= settings.min_count, (stack[pos[d]] - mu) / sigma, np.nan)
-            anomaly_states(r, settings.threshold)
+        naive_retira(grid.shape, date_range(START, end), settings.reference_years, window,
+                     lambda d: images.read(d, whole)[0], settings)
     seconds = time.perf_counter() - t0
     return {"mode": mode, "seconds": seconds, "per_day_s": seconds / days, "peak_mb": _rss_mb(),
             "import_mb": base}

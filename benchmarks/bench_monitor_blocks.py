@@ -139,9 +139,9 @@ class TreeSampler:
 def child(mode: str, side: int, years: int, days: int, block_km: int, npy: Path) -> dict:
     from thermoquake.modis.region_grid import RegionGrid
     from thermoquake.monitor.blocks import ArrayImages
-    from thermoquake.monitor.calendar import date_range, reference_dates
+    from thermoquake.monitor.calendar import date_range
     from thermoquake.monitor.run import run_monitor
-    from thermoquake.rst.anomalies import anomaly_states
+    from _naive_monitor import naive_retira
 
     import distributed  # noqa: F401  (imports outside the timed part, in every mode)
     import h5netcdf  # noqa: F401
@@ -162,22 +162,13 @@ def child(mode: str, side: int, years: int, days: int, block_km: int, npy: Path)
         workers_mb = max(tree.peaks.values(), default=0.0)
     else:
         inside = grid.inside()
-        monitored = date_range(START, end)
-        refs = {d: reference_dates(d, settings.reference_years, WINDOW) for d in monitored}
-        needed = sorted(set(monitored) | {r for rs in refs.values() for r in rs})
-        pos = {d: k for k, d in enumerate(needed)}
-        stack = np.full((len(needed), *grid.shape), np.nan, dtype=np.float32)
-        for d in needed:
-            image = np.load(npy / f"{d.isoformat()}.npy")
+
+        def read(day: dt.date) -> np.ndarray:
+            image = np.load(npy / f"{day.isoformat()}.npy")
             image[~inside] = np.nan
-            stack[pos[d]] = image - np.nanmean(image)
-        for d in monitored:
-            ref = stack[[pos[r] for r in refs[d]]]
-            count = np.isfinite(ref).sum(axis=0)
-            mu = np.nanmean(ref, axis=0)
-            sigma = np.maximum(np.nanstd(ref, axis=0), settings.sigma_floor_k)
-            r = np.where(count >= settings.min_count, (stack[pos[d]] - mu) / sigma, np.nan)
-            anomaly_states(r, settings.threshold)
+            return image
+
+        naive_retira(grid.shape, date_range(START, end), settings.reference_years, WINDOW, read, settings)
     seconds = time.perf_counter() - t0
     cpu = _cpu_s() - cpu0
     return {"cpu_per_day_s": cpu / days, "mode": mode, "side_km": side, "years": years, "pixels": grid.width * grid.height,
