@@ -5,24 +5,16 @@ refusals: tests/test_output_is_input.py."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import CONTROLS, EVENTS, REAL_LST_TILES
+from tests.conftest import EVENTS
+from tests.test_output_is_input import CATALOG, TILE, _snapshot, files  # noqa: F401 - files: the inputs fixture
 from thermoquake.cli.main import cli
 
-TILE = REAL_LST_TILES["terra_c61_north"]
 CENTRE = ["--lat", "35.0", "--lon", "-79.35", "--size", "64"]
-CATALOG = ("time,latitude,longitude,depth,mag,magType,id\n"
-           "2009-05-10T01:00:00.000Z,35.0,103.0,10,5.5,mw,us1\n"
-           "2010-06-20T01:00:00.000Z,35.3,103.4,10,5.6,mw,us2\n")
-
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _refused(args: list[str], root: Path, output: Path, words: str) -> None:
@@ -34,17 +26,6 @@ def _refused(args: list[str], root: Path, output: Path, words: str) -> None:
     assert words in lines[0], lines[0]
     assert "Traceback" not in result.output
     assert _snapshot(root) == before                       # inputs byte-identical, nothing new
-
-
-@pytest.fixture
-def files(tmp_path) -> Path:
-    (tmp_path / "events.csv").write_text(EVENTS)
-    (tmp_path / "controls.csv").write_text(CONTROLS)
-    (tmp_path / "catalog.csv").write_text(CATALOG)
-    (tmp_path / "flags.csv").write_text("event_id,in_china_coarse\nus1,1\nus2,1\n")
-    (tmp_path / "hdf").mkdir()
-    shutil.copy(TILE, tmp_path / "hdf" / TILE.name)
-    return tmp_path
 
 
 def test_crop_out_onto_its_tile_is_refused(files):
