@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.test_catalog_select import _conflicting
 from thermoquake.catalog.select import select_catalog
 from thermoquake.cli.main import cli
 
@@ -24,7 +25,6 @@ STUDY_FLAGS = REPO / "data_manifests" / "catalog" / "china_m5_2003_2020_flagged.
 TEST_DATA = REPO / "tests" / "data" / "catalog"
 COMCAT = TEST_DATA / "comcat_china_2013_2016.csv"
 COMCAT_DUP = TEST_DATA / "comcat_duplicate_origin.csv"
-HEADER = "event_id,time,latitude,longitude,depth_km,magnitude,magnitude_type\n"
 
 
 def run(*args: str):
@@ -43,18 +43,6 @@ def assert_one_line_error(result, *fragments: str) -> None:
     assert "Traceback" not in result.output
     for fragment in fragments:
         assert fragment in message, message
-
-
-def _conflicting(tmp_path: Path) -> Path:
-    src = tmp_path / "cat.csv"
-    src.write_text(
-        HEADER + "a,2010-01-01T00:00:00Z,30,100,10,5.5,Mw\n"
-        "a2,2010-01-01T00:00:00Z,30,100,10,5.9,Mw\n"
-        "b,2015-06-01T00:00:00Z,10,10,10,5.1,Mw\n"
-        "b2,2015-06-01T00:00:00Z,10,10,12,5.1,Mw\n"
-        "c,2015-07-01T00:00:00Z,30,100,10,5.2,Mw\n"
-    )
-    return src
 
 
 def test_select_options_reach_the_library_and_the_summary_line_says_what_happened(tmp_path):

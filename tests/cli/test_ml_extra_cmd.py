@@ -11,18 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_ml_extra import WITHOUT_ML as HIDE_ML
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Runs the thermoquake command with tensorflow, keras and jax unimportable, as on a machine
 # where only `pip install thermoquake` was run.
-WITHOUT_ML = """
-import importlib.abc, sys
-class _NotInstalled(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split('.')[0] in ('tensorflow', 'keras', 'jax'):
-            raise ModuleNotFoundError(f'No module named {name!r}', name=name)
-        return None
-sys.meta_path.insert(0, _NotInstalled())
+WITHOUT_ML = HIDE_ML + """
 from thermoquake.cli.main import cli
 try:
     cli(prog_name='thermoquake')
